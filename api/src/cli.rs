@@ -1,0 +1,99 @@
+//! The `loyalty` command line.
+use crate::config::{DbConfig, ServeConfig};
+use crate::{app, db, graphql, server, telemetry};
+use clap::{Parser, Subcommand};
+use loyalty_domain::shops;
+use std::process::ExitCode;
+
+/// Loyalty engine for omnichannel merchants.
+#[derive(Debug, Parser)]
+#[command(name = "loyalty", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Runs the GraphQL server (migrating the database first).
+    Serve {
+        #[command(flatten)]
+        db: DbConfig,
+        #[command(flatten)]
+        serve: ServeConfig,
+    },
+    /// Applies pending database migrations and exits.
+    Migrate {
+        #[command(flatten)]
+        db: DbConfig,
+    },
+    /// Prints the GraphQL schema (SDL).
+    Schema,
+    /// Shop administration.
+    Shop {
+        #[command(subcommand)]
+        command: ShopCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ShopCommand {
+    /// Creates a shop and prints its id and first ADMIN key as JSON.
+    Create {
+        /// The shop's name.
+        name: String,
+        /// IANA time zone for day boundaries.
+        #[arg(long, default_value = shops::DEFAULT_TIME_ZONE)]
+        time_zone: String,
+        #[command(flatten)]
+        db: DbConfig,
+    },
+}
+
+/// Parses the command line and runs the command.
+pub async fn run() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init();
+    match execute(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { db, serve } => server::serve(&db, &serve).await,
+        Command::Migrate { db: config } => {
+            let conn = db::connect(&config).await?;
+            db::migrate(&conn).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Schema => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+        Command::Shop {
+            command:
+                ShopCommand::Create {
+                    name,
+                    time_zone,
+                    db,
+                },
+        } => {
+            let ctx = app::system_context(&db).await?;
+            let created = shops::create(&ctx, &name, Some(&time_zone)).await?;
+            println!(
+                "{}",
+                serde_json::json!({
+                    "shopId": created.shop_id.to_string(),
+                    "adminKey": created.admin_key,
+                })
+            );
+            Ok(())
+        }
+    }
+}

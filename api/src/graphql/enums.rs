@@ -1,0 +1,235 @@
+//! Enums of the contract and their mapping to domain types.
+use async_graphql::Enum;
+use loyalty_domain::{access, members, program};
+
+/// A key's role.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum Role {
+    /// Configures the program.
+    Admin,
+    /// Pushes customers and orders, quotes, redeems.
+    Channel,
+    /// Queries only.
+    Read,
+}
+
+impl From<Role> for access::Role {
+    fn from(r: Role) -> Self {
+        match r {
+            Role::Admin => access::Role::Admin,
+            Role::Channel => access::Role::Channel,
+            Role::Read => access::Role::Read,
+        }
+    }
+}
+
+impl From<access::Role> for Role {
+    fn from(r: access::Role) -> Self {
+        match r {
+            access::Role::Admin => Role::Admin,
+            access::Role::Channel => Role::Channel,
+            access::Role::Read => Role::Read,
+        }
+    }
+}
+
+/// A sales channel.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum Channel {
+    /// Web store.
+    Web,
+    /// Point of sale.
+    Pos,
+    /// Social commerce.
+    Social,
+    /// Livestream selling.
+    Livestream,
+    /// Orders entered in the admin.
+    Admin,
+}
+
+/// Gender.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum Gender {
+    /// Nữ.
+    Female,
+    /// Nam.
+    Male,
+    /// Not known.
+    Unknown,
+}
+
+impl From<Gender> for members::Gender {
+    fn from(g: Gender) -> Self {
+        match g {
+            Gender::Female => members::Gender::Female,
+            Gender::Male => members::Gender::Male,
+            Gender::Unknown => members::Gender::Unknown,
+        }
+    }
+}
+
+impl From<members::Gender> for Gender {
+    fn from(g: members::Gender) -> Self {
+        match g {
+            members::Gender::Female => Gender::Female,
+            members::Gender::Male => Gender::Male,
+            members::Gender::Unknown => Gender::Unknown,
+        }
+    }
+}
+
+/// How tiers are computed at activation.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum ActivationMode {
+    /// Everyone starts at the initial tier.
+    InitialTier,
+    /// Tiers come from past paid spend.
+    Backfill,
+}
+
+impl From<ActivationMode> for program::ActivationMode {
+    fn from(m: ActivationMode) -> Self {
+        match m {
+            ActivationMode::InitialTier => program::ActivationMode::InitialTier,
+            ActivationMode::Backfill => program::ActivationMode::Backfill,
+        }
+    }
+}
+
+impl From<program::ActivationMode> for ActivationMode {
+    fn from(m: program::ActivationMode) -> Self {
+        match m {
+            program::ActivationMode::InitialTier => ActivationMode::InitialTier,
+            program::ActivationMode::Backfill => ActivationMode::Backfill,
+        }
+    }
+}
+
+/// Draft or active.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum ProgramStatus {
+    /// Being set up.
+    Draft,
+    /// Running.
+    Active,
+}
+
+impl From<program::ProgramStatus> for ProgramStatus {
+    fn from(s: program::ProgramStatus) -> Self {
+        match s {
+            program::ProgramStatus::Draft => ProgramStatus::Draft,
+            program::ProgramStatus::Active => ProgramStatus::Active,
+        }
+    }
+}
+
+/// Point expiry kinds.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum ExpiryKind {
+    /// Never.
+    Never,
+    /// N days after earning.
+    DaysAfterEarn,
+    /// At the end of the period earned in.
+    EndOfPeriod,
+}
+
+impl From<ExpiryKind> for program::ExpiryKind {
+    fn from(k: ExpiryKind) -> Self {
+        match k {
+            ExpiryKind::Never => program::ExpiryKind::Never,
+            ExpiryKind::DaysAfterEarn => program::ExpiryKind::DaysAfterEarn,
+            ExpiryKind::EndOfPeriod => program::ExpiryKind::EndOfPeriod,
+        }
+    }
+}
+
+/// Accumulation cycle kinds.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum CycleKind {
+    /// Forever.
+    Lifetime,
+    /// Each calendar year.
+    CalendarYear,
+    /// Every N months from a start date.
+    RollingMonths,
+}
+
+impl From<CycleKind> for program::CycleKind {
+    fn from(k: CycleKind) -> Self {
+        match k {
+            CycleKind::Lifetime => program::CycleKind::Lifetime,
+            CycleKind::CalendarYear => program::CycleKind::CalendarYear,
+            CycleKind::RollingMonths => program::CycleKind::RollingMonths,
+        }
+    }
+}
+
+/// Kinds of ledger entries.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum LedgerKind {
+    /// Earned on an order.
+    Earn,
+    /// Spent at checkout.
+    Redeem,
+    /// Expired.
+    Expire,
+    /// Adjusted by hand.
+    Adjust,
+    /// Reversed by a refund.
+    Reverse,
+    /// Opening balance from an import.
+    Import,
+    /// Spent on a reward.
+    Reward,
+}
+
+/// Percent or fixed amount.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum DiscountKind {
+    /// Percent.
+    Percent,
+    /// Fixed VND.
+    Fixed,
+}
+
+/// What a fixed discount is counted per.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum FixedPer {
+    /// Once per order.
+    Order,
+    /// Per targeted item.
+    Item,
+}
+
+/// What an offer targets.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum OfferTargetKind {
+    /// The whole order.
+    Order,
+    /// Products.
+    Product,
+    /// Product groups.
+    Group,
+}
+
+/// Built-in saved filters.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum SavedFilter {
+    /// Everyone.
+    All,
+    /// Bought in the last 7 days.
+    #[graphql(name = "BOUGHT_LAST_7_DAYS")]
+    BoughtLast7Days,
+    /// Bought in the last 30 days.
+    #[graphql(name = "BOUGHT_LAST_30_DAYS")]
+    BoughtLast30Days,
+    /// Last purchase at least 31 days ago.
+    #[graphql(name = "LAPSED_OVER_30_DAYS")]
+    LapsedOver30Days,
+    /// Registered members.
+    Registered,
+    /// Customers not registered.
+    NotRegistered,
+}

@@ -1,0 +1,58 @@
+//! The GraphQL schema: one module per area, merged into one query and one mutation root.
+
+pub mod checkout;
+pub mod connection;
+pub mod enums;
+pub mod ledger;
+pub mod members;
+pub mod offers;
+pub mod program;
+pub mod scalars;
+pub mod shop;
+pub mod tiers;
+
+use crate::config::Limits;
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+use loyalty_domain::Ctx;
+
+/// The query root.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    program::ProgramQuery,
+    tiers::TierQuery,
+    members::MemberQuery,
+    offers::OfferQuery,
+);
+
+/// The mutation root.
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    shop::ShopMutation,
+    program::ProgramMutation,
+    tiers::TierMutation,
+    members::MemberMutation,
+    ledger::LedgerMutation,
+    offers::OfferMutation,
+    checkout::CheckoutMutation,
+);
+
+/// The schema type served at `/graphql`.
+pub type LoyaltySchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Builds the schema with its limits; `ctx` is attached for the resolvers.
+pub fn build(ctx: Option<Ctx>, limits: &Limits) -> LoyaltySchema {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(limits.max_query_depth)
+        .limit_complexity(limits.max_query_complexity)
+        .limit_recursive_depth(32)
+        .limit_directives(16);
+    if let Some(ctx) = ctx {
+        builder = builder.data(ctx);
+    }
+    builder.finish()
+}
+
+/// The SDL of the schema, as committed in `api/schema.graphql`.
+pub fn sdl() -> String {
+    build(None, &Limits::default()).sdl()
+}

@@ -1,0 +1,201 @@
+//! The loyalty program: settings, activation.
+use crate::auth::{RoleGuard, domain, principal};
+use crate::error::Gql;
+use crate::graphql::enums::{ActivationMode, CycleKind, ExpiryKind, ProgramStatus};
+use crate::graphql::scalars::{Date, Dec};
+use crate::graphql::tiers::{Tier, tier_list};
+use async_graphql::{Context, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use loyalty_domain::access::Role;
+use loyalty_domain::program;
+
+/// Settings to change; omitted fields keep their value.
+#[derive(InputObject)]
+pub struct ProgramInput {
+    /// VND of paid spend per ranking point; default 1; fixed once active.
+    spend_per_ranking_point: Option<Dec>,
+    /// Reward rate in percent; default 100.
+    reward_rate_percent: Option<Dec>,
+    /// This many points pay 1,000 VND; default 1.
+    points_per_thousand_vnd: Option<i64>,
+    /// Hours before earned points become available; default 0.
+    pending_hours: Option<i64>,
+    /// Default NEVER.
+    expiry: Option<ExpiryInput>,
+    /// Default LIFETIME.
+    cycle: Option<CycleInput>,
+}
+
+/// Point expiry.
+#[derive(InputObject)]
+pub struct ExpiryInput {
+    kind: ExpiryKind,
+    /// For DAYS_AFTER_EARN.
+    days: Option<i64>,
+    /// For END_OF_PERIOD.
+    period_months: Option<i64>,
+}
+
+/// Accumulation cycle.
+#[derive(InputObject)]
+pub struct CycleInput {
+    kind: CycleKind,
+    /// For ROLLING_MONTHS.
+    months: Option<i64>,
+    /// For ROLLING_MONTHS; default the activation day.
+    starts_on: Option<Date>,
+}
+
+impl From<ProgramInput> for program::ProgramPatch {
+    fn from(i: ProgramInput) -> Self {
+        Self {
+            spend_per_ranking_point: i.spend_per_ranking_point.map(|d| d.0),
+            reward_rate_percent: i.reward_rate_percent.map(|d| d.0),
+            points_per_thousand_vnd: i.points_per_thousand_vnd,
+            pending_hours: i.pending_hours,
+            expiry: i.expiry.map(|e| (e.kind.into(), e.days, e.period_months)),
+            cycle: i
+                .cycle
+                .map(|c| (c.kind.into(), c.months, c.starts_on.map(|d| d.0))),
+        }
+    }
+}
+
+/// Point expiry as configured.
+#[derive(SimpleObject)]
+pub struct Expiry {
+    kind: ExpiryKind,
+    days: Option<i64>,
+    period_months: Option<i64>,
+}
+
+/// Accumulation cycle as configured.
+#[derive(SimpleObject)]
+pub struct Cycle {
+    kind: CycleKind,
+    months: Option<i64>,
+    starts_on: Option<Date>,
+}
+
+/// The shop's loyalty program.
+pub struct Program(program::Program);
+
+#[Object]
+impl Program {
+    async fn status(&self) -> ProgramStatus {
+        self.0.status.into()
+    }
+    async fn spend_per_ranking_point(&self) -> Dec {
+        self.0.spend_per_ranking_point.into()
+    }
+    async fn reward_rate_percent(&self) -> Dec {
+        self.0.reward_rate_percent.into()
+    }
+    async fn points_per_thousand_vnd(&self) -> i64 {
+        self.0.points_per_thousand_vnd
+    }
+    async fn pending_hours(&self) -> i64 {
+        self.0.pending_hours
+    }
+    async fn expiry(&self) -> Expiry {
+        match self.0.expiry {
+            program::Expiry::Never => Expiry {
+                kind: ExpiryKind::Never,
+                days: None,
+                period_months: None,
+            },
+            program::Expiry::DaysAfterEarn { days } => Expiry {
+                kind: ExpiryKind::DaysAfterEarn,
+                days: Some(days.into()),
+                period_months: None,
+            },
+            program::Expiry::EndOfPeriod { months } => Expiry {
+                kind: ExpiryKind::EndOfPeriod,
+                days: None,
+                period_months: Some(months.into()),
+            },
+        }
+    }
+    async fn cycle(&self) -> Cycle {
+        match self.0.cycle {
+            program::Cycle::Lifetime => Cycle {
+                kind: CycleKind::Lifetime,
+                months: None,
+                starts_on: None,
+            },
+            program::Cycle::CalendarYear => Cycle {
+                kind: CycleKind::CalendarYear,
+                months: None,
+                starts_on: None,
+            },
+            program::Cycle::RollingMonths { months, starts_on } => Cycle {
+                kind: CycleKind::RollingMonths,
+                months: Some(months.into()),
+                starts_on: starts_on.map(Date),
+            },
+        }
+    }
+    async fn activation_mode(&self) -> Option<ActivationMode> {
+        self.0.activation_mode.map(Into::into)
+    }
+    async fn activated_at(&self) -> Option<DateTime<Utc>> {
+        self.0.activated_at
+    }
+    /// The tiers by rank.
+    async fn tiers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Tier>> {
+        tier_list(ctx, self.0.shop_id).await
+    }
+}
+
+/// Program queries.
+#[derive(Default)]
+pub struct ProgramQuery;
+
+#[Object]
+impl ProgramQuery {
+    /// The caller's program.
+    #[graphql(guard = "RoleGuard(Role::Read)")]
+    async fn program(&self, ctx: &Context<'_>) -> async_graphql::Result<Program> {
+        let shop_id = principal(ctx)?.shop_id;
+        Ok(Program(
+            program::load(&domain(ctx).db, shop_id).await.gql()?,
+        ))
+    }
+}
+
+/// Program mutations (ADMIN).
+#[derive(Default)]
+pub struct ProgramMutation;
+
+#[Object]
+impl ProgramMutation {
+    /// Changes the program's settings.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn configure_program(
+        &self,
+        ctx: &Context<'_>,
+        input: ProgramInput,
+    ) -> async_graphql::Result<Program> {
+        let shop_id = principal(ctx)?.shop_id;
+        Ok(Program(
+            program::configure(domain(ctx), shop_id, input.into())
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Activates the program: from now on orders earn points and move tiers.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn activate_program(
+        &self,
+        ctx: &Context<'_>,
+        mode: ActivationMode,
+    ) -> async_graphql::Result<Program> {
+        let shop_id = principal(ctx)?.shop_id;
+        Ok(Program(
+            program::activate(domain(ctx), shop_id, mode.into())
+                .await
+                .gql()?,
+        ))
+    }
+}

@@ -1,0 +1,84 @@
+//! HTTP endpoints: `/graphql` (POST queries, GET GraphiQL) and `/healthz`.
+//!
+//! The request body is parsed here rather than by an extractor so that even a body that
+//! is not JSON gets a GraphQL-shaped error with a code, never a bare text response.
+use crate::auth::{self, OperatorToken};
+use crate::error::{Code, assign_codes};
+use crate::graphql::LoyaltySchema;
+use crate::loaders::Loaders;
+use async_graphql::http::GraphiQLSource;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use loyalty_domain::Ctx;
+use serde_json::json;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The schema.
+    pub schema: LoyaltySchema,
+    /// The domain context.
+    pub ctx: Ctx,
+    /// The operator token's digest.
+    pub operator: OperatorToken,
+}
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+fn request_error(message: &str) -> Response {
+    let body = json!({
+        "errors": [{ "message": message, "extensions": { "code": Code::BadUserInput.as_str() } }]
+    });
+    json_response(StatusCode::BAD_REQUEST, body.to_string())
+}
+
+/// POST /graphql.
+pub async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return request_error(&format!("the body is not a GraphQL request in JSON: {e}")),
+    };
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or_default());
+    let caller = auth::resolve(&state.ctx, &state.operator, authorization).await;
+    let request = request.data(caller).data(Loaders::new(&state.ctx));
+    let mut response = state.schema.execute(request).await;
+    assign_codes(&mut response);
+    match serde_json::to_string(&response) {
+        Ok(body) => json_response(StatusCode::OK, body),
+        Err(e) => {
+            tracing::error!(error = %e, "response serialization failed");
+            json_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                json!({"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]})
+                    .to_string(),
+            )
+        }
+    }
+}
+
+/// GET /graphql: the GraphiQL IDE.
+pub async fn graphiql() -> Html<String> {
+    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+/// GET /healthz: 200 when the database answers, 503 otherwise.
+pub async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match state.ctx.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}

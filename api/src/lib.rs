@@ -1,0 +1,13 @@
+//! The loyalty engine's GraphQL API, HTTP server and command line.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod loaders;
+pub mod server;
+pub mod telemetry;

@@ -1,0 +1,67 @@
+//! DataLoaders for nested fields: each batches every key a response needs into one query,
+//! so a page of members costs the same number of statements whatever its size. They are
+//! created per request, so their caches never outlive it.
+use async_graphql::dataloader::{DataLoader, Loader};
+use loyalty_domain::{Ctx, DomainError, tiers};
+use std::collections::HashMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// A shop's tiers by rank, for `Member.tier`.
+pub struct TierListLoader(pub Ctx);
+
+impl Loader<Uuid> for TierListLoader {
+    type Value = Arc<Vec<tiers::Tier>>;
+    type Error = Arc<DomainError>;
+
+    async fn load(&self, shops: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let mut out = HashMap::new();
+        for shop in shops {
+            let list = tiers::list(&self.0.db, *shop).await.map_err(Arc::new)?;
+            out.insert(*shop, Arc::new(list));
+        }
+        Ok(out)
+    }
+}
+
+/// Member counts per tier of a shop, for `Tier.memberCount`.
+pub struct TierCountLoader(pub Ctx);
+
+impl Loader<Uuid> for TierCountLoader {
+    type Value = Arc<HashMap<Uuid, i64>>;
+    type Error = Arc<DomainError>;
+
+    async fn load(&self, shops: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let mut out = HashMap::new();
+        for shop in shops {
+            let counts = tiers::member_counts(&self.0.db, *shop)
+                .await
+                .map_err(Arc::new)?;
+            out.insert(*shop, Arc::new(counts));
+        }
+        Ok(out)
+    }
+}
+
+/// The loaders of one request.
+pub struct Loaders {
+    /// See [`TierListLoader`].
+    pub tier_lists: DataLoader<TierListLoader>,
+    /// See [`TierCountLoader`].
+    pub tier_counts: DataLoader<TierCountLoader>,
+}
+
+impl Loaders {
+    /// Fresh loaders for one request.
+    pub fn new(ctx: &Ctx) -> Self {
+        Self {
+            tier_lists: DataLoader::new(TierListLoader(ctx.clone()), tokio::spawn),
+            tier_counts: DataLoader::new(TierCountLoader(ctx.clone()), tokio::spawn),
+        }
+    }
+}
+
+/// Turns a loader error back into the domain error it carries.
+pub fn unshare(err: Arc<DomainError>) -> DomainError {
+    Arc::try_unwrap(err).unwrap_or_else(|shared| DomainError::Internal(shared.to_string()))
+}

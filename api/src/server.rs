@@ -1,0 +1,45 @@
+//! Serving HTTP until SIGTERM or Ctrl-C, finishing requests in flight.
+use crate::app;
+use crate::config::{DbConfig, ServeConfig};
+use tokio::net::TcpListener;
+
+/// Runs `loyalty serve`.
+pub async fn serve(db_config: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
+    let ctx = app::system_context(db_config).await?;
+    let router = app::router(ctx, config.operator_token.as_deref(), &config.limits);
+    let listener = TcpListener::bind(&config.addr).await?;
+    tracing::info!(addr = %listener.local_addr()?, "listening");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

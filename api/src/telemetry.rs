@@ -1,0 +1,15 @@
+//! Structured logs through `tracing`; `RUST_LOG` filters, `LOYALTY_LOG_FORMAT=json` for JSON.
+use tracing_subscriber::{EnvFilter, fmt};
+
+/// Installs the global subscriber once; later calls are ignored.
+pub fn init() {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let json = std::env::var("LOYALTY_LOG_FORMAT").is_ok_and(|f| f == "json");
+    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}

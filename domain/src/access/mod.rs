@@ -1,0 +1,8 @@
+//! Who may do what: API keys, their roles, and authentication of a presented key.
+
+pub mod keys;
+pub mod role;
+pub mod service;
+
+pub use role::Role;
+pub use service::{Principal, authenticate, create_api_key};

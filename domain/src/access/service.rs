@@ -1,0 +1,96 @@
+//! Creating keys and authenticating presented ones.
+use super::{Role, keys};
+use crate::{Ctx, DomainError, Result, ids::new_id};
+use loyalty_entities::api_key;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+/// An authenticated shop key: the shop every operation is scoped to and the role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Principal {
+    /// The caller's shop.
+    pub shop_id: Uuid,
+    /// The key that authenticated.
+    pub key_id: Uuid,
+    /// What the key may do.
+    pub role: Role,
+}
+
+/// A key as created: the plaintext is returned this once.
+#[derive(Debug, Clone)]
+pub struct CreatedKey {
+    /// The key's id.
+    pub id: Uuid,
+    /// The secret to hand to the client.
+    pub plaintext: String,
+    /// Its role.
+    pub role: Role,
+}
+
+/// Looks up a presented key; an unknown, malformed or revoked key is `Unauthenticated`.
+pub async fn authenticate(ctx: &Ctx, presented: &str) -> Result<Principal> {
+    let shop_id = keys::shop_of(presented).ok_or(DomainError::Unauthenticated)?;
+    let row = api_key::Entity::find()
+        .filter(api_key::Column::ShopId.eq(shop_id))
+        .filter(api_key::Column::KeyHash.eq(keys::hash(presented)))
+        .one(&ctx.db)
+        .await?
+        .ok_or(DomainError::Unauthenticated)?;
+    if row.revoked_at.is_some() {
+        return Err(DomainError::Unauthenticated);
+    }
+    Ok(Principal {
+        shop_id,
+        key_id: row.id,
+        role: Role::parse(&row.role)?,
+    })
+}
+
+/// Creates a key for `shop_id` inside the caller's transaction.
+pub async fn insert_key<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &Ctx,
+    shop_id: Uuid,
+    role: Role,
+    name: Option<String>,
+) -> Result<CreatedKey> {
+    let key = keys::generate(shop_id);
+    let id = new_id();
+    api_key::Entity::insert(api_key::ActiveModel {
+        shop_id: Set(shop_id),
+        id: Set(id),
+        name: Set(clean_name(name)?),
+        role: Set(role.as_str().to_owned()),
+        key_hash: Set(key.hash),
+        created_at: Set(ctx.clock.now()),
+        revoked_at: Set(None),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(CreatedKey {
+        id,
+        plaintext: key.plaintext,
+        role,
+    })
+}
+
+/// Creates a key in its own transaction.
+pub async fn create_api_key(
+    ctx: &Ctx,
+    shop_id: Uuid,
+    role: Role,
+    name: Option<String>,
+) -> Result<CreatedKey> {
+    insert_key(&ctx.db, ctx, shop_id, role, name).await
+}
+
+fn clean_name(name: Option<String>) -> Result<Option<String>> {
+    match name.map(|n| n.trim().to_owned()) {
+        Some(n) if n.chars().count() > 100 => Err(DomainError::invalid(
+            "name",
+            "a key name has at most 100 characters",
+        )),
+        Some(n) if n.is_empty() => Ok(None),
+        other => Ok(other),
+    }
+}

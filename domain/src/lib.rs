@@ -1,0 +1,20 @@
+//! Business services of the loyalty engine.
+//!
+//! Each area is a module with its pure calculations (plain functions, unit-tested beside
+//! them) and its service functions, which take a [`Ctx`] and run every write in one
+//! database transaction. Errors are one typed [`DomainError`]; the API maps it to codes.
+
+pub mod access;
+pub mod clock;
+pub mod context;
+pub mod error;
+pub mod ids;
+pub mod members;
+pub mod money;
+pub mod paging;
+pub mod program;
+pub mod shops;
+pub mod tiers;
+
+pub use context::Ctx;
+pub use error::{DomainError, Result};

@@ -1,0 +1,15 @@
+//! Customers and members: profiles keyed by the channel's external id, normalized
+//! contact data, registration, and paged listing.
+
+pub mod email;
+pub mod listing;
+pub mod member;
+pub mod name_fold;
+pub mod phone;
+pub mod profile;
+pub mod registration;
+
+pub use listing::{MemberCursor, MemberFilter, count, page};
+pub use member::{Gender, Member};
+pub use profile::{MemberInput, by_external_id, by_id, upsert};
+pub use registration::register;

@@ -1,0 +1,245 @@
+//! Member profiles: validation of what channels send, and upsert by external id.
+use super::email::normalize_email;
+use super::name_fold::fold;
+use super::phone::normalize_phone;
+use super::{Gender, Member};
+use crate::program::{self, ProgramStatus};
+use crate::{Ctx, DomainError, Result, ids::new_id, tiers};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use loyalty_entities::member;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    SqlErr, TransactionTrait,
+};
+use uuid::Uuid;
+
+/// A profile as a channel pushes it. `None` leaves a stored value as it is.
+#[derive(Debug, Clone, Default)]
+pub struct MemberInput {
+    /// The channel's id for the customer; the upsert key.
+    pub external_id: String,
+    /// Full name.
+    pub name: Option<String>,
+    /// Phone in any common Vietnamese or international form.
+    pub phone: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Birthday.
+    pub birthday: Option<NaiveDate>,
+    /// Gender.
+    pub gender: Option<Gender>,
+    /// Province or city.
+    pub province: Option<String>,
+    /// District.
+    pub district: Option<String>,
+    /// `true` registers the customer as a member now (if not already).
+    pub register: Option<bool>,
+}
+
+/// The input after validation and normalization.
+#[derive(Debug, Clone)]
+struct CleanInput {
+    external_id: String,
+    name: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    birthday: Option<NaiveDate>,
+    gender: Option<Gender>,
+    province: Option<String>,
+    district: Option<String>,
+    register: bool,
+}
+
+/// Checks an external id as channels send it.
+pub fn clean_external_id(raw: &str) -> Result<String> {
+    let id = raw.trim();
+    if id.is_empty() || id.chars().count() > 100 {
+        return Err(DomainError::invalid(
+            "externalId",
+            "an external id has 1 to 100 characters",
+        ));
+    }
+    Ok(id.to_owned())
+}
+
+fn clean_text(field: &str, raw: Option<&str>, max: usize) -> Result<Option<String>> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) if t.chars().count() > max => Err(DomainError::invalid(
+            field,
+            format!("at most {max} characters"),
+        )),
+        Some(t) => Ok(Some(t.to_owned())),
+    }
+}
+
+fn clean(input: &MemberInput, today: NaiveDate) -> Result<CleanInput> {
+    if let Some(b) = input.birthday
+        && (b > today || b.year() < 1900)
+    {
+        return Err(DomainError::invalid(
+            "birthday",
+            "must be a past date after 1900",
+        ));
+    }
+    Ok(CleanInput {
+        external_id: clean_external_id(&input.external_id)?,
+        name: clean_text("name", input.name.as_deref(), 200)?,
+        phone: match input.phone.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(p) => Some(normalize_phone(p)?),
+        },
+        email: match input.email.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(e) => Some(normalize_email(e)?),
+        },
+        birthday: input.birthday,
+        gender: input.gender,
+        province: clean_text("province", input.province.as_deref(), 100)?,
+        district: clean_text("district", input.district.as_deref(), 100)?,
+        register: input.register.unwrap_or(false),
+    })
+}
+
+/// A member by id, in the shop only.
+pub async fn by_id<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Member>> {
+    member::Entity::find_by_id((shop_id, id))
+        .one(conn)
+        .await?
+        .map(Member::from_row)
+        .transpose()
+}
+
+/// A member by the channel's external id, in the shop only.
+pub async fn by_external_id<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    external_id: &str,
+) -> Result<Option<Member>> {
+    member::Entity::find()
+        .filter(member::Column::ShopId.eq(shop_id))
+        .filter(member::Column::ExternalId.eq(external_id.trim()))
+        .one(conn)
+        .await?
+        .map(Member::from_row)
+        .transpose()
+}
+
+/// A new, empty profile row; in an active program it starts at the initial tier.
+pub(crate) async fn new_row<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    external_id: &str,
+    now: DateTime<Utc>,
+) -> Result<member::Model> {
+    let program = program::load(conn, shop_id).await?;
+    let tier_id = if program.status == ProgramStatus::Active {
+        let all = tiers::list(conn, shop_id).await?;
+        tiers::tier_for_spend(&all, 0, program.spend_per_ranking_point).map(|t| t.id)
+    } else {
+        None
+    };
+    Ok(member::Model {
+        shop_id,
+        id: new_id(),
+        external_id: external_id.to_owned(),
+        name: None,
+        search_name: String::new(),
+        phone: None,
+        email: None,
+        birthday: None,
+        gender: Gender::Unknown.as_str().to_owned(),
+        province: None,
+        district: None,
+        registered_at: None,
+        tier_id,
+        ranking_spend: 0,
+        total_orders: 0,
+        total_spent: 0,
+        last_purchase_at: None,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+fn merge(mut row: member::Model, input: &CleanInput, now: DateTime<Utc>) -> member::Model {
+    if input.name.is_some() {
+        row.name.clone_from(&input.name);
+    }
+    row.search_name = row.name.as_deref().map(fold).unwrap_or_default();
+    if input.phone.is_some() {
+        row.phone.clone_from(&input.phone);
+    }
+    if input.email.is_some() {
+        row.email.clone_from(&input.email);
+    }
+    if input.birthday.is_some() {
+        row.birthday = input.birthday;
+    }
+    if let Some(g) = input.gender {
+        row.gender = g.as_str().to_owned();
+    }
+    if input.province.is_some() {
+        row.province.clone_from(&input.province);
+    }
+    if input.district.is_some() {
+        row.district.clone_from(&input.district);
+    }
+    if input.register && row.registered_at.is_none() {
+        row.registered_at = Some(now);
+    }
+    row.updated_at = now;
+    row
+}
+
+/// Creates or updates the profile with `input.external_id`, in one transaction. Two
+/// channels pushing the same new customer at once end with one profile: the loser of
+/// the insert race retries as an update.
+pub async fn upsert(ctx: &Ctx, shop_id: Uuid, input: MemberInput) -> Result<Member> {
+    let now = ctx.clock.now();
+    let shop = crate::shops::load(&ctx.db, shop_id).await?;
+    let input = clean(&input, shop.local_date(now))?;
+    for _ in 0..2 {
+        let txn = ctx.db.begin().await?;
+        let existing = member::Entity::find()
+            .filter(member::Column::ShopId.eq(shop_id))
+            .filter(member::Column::ExternalId.eq(&input.external_id))
+            .one(&txn)
+            .await?;
+        let saved = match existing {
+            Some(row) => merge(row, &input, now)
+                .into_active_model()
+                .reset_all()
+                .update(&txn)
+                .await
+                .map_err(DomainError::from),
+            None => {
+                let row = merge(
+                    new_row(&txn, shop_id, &input.external_id, now).await?,
+                    &input,
+                    now,
+                );
+                match member::Entity::insert(row.clone().into_active_model())
+                    .exec_without_returning(&txn)
+                    .await
+                {
+                    Ok(_) => Ok(row),
+                    Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                        continue;
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+        }?;
+        txn.commit().await?;
+        return Member::from_row(saved);
+    }
+    Err(DomainError::Conflict(format!(
+        "member '{}' is being written concurrently; retry",
+        input.external_id
+    )))
+}

@@ -1,0 +1,46 @@
+//! Turning customers into registered members, by hand or in bulk.
+use crate::{Ctx, DomainError, Result};
+use loyalty_entities::member;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
+use uuid::Uuid;
+
+/// Most ids one call may register.
+pub const MAX_BATCH: usize = 1000;
+
+/// Registers the given customers of the shop; returns how many were newly registered.
+/// Every id must name a customer of the shop, or nothing is changed.
+pub async fn register(ctx: &Ctx, shop_id: Uuid, ids: &[Uuid]) -> Result<u64> {
+    if ids.len() > MAX_BATCH {
+        return Err(DomainError::LimitExceeded(format!(
+            "at most {MAX_BATCH} ids per call"
+        )));
+    }
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let txn = ctx.db.begin().await?;
+    let found = member::Entity::find()
+        .filter(member::Column::ShopId.eq(shop_id))
+        .filter(member::Column::Id.is_in(ids.clone()))
+        .count(&txn)
+        .await?;
+    if found != ids.len() as u64 {
+        return Err(DomainError::NotFound(format!(
+            "{} of the {} ids are not customers of this shop",
+            ids.len() as u64 - found,
+            ids.len()
+        )));
+    }
+    let now = ctx.clock.now();
+    let result = member::Entity::update_many()
+        .col_expr(member::Column::RegisteredAt, Expr::value(now))
+        .col_expr(member::Column::UpdatedAt, Expr::value(now))
+        .filter(member::Column::ShopId.eq(shop_id))
+        .filter(member::Column::Id.is_in(ids))
+        .filter(member::Column::RegisteredAt.is_null())
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(result.rows_affected)
+}

@@ -1,0 +1,12 @@
+//! sea-orm entities, one module per table.
+//!
+//! Every table carries `shop_id` and every key starts with it, so the data can be
+//! distributed by shop (Citus) without changing a query. Money columns hold whole VND
+//! as `i64`; configuration ratios (percents, multipliers) hold a decimal as text so that
+//! SQLite and PostgreSQL store exactly the same digits.
+
+pub mod api_key;
+pub mod member;
+pub mod program;
+pub mod shop;
+pub mod tier;

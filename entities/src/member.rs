@@ -1,0 +1,36 @@
+//! A customer of a shop; a member once `registered_at` is set.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "members")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub shop_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub external_id: String,
+    pub name: Option<String>,
+    /// The name folded to lower-case ASCII ("Nguyễn Văn" -> "nguyen van") for keyword search.
+    pub search_name: String,
+    /// Normalized: Vietnamese numbers in national form (0xxxxxxxxx), others in E.164.
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub birthday: Option<Date>,
+    pub gender: String,
+    pub province: Option<String>,
+    pub district: Option<String>,
+    pub registered_at: Option<DateTimeUtc>,
+    pub tier_id: Option<Uuid>,
+    /// Paid spend in whole VND counted toward the tier in the current cycle.
+    pub ranking_spend: i64,
+    pub total_orders: i64,
+    pub total_spent: i64,
+    pub last_purchase_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

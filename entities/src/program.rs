@@ -1,0 +1,28 @@
+//! A shop's loyalty program settings (one row per shop).
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "programs")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub shop_id: Uuid,
+    pub status: String,
+    pub spend_per_ranking_point: String,
+    pub reward_rate_percent: String,
+    pub points_per_thousand_vnd: i64,
+    pub pending_hours: i64,
+    pub expiry_kind: String,
+    pub expiry_days: Option<i64>,
+    pub expiry_period_months: Option<i64>,
+    pub cycle_kind: String,
+    pub cycle_months: Option<i64>,
+    pub cycle_starts_on: Option<Date>,
+    pub activation_mode: Option<String>,
+    pub activated_at: Option<DateTimeUtc>,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,20 @@
+//! Schema migrations of the loyalty engine.
+//!
+//! The same migrations run on SQLite and PostgreSQL. They name tables and columns by
+//! string and never import the entities crate, so an old migration stays what it was
+//! when it shipped. Every key and index starts with `shop_id` (see `README.md`, sharding).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_foundation;
+mod support;
+
+/// Runs the project's migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,36 @@
+//! Small builders shared by migrations: a shop-scoped table and shop-first indexes.
+use sea_orm_migration::prelude::*;
+
+/// A `CREATE TABLE` whose primary key is `(shop_id, <key>)`.
+pub fn shop_table(name: &'static str, key: Option<&'static str>) -> TableCreateStatement {
+    let mut table = Table::create();
+    table
+        .table(name)
+        .col(ColumnDef::new("shop_id").uuid().not_null());
+    let mut pk = Index::create();
+    pk.col("shop_id");
+    if let Some(key) = key {
+        table.col(ColumnDef::new(key).uuid().not_null());
+        pk.col(key);
+    }
+    table.primary_key(&mut pk);
+    table.to_owned()
+}
+
+/// An index on `shop_id` followed by `cols`.
+pub fn shop_index(
+    table: &'static str,
+    name: &'static str,
+    cols: &[&'static str],
+    unique: bool,
+) -> IndexCreateStatement {
+    let mut index = Index::create();
+    index.name(name).table(table).col("shop_id");
+    for col in cols {
+        index.col(*col);
+    }
+    if unique {
+        index.unique();
+    }
+    index.to_owned()
+}

@@ -1,0 +1,85 @@
+//! Bad requests get clear errors with codes; limits hold.
+use loyalty_api::config::Limits;
+use loyalty_tests::{spawn_app, spawn_app_with};
+use serde_json::json;
+
+#[tokio::test]
+async fn malformed_bodies_get_a_coded_error() {
+    let app = spawn_app().await;
+    for body in [
+        b"not json".to_vec(),
+        vec![0xff, 0xfe, 0x00],
+        b"{\"query\": 5}".to_vec(),
+    ] {
+        let res = app.post_raw(None, body).await;
+        assert_eq!(res.status, 400);
+        assert_eq!(res.code(), "BAD_USER_INPUT");
+    }
+}
+
+#[tokio::test]
+async fn parse_and_validation_errors_get_a_code() {
+    let app = spawn_app().await;
+    let (_, admin) = app.create_shop("A").await;
+    for q in [
+        "{ tiers { nope } }",
+        "{ tiers ",
+        "{ members(first: \"x\") { totalCount } }",
+    ] {
+        let res = app.gql(Some(&admin), q, json!({})).await;
+        assert_eq!(res.code(), "BAD_USER_INPUT", "{q}");
+    }
+    let res = app
+        .gql(
+            Some(&admin),
+            "mutation($i: TierInput!) { createTier(input: $i) { id } }",
+            json!({"i": {"name": "X", "minSpend": 1.5}}),
+        )
+        .await;
+    assert_eq!(res.code(), "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn deep_and_complex_queries_hit_limits() {
+    let app = spawn_app_with(Limits {
+        max_query_depth: 4,
+        max_query_complexity: 50,
+        ..Limits::default()
+    })
+    .await;
+    let (_, admin) = app.create_shop("A").await;
+    let deep = "{ program { tiers { name } } members { edges { node { tier { name } } } } }";
+    assert_eq!(
+        app.gql(Some(&admin), deep, json!({})).await.code(),
+        "LIMIT_EXCEEDED"
+    );
+    let wide = "{ members(first: 100) { edges { node { id name phone email } } } }";
+    assert_eq!(
+        app.gql(Some(&admin), wide, json!({})).await.code(),
+        "LIMIT_EXCEEDED"
+    );
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let app = spawn_app_with(Limits {
+        max_body_bytes: 1024,
+        ..Limits::default()
+    })
+    .await;
+    let big = format!(
+        "{{\"query\": \"{{ tiers {{ id }} }}\", \"pad\": \"{}\"}}",
+        "x".repeat(4096)
+    );
+    let res = app.post_raw(None, big.into_bytes()).await;
+    assert_eq!(res.status, 413);
+}
+
+#[tokio::test]
+async fn health_checks_the_database() {
+    let app = spawn_app().await;
+    let res = reqwest::get(format!("{}/healthz", app.url))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status().as_u16(), 200);
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests over HTTP against the real router on a real socket.
+//! One binary, one module per area (see `support/lib.rs` for the harness).
+
+mod hardening;
+mod members;
+mod program;
+mod tenancy;
+mod tiers;

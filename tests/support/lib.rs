@@ -1,0 +1,230 @@
+//! Test support: spawns the real router on a real socket over a fresh database and
+//! talks GraphQL to it over HTTP.
+//!
+//! Every test gets its own database: a temporary SQLite file, or, when
+//! `TEST_DATABASE_URL` is set, a fresh schema in that PostgreSQL database (an
+//! unreachable PostgreSQL fails the test; it is never skipped). Time is a
+//! [`ManualClock`] the test moves.
+
+use chrono::{DateTime, Duration, Utc};
+use loyalty_api::config::{DbConfig, Limits};
+use loyalty_domain::Ctx;
+use loyalty_domain::clock::ManualClock;
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// The operator token every test server accepts.
+pub const OPERATOR_TOKEN: &str = "test-operator-token";
+
+/// A running server and what a test needs to drive it.
+pub struct TestApp {
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub url: String,
+    /// The HTTP client.
+    pub client: reqwest::Client,
+    /// The server's clock.
+    pub clock: Arc<ManualClock>,
+    /// The server's domain context (database and clock), for white-box checks.
+    pub ctx: Ctx,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+/// The instant every test starts at.
+pub fn start_time() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-23T03:00:00Z")
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+/// Which database the suite runs on, for test names and logs.
+pub fn backend() -> &'static str {
+    if std::env::var("TEST_DATABASE_URL").is_ok() {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+async fn database() -> (DbConfig, Option<tempfile::TempDir>) {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) => {
+            let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
+            let admin = Database::connect(url.as_str())
+                .await
+                .unwrap_or_else(|e| panic!("TEST_DATABASE_URL {url} is unreachable: {e}"));
+            admin
+                .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+                .await
+                .unwrap_or_else(|e| panic!("cannot create schema: {e}"));
+            admin.close().await.ok();
+            let sep = if url.contains('?') { '&' } else { '?' };
+            let url = format!("{url}{sep}options=-c%20search_path%3D{schema}");
+            (
+                DbConfig {
+                    database_url: url,
+                    db_max_connections: 10,
+                },
+                None,
+            )
+        }
+        Err(_) => {
+            let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+            let url = format!("sqlite://{}/loyalty.db?mode=rwc", dir.path().display());
+            (
+                DbConfig {
+                    database_url: url,
+                    db_max_connections: 1,
+                },
+                Some(dir),
+            )
+        }
+    }
+}
+
+/// Starts a server with default limits.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Limits::default()).await
+}
+
+/// Starts a server with the given limits.
+pub async fn spawn_app_with(limits: Limits) -> TestApp {
+    let (db, tmp) = database().await;
+    let clock = Arc::new(ManualClock::new(start_time()));
+    let ctx = loyalty_api::app::context(&db, clock.clone())
+        .await
+        .unwrap_or_else(|e| panic!("cannot start: {e:#}"));
+    let router = loyalty_api::app::router(ctx.clone(), Some(OPERATOR_TOKEN), &limits);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    let addr = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("addr: {e}"));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    TestApp {
+        url: format!("http://{addr}"),
+        client: reqwest::Client::new(),
+        clock,
+        ctx,
+        _tmp: tmp,
+    }
+}
+
+/// A GraphQL response, with helpers to read data or the error code.
+#[derive(Debug, Clone)]
+pub struct Gql {
+    /// HTTP status.
+    pub status: u16,
+    /// The JSON body.
+    pub body: Value,
+}
+
+impl Gql {
+    /// `data`, failing the test if the response has errors.
+    pub fn data(&self) -> &Value {
+        if let Some(errors) = self.body.get("errors") {
+            panic!("unexpected errors: {errors}");
+        }
+        &self.body["data"]
+    }
+
+    /// The first error's `extensions.code`, failing the test if there is none.
+    pub fn code(&self) -> String {
+        let code = &self.body["errors"][0]["extensions"]["code"];
+        code.as_str()
+            .unwrap_or_else(|| panic!("expected an error with a code, got {}", self.body))
+            .to_owned()
+    }
+
+    /// The first error's message.
+    pub fn message(&self) -> String {
+        self.body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+impl TestApp {
+    /// Posts a GraphQL operation with an optional bearer key.
+    pub async fn gql(&self, key: Option<&str>, query: &str, variables: Value) -> Gql {
+        self.post_json(key, &json!({ "query": query, "variables": variables }))
+            .await
+    }
+
+    /// Posts any JSON body to `/graphql`.
+    pub async fn post_json(&self, key: Option<&str>, body: &Value) -> Gql {
+        self.post_raw(key, body.to_string().into_bytes()).await
+    }
+
+    /// Posts raw bytes to `/graphql`.
+    pub async fn post_raw(&self, key: Option<&str>, body: Vec<u8>) -> Gql {
+        let mut req = self
+            .client
+            .post(format!("{}/graphql", self.url))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(key) = key {
+            req = req.bearer_auth(key);
+        }
+        let res = req.send().await.unwrap_or_else(|e| panic!("request: {e}"));
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Gql { status, body }
+    }
+
+    /// Creates a shop with the operator token; returns its id and ADMIN key.
+    pub async fn create_shop(&self, name: &str) -> (String, String) {
+        let res = self
+            .gql(
+                Some(OPERATOR_TOKEN),
+                "mutation($n: String!) { createShop(name: $n) { shopId adminKey } }",
+                json!({ "n": name }),
+            )
+            .await;
+        let data = res.data();
+        (
+            str_at(data, "/createShop/shopId"),
+            str_at(data, "/createShop/adminKey"),
+        )
+    }
+
+    /// Creates a key of `role` with an ADMIN key.
+    pub async fn create_key(&self, admin_key: &str, role: &str) -> String {
+        let res = self
+            .gql(
+                Some(admin_key),
+                &format!("mutation {{ createApiKey(role: {role}) {{ key }} }}"),
+                json!({}),
+            )
+            .await;
+        str_at(res.data(), "/createApiKey/key")
+    }
+
+    /// Upserts a member and returns its `id`.
+    pub async fn upsert_member(&self, key: &str, input: Value) -> String {
+        let res = self
+            .gql(
+                Some(key),
+                "mutation($i: MemberInput!) { upsertMember(input: $i) { id } }",
+                json!({ "i": input }),
+            )
+            .await;
+        str_at(res.data(), "/upsertMember/id")
+    }
+
+    /// Moves the server's clock forward.
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+}
+
+/// The string at a JSON pointer, failing the test if absent.
+pub fn str_at(v: &Value, pointer: &str) -> String {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("no string at {pointer} in {v}"))
+        .to_owned()
+}
