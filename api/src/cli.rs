@@ -34,6 +34,20 @@ enum Command {
         #[command(subcommand)]
         command: ShopCommand,
     },
+    /// Background jobs.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum JobsCommand {
+    /// Records expired points and rolls accumulation cycles once, then exits.
+    RunOnce {
+        #[command(flatten)]
+        db: DbConfig,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,6 +88,21 @@ async fn execute(command: Command) -> anyhow::Result<()> {
         }
         Command::Schema => {
             print!("{}", graphql::sdl());
+            Ok(())
+        }
+        Command::Jobs {
+            command: JobsCommand::RunOnce { db },
+        } => {
+            let ctx = app::system_context(&db).await?;
+            let report = loyalty_domain::jobs::run_once(&ctx).await?;
+            println!(
+                "{}",
+                serde_json::json!({
+                    "lotsExpired": report.lots_expired,
+                    "pointsExpired": report.points_expired,
+                    "membersRolled": report.members_rolled,
+                })
+            );
             Ok(())
         }
         Command::Shop {

@@ -26,6 +26,10 @@ pub struct ServeConfig {
     /// Token that may call `createShop`; unset disables shop creation over HTTP.
     #[arg(long, env = "LOYALTY_OPERATOR_TOKEN", hide_env_values = true)]
     pub operator_token: Option<String>,
+    /// Seconds between background job runs (expiry, cycle roll); 0 disables them here,
+    /// for replicas that leave jobs to a dedicated worker (`loyalty jobs run-once`).
+    #[arg(long, env = "LOYALTY_JOBS_INTERVAL_SECS", default_value_t = 300)]
+    pub jobs_interval_secs: u64,
     #[command(flatten)]
     pub limits: Limits,
 }

@@ -2,6 +2,7 @@
 //! so a page of members costs the same number of statements whatever its size. They are
 //! created per request, so their caches never outlive it.
 use async_graphql::dataloader::{DataLoader, Loader};
+use loyalty_domain::ledger::{self, PointBalance};
 use loyalty_domain::{Ctx, DomainError, tiers};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -43,12 +44,41 @@ impl Loader<Uuid> for TierCountLoader {
     }
 }
 
+/// Point balances, for `Member.points`: one pair of statements per shop in the batch.
+pub struct BalanceLoader(pub Ctx);
+
+impl Loader<(Uuid, Uuid)> for BalanceLoader {
+    type Value = PointBalance;
+    type Error = Arc<DomainError>;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, Uuid)],
+    ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
+        let now = self.0.clock.now();
+        let mut by_shop: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for (shop, member) in keys {
+            by_shop.entry(*shop).or_default().push(*member);
+        }
+        let mut out = HashMap::new();
+        for (shop, members) in by_shop {
+            let balances = ledger::balances(&self.0.db, shop, &members, now)
+                .await
+                .map_err(Arc::new)?;
+            out.extend(balances.into_iter().map(|(m, b)| ((shop, m), b)));
+        }
+        Ok(out)
+    }
+}
+
 /// The loaders of one request.
 pub struct Loaders {
     /// See [`TierListLoader`].
     pub tier_lists: DataLoader<TierListLoader>,
     /// See [`TierCountLoader`].
     pub tier_counts: DataLoader<TierCountLoader>,
+    /// See [`BalanceLoader`].
+    pub balances: DataLoader<BalanceLoader>,
 }
 
 impl Loaders {
@@ -57,6 +87,7 @@ impl Loaders {
         Self {
             tier_lists: DataLoader::new(TierListLoader(ctx.clone()), tokio::spawn),
             tier_counts: DataLoader::new(TierCountLoader(ctx.clone()), tokio::spawn),
+            balances: DataLoader::new(BalanceLoader(ctx.clone()), tokio::spawn),
         }
     }
 }

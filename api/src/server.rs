@@ -6,6 +6,9 @@ use tokio::net::TcpListener;
 /// Runs `loyalty serve`.
 pub async fn serve(db_config: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
     let ctx = app::system_context(db_config).await?;
+    if config.jobs_interval_secs > 0 {
+        tokio::spawn(run_jobs(ctx.clone(), config.jobs_interval_secs));
+    }
     let router = app::router(ctx, config.operator_token.as_deref(), &config.limits);
     let listener = TcpListener::bind(&config.addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
@@ -14,6 +17,19 @@ pub async fn serve(db_config: &DbConfig, config: &ServeConfig) -> anyhow::Result
         .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Runs the background jobs every `secs` seconds; a failed run is logged and retried at
+/// the next tick (every job is idempotent).
+async fn run_jobs(ctx: loyalty_domain::Ctx, secs: u64) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(secs));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = loyalty_domain::jobs::run_once(&ctx).await {
+            tracing::error!(error = %e, "background jobs failed");
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -6,7 +6,14 @@
 //! SQLite and PostgreSQL store exactly the same digits.
 
 pub mod api_key;
+pub mod idempotency_key;
+pub mod ledger_entry;
+pub mod lot_allocation;
 pub mod member;
+pub mod order;
+pub mod order_line;
+pub mod point_lot;
 pub mod program;
+pub mod refund;
 pub mod shop;
 pub mod tier;

@@ -26,6 +26,11 @@ pub struct Model {
     pub total_orders: i64,
     pub total_spent: i64,
     pub last_purchase_at: Option<DateTimeUtc>,
+    /// First day of the accumulation cycle `ranking_spend` counts.
+    pub cycle_start: Option<Date>,
+    /// Ranking spend of the cycle before `cycle_start`: a tier earned there is kept
+    /// through the following cycle.
+    pub prev_cycle_spend: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

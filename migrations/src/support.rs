@@ -34,3 +34,18 @@ pub fn shop_index(
     }
     index.to_owned()
 }
+
+/// A `CREATE TABLE` with `shop_id` whose primary key is `shop_id` then `key_cols`; the
+/// caller adds the other key columns with their types.
+pub fn shop_table_keyed(name: &'static str, key_cols: &[&'static str]) -> TableCreateStatement {
+    let mut pk = Index::create();
+    pk.col("shop_id");
+    for col in key_cols {
+        pk.col(*col);
+    }
+    Table::create()
+        .table(name)
+        .col(ColumnDef::new("shop_id").uuid().not_null())
+        .primary_key(&mut pk)
+        .to_owned()
+}

@@ -2,6 +2,7 @@
 //! One binary, one module per area (see `support/lib.rs` for the harness).
 
 mod hardening;
+mod ledger;
 mod members;
 mod program;
 mod tenancy;

@@ -228,3 +228,110 @@ pub fn str_at(v: &Value, pointer: &str) -> String {
         .unwrap_or_else(|| panic!("no string at {pointer} in {v}"))
         .to_owned()
 }
+
+/// Points of a member by state: (available, pending, used, expired).
+pub type Points = (i64, i64, i64, i64);
+
+impl TestApp {
+    /// Configures the program with `input` (a `ProgramInput`) and activates it.
+    pub async fn activate(&self, admin: &str, input: Value, mode: &str) {
+        self.gql(
+            Some(admin),
+            "mutation($i: ProgramInput!) { configureProgram(input: $i) { status } }",
+            json!({ "i": input }),
+        )
+        .await
+        .data();
+        self.gql(
+            Some(admin),
+            &format!("mutation {{ activateProgram(mode: {mode}) {{ status }} }}"),
+            json!({}),
+        )
+        .await
+        .data();
+    }
+
+    /// Records an order of one line; returns the raw response.
+    pub async fn order(&self, key: &str, id: &str, member: &str, amount: i64, redeem: i64) -> Gql {
+        self.gql(
+            Some(key),
+            "mutation($i: OrderInput!) { recordOrder(input: $i) { orderId total paid discountTotal pointsEarned pointsRedeemed member { totalOrders totalSpent tier { name } } } }",
+            json!({"i": {
+                "externalId": id,
+                "memberExternalId": member,
+                "channel": "POS",
+                "lines": [{"productId": "sku", "quantity": 1, "unitPrice": amount.to_string()}],
+                "redeemPoints": redeem,
+            }}),
+        )
+        .await
+    }
+
+    /// Refunds `amount` of an order; returns the raw response.
+    pub async fn refund(&self, key: &str, order: &str, refund: &str, amount: i64) -> Gql {
+        self.gql(
+            Some(key),
+            "mutation($i: RefundInput!) { refundOrder(input: $i) { orderId refundedAmount member { totalSpent tier { name } } } }",
+            json!({"i": {"orderExternalId": order, "refundId": refund, "amount": amount.to_string()}}),
+        )
+        .await
+    }
+
+    /// A member's points by external id.
+    pub async fn points(&self, key: &str, member: &str) -> Points {
+        let res = self
+            .gql(
+                Some(key),
+                "query($e: String) { member(externalId: $e) { points { available pending used expired } } }",
+                json!({ "e": member }),
+            )
+            .await;
+        let p = &res.data()["member"]["points"];
+        let n = |f: &str| p[f].as_i64().unwrap_or_else(|| panic!("no {f} in {p}"));
+        (n("available"), n("pending"), n("used"), n("expired"))
+    }
+
+    /// A member's tier name by external id.
+    pub async fn tier_of(&self, key: &str, member: &str) -> Option<String> {
+        let res = self
+            .gql(
+                Some(key),
+                "query($e: String) { member(externalId: $e) { tier { name } } }",
+                json!({ "e": member }),
+            )
+            .await;
+        res.data()["member"]["tier"]["name"]
+            .as_str()
+            .map(str::to_owned)
+    }
+
+    /// A member's ledger, newest first, as (kind, points) pairs.
+    pub async fn ledger(&self, key: &str, member: &str) -> Vec<(String, i64)> {
+        let res = self
+            .gql(
+                Some(key),
+                "query($e: String) { member(externalId: $e) { ledger(first: 100) { edges { node { kind points } } } } }",
+                json!({ "e": member }),
+            )
+            .await;
+        res.data()["member"]["ledger"]["edges"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|e| {
+                (
+                    str_at(e, "/node/kind"),
+                    e["node"]["points"].as_i64().unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
+    /// Runs the background jobs once, as `loyalty jobs run-once` does.
+    pub async fn run_jobs(&self) -> loyalty_domain::jobs::JobReport {
+        loyalty_domain::jobs::run_once(&self.ctx)
+            .await
+            .unwrap_or_else(|e| panic!("jobs: {e}"))
+    }
+}

@@ -17,6 +17,23 @@ pub struct OrderLineInput {
     pub already_discounted: Option<bool>,
 }
 
+impl From<OrderLineInput> for loyalty_domain::orders::OrderLine {
+    fn from(l: OrderLineInput) -> Self {
+        Self {
+            product_id: l.product_id.0,
+            group_ids: l
+                .group_ids
+                .unwrap_or_default()
+                .into_iter()
+                .map(|g| g.0)
+                .collect(),
+            quantity: l.quantity,
+            unit_price: l.unit_price.0,
+            already_discounted: l.already_discounted.unwrap_or(false),
+        }
+    }
+}
+
 /// A cart to price.
 #[derive(InputObject)]
 pub struct QuoteInput {

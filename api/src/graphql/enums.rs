@@ -1,6 +1,6 @@
 //! Enums of the contract and their mapping to domain types.
 use async_graphql::Enum;
-use loyalty_domain::{access, members, program};
+use loyalty_domain::{access, ledger, members, orders, program};
 
 /// A key's role.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -46,6 +46,18 @@ pub enum Channel {
     Livestream,
     /// Orders entered in the admin.
     Admin,
+}
+
+impl From<Channel> for orders::input::Channel {
+    fn from(c: Channel) -> Self {
+        match c {
+            Channel::Web => Self::Web,
+            Channel::Pos => Self::Pos,
+            Channel::Social => Self::Social,
+            Channel::Livestream => Self::Livestream,
+            Channel::Admin => Self::Admin,
+        }
+    }
 }
 
 /// Gender.
@@ -183,6 +195,20 @@ pub enum LedgerKind {
     Import,
     /// Spent on a reward.
     Reward,
+}
+
+impl From<ledger::LedgerKind> for LedgerKind {
+    fn from(k: ledger::LedgerKind) -> Self {
+        match k {
+            ledger::LedgerKind::Earn => Self::Earn,
+            ledger::LedgerKind::Redeem => Self::Redeem,
+            ledger::LedgerKind::Expire => Self::Expire,
+            ledger::LedgerKind::Adjust => Self::Adjust,
+            ledger::LedgerKind::Reverse => Self::Reverse,
+            ledger::LedgerKind::Import => Self::Import,
+            ledger::LedgerKind::Reward => Self::Reward,
+        }
+    }
 }
 
 /// Percent or fixed amount.

@@ -1,15 +1,17 @@
 //! The points ledger: orders, refunds, adjustments, balances and entries.
-use crate::auth::{RoleGuard, principal};
+use crate::auth::{RoleGuard, domain, principal};
 use crate::error::Gql;
 use crate::graphql::checkout::OrderLineInput;
-use crate::graphql::connection::PageInfo;
+use crate::graphql::connection::{PageInfo, encode, page_info};
 use crate::graphql::enums::{Channel, LedgerKind};
 use crate::graphql::members::Member;
 use crate::graphql::scalars::Dec;
 use async_graphql::{Context, ID, InputObject, SimpleObject};
 use chrono::{DateTime, Utc};
-use loyalty_domain::DomainError;
 use loyalty_domain::access::Role;
+use loyalty_domain::ids::parse_id;
+use loyalty_domain::paging::Page;
+use loyalty_domain::{ledger, orders};
 
 /// A member's points by state.
 #[derive(SimpleObject, Clone, Copy)]
@@ -37,6 +39,20 @@ pub struct LedgerEntry {
     pub reason: Option<String>,
 }
 
+impl From<ledger::LedgerEntry> for LedgerEntry {
+    fn from(e: ledger::LedgerEntry) -> Self {
+        Self {
+            id: ID(e.id.to_string()),
+            kind: e.kind.into(),
+            points: e.points,
+            created_at: e.created_at,
+            available_at: e.available_at,
+            expires_at: e.expires_at,
+            reason: e.reason,
+        }
+    }
+}
+
 /// An edge of [`LedgerConnection`].
 #[derive(SimpleObject)]
 pub struct LedgerEdge {
@@ -49,6 +65,26 @@ pub struct LedgerEdge {
 pub struct LedgerConnection {
     pub edges: Vec<LedgerEdge>,
     pub page_info: PageInfo,
+}
+
+impl LedgerConnection {
+    /// A page of domain entries as a connection.
+    pub fn from_page(page: Page<ledger::LedgerCursor, ledger::LedgerEntry>) -> Self {
+        let cursors: Vec<String> = page.items.iter().map(|(k, _)| encode(*k)).collect();
+        let edges = page
+            .items
+            .into_iter()
+            .zip(cursors.iter())
+            .map(|((_, e), c)| LedgerEdge {
+                cursor: c.clone(),
+                node: e.into(),
+            })
+            .collect();
+        Self {
+            edges,
+            page_info: page_info(&cursors, page.has_next),
+        }
+    }
 }
 
 /// An order pushed by a sales channel.
@@ -68,12 +104,47 @@ pub struct OrderInput {
 #[derive(SimpleObject)]
 pub struct OrderResult {
     pub order_id: ID,
+    /// Sum of the lines.
+    pub subtotal: Dec,
+    /// Due after discounts, before points.
     pub total: Dec,
     pub discount_total: Dec,
     pub paid: Dec,
     pub points_earned: i64,
     pub points_redeemed: i64,
+    /// Refunded so far.
+    pub refunded_amount: Dec,
     pub member: Member,
+}
+
+impl From<orders::OrderOutcome> for OrderResult {
+    fn from(o: orders::OrderOutcome) -> Self {
+        Self {
+            order_id: ID(o.order_id.to_string()),
+            subtotal: o.subtotal.into(),
+            total: o.total.into(),
+            discount_total: o.discount_total.into(),
+            paid: o.paid.into(),
+            points_earned: o.points_earned,
+            points_redeemed: o.points_redeemed,
+            refunded_amount: o.refunded_amount.into(),
+            member: Member(o.member),
+        }
+    }
+}
+
+impl From<OrderInput> for orders::OrderInput {
+    fn from(i: OrderInput) -> Self {
+        Self {
+            external_id: i.external_id,
+            member_external_id: i.member_external_id,
+            channel: i.channel.into(),
+            placed_at: i.placed_at,
+            lines: i.lines.into_iter().map(Into::into).collect(),
+            voucher_codes: i.voucher_codes.unwrap_or_default(),
+            redeem_points: i.redeem_points.unwrap_or(0),
+        }
+    }
 }
 
 /// A full or partial refund.
@@ -82,6 +153,7 @@ pub struct RefundInput {
     pub order_external_id: String,
     /// Idempotency: the same refundId is applied once.
     pub refund_id: String,
+    /// Value refunded, out of the order's total after discounts.
     pub amount: Dec,
 }
 
@@ -101,36 +173,56 @@ pub struct LedgerMutation;
 
 #[async_graphql::Object]
 impl LedgerMutation {
-    /// Records an order from any channel: earning, redemption, vouchers.
+    /// Records an order from any channel: pricing, redemption, earning, tier. Applied
+    /// once per `externalId`.
     #[graphql(guard = "RoleGuard(Role::Channel)")]
     async fn record_order(
         &self,
         ctx: &Context<'_>,
         input: OrderInput,
     ) -> async_graphql::Result<OrderResult> {
-        let _ = (principal(ctx)?, input);
-        Err(DomainError::NotImplemented("recordOrder")).gql()
+        let shop_id = principal(ctx)?.shop_id;
+        Ok(orders::record(domain(ctx), shop_id, input.into())
+            .await
+            .gql()?
+            .into())
     }
 
-    /// Refunds an order in full or in part.
+    /// Refunds an order in full or in part. Applied once per `refundId`.
     #[graphql(guard = "RoleGuard(Role::Channel)")]
     async fn refund_order(
         &self,
         ctx: &Context<'_>,
         input: RefundInput,
     ) -> async_graphql::Result<OrderResult> {
-        let _ = (principal(ctx)?, input);
-        Err(DomainError::NotImplemented("refundOrder")).gql()
+        let shop_id = principal(ctx)?.shop_id;
+        let input = orders::RefundInput {
+            order_external_id: input.order_external_id,
+            refund_id: input.refund_id,
+            amount: input.amount.0,
+        };
+        Ok(orders::refund(domain(ctx), shop_id, input)
+            .await
+            .gql()?
+            .into())
     }
 
-    /// Adds or removes points by hand.
+    /// Adds or removes points by hand. Applied once per `idempotencyKey`.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn adjust_points(
         &self,
         ctx: &Context<'_>,
         input: AdjustPointsInput,
     ) -> async_graphql::Result<Member> {
-        let _ = (principal(ctx)?, input);
-        Err(DomainError::NotImplemented("adjustPoints")).gql()
+        let shop_id = principal(ctx)?.shop_id;
+        let input = ledger::AdjustInput {
+            member_id: parse_id("memberId", &input.member_id).gql()?,
+            points: input.points,
+            reason: input.reason,
+            idempotency_key: input.idempotency_key,
+        };
+        Ok(Member(
+            ledger::adjust(domain(ctx), shop_id, input).await.gql()?,
+        ))
     }
 }

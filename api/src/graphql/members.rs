@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use loyalty_domain::access::Role;
 use loyalty_domain::ids::parse_id;
 use loyalty_domain::paging::page_size;
-use loyalty_domain::{DomainError, members};
+use loyalty_domain::{DomainError, ledger, members};
 
 /// A customer of the shop; a registered member once `registeredAt` is set.
 pub struct Member(pub members::Member);
@@ -86,19 +86,37 @@ impl Member {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
-    /// Point balances.
-    async fn points(&self) -> async_graphql::Result<PointBalance> {
-        Err(DomainError::NotImplemented("points ledger")).gql()
+    /// Point balances, as of now.
+    async fn points(&self, ctx: &Context<'_>) -> async_graphql::Result<PointBalance> {
+        let b = ctx
+            .data_unchecked::<Loaders>()
+            .balances
+            .load_one((self.0.shop_id, self.0.id))
+            .await
+            .map_err(unshare)
+            .gql()?
+            .unwrap_or_default();
+        Ok(PointBalance {
+            available: b.available,
+            pending: b.pending,
+            used: b.used,
+            expired: b.expired,
+        })
     }
     /// Ledger entries, newest first.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn ledger(
         &self,
-        first: Option<i64>,
+        ctx: &Context<'_>,
+        #[graphql(desc = "page size, at most 100; default 20")] first: Option<i64>,
         after: Option<String>,
     ) -> async_graphql::Result<LedgerConnection> {
-        let _ = (first, after);
-        Err(DomainError::NotImplemented("points ledger")).gql()
+        let limit = page_size(first).gql()?;
+        let after = decode::<ledger::LedgerCursor>(after.as_deref())?;
+        let page = ledger::entries(&domain(ctx).db, self.0.shop_id, self.0.id, after, limit)
+            .await
+            .gql()?;
+        Ok(LedgerConnection::from_page(page))
     }
 }
 

@@ -161,6 +161,8 @@ pub(crate) async fn new_row<C: ConnectionTrait>(
         total_orders: 0,
         total_spent: 0,
         last_purchase_at: None,
+        cycle_start: None,
+        prev_cycle_spend: 0,
         created_at: now,
         updated_at: now,
     })

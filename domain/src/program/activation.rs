@@ -1,15 +1,28 @@
 //! Activating the program: DRAFT to ACTIVE, with every member's first tier.
+//!
+//! `InitialTier` starts everyone at the initial tier with no ranking spend. `Backfill`
+//! counts each customer's past paid orders (net of refunds) in the current and the
+//! previous cycle, member batch by member batch, logging progress.
+use super::load_for_update;
 use super::settings::{ActivationMode, Cycle, ProgramStatus};
-use super::{Program, load_for_update};
-use crate::{Ctx, DomainError, Result, shops, tiers};
-use loyalty_entities::member;
+use crate::ledger::expiry::local_midnight;
+use crate::ledger::policy::Policy;
+use crate::tiers::ranking::retier;
+use crate::{Ctx, DomainError, Result, shops};
+use chrono::{DateTime, NaiveDate, Utc};
+use loyalty_entities::{member, order};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use std::collections::HashMap;
 use uuid::Uuid;
 
-/// Activates the program. `InitialTier` starts everyone at the initial tier with no
-/// ranking spend; `Backfill` counts each customer's past paid spend toward the tier.
-pub async fn activate(ctx: &Ctx, shop_id: Uuid, mode: ActivationMode) -> Result<Program> {
+const BATCH: u64 = 1000;
+
+/// Activates the program in one transaction and returns it.
+pub async fn activate(ctx: &Ctx, shop_id: Uuid, mode: ActivationMode) -> Result<super::Program> {
     let txn = ctx.db.begin().await?;
     let mut program = load_for_update(&txn, shop_id).await?;
     if program.status == ProgramStatus::Active {
@@ -34,18 +47,120 @@ pub async fn activate(ctx: &Ctx, shop_id: Uuid, mode: ActivationMode) -> Result<
     program.activated_at = Some(now);
     super::configure::save(&txn, &program, now).await?;
 
-    let ranking_spend = match mode {
-        ActivationMode::InitialTier => Expr::value(0i64),
-        // Past paid spend; the ledger narrows it to the current cycle from orders.
-        ActivationMode::Backfill => Expr::col(member::Column::TotalSpent),
+    let policy = Policy::load(&txn, shop_id).await?;
+    let current = policy.cycle_of(now, now);
+    let previous = policy.previous_cycle(current);
+    let counted = match mode {
+        ActivationMode::InitialTier => 0,
+        ActivationMode::Backfill => mark_counted_orders(&txn, &policy, current, previous).await?,
     };
-    member::Entity::update_many()
-        .col_expr(member::Column::RankingSpend, ranking_spend)
-        .filter(member::Column::ShopId.eq(shop_id))
-        .exec(&txn)
-        .await?;
-    tiers::recompute_all(&txn, &program).await?;
+    let members = assign_members(&txn, &policy, mode, current, previous).await?;
     txn.commit().await?;
-    tracing::info!(%shop_id, ?mode, "program activated");
-    Ok(program)
+    tracing::info!(%shop_id, ?mode, members, orders = counted, "program activated");
+    Ok(policy.program)
+}
+
+/// The instant a cycle starting on `day` begins, in UTC.
+fn starts(policy: &Policy, day: NaiveDate) -> DateTime<Utc> {
+    local_midnight(policy.shop.time_zone, day)
+}
+
+/// Tags the orders placed in the current and previous cycles with their cycle, so a
+/// later refund takes back the ranking spend they gave. Returns how many were tagged.
+async fn mark_counted_orders(
+    txn: &DatabaseTransaction,
+    policy: &Policy,
+    current: NaiveDate,
+    previous: Option<NaiveDate>,
+) -> Result<u64> {
+    let shop_id = policy.shop.id;
+    let mut n = order::Entity::update_many()
+        .col_expr(order::Column::RankingCycle, Expr::value(current))
+        .filter(order::Column::ShopId.eq(shop_id))
+        .filter(order::Column::PlacedAt.gte(starts(policy, current)))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    if let Some(prev) = previous {
+        n += order::Entity::update_many()
+            .col_expr(order::Column::RankingCycle, Expr::value(prev))
+            .filter(order::Column::ShopId.eq(shop_id))
+            .filter(order::Column::PlacedAt.gte(starts(policy, prev)))
+            .filter(order::Column::PlacedAt.lt(starts(policy, current)))
+            .exec(txn)
+            .await?
+            .rows_affected;
+    }
+    Ok(n)
+}
+
+/// Net paid spend per member and cycle from the tagged orders of `members`.
+async fn spend_by_member<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    members: &[Uuid],
+) -> Result<HashMap<(Uuid, NaiveDate), i64>> {
+    let rows: Vec<(Uuid, Option<NaiveDate>, i64, i64)> = order::Entity::find()
+        .select_only()
+        .column(order::Column::MemberId)
+        .column(order::Column::RankingCycle)
+        .column(order::Column::Paid)
+        .column(order::Column::ReversedSpend)
+        .filter(order::Column::ShopId.eq(shop_id))
+        .filter(order::Column::MemberId.is_in(members.to_vec()))
+        .filter(order::Column::RankingCycle.is_not_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut out = HashMap::new();
+    for (member, cycle, paid, reversed) in rows {
+        if let Some(cycle) = cycle {
+            *out.entry((member, cycle)).or_insert(0) += paid - reversed;
+        }
+    }
+    Ok(out)
+}
+
+/// Sets every member's counters and tier, a batch at a time.
+async fn assign_members(
+    txn: &DatabaseTransaction,
+    policy: &Policy,
+    mode: ActivationMode,
+    current: NaiveDate,
+    previous: Option<NaiveDate>,
+) -> Result<u64> {
+    let shop_id = policy.shop.id;
+    let mut after: Option<Uuid> = None;
+    let mut done = 0u64;
+    loop {
+        let mut query = member::Entity::find().filter(member::Column::ShopId.eq(shop_id));
+        if let Some(a) = after {
+            query = query.filter(member::Column::Id.gt(a));
+        }
+        let batch = query
+            .order_by_asc(member::Column::Id)
+            .limit(BATCH)
+            .all(txn)
+            .await?;
+        let Some(last) = batch.last() else { break };
+        after = Some(last.id);
+        let ids: Vec<Uuid> = batch.iter().map(|m| m.id).collect();
+        let spend = match mode {
+            ActivationMode::Backfill => spend_by_member(txn, shop_id, &ids).await?,
+            ActivationMode::InitialTier => HashMap::new(),
+        };
+        for mut row in batch {
+            row.cycle_start = Some(current);
+            row.ranking_spend = spend.get(&(row.id, current)).copied().unwrap_or(0).max(0);
+            row.prev_cycle_spend = previous
+                .and_then(|p| spend.get(&(row.id, p)).copied())
+                .unwrap_or(0)
+                .max(0);
+            retier(policy, &mut row);
+            row.into_active_model().reset_all().update(txn).await?;
+        }
+        done += ids.len() as u64;
+        tracing::info!(shop_id = %shop_id, members = done, "activation progress");
+    }
+    Ok(done)
 }

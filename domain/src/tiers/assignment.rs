@@ -61,8 +61,11 @@ pub async fn recompute_all<C: ConnectionTrait>(conn: &C, program: &Program) -> R
     let mut case = CaseStatement::new();
     for tier in tiers.iter().filter(|t| !t.is_initial) {
         let threshold = effective_threshold(tier.min_spend, program.spend_per_ranking_point);
+        // A tier reached in the previous cycle is kept through this one.
         case = case.case(
-            Expr::col(member::Column::RankingSpend).gte(threshold),
+            Expr::col(member::Column::RankingSpend)
+                .gte(threshold)
+                .or(Expr::col(member::Column::PrevCycleSpend).gte(threshold)),
             Expr::val(tier.id),
         );
     }

@@ -1,6 +1,8 @@
 //! Membership tiers: their rules, the default ladder, and where a member's tier is recomputed.
 
 pub mod assignment;
+pub mod cycle;
+pub mod ranking;
 pub mod service;
 pub mod tier;
 pub mod validation;

@@ -1,0 +1,50 @@
+//! Where cycles roll: members whose counters belong to an earlier cycle move to the
+//! current one, and their tiers are recomputed.
+use crate::ledger::policy::Policy;
+use crate::tiers::ranking::roll;
+use crate::{Ctx, Result};
+use loyalty_entities::member;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
+};
+use uuid::Uuid;
+
+const BATCH: u64 = 1000;
+
+/// Rolls the shop's members to the current cycle; returns how many moved.
+pub async fn roll_cycles(ctx: &Ctx, shop_id: Uuid) -> Result<u64> {
+    let now = ctx.clock.now();
+    let policy = Policy::load(&ctx.db, shop_id).await?;
+    if !policy.is_active() {
+        return Ok(0);
+    }
+    let current = policy.cycle_of(now, now);
+    let mut moved = 0u64;
+    loop {
+        let txn = ctx.db.begin().await?;
+        let stale = member::Entity::find()
+            .filter(member::Column::ShopId.eq(shop_id))
+            .filter(
+                Condition::any()
+                    .add(member::Column::CycleStart.lt(current))
+                    .add(member::Column::CycleStart.is_null()),
+            )
+            .order_by_asc(member::Column::Id)
+            .limit(BATCH)
+            .lock_exclusive()
+            .all(&txn)
+            .await?;
+        if stale.is_empty() {
+            txn.commit().await?;
+            break;
+        }
+        moved += stale.len() as u64;
+        for mut row in stale {
+            roll(&policy, &mut row, now);
+            row.into_active_model().reset_all().update(&txn).await?;
+        }
+        txn.commit().await?;
+    }
+    Ok(moved)
+}

@@ -1,0 +1,145 @@
+//! A member's points by state, derived at read time from lots and entries.
+//!
+//! Nothing here is a stored balance: available and pending come from the lots' remaining
+//! points and their `available_at`/`expires_at` against now, so points mature and expire
+//! on time even when no job has run; used and expired come from the entries.
+use super::LedgerKind;
+use crate::Result;
+use chrono::{DateTime, Utc};
+use loyalty_entities::{ledger_entry, point_lot};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, SimpleExpr};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Points by state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PointBalance {
+    /// Spendable now.
+    pub available: i64,
+    /// Earned, not yet spendable.
+    pub pending: i64,
+    /// Spent on orders and rewards, net of what refunds gave back.
+    pub used: i64,
+    /// Expired, whether or not the expiry job has recorded it yet.
+    pub expired: i64,
+}
+
+fn sum_bigint(e: SimpleExpr) -> SimpleExpr {
+    Func::cast_as(
+        Func::coalesce([Expr::from(Func::sum(e)), Expr::val(0i64)]),
+        "BIGINT",
+    )
+    .into()
+}
+
+fn remaining_when(cond: Condition) -> SimpleExpr {
+    sum_bigint(
+        Expr::case(cond, Expr::col(point_lot::Column::Remaining))
+            .finally(0i64)
+            .into(),
+    )
+}
+
+/// Balances of `members` at `now`, in two statements whatever their number.
+pub async fn balances<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    members: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<HashMap<Uuid, PointBalance>> {
+    let mut out: HashMap<Uuid, PointBalance> = members
+        .iter()
+        .map(|m| (*m, PointBalance::default()))
+        .collect();
+    if members.is_empty() {
+        return Ok(out);
+    }
+    let live = Condition::any()
+        .add(Expr::col(point_lot::Column::ExpiresAt).is_null())
+        .add(Expr::col(point_lot::Column::ExpiresAt).gt(now));
+    let lots: Vec<(Uuid, i64, i64, i64)> = point_lot::Entity::find()
+        .select_only()
+        .column(point_lot::Column::MemberId)
+        .expr_as(
+            remaining_when(
+                Condition::all()
+                    .add(live.clone())
+                    .add(Expr::col(point_lot::Column::AvailableAt).lte(now)),
+            ),
+            "available",
+        )
+        .expr_as(
+            remaining_when(
+                Condition::all()
+                    .add(live)
+                    .add(Expr::col(point_lot::Column::AvailableAt).gt(now)),
+            ),
+            "pending",
+        )
+        .expr_as(
+            remaining_when(Condition::all().add(Expr::col(point_lot::Column::ExpiresAt).lte(now))),
+            "lapsed",
+        )
+        .filter(point_lot::Column::ShopId.eq(shop_id))
+        .filter(point_lot::Column::MemberId.is_in(members.to_vec()))
+        .filter(point_lot::Column::Remaining.gt(0))
+        .group_by(point_lot::Column::MemberId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for (member, available, pending, lapsed) in lots {
+        let b = out.entry(member).or_default();
+        b.available = available;
+        b.pending = pending;
+        b.expired += lapsed;
+    }
+
+    let spent = Expr::col(ledger_entry::Column::Kind)
+        .is_in([LedgerKind::Redeem.as_str(), LedgerKind::Reward.as_str()]);
+    let restored = Expr::col(ledger_entry::Column::Kind)
+        .eq(LedgerKind::Reverse.as_str())
+        .and(Expr::col(ledger_entry::Column::Points).gt(0));
+    let expired = Expr::col(ledger_entry::Column::Kind).eq(LedgerKind::Expire.as_str());
+    let points = || Expr::col(ledger_entry::Column::Points);
+    let entries: Vec<(Uuid, i64, i64, i64)> = ledger_entry::Entity::find()
+        .select_only()
+        .column(ledger_entry::Column::MemberId)
+        .expr_as(
+            sum_bigint(Expr::case(spent, points()).finally(0i64).into()),
+            "spent",
+        )
+        .expr_as(
+            sum_bigint(Expr::case(restored, points()).finally(0i64).into()),
+            "restored",
+        )
+        .expr_as(
+            sum_bigint(Expr::case(expired, points()).finally(0i64).into()),
+            "expired",
+        )
+        .filter(ledger_entry::Column::ShopId.eq(shop_id))
+        .filter(ledger_entry::Column::MemberId.is_in(members.to_vec()))
+        .group_by(ledger_entry::Column::MemberId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for (member, spent, restored, expired) in entries {
+        let b = out.entry(member).or_default();
+        b.used = -spent - restored;
+        b.expired += -expired;
+    }
+    Ok(out)
+}
+
+/// One member's balance.
+pub async fn balance<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    member: Uuid,
+    now: DateTime<Utc>,
+) -> Result<PointBalance> {
+    Ok(balances(conn, shop_id, &[member], now)
+        .await?
+        .remove(&member)
+        .unwrap_or_default())
+}

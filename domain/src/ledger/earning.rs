@@ -1,0 +1,53 @@
+//! How many reward points a paid amount earns (seed 000 s.3, seed 001 step 3).
+use crate::program::Program;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+/// `floor(paid / spend per ranking point × reward rate % × tier multiplier)`.
+///
+/// One division at the end keeps the result exact whenever it is a whole number, so
+/// 250,000 VND at 1,000 VND per point, 100 % and ×1.5 is 375 points, not 374.
+pub fn points_for(paid: i64, program: &Program, multiplier: Decimal) -> i64 {
+    if paid <= 0 || program.spend_per_ranking_point <= Decimal::ZERO {
+        return 0;
+    }
+    let numerator = Decimal::from(paid)
+        .checked_mul(program.reward_rate_percent)
+        .and_then(|n| n.checked_mul(multiplier));
+    let denominator = program.spend_per_ranking_point * Decimal::ONE_HUNDRED;
+    numerator
+        .and_then(|n| n.checked_div(denominator))
+        .and_then(|q| q.floor().to_i64())
+        .unwrap_or(0)
+        .max(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+    use uuid::Uuid;
+
+    fn program(spr: Decimal, rate: Decimal) -> Program {
+        Program {
+            spend_per_ranking_point: spr,
+            reward_rate_percent: rate,
+            ..Program::defaults(Uuid::nil())
+        }
+    }
+
+    #[test]
+    fn seed_examples() {
+        let p = program(dec!(1000), dec!(100));
+        assert_eq!(points_for(250_000, &p, dec!(1)), 250);
+        assert_eq!(points_for(250_000, &p, dec!(1.5)), 375);
+        assert_eq!(points_for(999, &p, dec!(1)), 0);
+        assert_eq!(points_for(250_999, &p, dec!(1)), 250);
+        let half = program(dec!(1000), dec!(50));
+        assert_eq!(points_for(250_000, &half, dec!(1)), 125);
+        let thirds = program(dec!(3), dec!(100));
+        assert_eq!(points_for(9, &thirds, dec!(1)), 3);
+        assert_eq!(points_for(0, &p, dec!(2)), 0);
+        assert_eq!(points_for(-5, &p, dec!(2)), 0);
+    }
+}

@@ -1,0 +1,87 @@
+//! Idempotency keys: a retry with the same request gets the first result, a reuse of the
+//! key with different content is a conflict (as Stripe and Formance do).
+use crate::{DomainError, Result};
+use chrono::{DateTime, Utc};
+use loyalty_entities::idempotency_key;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// What a key is for; keys of different scopes never collide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// `recordOrder`, keyed by the order's external id.
+    Order,
+    /// `refundOrder`, keyed by the refund id.
+    Refund,
+    /// `adjustPoints`, keyed by the client's key.
+    Adjust,
+}
+
+impl Scope {
+    fn as_str(self) -> &'static str {
+        match self {
+            Scope::Order => "order",
+            Scope::Refund => "refund",
+            Scope::Adjust => "adjust",
+        }
+    }
+}
+
+/// The SHA-256 of a request's canonical JSON.
+pub fn request_hash<T: Serialize>(request: &T) -> String {
+    let json = serde_json::to_vec(request).unwrap_or_default();
+    hex::encode(Sha256::digest(&json))
+}
+
+/// If the key was used before: the resource it created, or `Conflict` if the earlier
+/// request differed.
+pub async fn replay<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    scope: Scope,
+    key: &str,
+    hash: &str,
+) -> Result<Option<Uuid>> {
+    let found =
+        idempotency_key::Entity::find_by_id((shop_id, scope.as_str().to_owned(), key.to_owned()))
+            .one(conn)
+            .await?;
+    match found {
+        None => Ok(None),
+        Some(row) if row.request_hash == hash => Ok(Some(row.resource_id)),
+        Some(_) => Err(DomainError::Conflict(format!(
+            "{} '{key}' was already used for a different request",
+            match scope {
+                Scope::Order => "order externalId",
+                Scope::Refund => "refundId",
+                Scope::Adjust => "idempotencyKey",
+            }
+        ))),
+    }
+}
+
+/// Claims the key for `resource_id`; a concurrent claim fails on the primary key and
+/// its transaction rolls back.
+pub async fn claim<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    scope: Scope,
+    key: &str,
+    hash: &str,
+    resource_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    idempotency_key::Entity::insert(idempotency_key::ActiveModel {
+        shop_id: Set(shop_id),
+        scope: Set(scope.as_str().to_owned()),
+        key: Set(key.to_owned()),
+        request_hash: Set(hash.to_owned()),
+        resource_id: Set(resource_id),
+        created_at: Set(now),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,17 @@
+//! The points ledger: append-only entries, lots and their allocations, balances derived
+//! from them, expiry, manual adjustments, and the member's history.
+
+pub mod adjust;
+pub mod balance;
+pub mod earning;
+pub mod expiry;
+pub mod history;
+pub mod idempotency;
+pub mod kind;
+pub mod lots;
+pub mod policy;
+
+pub use adjust::{AdjustInput, adjust};
+pub use balance::{PointBalance, balance, balances};
+pub use history::{LedgerCursor, LedgerEntry, entries};
+pub use kind::LedgerKind;

@@ -1,0 +1,90 @@
+//! The shop's point and tier policy, loaded once per transaction: when new points become
+//! available and expire, which cycle a day belongs to, and which tier a spend reaches.
+use super::expiry::expires_at;
+use crate::program::{self, Program, ProgramStatus};
+use crate::shops::{self, Shop};
+use crate::tiers::{self, Tier, cycle};
+use crate::{DomainError, Result};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::ConnectionTrait;
+use uuid::Uuid;
+
+/// Everything the ledger needs to know about the shop's program.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// The shop (time zone).
+    pub shop: Shop,
+    /// The program settings.
+    pub program: Program,
+    /// The tiers by rank.
+    pub tiers: Vec<Tier>,
+}
+
+impl Policy {
+    /// Loads the policy of `shop_id`.
+    pub async fn load<C: ConnectionTrait>(conn: &C, shop_id: Uuid) -> Result<Self> {
+        Ok(Self {
+            shop: shops::load(conn, shop_id).await?,
+            program: program::load(conn, shop_id).await?,
+            tiers: tiers::list(conn, shop_id).await?,
+        })
+    }
+
+    /// Whether orders earn points and move tiers.
+    pub fn is_active(&self) -> bool {
+        self.program.status == ProgramStatus::Active
+    }
+
+    /// Refuses point operations while the program is a draft.
+    pub fn require_active(&self) -> Result<()> {
+        if self.is_active() {
+            Ok(())
+        } else {
+            Err(DomainError::invalid(
+                "program",
+                "the loyalty program is not active yet: activate it first",
+            ))
+        }
+    }
+
+    /// The day the program was activated (today before activation), in shop time.
+    fn activation_day(&self, now: DateTime<Utc>) -> NaiveDate {
+        self.shop
+            .local_date(self.program.activated_at.unwrap_or(now))
+    }
+
+    /// First day of the cycle containing the instant `at`.
+    pub fn cycle_of(&self, at: DateTime<Utc>, now: DateTime<Utc>) -> NaiveDate {
+        cycle::cycle_start(
+            &self.program,
+            self.activation_day(now),
+            self.shop.local_date(at),
+        )
+    }
+
+    /// First day of the cycle before the one starting on `start`.
+    pub fn previous_cycle(&self, start: NaiveDate) -> Option<NaiveDate> {
+        cycle::previous_cycle_start(&self.program, start)
+    }
+
+    /// When points earned at `now` become spendable.
+    pub fn available_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now + Duration::hours(self.program.pending_hours)
+    }
+
+    /// When points earned at `now` expire.
+    pub fn expires_at(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let anchor = self.cycle_of(now, now);
+        expires_at(&self.program, self.shop.time_zone, anchor, now)
+    }
+
+    /// The tier a ranking spend reaches.
+    pub fn tier_for(&self, spend: i64) -> Option<&Tier> {
+        tiers::tier_for_spend(&self.tiers, spend, self.program.spend_per_ranking_point)
+    }
+
+    /// A tier by id.
+    pub fn tier(&self, id: Option<Uuid>) -> Option<&Tier> {
+        id.and_then(|id| self.tiers.iter().find(|t| t.id == id))
+    }
+}

@@ -1,0 +1,13 @@
+//! Orders from every channel: recording (pricing, redemption, earning, stats, tier) and
+//! refunds, each idempotent and in one transaction.
+
+pub mod input;
+pub mod pricing;
+pub mod record;
+pub mod refund;
+pub mod result;
+
+pub use input::{OrderInput, OrderLine, RefundInput};
+pub use record::record;
+pub use refund::refund;
+pub use result::OrderOutcome;

@@ -1,0 +1,204 @@
+//! Recording an order: price it, redeem, earn, update stats and tier, once per external id.
+use super::input::{CleanLine, OrderInput, validate};
+use super::pricing::price;
+use super::result::{OrderOutcome, load};
+use crate::ledger::LedgerKind;
+use crate::ledger::earning::points_for;
+use crate::ledger::idempotency::{Scope, claim, replay, request_hash};
+use crate::ledger::lots::{Credit, Debit, DrawFrom, credit, debit, lock_member};
+use crate::ledger::policy::Policy;
+use crate::members::profile::new_row;
+use crate::tiers::ranking::{add_spend, roll};
+use crate::{Ctx, DomainError, Result, ids::new_id};
+use chrono::{DateTime, Utc};
+use loyalty_entities::{member, order, order_line};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, IntoActiveModel, QueryFilter, SqlErr, TransactionTrait,
+};
+use uuid::Uuid;
+
+/// Records an order. A retry with the same content returns the first result and changes
+/// nothing; the same external id with other content is `Conflict`. Redeeming more points
+/// than are available is `InsufficientPoints`, and then nothing of the order is written.
+pub async fn record(ctx: &Ctx, shop_id: Uuid, input: OrderInput) -> Result<OrderOutcome> {
+    let now = ctx.clock.now();
+    let lines = validate(&input, now)?;
+    if !input.voucher_codes.is_empty() {
+        return Err(DomainError::NotImplemented("vouchers on orders"));
+    }
+    let hash = request_hash(&input);
+    // Two attempts: a concurrent first order of a new customer, or a concurrent retry,
+    // can lose a unique-key race; the second attempt then finds the winner's rows.
+    for attempt in 0..2 {
+        let txn = ctx.db.begin().await?;
+        match attempt_record(&txn, shop_id, &input, &lines, &hash, now).await {
+            Ok(outcome) => {
+                txn.commit().await?;
+                return Ok(outcome);
+            }
+            Err(DomainError::Db(e))
+                if attempt == 0
+                    && matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+            {
+                txn.rollback().await?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(DomainError::Conflict(format!(
+        "order '{}' is being recorded concurrently; retry",
+        input.external_id
+    )))
+}
+
+async fn member_id<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    external_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Uuid> {
+    let found = member::Entity::find()
+        .filter(member::Column::ShopId.eq(shop_id))
+        .filter(member::Column::ExternalId.eq(external_id))
+        .one(conn)
+        .await?;
+    if let Some(m) = found {
+        return Ok(m.id);
+    }
+    let row = new_row(conn, shop_id, external_id, now).await?;
+    let id = row.id;
+    member::Entity::insert(row.into_active_model())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(id)
+}
+
+async fn attempt_record(
+    txn: &DatabaseTransaction,
+    shop_id: Uuid,
+    input: &OrderInput,
+    lines: &[CleanLine],
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<OrderOutcome> {
+    let key = input.external_id.trim();
+    if let Some(order_id) = replay(txn, shop_id, Scope::Order, key, hash).await? {
+        return load(txn, shop_id, order_id).await;
+    }
+    let member_id = member_id(txn, shop_id, input.member_external_id.trim(), now).await?;
+    let mut row = lock_member(txn, shop_id, member_id).await?;
+    // A concurrent retry may have finished while this one waited for the lock.
+    if let Some(order_id) = replay(txn, shop_id, Scope::Order, key, hash).await? {
+        return load(txn, shop_id, order_id).await;
+    }
+    let policy = Policy::load(txn, shop_id).await?;
+    if input.redeem_points > 0 {
+        policy.require_active()?;
+    }
+    if policy.is_active() {
+        roll(&policy, &mut row, now);
+    }
+    let tier = policy.tier(row.tier_id).cloned();
+    let priced = price(
+        lines,
+        tier.as_ref(),
+        input.redeem_points,
+        policy.program.points_per_thousand_vnd,
+    );
+    let order_id = new_id();
+    let placed_at = input.placed_at.unwrap_or(now);
+
+    if priced.points_redeemed > 0 {
+        debit(
+            txn,
+            shop_id,
+            member_id,
+            now,
+            Debit {
+                kind: LedgerKind::Redeem,
+                points: priced.points_redeemed,
+                from: DrawFrom::Available,
+                reason: Some(format!("paid part of order {key}")),
+                order_id: Some(order_id),
+                idempotency_key: Some(format!("redeem:{key}")),
+            },
+        )
+        .await?;
+    }
+    let earned = match (&tier, policy.is_active()) {
+        (Some(t), true) => points_for(priced.paid, &policy.program, t.point_multiplier),
+        _ => 0,
+    };
+    if earned > 0 {
+        credit(
+            txn,
+            shop_id,
+            member_id,
+            now,
+            Credit {
+                kind: LedgerKind::Earn,
+                points: earned,
+                available_at: policy.available_at(now),
+                expires_at: policy.expires_at(now),
+                reason: Some(format!("order {key}")),
+                order_id: Some(order_id),
+                idempotency_key: Some(format!("earn:{key}")),
+            },
+        )
+        .await?;
+    }
+
+    row.total_orders += 1;
+    row.total_spent += priced.paid;
+    row.last_purchase_at = Some(row.last_purchase_at.map_or(placed_at, |t| t.max(placed_at)));
+    let ranking_cycle = if policy.is_active() {
+        let cycle = policy.cycle_of(placed_at, now);
+        add_spend(&policy, &mut row, cycle, priced.paid).then_some(cycle)
+    } else {
+        None
+    };
+    row.updated_at = now;
+    row.into_active_model().reset_all().update(txn).await?;
+
+    order::Entity::insert(order::ActiveModel {
+        shop_id: Set(shop_id),
+        id: Set(order_id),
+        external_id: Set(key.to_owned()),
+        member_id: Set(member_id),
+        channel: Set(input.channel.as_str().to_owned()),
+        placed_at: Set(placed_at),
+        subtotal: Set(priced.subtotal),
+        discount_total: Set(priced.tier_discount),
+        total: Set(priced.total),
+        points_redeemed: Set(priced.points_redeemed),
+        points_value: Set(priced.points_value),
+        paid: Set(priced.paid),
+        points_earned: Set(earned),
+        refunded_amount: Set(0),
+        reversed_points: Set(0),
+        restored_points: Set(0),
+        reversed_spend: Set(0),
+        ranking_cycle: Set(ranking_cycle),
+        tier_id: Set(tier.map(|t| t.id)),
+        created_at: Set(now),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    order_line::Entity::insert_many(lines.iter().enumerate().map(|(i, line)| {
+        order_line::ActiveModel {
+            shop_id: Set(shop_id),
+            order_id: Set(order_id),
+            line_no: Set(i as i64),
+            product_id: Set(line.product_id.clone()),
+            group_ids: Set(serde_json::to_string(&line.group_ids).unwrap_or_default()),
+            quantity: Set(line.quantity),
+            unit_price: Set(line.unit_price),
+            already_discounted: Set(line.already_discounted),
+        }
+    }))
+    .exec_without_returning(txn)
+    .await?;
+    claim(txn, shop_id, Scope::Order, key, hash, order_id, now).await?;
+    load(txn, shop_id, order_id).await
+}

@@ -1,0 +1,179 @@
+//! Refunds: reverse earned points and ranking spend, give back redeemed points, all in
+//! proportion to the refunded share of the order, once per refund id.
+//!
+//! Shares are computed on the running total refunded, so any number of partial refunds
+//! that add up to the whole order reverse exactly what the order did, with no rounding
+//! drift. Earned points already spent cannot be taken back: that shortfall becomes debt
+//! that the member's next credits repay (see `ledger::lots`).
+use super::input::RefundInput;
+use super::result::{OrderOutcome, load};
+use crate::ledger::LedgerKind;
+use crate::ledger::idempotency::{Scope, claim, replay, request_hash};
+use crate::ledger::lots::{Credit, Debit, DrawFrom, credit, debit, lock_member};
+use crate::ledger::policy::Policy;
+use crate::members::profile::clean_external_id;
+use crate::money::vnd_from_decimal;
+use crate::tiers::ranking::{add_spend, roll};
+use crate::{Ctx, DomainError, Result, ids::new_id};
+use loyalty_entities::{ledger_entry, order, refund};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+/// `value × part / whole`, rounded half-up; 0 when `whole` is 0.
+pub fn share(value: i64, part: i64, whole: i64) -> i64 {
+    if whole <= 0 {
+        return 0;
+    }
+    let n = i128::from(value) * i128::from(part) * 2 + i128::from(whole);
+    i64::try_from(n / (2 * i128::from(whole))).unwrap_or(i64::MAX)
+}
+
+/// Refunds `input.amount` of the order. A retry returns the same outcome; the same
+/// refund id with other content is `Conflict`; more than is left to refund is refused.
+pub async fn refund(ctx: &Ctx, shop_id: Uuid, input: RefundInput) -> Result<OrderOutcome> {
+    let amount = vnd_from_decimal("amount", input.amount)?;
+    if amount <= 0 {
+        return Err(DomainError::invalid("amount", "must be above 0"));
+    }
+    let order_key = clean_external_id(&input.order_external_id).map_err(|_| {
+        DomainError::invalid("orderExternalId", "an order id has 1 to 100 characters")
+    })?;
+    let key = clean_external_id(&input.refund_id)
+        .map_err(|_| DomainError::invalid("refundId", "a refund id has 1 to 100 characters"))?;
+    let hash = request_hash(&input);
+    let now = ctx.clock.now();
+
+    let txn = ctx.db.begin().await?;
+    let found = order::Entity::find()
+        .filter(order::Column::ShopId.eq(shop_id))
+        .filter(order::Column::ExternalId.eq(&order_key))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("order '{order_key}' not found")))?;
+    let mut row = lock_member(&txn, shop_id, found.member_id).await?;
+    if replay(&txn, shop_id, Scope::Refund, &key, &hash)
+        .await?
+        .is_some()
+    {
+        let outcome = load(&txn, shop_id, found.id).await?;
+        txn.commit().await?;
+        return Ok(outcome);
+    }
+    // Re-read under the member's lock: a concurrent refund of the same order may have
+    // committed since the first read.
+    let o = order::Entity::find_by_id((shop_id, found.id))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DomainError::Internal("order vanished".into()))?;
+    let left = o.total - o.refunded_amount;
+    if amount > left {
+        return Err(DomainError::invalid(
+            "amount",
+            format!("only {left} VND of order '{order_key}' is left to refund"),
+        ));
+    }
+    let refunded = o.refunded_amount + amount;
+    let reverse = share(o.points_earned, refunded, o.total) - o.reversed_points;
+    let restore = share(o.points_redeemed, refunded, o.total) - o.restored_points;
+    let spend = share(o.paid, refunded, o.total) - o.reversed_spend;
+
+    let policy = Policy::load(&txn, shop_id).await?;
+    if policy.is_active() {
+        roll(&policy, &mut row, now);
+    }
+    let mut shortfall = 0;
+    if reverse > 0 {
+        let own_lot = ledger_entry::Entity::find()
+            .filter(ledger_entry::Column::ShopId.eq(shop_id))
+            .filter(ledger_entry::Column::IdempotencyKey.eq(format!("earn:{order_key}")))
+            .one(&txn)
+            .await?
+            .map(|e| e.id);
+        let drawn = debit(
+            &txn,
+            shop_id,
+            row.id,
+            now,
+            Debit {
+                kind: LedgerKind::Reverse,
+                points: reverse,
+                from: DrawFrom::Reversal { own_lot },
+                reason: Some(format!("refund {key} of order {order_key}")),
+                order_id: Some(o.id),
+                idempotency_key: Some(format!("reverse:{key}")),
+            },
+        )
+        .await?;
+        shortfall = drawn.shortfall;
+    }
+    if restore > 0 {
+        credit(
+            &txn,
+            shop_id,
+            row.id,
+            now,
+            Credit {
+                kind: LedgerKind::Reverse,
+                points: restore,
+                available_at: now,
+                expires_at: policy.expires_at(now),
+                reason: Some(format!(
+                    "points given back by refund {key} of order {order_key}"
+                )),
+                order_id: Some(o.id),
+                idempotency_key: Some(format!("restore:{key}")),
+            },
+        )
+        .await?;
+    }
+    if let Some(cycle) = o.ranking_cycle {
+        add_spend(&policy, &mut row, cycle, -spend);
+    }
+    row.total_spent = (row.total_spent - spend).max(0);
+    row.updated_at = now;
+    row.into_active_model().reset_all().update(&txn).await?;
+
+    let mut updated = o.clone().into_active_model();
+    updated.refunded_amount = Set(refunded);
+    updated.reversed_points = Set(o.reversed_points + reverse);
+    updated.restored_points = Set(o.restored_points + restore);
+    updated.reversed_spend = Set(o.reversed_spend + spend);
+    updated.update(&txn).await?;
+    let refund_id = new_id();
+    refund::Entity::insert(refund::ActiveModel {
+        shop_id: Set(shop_id),
+        id: Set(refund_id),
+        order_id: Set(o.id),
+        refund_key: Set(key.clone()),
+        amount: Set(amount),
+        points_reversed: Set(reverse),
+        points_restored: Set(restore),
+        spend_reversed: Set(spend),
+        debt_added: Set(shortfall),
+        created_at: Set(now),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    claim(&txn, shop_id, Scope::Refund, &key, &hash, refund_id, now).await?;
+    let outcome = load(&txn, shop_id, o.id).await?;
+    txn.commit().await?;
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::share;
+
+    #[test]
+    fn shares_add_up_to_the_whole() {
+        assert_eq!(share(100, 1, 3), 33);
+        assert_eq!(share(100, 2, 3), 67);
+        assert_eq!(share(100, 3, 3), 100);
+        assert_eq!(share(5, 1, 2), 3, "half rounds up");
+        assert_eq!(share(7, 0, 10), 0);
+        assert_eq!(share(7, 5, 0), 0);
+    }
+}

@@ -1,0 +1,56 @@
+//! What recording or refunding an order answers.
+use crate::members::Member;
+use crate::{DomainError, Result};
+use loyalty_entities::{member, order};
+use sea_orm::{ConnectionTrait, EntityTrait};
+use uuid::Uuid;
+
+/// An order's amounts and the member after it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderOutcome {
+    /// Our id.
+    pub order_id: Uuid,
+    /// Sum of the lines, VND.
+    pub subtotal: i64,
+    /// Discounts, VND.
+    pub discount_total: i64,
+    /// Due after discounts, before points, VND.
+    pub total: i64,
+    /// Paid in money, VND.
+    pub paid: i64,
+    /// Points earned (before refunds).
+    pub points_earned: i64,
+    /// Points redeemed (before refunds).
+    pub points_redeemed: i64,
+    /// Refunded so far, VND.
+    pub refunded_amount: i64,
+    /// The member as it is now.
+    pub member: Member,
+}
+
+/// Reads the outcome of a stored order.
+pub async fn load<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    order_id: Uuid,
+) -> Result<OrderOutcome> {
+    let o = order::Entity::find_by_id((shop_id, order_id))
+        .one(conn)
+        .await?
+        .ok_or_else(|| DomainError::Internal(format!("order {order_id} vanished")))?;
+    let m = member::Entity::find_by_id((shop_id, o.member_id))
+        .one(conn)
+        .await?
+        .ok_or_else(|| DomainError::Internal(format!("member of order {order_id} vanished")))?;
+    Ok(OrderOutcome {
+        order_id: o.id,
+        subtotal: o.subtotal,
+        discount_total: o.discount_total,
+        total: o.total,
+        paid: o.paid,
+        points_earned: o.points_earned,
+        points_redeemed: o.points_redeemed,
+        refunded_amount: o.refunded_amount,
+        member: Member::from_row(m)?,
+    })
+}
