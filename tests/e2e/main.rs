@@ -3,6 +3,7 @@
 
 mod hardening;
 mod ledger;
+mod ledger_properties;
 mod members;
 mod program;
 mod tenancy;
