@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod members;
 pub mod money;
+pub mod offers;
 pub mod orders;
 pub mod paging;
 pub mod program;

@@ -1,0 +1,85 @@
+//! Spreading an order-level discount over lines, so that each line knows what is left of
+//! it for the next offer and no line goes below zero.
+use crate::rule::LineEval;
+
+/// Adds to the lines' discounts `amount` VND (at most what the allowed lines have left),
+/// in proportion to what each allowed line has left, never above it; the whole-VND
+/// remainders go to the lines with the largest fractional shares (ties to the earlier
+/// line), so the parts add up exactly. Returns what was placed.
+pub fn spread(amount: i64, lines: &mut [LineEval]) -> i64 {
+    let room = |l: &LineEval| {
+        if l.allowed {
+            (l.remaining - l.discount).max(0)
+        } else {
+            0
+        }
+    };
+    let total: i64 = lines.iter().map(room).sum();
+    let amount = amount.clamp(0, total);
+    if amount == 0 {
+        return 0;
+    }
+    // (fractional remainder, line) of each line's exact share amount * room / total.
+    let mut rems: Vec<(i128, usize)> = Vec::with_capacity(lines.len());
+    let mut placed: i64 = 0;
+    for (i, l) in lines.iter_mut().enumerate() {
+        // 64-bit arithmetic when the product fits (always, for real carts): 128-bit
+        // division is a library call and this loop runs for every line of every offer.
+        let (share, rem) = match amount.checked_mul(room(l)) {
+            Some(n) => (n / total, i128::from(n % total)),
+            None => {
+                let n = i128::from(amount) * i128::from(room(l));
+                ((n / i128::from(total)) as i64, n % i128::from(total))
+            }
+        };
+        rems.push((rem, i));
+        l.discount += share;
+        placed += share;
+    }
+    // Less than one VND per line is left: hand it out by largest fractional share.
+    let left = (amount - placed) as usize;
+    if left > 0 {
+        rems.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        for &(_, i) in rems.iter().take(left) {
+            lines[i].discount += 1;
+        }
+    }
+    amount
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(values: &[i64]) -> Vec<LineEval> {
+        values
+            .iter()
+            .map(|v| LineEval {
+                remaining: *v,
+                discounted_before: false,
+                allowed: true,
+                matches: true,
+                discount: 0,
+            })
+            .collect()
+    }
+
+    fn parts(amount: i64, values: &[i64]) -> Vec<i64> {
+        let mut l = lines(values);
+        spread(amount, &mut l);
+        l.iter().map(|l| l.discount).collect()
+    }
+
+    #[test]
+    fn parts_add_up_and_respect_caps() {
+        assert_eq!(parts(100, &[1, 1, 1]), vec![1, 1, 1]);
+        assert_eq!(parts(10, &[100, 200, 300]), vec![2, 3, 5]);
+        assert_eq!(parts(46_000, &[200_000, 30_000]), vec![40_000, 6_000]);
+        assert_eq!(parts(7, &[3, 3, 3]).iter().sum::<i64>(), 7);
+        assert_eq!(parts(5, &[]), Vec::<i64>::new());
+        let mut l = lines(&[10, 10]);
+        l[0].allowed = false;
+        spread(15, &mut l);
+        assert_eq!((l[0].discount, l[1].discount), (0, 10));
+    }
+}
