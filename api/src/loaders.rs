@@ -3,7 +3,7 @@
 //! created per request, so their caches never outlive it.
 use async_graphql::dataloader::{DataLoader, Loader};
 use loyalty_domain::ledger::{self, PointBalance};
-use loyalty_domain::{Ctx, DomainError, tiers};
+use loyalty_domain::{Ctx, DomainError, offers, tiers};
 use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -71,6 +71,30 @@ impl Loader<(Uuid, Uuid)> for BalanceLoader {
     }
 }
 
+/// Offers by id, for `Voucher.offer`.
+pub struct OfferLoader(pub Ctx);
+
+impl Loader<(Uuid, Uuid)> for OfferLoader {
+    type Value = offers::Offer;
+    type Error = Arc<DomainError>;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, Uuid)],
+    ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
+        let mut out = HashMap::new();
+        for (shop, id) in keys {
+            if let Some(o) = offers::get(&self.0.db, *shop, *id)
+                .await
+                .map_err(Arc::new)?
+            {
+                out.insert((*shop, *id), o);
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// The loaders of one request.
 pub struct Loaders {
     /// See [`TierListLoader`].
@@ -79,6 +103,8 @@ pub struct Loaders {
     pub tier_counts: DataLoader<TierCountLoader>,
     /// See [`BalanceLoader`].
     pub balances: DataLoader<BalanceLoader>,
+    /// See [`OfferLoader`].
+    pub offers: DataLoader<OfferLoader>,
 }
 
 impl Loaders {
@@ -88,6 +114,7 @@ impl Loaders {
             tier_lists: DataLoader::new(TierListLoader(ctx.clone()), tokio::spawn),
             tier_counts: DataLoader::new(TierCountLoader(ctx.clone()), tokio::spawn),
             balances: DataLoader::new(BalanceLoader(ctx.clone()), tokio::spawn),
+            offers: DataLoader::new(OfferLoader(ctx.clone()), tokio::spawn),
         }
     }
 }

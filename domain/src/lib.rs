@@ -5,6 +5,7 @@
 //! database transaction. Errors are one typed [`DomainError`]; the API maps it to codes.
 
 pub mod access;
+pub mod checkout;
 pub mod clock;
 pub mod context;
 pub mod error;
@@ -17,8 +18,10 @@ pub mod offers;
 pub mod orders;
 pub mod paging;
 pub mod program;
+pub mod rewards;
 pub mod shops;
 pub mod tiers;
+pub mod vouchers;
 
 pub use context::Ctx;
 pub use error::{DomainError, Result};

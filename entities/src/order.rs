@@ -38,6 +38,8 @@ pub struct Model {
     /// The member's tier when the order was placed.
     pub tier_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
+    /// Of `discount_total`, what vouchers took.
+    pub voucher_discount: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

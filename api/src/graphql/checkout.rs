@@ -1,10 +1,10 @@
 //! Checkout: the cart and the side-effect-free quote.
-use crate::auth::{RoleGuard, principal};
+use crate::auth::{RoleGuard, domain, principal};
 use crate::error::Gql;
 use crate::graphql::scalars::Dec;
 use async_graphql::{Context, ID, InputObject, SimpleObject};
-use loyalty_domain::DomainError;
 use loyalty_domain::access::Role;
+use loyalty_domain::checkout;
 
 /// A cart or order line.
 #[derive(InputObject)]
@@ -59,7 +59,9 @@ pub struct SkippedDiscount {
     pub reason: String,
 }
 
-/// The priced cart.
+/// The priced cart. `discounts` lists the tier discount, each voucher and the points,
+/// in the order applied; `discountTotal` is their sum and `total` what is left to pay in
+/// money (`subtotal - discountTotal`).
 #[derive(SimpleObject)]
 pub struct Quote {
     pub subtotal: Dec,
@@ -67,8 +69,45 @@ pub struct Quote {
     pub skipped: Vec<SkippedDiscount>,
     pub discount_total: Dec,
     pub points_redeemed: i64,
+    /// VND the redeemed points pay.
+    pub points_value: Dec,
     pub total: Dec,
     pub points_to_earn: i64,
+    /// The member's available points (null without a known member).
+    pub available_points: Option<i64>,
+}
+
+impl From<checkout::Quote> for Quote {
+    fn from(q: checkout::Quote) -> Self {
+        let b = q.breakdown;
+        let discount_total: i64 = b.applied.iter().map(|a| a.amount).sum();
+        Self {
+            subtotal: b.subtotal.into(),
+            discounts: b
+                .applied
+                .iter()
+                .map(|a| AppliedDiscount {
+                    source: a.source.label(),
+                    label: a.label.clone(),
+                    amount: a.amount.into(),
+                })
+                .collect(),
+            skipped: b
+                .skipped
+                .iter()
+                .map(|s| SkippedDiscount {
+                    source: s.source.clone(),
+                    reason: s.reason.clone(),
+                })
+                .collect(),
+            discount_total: discount_total.into(),
+            points_redeemed: b.points_redeemed,
+            points_value: b.points_value.into(),
+            total: b.paid.into(),
+            points_to_earn: q.points_to_earn,
+            available_points: q.available_points,
+        }
+    }
 }
 
 /// Checkout mutations.
@@ -77,10 +116,20 @@ pub struct CheckoutMutation;
 
 #[async_graphql::Object]
 impl CheckoutMutation {
-    /// Prices a cart without side effects.
+    /// Prices a cart without side effects: vouchers, tier discount, points, and the
+    /// points the order would earn.
     #[graphql(guard = "RoleGuard(Role::Channel)")]
     async fn quote(&self, ctx: &Context<'_>, input: QuoteInput) -> async_graphql::Result<Quote> {
-        let _ = (principal(ctx)?, input);
-        Err(DomainError::NotImplemented("quote")).gql()
+        let shop_id = principal(ctx)?.shop_id;
+        let input = checkout::QuoteInput {
+            member_external_id: input.member_external_id,
+            lines: input.lines.into_iter().map(Into::into).collect(),
+            voucher_codes: input.voucher_codes.unwrap_or_default(),
+            redeem_points: input.redeem_points.unwrap_or(0),
+        };
+        Ok(checkout::quote(domain(ctx), shop_id, input)
+            .await
+            .gql()?
+            .into())
     }
 }

@@ -1,9 +1,11 @@
 //! Members: profiles, registration, and the paged list.
 use crate::auth::{RoleGuard, domain, principal};
 use crate::error::{Code, Gql};
+use crate::graphql::checkout::OrderLineInput;
 use crate::graphql::connection::{PageInfo, decode, encode, page_info};
 use crate::graphql::enums::{Gender, SavedFilter};
 use crate::graphql::ledger::{LedgerConnection, PointBalance};
+use crate::graphql::offers::{Voucher, VoucherStatus};
 use crate::graphql::scalars::{Date, Dec};
 use crate::graphql::tiers::Tier;
 use crate::loaders::{Loaders, unshare};
@@ -12,7 +14,7 @@ use chrono::{DateTime, Utc};
 use loyalty_domain::access::Role;
 use loyalty_domain::ids::parse_id;
 use loyalty_domain::paging::page_size;
-use loyalty_domain::{DomainError, ledger, members};
+use loyalty_domain::{DomainError, ledger, members, orders, vouchers};
 
 /// A customer of the shop; a registered member once `registeredAt` is set.
 pub struct Member(pub members::Member);
@@ -103,6 +105,52 @@ impl Member {
             expired: b.expired,
         })
     }
+    /// The member's vouchers, newest first, optionally of one status.
+    async fn vouchers(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<VoucherStatus>,
+    ) -> async_graphql::Result<Vec<Voucher>> {
+        let now = domain(ctx).clock.now();
+        let want = status.map(|s| match s {
+            VoucherStatus::Active => vouchers::VoucherStatus::Active,
+            VoucherStatus::Used => vouchers::VoucherStatus::Used,
+            VoucherStatus::Expired => vouchers::VoucherStatus::Expired,
+        });
+        Ok(vouchers::wallet(&domain(ctx).db, self.0.shop_id, self.0.id)
+            .await
+            .gql()?
+            .into_iter()
+            .filter(|v| want.is_none_or(|w| v.status(now) == w))
+            .map(|voucher| Voucher {
+                shop_id: self.0.shop_id,
+                voucher,
+            })
+            .collect())
+    }
+    /// For a cart: which of the member's active vouchers would apply now, and why not.
+    async fn usable_vouchers(
+        &self,
+        ctx: &Context<'_>,
+        lines: Vec<OrderLineInput>,
+    ) -> async_graphql::Result<Vec<VoucherCheck>> {
+        let lines: Vec<orders::OrderLine> = lines.into_iter().map(Into::into).collect();
+        let checks = vouchers::usable::check(domain(ctx), self.0.shop_id, self.0.id, &lines)
+            .await
+            .gql()?;
+        Ok(checks
+            .into_iter()
+            .map(|c| VoucherCheck {
+                voucher: Voucher {
+                    shop_id: self.0.shop_id,
+                    voucher: c.voucher,
+                },
+                usable: c.discount.is_some(),
+                discount: c.discount.map(Dec::from),
+                reason: c.reason,
+            })
+            .collect())
+    }
     /// Ledger entries, newest first.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn ledger(
@@ -118,6 +166,17 @@ impl Member {
             .gql()?;
         Ok(LedgerConnection::from_page(page))
     }
+}
+
+/// Whether one voucher would apply to a cart.
+#[derive(SimpleObject)]
+pub struct VoucherCheck {
+    voucher: Voucher,
+    usable: bool,
+    /// What it would take off, alone on this cart.
+    discount: Option<Dec>,
+    /// Why not, in words a cashier can read.
+    reason: Option<String>,
 }
 
 /// A profile as a channel pushes it; omitted fields keep their stored value.

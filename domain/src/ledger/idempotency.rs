@@ -17,6 +17,8 @@ pub enum Scope {
     Refund,
     /// `adjustPoints`, keyed by the client's key.
     Adjust,
+    /// `redeemReward`, keyed by the client's key.
+    Reward,
 }
 
 impl Scope {
@@ -25,6 +27,7 @@ impl Scope {
             Scope::Order => "order",
             Scope::Refund => "refund",
             Scope::Adjust => "adjust",
+            Scope::Reward => "reward",
         }
     }
 }
@@ -56,7 +59,7 @@ pub async fn replay<C: ConnectionTrait>(
             match scope {
                 Scope::Order => "order externalId",
                 Scope::Refund => "refundId",
-                Scope::Adjust => "idempotencyKey",
+                Scope::Adjust | Scope::Reward => "idempotencyKey",
             }
         ))),
     }

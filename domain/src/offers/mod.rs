@@ -1,7 +1,14 @@
-//! Offers: their rule configuration and the registry that turns it into pricing rules.
+//! Offers: their rule configuration, the registry that turns it into pricing rules, the
+//! service that stores them, and their report.
 
+pub mod offer;
 pub mod registry;
+pub mod report;
+pub mod service;
 pub mod spec;
 
+pub use offer::Offer;
 pub use registry::{OfferConfig, RuleConfig, RuleRegistry, default_rules};
+pub use report::{OfferReport, report};
+pub use service::{archive, create, get, list, update};
 pub use spec::{DiscountKind, FixedPer, OfferSpec, TargetKind};

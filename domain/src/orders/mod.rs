@@ -2,7 +2,6 @@
 //! refunds, each idempotent and in one transaction.
 
 pub mod input;
-pub mod pricing;
 pub mod record;
 pub mod refund;
 pub mod result;

@@ -1,7 +1,7 @@
 //! Recording an order: price it, redeem, earn, update stats and tier, once per external id.
 use super::input::{CleanLine, OrderInput, validate};
-use super::pricing::price;
 use super::result::{OrderOutcome, load};
+use crate::checkout::pipeline::{PipelineInput, Source, run};
 use crate::ledger::LedgerKind;
 use crate::ledger::earning::points_for;
 use crate::ledger::idempotency::{Scope, claim, replay, request_hash};
@@ -9,9 +9,11 @@ use crate::ledger::lots::{Credit, Debit, DrawFrom, credit, debit, lock_member};
 use crate::ledger::policy::Policy;
 use crate::members::profile::new_row;
 use crate::tiers::ranking::{add_spend, roll};
+use crate::vouchers::lookup::present;
 use crate::{Ctx, DomainError, Result, ids::new_id};
 use chrono::{DateTime, Utc};
-use loyalty_entities::{member, order, order_line};
+use loyalty_entities::{member, order, order_discount, order_line, voucher};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
     EntityTrait, IntoActiveModel, QueryFilter, SqlErr, TransactionTrait,
@@ -24,9 +26,6 @@ use uuid::Uuid;
 pub async fn record(ctx: &Ctx, shop_id: Uuid, input: OrderInput) -> Result<OrderOutcome> {
     let now = ctx.clock.now();
     let lines = validate(&input, now)?;
-    if !input.voucher_codes.is_empty() {
-        return Err(DomainError::NotImplemented("vouchers on orders"));
-    }
     let hash = request_hash(&input);
     // Two attempts: a concurrent first order of a new customer, or a concurrent retry,
     // can lose a unique-key race; the second attempt then finds the winner's rows.
@@ -100,12 +99,30 @@ async fn attempt_record(
         roll(&policy, &mut row, now);
     }
     let tier = policy.tier(row.tier_id).cloned();
-    let priced = price(
+    let (vouchers, refused) =
+        present(txn, shop_id, &input.voucher_codes, Some(member_id), now).await?;
+    if let Some((code, refusal)) = refused.first() {
+        return Err(refusal.error(code));
+    }
+    let priced = run(&PipelineInput {
         lines,
-        tier.as_ref(),
-        input.redeem_points,
-        policy.program.points_per_thousand_vnd,
-    );
+        tier: tier.as_ref(),
+        vouchers: &vouchers,
+        redeem_points: input.redeem_points,
+        per_thousand: policy.program.points_per_thousand_vnd,
+    });
+    // A voucher whose condition fails is refused; one set aside by the stacking policy
+    // (the tier discount gave more) stays unused in the customer's wallet.
+    if let Some(s) = priced
+        .skipped
+        .iter()
+        .find(|s| !s.by_policy && s.source.starts_with("VOUCHER:"))
+    {
+        return Err(DomainError::invalid(
+            "voucherCodes",
+            format!("{}: {}", s.source.trim_start_matches("VOUCHER:"), s.reason),
+        ));
+    }
     let order_id = new_id();
     let placed_at = input.placed_at.unwrap_or(now);
 
@@ -149,6 +166,42 @@ async fn attempt_record(
         .await?;
     }
 
+    for (seq, applied) in priced.applied.iter().enumerate() {
+        let (source, offer_id, code) = match &applied.source {
+            Source::Tier => ("TIER", None, None),
+            Source::Voucher { code, offer_id } => ("VOUCHER", Some(*offer_id), Some(code.clone())),
+            Source::Points => ("POINTS", None, None),
+        };
+        if let Some(code) = &code {
+            // Guarded: of two orders racing for one voucher, exactly one marks it.
+            let marked = voucher::Entity::update_many()
+                .col_expr(voucher::Column::UsedAt, Expr::value(now))
+                .col_expr(voucher::Column::OrderId, Expr::value(order_id))
+                .filter(voucher::Column::ShopId.eq(shop_id))
+                .filter(voucher::Column::Code.eq(code.as_str()))
+                .filter(voucher::Column::UsedAt.is_null())
+                .exec(txn)
+                .await?;
+            if marked.rows_affected != 1 {
+                return Err(DomainError::Conflict(format!(
+                    "voucher {code}: this voucher was already used"
+                )));
+            }
+        }
+        order_discount::Entity::insert(order_discount::ActiveModel {
+            shop_id: Set(shop_id),
+            order_id: Set(order_id),
+            seq: Set(seq as i64),
+            source: Set(source.to_owned()),
+            label: Set(applied.label.clone()),
+            amount: Set(applied.amount),
+            offer_id: Set(offer_id),
+            voucher_code: Set(code),
+        })
+        .exec_without_returning(txn)
+        .await?;
+    }
+
     row.total_orders += 1;
     row.total_spent += priced.paid;
     row.last_purchase_at = Some(row.last_purchase_at.map_or(placed_at, |t| t.max(placed_at)));
@@ -169,7 +222,8 @@ async fn attempt_record(
         channel: Set(input.channel.as_str().to_owned()),
         placed_at: Set(placed_at),
         subtotal: Set(priced.subtotal),
-        discount_total: Set(priced.tier_discount),
+        discount_total: Set(priced.tier_discount + priced.voucher_discount),
+        voucher_discount: Set(priced.voucher_discount),
         total: Set(priced.total),
         points_redeemed: Set(priced.points_redeemed),
         points_value: Set(priced.points_value),

@@ -1,0 +1,258 @@
+//! The checkout pipeline, in the order seed 004 and the product decisions fix: vouchers
+//! (product and group targets first, then order-level), the tier discount on what
+//! remains, points last. Pure: the same function prices a quote and records an order.
+use crate::orders::input::CleanLine;
+use crate::tiers::Tier;
+use loyalty_rules::points_redemption::redeem;
+use loyalty_rules::tier_discount::tier_discount;
+use loyalty_rules::{Cart, CartLine, Checkout, Offer, Outcome, Target};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use uuid::Uuid;
+
+/// A voucher presented at checkout, with its offer built from the registry.
+#[derive(Debug)]
+pub struct VoucherOffer {
+    /// The code, normalized.
+    pub code: String,
+    /// The offer's id.
+    pub offer_id: Uuid,
+    /// The offer's name.
+    pub label: String,
+    /// The pricing rules.
+    pub offer: Offer,
+}
+
+/// Where a discount came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The member's tier.
+    Tier,
+    /// A voucher.
+    Voucher {
+        /// Its code.
+        code: String,
+        /// Its offer.
+        offer_id: Uuid,
+    },
+    /// Points paid.
+    Points,
+}
+
+impl Source {
+    /// The wire form: `TIER`, `VOUCHER:<code>` or `POINTS`.
+    pub fn label(&self) -> String {
+        match self {
+            Source::Tier => "TIER".into(),
+            Source::Voucher { code, .. } => format!("VOUCHER:{code}"),
+            Source::Points => "POINTS".into(),
+        }
+    }
+}
+
+/// A discount applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// Where it came from.
+    pub source: Source,
+    /// What to show.
+    pub label: String,
+    /// VND.
+    pub amount: i64,
+}
+
+/// A discount not applied, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// `TIER`, `VOUCHER:<code>` or `POINTS`.
+    pub source: String,
+    /// Why, in words a cashier can read.
+    pub reason: String,
+    /// Skipped by the stacking policy (a better combination won), not for a failed
+    /// condition: an order may still be recorded with it.
+    pub by_policy: bool,
+}
+
+/// What the pipeline decided.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Breakdown {
+    /// Sum of the lines.
+    pub subtotal: i64,
+    /// Discounts in the order applied (points last).
+    pub applied: Vec<Applied>,
+    /// Discounts not applied.
+    pub skipped: Vec<Skipped>,
+    /// Of which the tier's.
+    pub tier_discount: i64,
+    /// Of which the vouchers'.
+    pub voucher_discount: i64,
+    /// Points used.
+    pub points_redeemed: i64,
+    /// Their value.
+    pub points_value: i64,
+    /// Due after discounts, before points.
+    pub total: i64,
+    /// Due in money.
+    pub paid: i64,
+}
+
+/// What the pipeline prices.
+#[derive(Debug)]
+pub struct PipelineInput<'a> {
+    /// The cart.
+    pub lines: &'a [CleanLine],
+    /// The member's tier.
+    pub tier: Option<&'a Tier>,
+    /// Valid vouchers.
+    pub vouchers: &'a [VoucherOffer],
+    /// Points asked for.
+    pub redeem_points: i64,
+    /// Points that pay 1,000 VND.
+    pub per_thousand: i64,
+}
+
+fn cart(lines: &[CleanLine]) -> Cart {
+    Cart {
+        lines: lines
+            .iter()
+            .map(|l| CartLine {
+                product_id: l.product_id.clone(),
+                group_ids: l.group_ids.clone(),
+                quantity: u32::try_from(l.quantity).unwrap_or(u32::MAX),
+                unit_price: Decimal::from(l.unit_price),
+                already_discounted: l.already_discounted,
+            })
+            .collect(),
+    }
+}
+
+fn vnd(d: Decimal) -> i64 {
+    d.to_i64().unwrap_or(0)
+}
+
+/// Applies the vouchers in pipeline order; returns applied and skipped.
+fn apply_vouchers(
+    checkout: &mut Checkout<'_>,
+    vouchers: &[VoucherOffer],
+) -> (Vec<Applied>, Vec<Skipped>) {
+    let mut ordered: Vec<&VoucherOffer> = vouchers.iter().collect();
+    // Product and group offers first, then order-level ones (stable otherwise).
+    ordered.sort_by_key(|v| *v.offer.target() == Target::Order);
+    let (mut applied, mut skipped) = (Vec::new(), Vec::new());
+    for v in ordered {
+        let source = Source::Voucher {
+            code: v.code.clone(),
+            offer_id: v.offer_id,
+        };
+        match checkout.apply(&v.offer) {
+            Outcome::Applied { amount, .. } => applied.push(Applied {
+                source,
+                label: v.label.clone(),
+                amount: vnd(amount),
+            }),
+            Outcome::Skipped { reason } => skipped.push(Skipped {
+                source: source.label(),
+                reason: v.offer.explain(&reason),
+                by_policy: false,
+            }),
+        }
+    }
+    (applied, skipped)
+}
+
+/// Prices a cart.
+pub fn run(input: &PipelineInput<'_>) -> Breakdown {
+    let cart = cart(input.lines);
+    let subtotal: i64 = input.lines.iter().map(|l| l.quantity * l.unit_price).sum();
+    let mut with_vouchers = Checkout::new(&cart);
+    let (mut applied, mut skipped) = apply_vouchers(&mut with_vouchers, input.vouchers);
+    let voucher_total: i64 = applied.iter().map(|a| a.amount).sum();
+
+    let tier = input.tier.filter(|t| t.discount_percent > Decimal::ZERO);
+    let mut tier_amount = 0;
+    if let Some(t) = tier {
+        let cap = t.discount_cap.map(Decimal::from);
+        let on_rest = vnd(tier_discount(with_vouchers.left(), t.discount_percent, cap));
+        if voucher_total == 0 || t.combines_with_promotions {
+            tier_amount = on_rest;
+        } else {
+            // The tier does not combine with promotions: keep whichever gives more.
+            let alone = vnd(tier_discount(
+                Decimal::from(subtotal),
+                t.discount_percent,
+                cap,
+            ));
+            if alone >= voucher_total {
+                for a in applied.drain(..) {
+                    skipped.push(Skipped {
+                        source: a.source.label(),
+                        reason: format!(
+                            "does not combine with the {} tier discount, which gives more ({alone} VND against {voucher_total} VND)",
+                            t.name
+                        ),
+                        by_policy: true,
+                    });
+                }
+                tier_amount = alone;
+            } else {
+                skipped.push(Skipped {
+                    source: Source::Tier.label(),
+                    reason: format!(
+                        "the {} tier discount does not combine with promotions; the vouchers give more ({voucher_total} VND against {alone} VND)",
+                        t.name
+                    ),
+                    by_policy: true,
+                });
+            }
+        }
+        if tier_amount > 0 {
+            applied.push(Applied {
+                source: Source::Tier,
+                label: format!("{} tier {}%", t.name, t.discount_percent.normalize()),
+                amount: tier_amount,
+            });
+        }
+    }
+    let voucher_discount: i64 = applied
+        .iter()
+        .filter(|a| matches!(a.source, Source::Voucher { .. }))
+        .map(|a| a.amount)
+        .sum();
+    let total = (subtotal - voucher_discount - tier_amount).max(0);
+    let cap = input.tier.and_then(|t| t.redeem_cap).map(Decimal::from);
+    let r = redeem(
+        input.redeem_points,
+        input.per_thousand,
+        Decimal::from(total),
+        cap,
+    );
+    let points_value = vnd(r.value);
+    if r.points < input.redeem_points {
+        skipped.push(Skipped {
+            source: Source::Points.label(),
+            reason: format!(
+                "{} of the {} points asked for can pay: limited by the tier's cap and the total",
+                r.points, input.redeem_points
+            ),
+            by_policy: true,
+        });
+    }
+    if r.points > 0 {
+        applied.push(Applied {
+            source: Source::Points,
+            label: format!("{} points", r.points),
+            amount: points_value,
+        });
+    }
+    Breakdown {
+        subtotal,
+        applied,
+        skipped,
+        tier_discount: tier_amount,
+        voucher_discount,
+        points_redeemed: r.points,
+        points_value,
+        total,
+        paid: total - points_value,
+    }
+}

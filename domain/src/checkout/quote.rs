@@ -1,0 +1,125 @@
+//! The quote: what a cart would cost this customer now, with every discount applied or
+//! skipped and why, and the points the order would earn. No side effects.
+use super::Breakdown;
+use super::pipeline::{PipelineInput, Skipped, Source, run};
+use crate::ledger::balance;
+use crate::ledger::earning::points_for;
+use crate::ledger::policy::Policy;
+use crate::members;
+use crate::orders::input::{OrderLine, clean_lines};
+use crate::vouchers::lookup::present;
+use crate::{Ctx, DomainError, Result};
+use uuid::Uuid;
+
+/// A cart to price.
+#[derive(Debug, Clone, Default)]
+pub struct QuoteInput {
+    /// The customer, if known.
+    pub member_external_id: Option<String>,
+    /// The lines.
+    pub lines: Vec<OrderLine>,
+    /// Vouchers to try.
+    pub voucher_codes: Vec<String>,
+    /// Points to pay with.
+    pub redeem_points: i64,
+}
+
+/// The priced cart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quote {
+    /// The breakdown.
+    pub breakdown: Breakdown,
+    /// Points the order would earn.
+    pub points_to_earn: i64,
+    /// The member's available points, if a member was given.
+    pub available_points: Option<i64>,
+}
+
+/// Prices a cart without writing anything.
+pub async fn quote(ctx: &Ctx, shop_id: Uuid, input: QuoteInput) -> Result<Quote> {
+    let lines = clean_lines(&input.lines)?;
+    if input.redeem_points < 0 {
+        return Err(DomainError::invalid("redeemPoints", "must not be negative"));
+    }
+    if input.voucher_codes.len() > 10 {
+        return Err(DomainError::invalid(
+            "voucherCodes",
+            "at most 10 vouchers per order",
+        ));
+    }
+    let db = &ctx.db;
+    let now = ctx.clock.now();
+    let policy = Policy::load(db, shop_id).await?;
+    let member = match input.member_external_id.as_deref() {
+        Some(ext) => members::by_external_id(db, shop_id, ext).await?,
+        None => None,
+    };
+    let tier = match &member {
+        Some(m) => policy.tier(m.tier_id),
+        None if policy.is_active() => policy.tier_for(0),
+        None => None,
+    };
+    let (vouchers, refused) = present(
+        db,
+        shop_id,
+        &input.voucher_codes,
+        member.as_ref().map(|m| m.id),
+        now,
+    )
+    .await?;
+    let mut notes: Vec<Skipped> = refused
+        .iter()
+        .map(|(code, r)| Skipped {
+            source: Source::Voucher {
+                code: code.clone(),
+                offer_id: Uuid::nil(),
+            }
+            .label(),
+            reason: r.reason().to_owned(),
+            by_policy: false,
+        })
+        .collect();
+    let available = match &member {
+        Some(m) => Some(balance(db, shop_id, m.id, now).await?.available),
+        None => None,
+    };
+    let mut redeem = input.redeem_points;
+    if redeem > 0 {
+        let why = match (policy.is_active(), available) {
+            (false, _) => Some("the loyalty program is not active".to_owned()),
+            (true, None) => Some("points need a known member".to_owned()),
+            (true, Some(a)) if a < redeem => Some(format!("only {a} points are available")),
+            _ => None,
+        };
+        if let Some(reason) = why {
+            redeem = redeem.min(available.unwrap_or(0)).max(0);
+            if !policy.is_active() {
+                redeem = 0;
+            }
+            notes.push(Skipped {
+                source: Source::Points.label(),
+                reason,
+                by_policy: false,
+            });
+        }
+    }
+    let mut breakdown = run(&PipelineInput {
+        lines: &lines,
+        tier,
+        vouchers: &vouchers,
+        redeem_points: redeem,
+        per_thousand: policy.program.points_per_thousand_vnd,
+    });
+    breakdown.skipped.extend(notes);
+    let points_to_earn = match tier {
+        Some(t) if policy.is_active() => {
+            points_for(breakdown.paid, &policy.program, t.point_multiplier)
+        }
+        _ => 0,
+    };
+    Ok(Quote {
+        breakdown,
+        points_to_earn,
+        available_points: available,
+    })
+}

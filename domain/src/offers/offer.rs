@@ -1,0 +1,61 @@
+//! The offer as services see it.
+use super::registry::OfferConfig;
+use super::spec::DiscountKind;
+use crate::money::stored_decimal;
+use crate::{DomainError, Result};
+use chrono::{DateTime, Utc};
+use loyalty_entities::offer;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+/// A stored offer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Offer {
+    /// Its id.
+    pub id: Uuid,
+    /// Name shown to customers.
+    pub name: String,
+    /// Internal description.
+    pub description: Option<String>,
+    /// Square image URL.
+    pub image_url: Option<String>,
+    /// Percent or fixed.
+    pub discount_kind: DiscountKind,
+    /// Percent, or VND.
+    pub value: Decimal,
+    /// Voucher lifetime in days; none: unlimited.
+    pub valid_days: Option<i64>,
+    /// Still issuable and usable.
+    pub active: bool,
+    /// Its pricing.
+    pub config: OfferConfig,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl Offer {
+    /// Reads a stored row.
+    pub fn from_row(row: offer::Model) -> Result<Self> {
+        Ok(Self {
+            id: row.id,
+            discount_kind: match row.discount_kind.as_str() {
+                "PERCENT" => DiscountKind::Percent,
+                "FIXED" => DiscountKind::Fixed,
+                other => {
+                    return Err(DomainError::Internal(format!(
+                        "stored discount kind '{other}'"
+                    )));
+                }
+            },
+            value: stored_decimal("value", &row.value)?,
+            config: serde_json::from_str(&row.config)
+                .map_err(|e| DomainError::Internal(format!("stored offer config: {e}")))?,
+            active: row.status == "ACTIVE",
+            name: row.name,
+            description: row.description,
+            image_url: row.image_url,
+            valid_days: row.valid_days,
+            created_at: row.created_at,
+        })
+    }
+}

@@ -1,0 +1,123 @@
+//! Vouchers presented at checkout: which can be used, and why the others cannot.
+use super::code::normalize;
+use super::voucher::{Voucher, VoucherStatus};
+use crate::checkout::pipeline::VoucherOffer;
+use crate::offers::{Offer, default_rules};
+use crate::{DomainError, Result};
+use chrono::{DateTime, Utc};
+use loyalty_entities::{offer, voucher};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Why a presented code cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// No such code in this shop (another shop's code reads the same).
+    Unknown,
+    /// Already used.
+    Used,
+    /// Past its expiry.
+    Expired,
+    /// Its offer was archived.
+    Archived,
+    /// Issued to someone else.
+    OtherCustomer,
+    /// Given twice in one cart.
+    Duplicate,
+}
+
+impl Refusal {
+    /// The reason in words.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Refusal::Unknown => "unknown voucher code",
+            Refusal::Used => "this voucher was already used",
+            Refusal::Expired => "this voucher has expired",
+            Refusal::Archived => "the offer of this voucher has ended",
+            Refusal::OtherCustomer => "this voucher was issued to another customer",
+            Refusal::Duplicate => "this code is given twice",
+        }
+    }
+
+    /// The error an order gets for it.
+    pub fn error(&self, code: &str) -> DomainError {
+        let message = format!("voucher {code}: {}", self.reason());
+        match self {
+            Refusal::Used => DomainError::Conflict(message),
+            _ => DomainError::invalid("voucherCodes", message),
+        }
+    }
+}
+
+/// Usable vouchers with their offers, and refused codes with why.
+pub async fn present<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    codes: &[String],
+    member: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<(Vec<VoucherOffer>, Vec<(String, Refusal)>)> {
+    let normalized: Vec<String> = codes.iter().map(|c| normalize(c)).collect();
+    if normalized.is_empty() {
+        return Ok((vec![], vec![]));
+    }
+    let rows: HashMap<String, voucher::Model> = voucher::Entity::find()
+        .filter(voucher::Column::ShopId.eq(shop_id))
+        .filter(voucher::Column::Code.is_in(normalized.clone()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|v| (v.code.clone(), v))
+        .collect();
+    let offer_ids: Vec<Uuid> = rows.values().map(|v| v.offer_id).collect();
+    let offers: HashMap<Uuid, Offer> = offer::Entity::find()
+        .filter(offer::Column::ShopId.eq(shop_id))
+        .filter(offer::Column::Id.is_in(offer_ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|o| Ok((o.id, Offer::from_row(o)?)))
+        .collect::<Result<_>>()?;
+    let registry = default_rules();
+    let (mut usable, mut refused) = (Vec::new(), Vec::new());
+    let mut seen = std::collections::HashSet::new();
+    for code in normalized {
+        if !seen.insert(code.clone()) {
+            refused.push((code, Refusal::Duplicate));
+            continue;
+        }
+        let Some(row) = rows.get(&code) else {
+            refused.push((code, Refusal::Unknown));
+            continue;
+        };
+        let v = Voucher::from_row(row.clone());
+        let Some(offer) = offers.get(&v.offer_id) else {
+            refused.push((code, Refusal::Unknown));
+            continue;
+        };
+        let refusal = match v.status(now) {
+            VoucherStatus::Used => Some(Refusal::Used),
+            VoucherStatus::Expired => Some(Refusal::Expired),
+            VoucherStatus::Active if !offer.active => Some(Refusal::Archived),
+            VoucherStatus::Active if v.member_id.is_some() && v.member_id != member => {
+                Some(Refusal::OtherCustomer)
+            }
+            VoucherStatus::Active => None,
+        };
+        if let Some(r) = refusal {
+            refused.push((code, r));
+            continue;
+        }
+        let built = registry
+            .build(&offer.config)
+            .map_err(|e| DomainError::Internal(format!("stored offer {}: {e}", offer.id)))?;
+        usable.push(VoucherOffer {
+            code,
+            offer_id: offer.id,
+            label: offer.name.clone(),
+            offer: built,
+        });
+    }
+    Ok((usable, refused))
+}

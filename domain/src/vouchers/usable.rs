@@ -1,0 +1,85 @@
+//! The cashier's question: which of this customer's vouchers can they use on this cart
+//! now, and why not the others.
+use super::lookup::present;
+use super::voucher::{Voucher, VoucherStatus};
+use super::wallet::wallet;
+use crate::orders::input::{OrderLine, clean_lines};
+use crate::{Ctx, Result};
+use loyalty_rules::{Cart, CartLine, Outcome};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use uuid::Uuid;
+
+/// One voucher checked against a cart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoucherCheck {
+    /// The voucher.
+    pub voucher: Voucher,
+    /// What it would take off the cart on its own, if it applies.
+    pub discount: Option<i64>,
+    /// Why it does not.
+    pub reason: Option<String>,
+}
+
+/// Checks each of the member's active vouchers against the cart, each on its own.
+pub async fn check(
+    ctx: &Ctx,
+    shop_id: Uuid,
+    member_id: Uuid,
+    lines: &[OrderLine],
+) -> Result<Vec<VoucherCheck>> {
+    let lines = clean_lines(lines)?;
+    let now = ctx.clock.now();
+    let active: Vec<Voucher> = wallet(&ctx.db, shop_id, member_id)
+        .await?
+        .into_iter()
+        .filter(|v| v.status(now) == VoucherStatus::Active)
+        .collect();
+    let codes: Vec<String> = active.iter().map(|v| v.code.clone()).collect();
+    let (offers, refused) = present(&ctx.db, shop_id, &codes, Some(member_id), now).await?;
+    let cart = Cart {
+        lines: lines
+            .iter()
+            .map(|l| CartLine {
+                product_id: l.product_id.clone(),
+                group_ids: l.group_ids.clone(),
+                quantity: u32::try_from(l.quantity).unwrap_or(u32::MAX),
+                unit_price: Decimal::from(l.unit_price),
+                already_discounted: l.already_discounted,
+            })
+            .collect(),
+    };
+    Ok(active
+        .into_iter()
+        .map(|voucher| {
+            if let Some((_, r)) = refused.iter().find(|(c, _)| *c == voucher.code) {
+                return VoucherCheck {
+                    voucher,
+                    discount: None,
+                    reason: Some(r.reason().to_owned()),
+                };
+            }
+            match offers
+                .iter()
+                .find(|o| o.code == voucher.code)
+                .map(|o| (o, o.offer.evaluate(&cart)))
+            {
+                Some((_, Outcome::Applied { amount, .. })) => VoucherCheck {
+                    voucher,
+                    discount: Some(amount.to_i64().unwrap_or(0)),
+                    reason: None,
+                },
+                Some((o, Outcome::Skipped { reason })) => VoucherCheck {
+                    voucher,
+                    discount: None,
+                    reason: Some(o.offer.explain(&reason)),
+                },
+                None => VoucherCheck {
+                    voucher,
+                    discount: None,
+                    reason: Some("unknown voucher code".into()),
+                },
+            }
+        })
+        .collect())
+}
