@@ -18,6 +18,7 @@ pub mod point_lot;
 pub mod program;
 pub mod refund;
 pub mod reward;
+pub mod segment;
 pub mod shop;
 pub mod tier;
 pub mod voucher;

@@ -31,6 +31,14 @@ pub struct Model {
     /// Ranking spend of the cycle before `cycle_start`: a tier earned there is kept
     /// through the following cycle.
     pub prev_cycle_spend: i64,
+    /// Month of the birthday (1-12), for the birthday filter.
+    pub birth_month: Option<i32>,
+    /// Available points as of `points_as_of`: a cache of the ledger for filters and sorts.
+    pub points_available: i64,
+    /// Pending points as of `points_as_of`.
+    pub points_pending: i64,
+    /// When the cached balances were computed.
+    pub points_as_of: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_foundation;
 mod m20261123_000002_ledger;
+mod m20261123_000003_search;
 mod m20261123_000004_offers;
 mod support;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261123_000002_ledger::Migration),
+            Box::new(m20261123_000003_search::Migration),
             Box::new(m20261123_000004_offers::Migration),
         ]
     }

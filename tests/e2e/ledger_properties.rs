@@ -4,7 +4,7 @@ use chrono::Duration;
 use loyalty_domain::ledger::{self, AdjustInput};
 use loyalty_domain::orders::{self, OrderInput, OrderLine, RefundInput, input::Channel};
 use loyalty_domain::{DomainError, program};
-use loyalty_entities::{ledger_entry, lot_allocation, point_lot};
+use loyalty_entities::{ledger_entry, lot_allocation, member, point_lot};
 use loyalty_tests::{TestApp, spawn_app};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -201,6 +201,26 @@ impl World {
         let b = ledger::balance(db, self.shop, self.member, now)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
+        // The cached balances used by search equal the ledger: at once when nothing but
+        // writes happened since, and after the refresh job when time moved.
+        let cached = |db| async move {
+            let m = member::Entity::find_by_id((self.shop, self.member))
+                .one(db)
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| panic!("member vanished"));
+            (m.points_available, m.points_pending, m.points_as_of)
+        };
+        let (available, pending, as_of) = cached(db).await;
+        if as_of == Some(now) {
+            assert_eq!((available, pending), (b.available, b.pending), "cache right after writes");
+        }
+        loyalty_domain::jobs::refresh_points::refresh_points(&self.app.ctx, self.shop)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (available, pending, _) = cached(db).await;
+        assert_eq!((available, pending), (b.available, b.pending), "cache after the job");
         assert!(
             b.available >= 0 && b.pending >= 0 && b.used >= 0 && b.expired >= 0,
             "{b:?}"

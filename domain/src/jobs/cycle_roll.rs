@@ -5,8 +5,7 @@ use crate::tiers::ranking::roll;
 use crate::{Ctx, Result};
 use loyalty_entities::member;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -42,7 +41,7 @@ pub async fn roll_cycles(ctx: &Ctx, shop_id: Uuid) -> Result<u64> {
         moved += stale.len() as u64;
         for mut row in stale {
             roll(&policy, &mut row, now);
-            row.into_active_model().reset_all().update(&txn).await?;
+            crate::members::profile::save_standing(&txn, &row).await?;
         }
         txn.commit().await?;
     }

@@ -5,6 +5,7 @@
 
 pub mod cycle_roll;
 pub mod expire;
+pub mod refresh_points;
 
 use crate::{Ctx, Result};
 use loyalty_entities::shop;
@@ -20,6 +21,8 @@ pub struct JobReport {
     pub points_expired: i64,
     /// Members moved to a new cycle.
     pub members_rolled: u64,
+    /// Members whose cached balances caught up with time.
+    pub balances_refreshed: u64,
 }
 
 /// Runs every job once over every shop.
@@ -46,6 +49,7 @@ pub async fn run_once(ctx: &Ctx) -> Result<JobReport> {
             report.lots_expired += lots;
             report.points_expired += points;
             report.members_rolled += cycle_roll::roll_cycles(ctx, shop_id).await?;
+            report.balances_refreshed += refresh_points::refresh_points(ctx, shop_id).await?;
         }
     }
     if report != JobReport::default() {

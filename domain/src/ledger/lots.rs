@@ -211,6 +211,7 @@ pub async fn credit<C: ConnectionTrait>(
         .await?;
         take(conn, shop_id, member_id, entry, id, repay).await?;
     }
+    super::cache::refresh(conn, shop_id, member_id, now).await?;
     Ok(id)
 }
 
@@ -335,6 +336,7 @@ pub async fn debit<C: ConnectionTrait>(
         take(conn, shop_id, member_id, entry_id, lot.id, n).await?;
         left -= n;
     }
+    super::cache::refresh(conn, shop_id, member_id, now).await?;
     Ok(Drawn {
         entry_id: Some(entry_id),
         taken,

@@ -3,6 +3,7 @@
 
 pub mod adjust;
 pub mod balance;
+pub mod cache;
 pub mod earning;
 pub mod expiry;
 pub mod history;

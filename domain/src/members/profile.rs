@@ -9,7 +9,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use loyalty_entities::member;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    SqlErr, TransactionTrait,
+    QuerySelect, SqlErr, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -163,6 +163,10 @@ pub(crate) async fn new_row<C: ConnectionTrait>(
         last_purchase_at: None,
         cycle_start: None,
         prev_cycle_spend: 0,
+        birth_month: None,
+        points_available: 0,
+        points_pending: 0,
+        points_as_of: None,
         created_at: now,
         updated_at: now,
     })
@@ -181,6 +185,7 @@ fn merge(mut row: member::Model, input: &CleanInput, now: DateTime<Utc>) -> memb
     }
     if input.birthday.is_some() {
         row.birthday = input.birthday;
+        row.birth_month = input.birthday.map(|b| b.month() as i32);
     }
     if let Some(g) = input.gender {
         row.gender = g.as_str().to_owned();
@@ -207,9 +212,12 @@ pub async fn upsert(ctx: &Ctx, shop_id: Uuid, input: MemberInput) -> Result<Memb
     let input = clean(&input, shop.local_date(now))?;
     for _ in 0..2 {
         let txn = ctx.db.begin().await?;
+        // Locked like every other writer of the member row, so an order recorded at the
+        // same time cannot lose its counters to this profile update.
         let existing = member::Entity::find()
             .filter(member::Column::ShopId.eq(shop_id))
             .filter(member::Column::ExternalId.eq(&input.external_id))
+            .lock_exclusive()
             .one(&txn)
             .await?;
         let saved = match existing {
@@ -244,4 +252,30 @@ pub async fn upsert(ctx: &Ctx, shop_id: Uuid, input: MemberInput) -> Result<Memb
         "member '{}' is being written concurrently; retry",
         input.external_id
     )))
+}
+
+/// Writes a member's purchase counters, ranking and tier, and nothing else: the cached
+/// balances belong to the ledger (see `ledger::cache`).
+pub async fn save_standing<C: ConnectionTrait>(conn: &C, row: &member::Model) -> Result<()> {
+    use sea_orm::sea_query::Expr;
+    member::Entity::update_many()
+        .col_expr(member::Column::TotalOrders, Expr::value(row.total_orders))
+        .col_expr(member::Column::TotalSpent, Expr::value(row.total_spent))
+        .col_expr(
+            member::Column::LastPurchaseAt,
+            Expr::value(row.last_purchase_at),
+        )
+        .col_expr(member::Column::RankingSpend, Expr::value(row.ranking_spend))
+        .col_expr(
+            member::Column::PrevCycleSpend,
+            Expr::value(row.prev_cycle_spend),
+        )
+        .col_expr(member::Column::CycleStart, Expr::value(row.cycle_start))
+        .col_expr(member::Column::TierId, Expr::value(row.tier_id))
+        .col_expr(member::Column::UpdatedAt, Expr::value(row.updated_at))
+        .filter(member::Column::ShopId.eq(row.shop_id))
+        .filter(member::Column::Id.eq(row.id))
+        .exec(conn)
+        .await?;
+    Ok(())
 }

@@ -15,8 +15,8 @@ use chrono::{DateTime, Utc};
 use loyalty_entities::{member, order, order_discount, order_line, voucher};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, QueryFilter, SqlErr, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, SqlErr, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -212,7 +212,7 @@ async fn attempt_record(
         None
     };
     row.updated_at = now;
-    row.into_active_model().reset_all().update(txn).await?;
+    crate::members::profile::save_standing(txn, &row).await?;
 
     order::Entity::insert(order::ActiveModel {
         shop_id: Set(shop_id),

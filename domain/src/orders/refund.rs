@@ -134,7 +134,7 @@ pub async fn refund(ctx: &Ctx, shop_id: Uuid, input: RefundInput) -> Result<Orde
     }
     row.total_spent = (row.total_spent - spend).max(0);
     row.updated_at = now;
-    row.into_active_model().reset_all().update(&txn).await?;
+    crate::members::profile::save_standing(&txn, &row).await?;
 
     let mut updated = o.clone().into_active_model();
     updated.refunded_amount = Set(refunded);

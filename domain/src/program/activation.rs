@@ -13,8 +13,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use loyalty_entities::{member, order};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -157,7 +157,7 @@ async fn assign_members(
                 .unwrap_or(0)
                 .max(0);
             retier(policy, &mut row);
-            row.into_active_model().reset_all().update(txn).await?;
+            crate::members::profile::save_standing(txn, &row).await?;
         }
         done += ids.len() as u64;
         tracing::info!(shop_id = %shop_id, members = done, "activation progress");

@@ -1,0 +1,77 @@
+//! The members' cached balances (`points_available`, `points_pending`), kept for
+//! filtering and sorting thousands of members in SQL. The ledger stays the truth: every
+//! write that moves points refreshes the cache in its transaction, and the job refreshes
+//! members whose lots matured or expired with time since. A test proves cache = ledger.
+use super::balance::balance;
+use crate::Result;
+use chrono::{DateTime, Utc};
+use loyalty_entities::{member, point_lot};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+/// Recomputes one member's cached balances at `now`.
+pub async fn refresh<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    member_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let b = balance(conn, shop_id, member_id, now).await?;
+    member::Entity::update_many()
+        .col_expr(member::Column::PointsAvailable, Expr::value(b.available))
+        .col_expr(member::Column::PointsPending, Expr::value(b.pending))
+        .col_expr(member::Column::PointsAsOf, Expr::value(now))
+        .filter(member::Column::ShopId.eq(shop_id))
+        .filter(member::Column::Id.eq(member_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Members of the shop with a lot that matured or expired between their cache time and
+/// `now`: their cached balances are stale.
+pub async fn stale_members<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<Uuid>> {
+    let lot = |c: point_lot::Column| Expr::col((point_lot::Entity, c));
+    let m = |c: member::Column| Expr::col((member::Entity, c));
+    let since = |c: point_lot::Column| {
+        Condition::all().add(lot(c).lte(now)).add(
+            Condition::any()
+                .add(m(member::Column::PointsAsOf).is_null())
+                .add(lot(c).gt(m(member::Column::PointsAsOf))),
+        )
+    };
+    let query = Query::select()
+        .distinct()
+        .column((point_lot::Entity, point_lot::Column::MemberId))
+        .from(point_lot::Entity)
+        .inner_join(
+            member::Entity,
+            Condition::all()
+                .add(
+                    m(member::Column::ShopId)
+                        .equals((point_lot::Entity, point_lot::Column::ShopId)),
+                )
+                .add(
+                    m(member::Column::Id).equals((point_lot::Entity, point_lot::Column::MemberId)),
+                ),
+        )
+        .and_where(lot(point_lot::Column::ShopId).eq(shop_id))
+        .and_where(lot(point_lot::Column::Remaining).gt(0))
+        .cond_where(
+            Condition::any()
+                .add(since(point_lot::Column::AvailableAt))
+                .add(since(point_lot::Column::ExpiresAt)),
+        )
+        .limit(limit)
+        .to_owned();
+    let rows = conn.query_all(&query).await?;
+    rows.iter()
+        .map(|r| r.try_get_by_index::<Uuid>(0).map_err(Into::into))
+        .collect()
+}
