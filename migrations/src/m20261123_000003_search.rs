@@ -97,15 +97,36 @@ impl MigrationTrait for Migration {
             // Keyword search ('%van%') cannot use a btree; trigrams can. Extensions need
             // rights a managed database may not grant: without them, search still works,
             // only slower, so the migration goes on.
+            // A savepoint keeps a refusal (or a concurrent creation by another migrator)
+            // from aborting the migration's transaction.
             let conn = manager.get_connection();
+            conn.execute_unprepared("SAVEPOINT trgm").await?;
             let ok = conn
                 .execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_trgm")
                 .await
                 .is_ok();
+            conn.execute_unprepared(if ok {
+                "RELEASE SAVEPOINT trgm"
+            } else {
+                "ROLLBACK TO SAVEPOINT trgm"
+            })
+            .await?;
             if ok {
-                conn.execute_unprepared(
-                    "CREATE INDEX members_search_name_trgm ON members USING gin (search_name gin_trgm_ops)",
-                )
+                // The extension lives in the schema it was first created in, which need
+                // not be on this connection's search path: name its operator class fully.
+                let row = conn
+                    .query_one_raw(sea_orm_migration::sea_orm::Statement::from_string(
+                        backend,
+                        "SELECT extnamespace::regnamespace::text AS schema FROM pg_extension WHERE extname = 'pg_trgm'",
+                    ))
+                    .await?;
+                let schema: String = match row {
+                    Some(r) => r.try_get("", "schema")?,
+                    None => "public".to_owned(),
+                };
+                conn.execute_unprepared(&format!(
+                    "CREATE INDEX members_search_name_trgm ON members USING gin (search_name {schema}.gin_trgm_ops)"
+                ))
                 .await?;
             }
         }

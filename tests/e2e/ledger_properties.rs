@@ -214,13 +214,21 @@ impl World {
         };
         let (available, pending, as_of) = cached(db).await;
         if as_of == Some(now) {
-            assert_eq!((available, pending), (b.available, b.pending), "cache right after writes");
+            assert_eq!(
+                (available, pending),
+                (b.available, b.pending),
+                "cache right after writes"
+            );
         }
         loyalty_domain::jobs::refresh_points::refresh_points(&self.app.ctx, self.shop)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let (available, pending, _) = cached(db).await;
-        assert_eq!((available, pending), (b.available, b.pending), "cache after the job");
+        assert_eq!(
+            (available, pending),
+            (b.available, b.pending),
+            "cache after the job"
+        );
         assert!(
             b.available >= 0 && b.pending >= 0 && b.used >= 0 && b.expired >= 0,
             "{b:?}"

@@ -7,5 +7,6 @@ mod ledger;
 mod ledger_properties;
 mod members;
 mod program;
+mod search;
 mod tenancy;
 mod tiers;

@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use loyalty_domain::access::Role;
 use loyalty_domain::ids::parse_id;
 use loyalty_domain::paging::page_size;
+use loyalty_domain::shops::{self, Shop};
 use loyalty_domain::{DomainError, ledger, members, orders, vouchers};
 
 /// A customer of the shop; a registered member once `registeredAt` is set.
@@ -226,7 +227,7 @@ pub struct RangeDecimal {
     max: Option<Dec>,
 }
 
-/// A time range; either end may be open.
+/// A time range, `from` inclusive, `to` exclusive; either end may be open.
 #[derive(InputObject, Clone, Copy)]
 pub struct DateTimeRange {
     from: Option<DateTime<Utc>>,
@@ -236,40 +237,150 @@ pub struct DateTimeRange {
 /// Member search criteria; all given criteria combine (AND).
 #[derive(InputObject, Default)]
 pub struct MemberFilter {
-    /// Keyword, diacritics-insensitive.
+    /// Keyword, case- and diacritics-insensitive ("nguyen van" finds "Nguyễn Văn").
     name: Option<String>,
+    /// First digits of the phone, any form ("091", "+8491").
     phone_prefix: Option<String>,
+    /// Keyword in the e-mail.
     email: Option<String>,
     gender: Option<Gender>,
     total_orders: Option<RangeInt>,
+    /// VND.
     total_spent: Option<RangeDecimal>,
     available_points: Option<RangeInt>,
     tier_ids: Option<Vec<ID>>,
     province: Option<String>,
     district: Option<String>,
+    /// Placed at least one order in this range.
     purchased_within: Option<DateTimeRange>,
     registered: Option<bool>,
+    /// Last purchase more than N shop days ago (customers who never bought excluded).
+    last_purchase_older_than_days: Option<i64>,
+    /// Birthday in this month, 1-12.
+    birthday_month: Option<i32>,
+    /// Also in this segment.
+    segment_id: Option<ID>,
+}
+
+fn vnd_range(
+    field: &str,
+    r: Option<RangeDecimal>,
+) -> Result<Option<members::IntRange>, DomainError> {
+    r.map(|r| {
+        Ok(members::IntRange {
+            min: r
+                .min
+                .map(|d| loyalty_domain::money::vnd_from_decimal(field, d.0))
+                .transpose()?,
+            max: r
+                .max
+                .map(|d| loyalty_domain::money::vnd_from_decimal(field, d.0))
+                .transpose()?,
+        })
+    })
+    .transpose()
+}
+
+fn int_range(r: Option<RangeInt>) -> Option<members::IntRange> {
+    r.map(|r| members::IntRange {
+        min: r.min,
+        max: r.max,
+    })
 }
 
 impl MemberFilter {
-    fn into_domain(self) -> async_graphql::Result<members::MemberFilter> {
-        let unsupported = self.name.is_some()
-            || self.phone_prefix.is_some()
-            || self.email.is_some()
-            || self.gender.is_some()
-            || self.total_orders.is_some()
-            || self.total_spent.is_some()
-            || self.available_points.is_some()
-            || self.tier_ids.is_some()
-            || self.province.is_some()
-            || self.district.is_some()
-            || self.purchased_within.is_some();
-        if unsupported {
-            return Err(DomainError::NotImplemented("member search filters")).gql();
-        }
+    /// The domain filter, with `saved` folded in.
+    pub fn into_domain(
+        self,
+        saved: Option<SavedFilter>,
+    ) -> Result<members::MemberFilter, DomainError> {
         Ok(members::MemberFilter {
+            name: self.name,
+            phone_prefix: self.phone_prefix,
+            email: self.email,
+            gender: self.gender.map(Into::into),
+            total_orders: int_range(self.total_orders),
+            total_spent: vnd_range("totalSpent", self.total_spent)?,
+            available_points: int_range(self.available_points),
+            tier_ids: self
+                .tier_ids
+                .map(|ids| {
+                    ids.iter()
+                        .map(|i| parse_id("tierIds", i))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()?,
+            province: self.province,
+            district: self.district,
+            purchased_within: self.purchased_within.map(|r| members::TimeRange {
+                from: r.from,
+                to: r.to,
+            }),
             registered: self.registered,
+            last_purchase_older_than_days: self.last_purchase_older_than_days,
+            birthday_month: self
+                .birthday_month
+                .map(|m| {
+                    u32::try_from(m)
+                        .map_err(|_| DomainError::invalid("birthdayMonth", "must be 1 to 12"))
+                })
+                .transpose()?,
+            segment_id: self
+                .segment_id
+                .map(|i| parse_id("segmentId", &i))
+                .transpose()?,
+            saved: saved.map(|s| match s {
+                SavedFilter::All => members::SavedFilter::All,
+                SavedFilter::BoughtLast7Days => members::SavedFilter::BoughtLast7Days,
+                SavedFilter::BoughtLast30Days => members::SavedFilter::BoughtLast30Days,
+                SavedFilter::LapsedOver30Days => members::SavedFilter::LapsedOver30Days,
+                SavedFilter::Registered => members::SavedFilter::Registered,
+                SavedFilter::NotRegistered => members::SavedFilter::NotRegistered,
+            }),
         })
+    }
+}
+
+/// What members are sorted by.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq)]
+pub enum MemberSortField {
+    Name,
+    TotalSpent,
+    TotalOrders,
+    AvailablePoints,
+    LastPurchase,
+    RegisteredAt,
+    Created,
+}
+
+/// Sort direction.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq)]
+pub enum SortDirection {
+    Asc,
+    Desc,
+}
+
+/// A sort order; members without a value (no purchase, not registered) come last.
+#[derive(InputObject, Clone, Copy)]
+pub struct MemberOrderBy {
+    field: MemberSortField,
+    direction: Option<SortDirection>,
+}
+
+impl From<MemberOrderBy> for members::MemberOrder {
+    fn from(o: MemberOrderBy) -> Self {
+        Self {
+            field: match o.field {
+                MemberSortField::Name => members::SortField::Name,
+                MemberSortField::TotalSpent => members::SortField::TotalSpent,
+                MemberSortField::TotalOrders => members::SortField::TotalOrders,
+                MemberSortField::AvailablePoints => members::SortField::AvailablePoints,
+                MemberSortField::LastPurchase => members::SortField::LastPurchase,
+                MemberSortField::RegisteredAt => members::SortField::RegisteredAt,
+                MemberSortField::Created => members::SortField::Created,
+            },
+            descending: o.direction == Some(SortDirection::Desc),
+        }
     }
 }
 
@@ -284,7 +395,8 @@ pub struct MemberEdge {
 pub struct MemberConnection {
     edges: Vec<MemberEdge>,
     page_info: PageInfo,
-    shop_id: uuid::Uuid,
+    shop: Shop,
+    now: DateTime<Utc>,
     filter: members::MemberFilter,
 }
 
@@ -298,11 +410,47 @@ impl MemberConnection {
     }
     /// Exact number of members matching the filter (all pages).
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        let n = members::count(&domain(ctx).db, self.shop_id, &self.filter)
+        let n = members::listing::count(&domain(ctx).db, &self.shop, self.now, &self.filter)
             .await
             .gql()?;
         Ok(i64::try_from(n).unwrap_or(i64::MAX))
     }
+}
+
+/// Lists members of `shop_id`: the query behind `members` and `segment.members`.
+pub async fn member_page(
+    ctx: &Context<'_>,
+    shop_id: uuid::Uuid,
+    filter: members::MemberFilter,
+    order: members::MemberOrder,
+    first: Option<i64>,
+    after: Option<String>,
+) -> async_graphql::Result<MemberConnection> {
+    let d = domain(ctx);
+    let shop = shops::load(&d.db, shop_id).await.gql()?;
+    let now = d.clock.now();
+    let limit = page_size(first).gql()?;
+    let after = decode::<members::MemberCursor>(after.as_deref())?;
+    let page = members::page(&d.db, &shop, now, &filter, order, after.as_ref(), limit)
+        .await
+        .gql()?;
+    let cursors: Vec<String> = page.items.iter().map(|(k, _)| encode(k.clone())).collect();
+    let edges = page
+        .items
+        .into_iter()
+        .zip(cursors.iter())
+        .map(|((_, m), c)| MemberEdge {
+            cursor: c.clone(),
+            node: Member(m),
+        })
+        .collect();
+    Ok(MemberConnection {
+        edges,
+        page_info: page_info(&cursors, page.has_next),
+        shop,
+        now,
+        filter,
+    })
 }
 
 /// Member queries.
@@ -337,7 +485,8 @@ impl MemberQuery {
         Ok(found.map(Member))
     }
 
-    /// Members of the caller's shop, oldest first, a page at a time.
+    /// Members of the caller's shop matching `filter` and `saved`, in `orderBy` (default:
+    /// oldest first), a page at a time.
     #[graphql(
         guard = "RoleGuard(Role::Read)",
         complexity = "first.unwrap_or(20).max(0) as usize * child_complexity"
@@ -347,40 +496,14 @@ impl MemberQuery {
         ctx: &Context<'_>,
         filter: Option<MemberFilter>,
         saved: Option<SavedFilter>,
+        order_by: Option<MemberOrderBy>,
         #[graphql(desc = "page size, at most 100; default 20")] first: Option<i64>,
         after: Option<String>,
     ) -> async_graphql::Result<MemberConnection> {
         let shop_id = principal(ctx)?.shop_id;
-        let mut filter = filter.unwrap_or_default().into_domain()?;
-        match saved {
-            None | Some(SavedFilter::All) => {}
-            Some(SavedFilter::Registered) => filter.registered = Some(true),
-            Some(SavedFilter::NotRegistered) => filter.registered = Some(false),
-            Some(_) => {
-                return Err(DomainError::NotImplemented("purchase-based saved filters")).gql();
-            }
-        }
-        let limit = page_size(first).gql()?;
-        let after = decode::<members::MemberCursor>(after.as_deref())?;
-        let page = members::page(&domain(ctx).db, shop_id, &filter, after, limit)
-            .await
-            .gql()?;
-        let cursors: Vec<String> = page.items.iter().map(|(k, _)| encode(*k)).collect();
-        let edges = page
-            .items
-            .into_iter()
-            .zip(cursors.iter())
-            .map(|((_, m), c)| MemberEdge {
-                cursor: c.clone(),
-                node: Member(m),
-            })
-            .collect();
-        Ok(MemberConnection {
-            edges,
-            page_info: page_info(&cursors, page.has_next),
-            shop_id,
-            filter,
-        })
+        let filter = filter.unwrap_or_default().into_domain(saved).gql()?;
+        let order = order_by.map(Into::into).unwrap_or_default();
+        member_page(ctx, shop_id, filter, order, first, after).await
     }
 }
 

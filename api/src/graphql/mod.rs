@@ -8,6 +8,7 @@ pub mod members;
 pub mod offers;
 pub mod program;
 pub mod scalars;
+pub mod segments;
 pub mod shop;
 pub mod tiers;
 
@@ -22,6 +23,7 @@ pub struct Query(
     tiers::TierQuery,
     members::MemberQuery,
     offers::OfferQuery,
+    segments::SegmentQuery,
 );
 
 /// The mutation root.
@@ -34,6 +36,7 @@ pub struct Mutation(
     ledger::LedgerMutation,
     offers::OfferMutation,
     checkout::CheckoutMutation,
+    segments::SegmentMutation,
 );
 
 /// The schema type served at `/graphql`.

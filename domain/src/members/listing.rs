@@ -1,66 +1,204 @@
-//! Paged member listing with keyset cursors.
+//! Paged member listing: a filter, an order, and keyset cursors.
 //!
-//! The filter and the order are values of their own so that search criteria and sort
-//! keys slot in without changing the paging: a cursor holds the sort key of the last
-//! row plus its id, the tie-breaker that makes the order total.
+//! A cursor holds the sort value of the last row and its id (the tie-breaker that makes
+//! the order total), plus a fingerprint of the filter and order it was made for: rows
+//! inserted between two requests neither repeat nor vanish, and a cursor used with
+//! another filter or order is refused instead of silently skipping rows. Empty values
+//! (no purchase yet, not registered) sort last in both directions.
 use super::Member;
-use crate::Result;
+use super::filter::{MemberFilter, condition};
 use crate::paging::Page;
+use crate::shops::Shop;
+use crate::{DomainError, Result};
+use chrono::{DateTime, Utc};
 use loyalty_entities::member;
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-/// Which members to list. All criteria combine with AND; an empty filter lists everyone.
-#[derive(Debug, Clone, Default)]
-pub struct MemberFilter {
-    /// Only registered members (`Some(true)`) or only customers not registered (`Some(false)`).
-    pub registered: Option<bool>,
+/// What members are sorted by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SortField {
+    /// Folded name.
+    Name,
+    /// Paid spend.
+    TotalSpent,
+    /// Orders placed.
+    TotalOrders,
+    /// Available points (cached).
+    AvailablePoints,
+    /// Last purchase time.
+    LastPurchase,
+    /// Registration time.
+    RegisteredAt,
+    /// Creation here (id order).
+    #[default]
+    Created,
 }
 
-/// Where a page continues: after the member with this id (creation order).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// A sort order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberOrder {
+    /// The key.
+    pub field: SortField,
+    /// Largest first.
+    pub descending: bool,
+}
+
+/// The sort value of a row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+enum SortKey {
+    Text(String),
+    Int(i64),
+    Time(Option<DateTime<Utc>>),
+    None,
+}
+
+/// Where a page continues.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberCursor {
-    /// Id of the last member of the previous page.
-    pub id: Uuid,
+    key: SortKey,
+    id: Uuid,
+    /// Fingerprint of the filter and order the cursor belongs to.
+    of: String,
 }
 
-fn condition(shop_id: Uuid, filter: &MemberFilter) -> Condition {
-    let mut cond = Condition::all().add(member::Column::ShopId.eq(shop_id));
-    if let Some(registered) = filter.registered {
-        cond = cond.add(if registered {
-            member::Column::RegisteredAt.is_not_null()
-        } else {
-            member::Column::RegisteredAt.is_null()
-        });
+fn fingerprint(filter: &MemberFilter, order: MemberOrder) -> String {
+    let json = serde_json::to_vec(&(filter, order)).unwrap_or_default();
+    hex::encode(&Sha256::digest(&json)[..8])
+}
+
+fn key_of(row: &member::Model, field: SortField) -> SortKey {
+    match field {
+        SortField::Name => SortKey::Text(row.search_name.clone()),
+        SortField::TotalSpent => SortKey::Int(row.total_spent),
+        SortField::TotalOrders => SortKey::Int(row.total_orders),
+        SortField::AvailablePoints => SortKey::Int(row.points_available),
+        SortField::LastPurchase => SortKey::Time(row.last_purchase_at),
+        SortField::RegisteredAt => SortKey::Time(row.registered_at),
+        SortField::Created => SortKey::None,
     }
-    cond
 }
 
-/// One page of members after `after`, oldest first.
+fn column(field: SortField) -> Option<member::Column> {
+    match field {
+        SortField::Name => Some(member::Column::SearchName),
+        SortField::TotalSpent => Some(member::Column::TotalSpent),
+        SortField::TotalOrders => Some(member::Column::TotalOrders),
+        SortField::AvailablePoints => Some(member::Column::PointsAvailable),
+        SortField::LastPurchase => Some(member::Column::LastPurchaseAt),
+        SortField::RegisteredAt => Some(member::Column::RegisteredAt),
+        SortField::Created => None,
+    }
+}
+
+/// Rows after the cursor in the given order.
+fn after(order: MemberOrder, cursor: &MemberCursor) -> Result<Condition> {
+    let id = member::Column::Id;
+    let (beyond_id, beyond) = if order.descending {
+        (Expr::col(id).lt(cursor.id), true)
+    } else {
+        (Expr::col(id).gt(cursor.id), false)
+    };
+    let past = |col: member::Column, v: sea_orm::Value| {
+        if beyond {
+            Expr::col(col).lt(v)
+        } else {
+            Expr::col(col).gt(v)
+        }
+    };
+    let tie = |col: member::Column, v: sea_orm::Value| {
+        Condition::all()
+            .add(Expr::col(col).eq(v))
+            .add(beyond_id.clone())
+    };
+    let mismatch = || DomainError::invalid("after", "the cursor belongs to another order");
+    Ok(match (column(order.field), &cursor.key) {
+        (None, SortKey::None) => Condition::all().add(beyond_id.clone()),
+        (Some(col), SortKey::Text(v)) => Condition::any()
+            .add(past(col, v.clone().into()))
+            .add(tie(col, v.clone().into())),
+        (Some(col), SortKey::Int(v)) => Condition::any()
+            .add(past(col, (*v).into()))
+            .add(tie(col, (*v).into())),
+        (Some(col), SortKey::Time(Some(v))) => Condition::any()
+            .add(past(col, (*v).into()))
+            .add(tie(col, (*v).into()))
+            .add(Expr::col(col).is_null()),
+        (Some(col), SortKey::Time(None)) => Condition::all()
+            .add(Expr::col(col).is_null())
+            .add(beyond_id.clone()),
+        _ => return Err(mismatch()),
+    })
+}
+
+/// Checks that `cursor` was made for this filter and order.
+pub fn check_cursor(
+    cursor: &MemberCursor,
+    filter: &MemberFilter,
+    order: MemberOrder,
+) -> Result<()> {
+    if cursor.of != fingerprint(filter, order) {
+        return Err(DomainError::invalid(
+            "after",
+            "the cursor belongs to another filter or order; start again without `after`",
+        ));
+    }
+    Ok(())
+}
+
+/// One page of members matching `filter` in `order`, after `after`.
 pub async fn page<C: ConnectionTrait>(
     conn: &C,
-    shop_id: Uuid,
+    shop: &Shop,
+    now: DateTime<Utc>,
     filter: &MemberFilter,
-    after: Option<MemberCursor>,
+    order: MemberOrder,
+    after_cursor: Option<&MemberCursor>,
     limit: u64,
 ) -> Result<Page<MemberCursor, Member>> {
-    let mut cond = condition(shop_id, filter);
-    if let Some(after) = after {
-        cond = cond.add(member::Column::Id.gt(after.id));
+    filter.validate()?;
+    let mut cond = condition(conn, shop, now, filter).await?;
+    if let Some(c) = after_cursor {
+        check_cursor(c, filter, order)?;
+        cond = cond.add(after(order, c)?);
     }
-    let rows = member::Entity::find()
-        .filter(cond)
-        .order_by_asc(member::Column::Id)
+    let dir = if order.descending {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    let mut query = member::Entity::find().filter(cond);
+    if let Some(col) = column(order.field) {
+        if matches!(
+            order.field,
+            SortField::LastPurchase | SortField::RegisteredAt
+        ) {
+            let nulls_last: Expr = Expr::case(Expr::col(col).is_null(), 1).finally(0).into();
+            query = query.order_by(nulls_last, Order::Asc);
+        }
+        query = query.order_by(col, dir.clone());
+    }
+    let rows = query
+        .order_by(member::Column::Id, dir)
         .limit(limit + 1)
         .all(conn)
         .await?;
+    let of = fingerprint(filter, order);
     let items = rows
         .into_iter()
-        .map(|row| Ok((MemberCursor { id: row.id }, Member::from_row(row)?)))
+        .map(|row| {
+            let cursor = MemberCursor {
+                key: key_of(&row, order.field),
+                id: row.id,
+                of: of.clone(),
+            };
+            Ok((cursor, Member::from_row(row)?))
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_overfetch(items, limit))
 }
@@ -68,11 +206,32 @@ pub async fn page<C: ConnectionTrait>(
 /// How many members match, exactly.
 pub async fn count<C: ConnectionTrait>(
     conn: &C,
-    shop_id: Uuid,
+    shop: &Shop,
+    now: DateTime<Utc>,
     filter: &MemberFilter,
 ) -> Result<u64> {
+    filter.validate()?;
+    let cond = condition(conn, shop, now, filter).await?;
+    Ok(member::Entity::find().filter(cond).count(conn).await?)
+}
+
+/// Ids of every member matching, in id order, a batch at a time (exports, campaigns).
+pub async fn ids_after<C: ConnectionTrait>(
+    conn: &C,
+    shop: &Shop,
+    now: DateTime<Utc>,
+    filter: &MemberFilter,
+    after_id: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<member::Model>> {
+    let mut cond = condition(conn, shop, now, filter).await?;
+    if let Some(a) = after_id {
+        cond = cond.add(member::Column::Id.gt(a));
+    }
     Ok(member::Entity::find()
-        .filter(condition(shop_id, filter))
-        .count(conn)
+        .filter(cond)
+        .order_by_asc(member::Column::Id)
+        .limit(limit)
+        .all(conn)
         .await?)
 }

@@ -5,7 +5,7 @@ use loyalty_entities::member;
 use uuid::Uuid;
 
 /// Gender as the seeds record it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Gender {
     /// Nữ.
     Female,
@@ -73,6 +73,8 @@ pub struct Member {
     pub last_purchase_at: Option<DateTime<Utc>>,
     /// When the profile was created here.
     pub created_at: DateTime<Utc>,
+    /// Available points as last cached (see `ledger::cache`); `Member.points` reads the ledger.
+    pub points_available: i64,
 }
 
 impl Member {
@@ -96,6 +98,7 @@ impl Member {
             total_spent: row.total_spent,
             last_purchase_at: row.last_purchase_at,
             created_at: row.created_at,
+            points_available: row.points_available,
         })
     }
 }

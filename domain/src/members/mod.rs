@@ -2,14 +2,17 @@
 //! contact data, registration, and paged listing.
 
 pub mod email;
+pub mod filter;
 pub mod listing;
 pub mod member;
 pub mod name_fold;
 pub mod phone;
 pub mod profile;
 pub mod registration;
+pub mod segments;
 
-pub use listing::{MemberCursor, MemberFilter, count, page};
+pub use filter::{IntRange, MemberFilter, SavedFilter, TimeRange};
+pub use listing::{MemberCursor, MemberOrder, SortField, count, page};
 pub use member::{Gender, Member};
 pub use profile::{MemberInput, by_external_id, by_id, upsert};
 pub use registration::register;
