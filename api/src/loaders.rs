@@ -1,7 +1,7 @@
 //! DataLoaders for nested fields: each batches every key a response needs into one query,
 //! so a page of members costs the same number of statements whatever its size. They are
 //! created per request, so their caches never outlive it.
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use loyalty_domain::ledger::{self, PointBalance};
 use loyalty_domain::{Ctx, DomainError, offers, tiers};
 use std::collections::HashMap;
@@ -95,26 +95,69 @@ impl Loader<(Uuid, Uuid)> for OfferLoader {
     }
 }
 
+/// First ledger pages (`ledger(first: n)` without `after`), for a page of members: one
+/// statement per shop and page size.
+pub struct LedgerLoader(pub Ctx);
+
+/// A member's first ledger page.
+pub type LedgerPage = loyalty_domain::paging::Page<ledger::LedgerCursor, ledger::LedgerEntry>;
+
+impl Loader<(Uuid, Uuid, u64)> for LedgerLoader {
+    type Value = Arc<LedgerPage>;
+    type Error = Arc<DomainError>;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, Uuid, u64)],
+    ) -> Result<HashMap<(Uuid, Uuid, u64), Self::Value>, Self::Error> {
+        let mut groups: HashMap<(Uuid, u64), Vec<Uuid>> = HashMap::new();
+        for (shop, member, n) in keys {
+            groups.entry((*shop, *n)).or_default().push(*member);
+        }
+        let mut out = HashMap::new();
+        for ((shop, n), members) in groups {
+            let pages = ledger::newest_of_many(&self.0.db, shop, &members, n)
+                .await
+                .map_err(Arc::new)?;
+            out.extend(pages.into_iter().map(|(m, p)| ((shop, m, n), Arc::new(p))));
+        }
+        Ok(out)
+    }
+}
+
 /// The loaders of one request.
 pub struct Loaders {
     /// See [`TierListLoader`].
-    pub tier_lists: DataLoader<TierListLoader>,
+    pub tier_lists: DataLoader<TierListLoader, HashMapCache>,
     /// See [`TierCountLoader`].
-    pub tier_counts: DataLoader<TierCountLoader>,
+    pub tier_counts: DataLoader<TierCountLoader, HashMapCache>,
     /// See [`BalanceLoader`].
-    pub balances: DataLoader<BalanceLoader>,
+    pub balances: DataLoader<BalanceLoader, HashMapCache>,
     /// See [`OfferLoader`].
-    pub offers: DataLoader<OfferLoader>,
+    pub offers: DataLoader<OfferLoader, HashMapCache>,
+    /// See [`LedgerLoader`].
+    pub ledgers: DataLoader<LedgerLoader, HashMapCache>,
+}
+
+/// A loader with a per-request cache: a key asked for twice (or primed by a list, see
+/// `graphql::members::prime`) is loaded once.
+fn loader<K, T>(inner: T) -> DataLoader<T, HashMapCache>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    T: Loader<K>,
+{
+    DataLoader::with_cache(inner, tokio::spawn, HashMapCache::default())
 }
 
 impl Loaders {
     /// Fresh loaders for one request.
     pub fn new(ctx: &Ctx) -> Self {
         Self {
-            tier_lists: DataLoader::new(TierListLoader(ctx.clone()), tokio::spawn),
-            tier_counts: DataLoader::new(TierCountLoader(ctx.clone()), tokio::spawn),
-            balances: DataLoader::new(BalanceLoader(ctx.clone()), tokio::spawn),
-            offers: DataLoader::new(OfferLoader(ctx.clone()), tokio::spawn),
+            tier_lists: loader::<Uuid, _>(TierListLoader(ctx.clone())),
+            tier_counts: loader::<Uuid, _>(TierCountLoader(ctx.clone())),
+            balances: loader::<(Uuid, Uuid), _>(BalanceLoader(ctx.clone())),
+            offers: loader::<(Uuid, Uuid), _>(OfferLoader(ctx.clone())),
+            ledgers: loader::<(Uuid, Uuid, u64), _>(LedgerLoader(ctx.clone())),
         }
     }
 }

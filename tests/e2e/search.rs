@@ -487,3 +487,46 @@ async fn segments_are_saved_filters_evaluated_on_read() {
         "FORBIDDEN"
     );
 }
+
+#[tokio::test]
+async fn a_nested_page_costs_the_same_statements_at_any_size() {
+    let app = spawn_app().await;
+    let (_, admin) = app.create_shop("A").await;
+    app.activate(
+        &admin,
+        json!({"spendPerRankingPoint": "1000"}),
+        "INITIAL_TIER",
+    )
+    .await;
+    for i in 0..105 {
+        let m = format!("m{i:03}");
+        app.order(&admin, &format!("a{i}"), &m, 10_000 * (i % 7 + 1), 0)
+            .await
+            .data();
+        if i % 3 == 0 {
+            app.order(&admin, &format!("b{i}"), &m, 20_000, 0)
+                .await
+                .data();
+        }
+    }
+    let q = "query($n: Int) { members(first: $n) { totalCount edges { node { externalId tier { name } points { available pending } ledger(first: 5) { edges { node { kind points } } } } } } }";
+    let (small, res10) = app.statements_for(&admin, q, json!({"n": 10})).await;
+    assert_eq!(
+        res10.data()["members"]["edges"].as_array().map(Vec::len),
+        Some(10)
+    );
+    let (large, res100) = app.statements_for(&admin, q, json!({"n": 100})).await;
+    let edges = res100.data()["members"]["edges"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(edges.len(), 100);
+    assert!(edges.iter().all(|e| {
+        !e["node"]["ledger"]["edges"]
+            .as_array()
+            .is_none_or(Vec::is_empty)
+    }));
+    eprintln!("statements for a nested page: {small} at 10 members, {large} at 100");
+    assert_eq!(small, large, "statements at 10 and at 100 members");
+    assert!(large <= 12, "a handful of statements, got {large}");
+}

@@ -13,6 +13,7 @@ use loyalty_domain::clock::ManualClock;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The operator token every test server accepts.
 pub const OPERATOR_TOKEN: &str = "test-operator-token";
@@ -27,6 +28,8 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     /// The server's domain context (database and clock), for white-box checks.
     pub ctx: Ctx,
+    /// SQL statements the server has run so far.
+    pub statements: Arc<AtomicU64>,
     _tmp: Option<tempfile::TempDir>,
 }
 
@@ -91,9 +94,21 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(limits: Limits) -> TestApp {
     let (db, tmp) = database().await;
     let clock = Arc::new(ManualClock::new(start_time()));
-    let ctx = loyalty_api::app::context(&db, clock.clone())
+    let mut ctx = loyalty_api::app::context(&db, clock.clone())
         .await
         .unwrap_or_else(|e| panic!("cannot start: {e:#}"));
+    let statements = Arc::new(AtomicU64::new(0));
+    let counter = statements.clone();
+    let trace = std::env::var("TRACE_SQL").is_ok();
+    ctx.db.set_metric_callback(move |info| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        if trace {
+            eprintln!(
+                "SQL {}",
+                info.statement.sql.chars().take(90).collect::<String>()
+            );
+        }
+    });
     let router = loyalty_api::app::router(ctx.clone(), Some(OPERATOR_TOKEN), &limits);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -107,6 +122,7 @@ pub async fn spawn_app_with(limits: Limits) -> TestApp {
         client: reqwest::Client::new(),
         clock,
         ctx,
+        statements,
         _tmp: tmp,
     }
 }
@@ -213,6 +229,13 @@ impl TestApp {
             )
             .await;
         str_at(res.data(), "/upsertMember/id")
+    }
+
+    /// Statements the server runs for one request.
+    pub async fn statements_for(&self, key: &str, query: &str, variables: Value) -> (u64, Gql) {
+        let before = self.statements.load(Ordering::SeqCst);
+        let res = self.gql(Some(key), query, variables).await;
+        (self.statements.load(Ordering::SeqCst) - before, res)
     }
 
     /// Moves the server's clock forward.

@@ -162,6 +162,22 @@ impl Member {
     ) -> async_graphql::Result<LedgerConnection> {
         let limit = page_size(first).gql()?;
         let after = decode::<ledger::LedgerCursor>(after.as_deref())?;
+        if after.is_none() {
+            // First pages batch across the members of a list.
+            let page = ctx
+                .data_unchecked::<Loaders>()
+                .ledgers
+                .load_one((self.0.shop_id, self.0.id, limit))
+                .await
+                .map_err(unshare)
+                .gql()?
+                .map(|p| (*p).clone())
+                .unwrap_or(loyalty_domain::paging::Page {
+                    items: vec![],
+                    has_next: false,
+                });
+            return Ok(LedgerConnection::from_page(page));
+        }
         let page = ledger::entries(&domain(ctx).db, self.0.shop_id, self.0.id, after, limit)
             .await
             .gql()?;
@@ -402,8 +418,9 @@ pub struct MemberConnection {
 
 #[Object]
 impl MemberConnection {
-    async fn edges(&self) -> &[MemberEdge] {
-        &self.edges
+    async fn edges(&self, ctx: &Context<'_>) -> async_graphql::Result<&[MemberEdge]> {
+        prime(ctx, self.shop.id, &self.edges).await?;
+        Ok(&self.edges)
     }
     async fn page_info(&self) -> &PageInfo {
         &self.page_info
@@ -415,6 +432,57 @@ impl MemberConnection {
             .gql()?;
         Ok(i64::try_from(n).unwrap_or(i64::MAX))
     }
+}
+
+/// Loads, in one batch per kind, what the page's nested fields will ask for (balances,
+/// first ledger pages), so their per-member loads hit the request's cache: the number of
+/// statements does not depend on the page size, nor on how fast members resolve.
+async fn prime(
+    ctx: &Context<'_>,
+    shop_id: uuid::Uuid,
+    edges: &[MemberEdge],
+) -> async_graphql::Result<()> {
+    let node = ctx.look_ahead().field("node");
+    let loaders = ctx.data_unchecked::<Loaders>();
+    let ids: Vec<uuid::Uuid> = edges.iter().map(|e| e.node.0.id).collect();
+    if node.field("tier").exists() {
+        loaders
+            .tier_lists
+            .load_one(shop_id)
+            .await
+            .map_err(unshare)
+            .gql()?;
+    }
+    if node.field("points").exists() {
+        loaders
+            .balances
+            .load_many(ids.iter().map(|m| (shop_id, *m)))
+            .await
+            .map_err(unshare)
+            .gql()?;
+    }
+    for ledger in node.field("ledger").selection_fields() {
+        let args = ledger.arguments()?;
+        let arg = |name: &str| {
+            args.iter()
+                .find(|(n, _)| n.as_str() == name)
+                .map(|(_, v)| v.clone())
+        };
+        let first_page = matches!(arg("after"), None | Some(async_graphql::Value::Null));
+        let first = match arg("first") {
+            Some(async_graphql::Value::Number(n)) => n.as_i64(),
+            _ => None,
+        };
+        if let (true, Ok(n)) = (first_page, page_size(first)) {
+            loaders
+                .ledgers
+                .load_many(ids.iter().map(|m| (shop_id, *m, n)))
+                .await
+                .map_err(unshare)
+                .gql()?;
+        }
+    }
+    Ok(())
 }
 
 /// Lists members of `shop_id`: the query behind `members` and `segment.members`.

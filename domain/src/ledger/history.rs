@@ -83,3 +83,53 @@ pub async fn entries<C: ConnectionTrait>(
         .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_overfetch(items, limit))
 }
+
+/// The newest `n` entries of each of `members` (and whether more exist), in one
+/// statement: a window function numbers each member's entries newest first, so a page of
+/// members with their recent history costs the same whatever the page size.
+pub async fn newest_of_many<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    members: &[Uuid],
+    n: u64,
+) -> Result<std::collections::HashMap<Uuid, Page<LedgerCursor, LedgerEntry>>> {
+    use sea_orm::{FromQueryResult, Statement, Value};
+    let mut out: std::collections::HashMap<Uuid, Vec<(LedgerCursor, LedgerEntry)>> =
+        members.iter().map(|m| (*m, Vec::new())).collect();
+    if members.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let backend = conn.get_database_backend();
+    let mark = |i: usize| match backend {
+        sea_orm::DatabaseBackend::Postgres => format!("${i}"),
+        _ => "?".to_owned(),
+    };
+    let list: Vec<String> = (0..members.len()).map(|i| mark(i + 2)).collect();
+    let sql = format!(
+        "SELECT * FROM (SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.member_id ORDER BY e.id DESC) AS rn \
+         FROM ledger_entries e WHERE e.shop_id = {} AND e.member_id IN ({})) ranked WHERE rn <= {}",
+        mark(1),
+        list.join(", "),
+        mark(members.len() + 2),
+    );
+    let mut values: Vec<Value> = vec![shop_id.into()];
+    values.extend(members.iter().map(|m| Value::from(*m)));
+    values.push(Value::from(i64::try_from(n + 1).unwrap_or(i64::MAX)));
+    let rows = conn
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    for row in rows {
+        let model = ledger_entry::Model::from_query_result(&row, "")?;
+        let entry = LedgerEntry::from_row(model)?;
+        if let Some(list) = out.get_mut(&entry.member_id) {
+            list.push((LedgerCursor { id: entry.id }, entry));
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|(m, mut items)| {
+            items.sort_by_key(|(c, _)| std::cmp::Reverse(c.id));
+            (m, Page::from_overfetch(items, n))
+        })
+        .collect())
+}

@@ -14,5 +14,5 @@ pub mod policy;
 
 pub use adjust::{AdjustInput, adjust};
 pub use balance::{PointBalance, balance, balances};
-pub use history::{LedgerCursor, LedgerEntry, entries};
+pub use history::{LedgerCursor, LedgerEntry, entries, newest_of_many};
 pub use kind::LedgerKind;
