@@ -1,6 +1,6 @@
 //! The `loyalty` command line.
 use crate::config::{DbConfig, ServeConfig};
-use crate::{app, db, graphql, server, telemetry};
+use crate::{app, db, graphql, server, telemetry, transfer};
 use clap::{Parser, Subcommand};
 use loyalty_domain::shops;
 use std::process::ExitCode;
@@ -34,10 +34,50 @@ enum Command {
         #[command(subcommand)]
         command: ShopCommand,
     },
+    /// Imports data.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Exports data.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
     /// Background jobs.
     Jobs {
         #[command(subcommand)]
         command: JobsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Imports the opening-data CSV into a shop; prints a JSON report.
+    Members {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// The shop's id.
+        #[arg(long)]
+        shop: uuid::Uuid,
+        #[command(flatten)]
+        db: DbConfig,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportCommand {
+    /// Writes the shop's members matching a filter as CSV to stdout.
+    Members {
+        /// The shop's id.
+        #[arg(long)]
+        shop: uuid::Uuid,
+        /// A member filter as JSON, as in `members(filter:)` but snake_case
+        /// (e.g. '{"province": "Hà Nội", "saved": "BoughtLast30Days"}').
+        #[arg(long, default_value = "{}")]
+        filter_json: String,
+        #[command(flatten)]
+        db: DbConfig,
     },
 }
 
@@ -90,6 +130,17 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             print!("{}", graphql::sdl());
             Ok(())
         }
+        Command::Import {
+            command: ImportCommand::Members { file, shop, db },
+        } => transfer::import_members(&db, shop, &file).await,
+        Command::Export {
+            command:
+                ExportCommand::Members {
+                    shop,
+                    filter_json,
+                    db,
+                },
+        } => transfer::export_members(&db, shop, &filter_json).await,
         Command::Jobs {
             command: JobsCommand::RunOnce { db },
         } => {

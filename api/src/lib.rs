@@ -11,3 +11,4 @@ pub mod http;
 pub mod loaders;
 pub mod server;
 pub mod telemetry;
+pub mod transfer;

@@ -36,7 +36,10 @@ fn schema_prints_the_committed_sdl() {
         .unwrap_or_else(|e| panic!("{e}"));
     let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql"))
         .unwrap_or_default();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), committed);
+    assert!(
+        String::from_utf8_lossy(&out.stdout) == committed,
+        "`loyalty schema` differs from api/schema.graphql"
+    );
 }
 
 #[test]
@@ -80,4 +83,62 @@ fn serve_answers_health_and_stops_on_sigterm() {
         .map(|e| BufReader::new(e).lines().map_while(Result::ok).collect())
         .unwrap_or_default();
     assert!(logs.iter().any(|l| l.contains("shutting down")), "{logs:?}");
+}
+
+#[test]
+fn import_then_export_members_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let url = database_url(dir.path());
+    let out = Command::new(BIN)
+        .args(["shop", "create", "A"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let shop: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let shop = shop["shopId"].as_str().unwrap_or_default().to_owned();
+    let file = dir.path().join("opening.csv");
+    std::fs::write(
+        &file,
+        "external_id,name,phone,province,total_spent,opening_points\nc1,An,0912345678,Hà Nội,100000,50\nc2,Bình,bad,Huế,,\nc3,Cường,,Huế,,\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let run_import = || {
+        let out = Command::new(BIN)
+            .args(["import", "members"])
+            .arg(&file)
+            .args(["--shop", &shop])
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap_or_default()
+    };
+    let first = run_import();
+    assert_eq!(first["imported"], 2);
+    assert_eq!(first["rejected"][0]["line"], 3);
+    assert_eq!(run_import()["unchanged"], 2, "a re-run changes nothing");
+    let out = Command::new(BIN)
+        .args([
+            "export",
+            "members",
+            "--shop",
+            &shop,
+            "--filter-json",
+            r#"{"province": "Hà Nội"}"#,
+        ])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let csv = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(lines[1].starts_with("c1,An,0912345678,"), "{csv}");
+    assert!(
+        lines[1].contains(",50,"),
+        "available points exported: {csv}"
+    );
 }

@@ -3,6 +3,7 @@
 
 mod checkout;
 mod hardening;
+mod import;
 mod ledger;
 mod ledger_properties;
 mod members;

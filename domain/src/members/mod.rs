@@ -3,6 +3,7 @@
 
 pub mod email;
 pub mod filter;
+pub mod import;
 pub mod listing;
 pub mod member;
 pub mod name_fold;

@@ -38,7 +38,7 @@ pub struct MemberInput {
 
 /// The input after validation and normalization.
 #[derive(Debug, Clone)]
-struct CleanInput {
+pub(crate) struct CleanInput {
     external_id: String,
     name: Option<String>,
     phone: Option<String>,
@@ -73,7 +73,7 @@ fn clean_text(field: &str, raw: Option<&str>, max: usize) -> Result<Option<Strin
     }
 }
 
-fn clean(input: &MemberInput, today: NaiveDate) -> Result<CleanInput> {
+pub(crate) fn clean(input: &MemberInput, today: NaiveDate) -> Result<CleanInput> {
     if let Some(b) = input.birthday
         && (b > today || b.year() < 1900)
     {
@@ -172,7 +172,11 @@ pub(crate) async fn new_row<C: ConnectionTrait>(
     })
 }
 
-fn merge(mut row: member::Model, input: &CleanInput, now: DateTime<Utc>) -> member::Model {
+pub(crate) fn merge(
+    mut row: member::Model,
+    input: &CleanInput,
+    now: DateTime<Utc>,
+) -> member::Model {
     if input.name.is_some() {
         row.name.clone_from(&input.name);
     }
