@@ -44,6 +44,11 @@ enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
+    /// Benchmarks (they print figures; PostgreSQL).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Background jobs.
     Jobs {
         #[command(subcommand)]
@@ -76,6 +81,21 @@ enum ExportCommand {
         /// (e.g. '{"province": "Hà Nội", "saved": "BoughtLast30Days"}').
         #[arg(long, default_value = "{}")]
         filter_json: String,
+        #[command(flatten)]
+        db: DbConfig,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Loads a large shop and times the first page of three typical member searches.
+    Search {
+        /// Members to load.
+        #[arg(long, default_value_t = 1_000_000)]
+        members: u64,
+        /// Runs per search.
+        #[arg(long, default_value_t = 30)]
+        runs: usize,
         #[command(flatten)]
         db: DbConfig,
     },
@@ -141,6 +161,9 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                     db,
                 },
         } => transfer::export_members(&db, shop, &filter_json).await,
+        Command::Bench {
+            command: BenchCommand::Search { members, runs, db },
+        } => crate::bench_search::run(&db, members, runs).await,
         Command::Jobs {
             command: JobsCommand::RunOnce { db },
         } => {
