@@ -1,6 +1,8 @@
 //! Orders, refunds, the points ledger with its lots and allocations, idempotency keys,
 //! and the members' cycle counters.
-use crate::support::{shop_index, shop_table, shop_table_keyed};
+use crate::support::{
+    bigint, shop_index, shop_table, shop_table_keyed, text, text_null, ts, ts_null,
+};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -10,28 +12,8 @@ fn col(name: &'static str) -> ColumnDef {
     ColumnDef::new(name)
 }
 
-fn bigint(name: &'static str) -> ColumnDef {
-    col(name).big_integer().not_null().to_owned()
-}
-
 fn bigint_default(name: &'static str) -> ColumnDef {
     col(name).big_integer().not_null().default(0).to_owned()
-}
-
-fn text(name: &'static str) -> ColumnDef {
-    col(name).text().not_null().to_owned()
-}
-
-fn text_null(name: &'static str) -> ColumnDef {
-    col(name).text().null().to_owned()
-}
-
-fn ts(name: &'static str) -> ColumnDef {
-    col(name).timestamp_with_time_zone().not_null().to_owned()
-}
-
-fn ts_null(name: &'static str) -> ColumnDef {
-    col(name).timestamp_with_time_zone().null().to_owned()
 }
 
 #[async_trait::async_trait]

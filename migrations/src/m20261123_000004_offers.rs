@@ -1,5 +1,5 @@
 //! Offers (their rule configuration), vouchers, rewards, and the discounts each order got.
-use crate::support::{shop_index, shop_table, shop_table_keyed};
+use crate::support::{shop_index, shop_table, shop_table_keyed, text, text_null, ts, ts_null};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -7,22 +7,6 @@ pub struct Migration;
 
 fn col(name: &'static str) -> ColumnDef {
     ColumnDef::new(name)
-}
-
-fn text(name: &'static str) -> ColumnDef {
-    col(name).text().not_null().to_owned()
-}
-
-fn text_null(name: &'static str) -> ColumnDef {
-    col(name).text().null().to_owned()
-}
-
-fn ts(name: &'static str) -> ColumnDef {
-    col(name).timestamp_with_time_zone().not_null().to_owned()
-}
-
-fn ts_null(name: &'static str) -> ColumnDef {
-    col(name).timestamp_with_time_zone().null().to_owned()
 }
 
 #[async_trait::async_trait]

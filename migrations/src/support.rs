@@ -49,3 +49,39 @@ pub fn shop_table_keyed(name: &'static str, key_cols: &[&'static str]) -> TableC
         .primary_key(&mut pk)
         .to_owned()
 }
+
+/// A NOT NULL text column.
+pub fn text(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).text().not_null().to_owned()
+}
+
+/// A nullable text column.
+pub fn text_null(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).text().null().to_owned()
+}
+
+/// A NOT NULL timestamp with time zone.
+pub fn ts(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .not_null()
+        .to_owned()
+}
+
+/// A nullable timestamp with time zone.
+pub fn ts_null(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .null()
+        .to_owned()
+}
+
+/// A NOT NULL bigint.
+pub fn bigint(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).big_integer().not_null().to_owned()
+}
+
+/// A nullable bigint.
+pub fn bigint_null(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).big_integer().null().to_owned()
+}

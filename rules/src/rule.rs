@@ -1,13 +1,17 @@
 //! The one trait every rule implements, the state it works on, and the descriptor that
-//! registers a rule kind.
+//! registers a rule kind. Conditions and discounts share the trait so an offer is just a
+//! list of rule instances built from stored `{kind, args}`, and a new kind is a new
+//! module rather than a new branch somewhere.
 use crate::args::{ArgSpec, Args};
 use crate::cart::Cart;
 use crate::error::RuleError;
 use crate::target::Target;
 use rust_decimal::Decimal;
 
-/// When a rule runs within an offer's evaluation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// When a rule runs within an offer's evaluation. Rules are stored in any order; the
+/// phase puts them in the only order that makes sense (scope before conditions, so a
+/// condition counts only lines the offer may touch; conditions before the discount).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Phase {
     /// Narrows the lines the offer may touch (stacking policy).
     Scope,
@@ -17,10 +21,11 @@ pub enum Phase {
     Discount,
 }
 
-/// Which value a minimum-value condition measures (seed 004, decided in the scenarios):
-/// percent and once-per-order discounts measure the whole order, per-item discounts the
-/// targeted items.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which value a minimum-value condition measures. Seed 004 measures it differently by
+/// discount kind (percent and once-per-order on the whole order, per-item on the targeted
+/// items), so the discount rule declares it and the condition reads it, rather than the
+/// condition knowing about discount kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Measure {
     /// The value of every line the offer may touch.
     Order,
@@ -28,75 +33,104 @@ pub enum Measure {
     Targeted,
 }
 
-/// A rule instance: a condition, a discount or a scope, built from `{kind, args}`.
+/// A rule instance: a condition, a discount or a scope, built from `{kind, args}` by its
+/// [`RuleKind`]. `Send + Sync` so built offers can be cached and shared across requests.
 pub trait DiscountRule: Send + Sync + std::fmt::Debug {
-    /// The registered kind name.
+    /// The registered kind name, so an instance can be traced back to its configuration.
     fn kind(&self) -> &'static str;
-    /// When it runs.
+    /// When it runs (see [`Phase`]).
     fn phase(&self) -> Phase;
-    /// For discounts: what a minimum-value condition of the same offer measures.
+    /// For discounts: what a minimum-value condition of the same offer measures. Ignored
+    /// for conditions and scopes.
     fn measure(&self) -> Measure {
         Measure::Order
     }
     /// Works on the evaluation: narrows lines, records why the offer does not apply, or
-    /// adds discount to lines.
+    /// adds discount to lines. Infallible: arguments were validated when it was built.
     fn apply(&self, eval: &mut Evaluation<'_>);
 }
 
 /// A registered rule kind: its name, what it does, its arguments and its constructor.
+/// Plain data (`Copy`, `'static`) so the domain's registry can hold, list and look them
+/// up without this crate owning a registry or any global state.
 #[derive(Clone, Copy)]
 pub struct RuleKind {
     /// The name stored in offers.
     pub kind: &'static str,
-    /// What it does, for admin UIs.
+    /// What it does, for admin UIs listing the kinds.
     pub description: &'static str,
-    /// Its arguments.
+    /// Its arguments, for admin UIs and for refusing unknown ones.
     pub args: &'static [ArgSpec],
     /// Builds an instance, validating the arguments.
     pub build: fn(&Args) -> Result<Box<dyn DiscountRule>, RuleError>,
+}
+
+impl RuleKind {
+    /// The kind named `name` among `kinds`, the lookup every registry needs.
+    pub fn find<'k>(kinds: &'k [RuleKind], name: &str) -> Option<&'k RuleKind> {
+        kinds.iter().find(|k| k.kind == name)
+    }
+
+    /// Builds a rule instance of the kind named `name` among `kinds`, so callers get one
+    /// error type for an unknown kind and for bad arguments.
+    pub fn build_from(
+        kinds: &[RuleKind],
+        name: &str,
+        args: &Args,
+    ) -> Result<Box<dyn DiscountRule>, RuleError> {
+        let kind = Self::find(kinds, name).ok_or_else(|| RuleError::UnknownKind(name.into()))?;
+        (kind.build)(args)
+    }
 }
 
 impl std::fmt::Debug for RuleKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RuleKind")
             .field("kind", &self.kind)
-            .finish()
+            .field("args", &self.args)
+            .finish_non_exhaustive()
     }
 }
 
 /// Why an offer does not apply. Kept as data and worded only when shown, because a
-/// checkout evaluates many offers that do not apply.
+/// checkout evaluates many offers that do not apply and most reasons are never read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SkipReason {
-    /// No targeted line in the cart.
+    /// No targeted line in the cart (every product or group offer needs one).
     NoTarget,
     /// Too few targeted units.
     MinQuantity {
         /// Units needed.
         need: u64,
-        /// Units in the cart.
+        /// Units in the cart that count.
         have: u64,
     },
     /// Too little value.
     MinValue {
         /// VND needed.
         need: Decimal,
-        /// VND in the cart.
+        /// VND in the cart that counts.
         have: Decimal,
-        /// Measured on the targeted items (else the whole order).
+        /// Measured on the targeted items (else the whole order), so the wording says
+        /// which value fell short.
         targeted: bool,
     },
-    /// Every line it could touch is already at zero.
+    /// Every line it could touch is already at zero, so applying it would record a
+    /// discount of nothing.
     NothingToDiscount,
-    /// A reason worded by a rule kind of its own.
+    /// A reason worded by a rule kind of its own, so new kinds need no new variant.
     Other(String),
 }
 
 impl SkipReason {
-    /// The reason in words a cashier can read, naming the offer's target.
+    /// The reason in words a cashier can read, naming the offer's target
+    /// ("needs 2 of product A, cart has 1").
     pub fn describe(&self, target: &Target) -> String {
         match self {
             SkipReason::NoTarget => format!("needs {} in the cart", target.describe()),
+            SkipReason::MinQuantity { need, have } if *target == Target::Order => {
+                format!("needs {need} items, cart has {have}")
+            }
             SkipReason::MinQuantity { need, have } => {
                 format!("needs {need} of {}, cart has {have}", target.describe())
             }
@@ -105,7 +139,7 @@ impl SkipReason {
                 have,
                 targeted,
             } => {
-                let what = if *targeted {
+                let what = if *targeted && *target != Target::Order {
                     format!("{} value", target.describe())
                 } else {
                     "order value".to_owned()
@@ -280,8 +314,16 @@ impl<'a> Checkout<'a> {
     }
 }
 
-/// Whole VND as an integer (fractions are cut; amounts here are whole by construction).
+/// Whole VND as an integer, rounded half-up first: evaluation works in `i64` for speed,
+/// and a fractional price (which a channel should not send, but might) must round the
+/// way every other amount does rather than be cut. Saturates instead of failing, since
+/// no real cart comes near `i64::MAX` VND and pricing must not panic on input.
 pub fn to_vnd(d: Decimal) -> i64 {
     use rust_decimal::prelude::ToPrimitive;
-    d.trunc().to_i64().unwrap_or(i64::MAX)
+    let rounded = crate::money::round_vnd(d);
+    rounded.to_i64().unwrap_or(if rounded.is_sign_negative() {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
 }

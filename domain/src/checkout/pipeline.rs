@@ -111,7 +111,8 @@ pub struct PipelineInput<'a> {
     pub per_thousand: i64,
 }
 
-fn cart(lines: &[CleanLine]) -> Cart {
+/// The rules engine's cart for validated order lines.
+pub fn cart(lines: &[CleanLine]) -> Cart {
     Cart {
         lines: lines
             .iter()

@@ -5,8 +5,7 @@ use super::voucher::{Voucher, VoucherStatus};
 use super::wallet::wallet;
 use crate::orders::input::{OrderLine, clean_lines};
 use crate::{Ctx, Result};
-use loyalty_rules::{Cart, CartLine, Outcome};
-use rust_decimal::Decimal;
+use loyalty_rules::Outcome;
 use rust_decimal::prelude::ToPrimitive;
 use uuid::Uuid;
 
@@ -37,18 +36,7 @@ pub async fn check(
         .collect();
     let codes: Vec<String> = active.iter().map(|v| v.code.clone()).collect();
     let (offers, refused) = present(&ctx.db, shop_id, &codes, Some(member_id), now).await?;
-    let cart = Cart {
-        lines: lines
-            .iter()
-            .map(|l| CartLine {
-                product_id: l.product_id.clone(),
-                group_ids: l.group_ids.clone(),
-                quantity: u32::try_from(l.quantity).unwrap_or(u32::MAX),
-                unit_price: Decimal::from(l.unit_price),
-                already_discounted: l.already_discounted,
-            })
-            .collect(),
-    };
+    let cart = crate::checkout::pipeline::cart(&lines);
     Ok(active
         .into_iter()
         .map(|voucher| {
