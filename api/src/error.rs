@@ -71,9 +71,6 @@ pub fn to_gql(err: DomainError) -> Error {
             e.set("available", available);
         }),
         DomainError::LimitExceeded(m) => Code::LimitExceeded.error(m),
-        DomainError::NotImplemented(what) => {
-            Code::Internal.error(format!("not implemented yet: {what}"))
-        }
         DomainError::Db(e) => {
             tracing::error!(error = %e, "database error");
             Code::Internal.error("internal error")

@@ -35,9 +35,6 @@ pub enum DomainError {
     /// A size or count limit was exceeded.
     #[error("{0}")]
     LimitExceeded(String),
-    /// An operation of the public contract whose issue has not landed yet.
-    #[error("not implemented yet: {0}")]
-    NotImplemented(&'static str),
     /// The database failed; details are logged, not shown to clients.
     #[error("database error: {0}")]
     Db(#[from] DbErr),

@@ -319,6 +319,47 @@ async fn backfill_ranks_by_past_orders_and_initial_tier_ignores_them() {
         app.order(&admin, "o3", "c2", 2_000_000, 0).await.data();
         app.order(&admin, "o4", "c3", 900_000, 0).await.data();
         app.refund(&admin, "o4", "r4", 900_000).await.data();
+        // The preview shows the outcome and writes nothing.
+        let preview = app
+            .gql(
+                Some(&admin),
+                &format!("{{ activationPreview(mode: {mode}) {{ tier {{ name }} members }} }}"),
+                json!({}),
+            )
+            .await;
+        let counts: Vec<(String, i64)> = preview.data()["activationPreview"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|p| {
+                (
+                    p["tier"]["name"].as_str().unwrap_or_default().to_owned(),
+                    p["members"].as_i64().unwrap_or(-1),
+                )
+            })
+            .collect();
+        let expected_counts: Vec<(String, i64)> = if mode == "BACKFILL" {
+            vec![
+                ("Member".into(), 1),
+                ("Silver".into(), 1),
+                ("Gold".into(), 1),
+                ("Platinum".into(), 0),
+            ]
+        } else {
+            vec![
+                ("Member".into(), 3),
+                ("Silver".into(), 0),
+                ("Gold".into(), 0),
+                ("Platinum".into(), 0),
+            ]
+        };
+        assert_eq!(counts, expected_counts, "{mode}");
+        assert_eq!(
+            app.tier_of(&admin, "c1").await,
+            None,
+            "the preview wrote nothing"
+        );
         app.activate(&admin, json!({}), mode).await;
         for (member, tier) in ["c1", "c2", "c3"].iter().zip(expected) {
             assert_eq!(

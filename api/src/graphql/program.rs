@@ -147,12 +147,39 @@ impl Program {
     }
 }
 
+/// Members a tier would have.
+#[derive(SimpleObject)]
+pub struct TierPreview {
+    tier: Tier,
+    members: i64,
+}
+
 /// Program queries.
 #[derive(Default)]
 pub struct ProgramQuery;
 
 #[Object]
 impl ProgramQuery {
+    /// What activating in `mode` would give, before applying it: members per tier.
+    /// Nothing is written.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn activation_preview(
+        &self,
+        ctx: &Context<'_>,
+        mode: ActivationMode,
+    ) -> async_graphql::Result<Vec<TierPreview>> {
+        let shop_id = principal(ctx)?.shop_id;
+        Ok(program::preview(domain(ctx), shop_id, mode.into())
+            .await
+            .gql()?
+            .into_iter()
+            .map(|(tier, members)| TierPreview {
+                tier: Tier { shop_id, tier },
+                members,
+            })
+            .collect())
+    }
+
     /// The caller's program.
     #[graphql(guard = "RoleGuard(Role::Read)")]
     async fn program(&self, ctx: &Context<'_>) -> async_graphql::Result<Program> {

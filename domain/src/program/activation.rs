@@ -24,14 +24,47 @@ const BATCH: u64 = 1000;
 /// Activates the program in one transaction and returns it.
 pub async fn activate(ctx: &Ctx, shop_id: Uuid, mode: ActivationMode) -> Result<super::Program> {
     let txn = ctx.db.begin().await?;
-    let mut program = load_for_update(&txn, shop_id).await?;
+    let program = activate_in(&txn, ctx, shop_id, mode).await?;
+    txn.commit().await?;
+    Ok(program)
+}
+
+/// What activating in `mode` would give: members per tier (by rank). Nothing is kept:
+/// the activation runs in a transaction that is rolled back, so the preview is computed
+/// by exactly the code that would apply it.
+pub async fn preview(
+    ctx: &Ctx,
+    shop_id: Uuid,
+    mode: ActivationMode,
+) -> Result<Vec<(crate::tiers::Tier, i64)>> {
+    let txn = ctx.db.begin().await?;
+    activate_in(&txn, ctx, shop_id, mode).await?;
+    let tiers = crate::tiers::list(&txn, shop_id).await?;
+    let counts = crate::tiers::member_counts(&txn, shop_id).await?;
+    txn.rollback().await?;
+    Ok(tiers
+        .into_iter()
+        .map(|t| {
+            let n = counts.get(&t.id).copied().unwrap_or(0);
+            (t, n)
+        })
+        .collect())
+}
+
+async fn activate_in(
+    txn: &DatabaseTransaction,
+    ctx: &Ctx,
+    shop_id: Uuid,
+    mode: ActivationMode,
+) -> Result<super::Program> {
+    let mut program = load_for_update(txn, shop_id).await?;
     if program.status == ProgramStatus::Active {
         return Err(DomainError::Conflict(
             "the program is already active".into(),
         ));
     }
     let now = ctx.clock.now();
-    let shop = shops::load(&txn, shop_id).await?;
+    let shop = shops::load(txn, shop_id).await?;
     if let Cycle::RollingMonths {
         months,
         starts_on: None,
@@ -45,17 +78,16 @@ pub async fn activate(ctx: &Ctx, shop_id: Uuid, mode: ActivationMode) -> Result<
     program.status = ProgramStatus::Active;
     program.activation_mode = Some(mode);
     program.activated_at = Some(now);
-    super::configure::save(&txn, &program, now).await?;
+    super::configure::save(txn, &program, now).await?;
 
-    let policy = Policy::load(&txn, shop_id).await?;
+    let policy = Policy::load(txn, shop_id).await?;
     let current = policy.cycle_of(now, now);
     let previous = policy.previous_cycle(current);
     let counted = match mode {
         ActivationMode::InitialTier => 0,
-        ActivationMode::Backfill => mark_counted_orders(&txn, &policy, current, previous).await?,
+        ActivationMode::Backfill => mark_counted_orders(txn, &policy, current, previous).await?,
     };
-    let members = assign_members(&txn, &policy, mode, current, previous).await?;
-    txn.commit().await?;
+    let members = assign_members(txn, &policy, mode, current, previous).await?;
     tracing::info!(%shop_id, ?mode, members, orders = counted, "program activated");
     Ok(policy.program)
 }

@@ -4,7 +4,7 @@ pub mod activation;
 pub mod configure;
 pub mod settings;
 
-pub use activation::activate;
+pub use activation::{activate, preview};
 pub use configure::{apply_patch, configure, load, load_for_update};
 pub use settings::{
     ActivationMode, Cycle, CycleKind, Expiry, ExpiryKind, Program, ProgramPatch, ProgramStatus,
