@@ -19,6 +19,19 @@ pub async fn run(db: &DbConfig, members: u64, runs: usize) -> anyhow::Result<()>
         bail!("the search benchmark needs PostgreSQL: set DATABASE_URL=postgres://...");
     }
     let ctx = app::system_context(db).await?;
+    // A database already loaded by an earlier run is measured again as it is.
+    let existing = ctx
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT shop_id FROM shops WHERE name = 'bench' LIMIT 1",
+        ))
+        .await?;
+    if let Some(row) = existing {
+        let shop: uuid::Uuid = row.try_get("", "shop_id")?;
+        eprintln!("measuring the shop loaded by an earlier run");
+        return measure(&ctx, shop, members, runs).await;
+    }
     let created = shops::create(&ctx, "bench", None).await?;
     let shop = created.shop_id;
     program::configure(
@@ -37,7 +50,16 @@ pub async fn run(db: &DbConfig, members: u64, runs: usize) -> anyhow::Result<()>
         "loaded {members} members, orders and ledger entries in {:.1?}",
         started.elapsed()
     );
+    measure(&ctx, shop, members, runs).await
+}
 
+/// Times the searches on an already loaded shop.
+async fn measure(
+    ctx: &loyalty_domain::Ctx,
+    shop: uuid::Uuid,
+    members: u64,
+    runs: usize,
+) -> anyhow::Result<()> {
     let schema = graphql::build(Some(ctx.clone()), &Limits::default());
     let tiers = ctx
         .db
@@ -50,8 +72,8 @@ pub async fn run(db: &DbConfig, members: u64, runs: usize) -> anyhow::Result<()>
     let gold: String = tiers.first().context("no Gold tier")?.try_get("", "id")?;
     let cases = [
         (
-            "tier Gold + 1,000-5,000 points",
-            json!({"tierIds": [gold], "availablePoints": {"min": 1000, "max": 5000}}),
+            "tier Gold + 6,000-8,000 points",
+            json!({"tierIds": [gold.clone()], "availablePoints": {"min": 6000, "max": 8000}}),
             json!(null),
         ),
         (
@@ -63,6 +85,13 @@ pub async fn run(db: &DbConfig, members: u64, runs: usize) -> anyhow::Result<()>
             "bought in the last 30 days + Hà Nội",
             json!({"province": "Hà Nội"}),
             json!("BOUGHT_LAST_30_DAYS"),
+        ),
+        // The worst case, kept in view: a combination almost nobody matches (about 80
+        // rows), where PostgreSQL walks the id order looking for 20 of them.
+        (
+            "tier Gold + 1,000-5,000 points (rare)",
+            json!({"tierIds": [gold], "availablePoints": {"min": 1000, "max": 5000}}),
+            json!(null),
         ),
     ];
     let principal = Principal {
@@ -92,7 +121,7 @@ pub async fn run(db: &DbConfig, members: u64, runs: usize) -> anyhow::Result<()>
                         json!({"f": filter, "s": saved}),
                     ))
                     .data(Caller::Shop(principal))
-                    .data(Loaders::new(&ctx));
+                    .data(Loaders::new(ctx));
                 let t = Instant::now();
                 let response = schema.execute(request).await;
                 let elapsed = t.elapsed();
@@ -142,7 +171,7 @@ async fn load<C: ConnectionTrait>(db: &C, shop: uuid::Uuid, n: u64) -> anyhow::R
                  (ARRAY['an','binh','cuong','dung','giang','ha','khanh','linh','mai','nam','phuc','quan','son','trang','uyen','yen'])[1 + (i * 31) % 16] AS first_f,
                  (ARRAY['Hà Nội','Hồ Chí Minh','Đà Nẵng','Hải Phòng','Cần Thơ','Huế','Nha Trang','Quảng Ninh'])[1 + (i * 17) % 8] AS province,
                  (i * 7919) % 12000000 AS spend
-               FROM generate_series(1, {n}) i)
+               FROM generate_series(1::bigint, {n}::bigint) i)
              INSERT INTO members (shop_id, id, external_id, name, search_name, phone, email, birthday, birth_month, gender, province, district,
                  registered_at, tier_id, ranking_spend, total_orders, total_spent, last_purchase_at, cycle_start, prev_cycle_spend,
                  points_available, points_pending, points_as_of, created_at, updated_at)

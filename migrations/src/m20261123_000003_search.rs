@@ -61,6 +61,11 @@ impl MigrationTrait for Migration {
             ("members_total_spent", &["total_spent", "id"]),
             ("members_total_orders", &["total_orders", "id"]),
             ("members_points", &["points_available", "id"]),
+            // Tier pages filtered by points: a range within the tier, not a tier scan.
+            (
+                "members_tier_points",
+                &["tier_id", "points_available", "id"],
+            ),
             ("members_last_purchase", &["last_purchase_at", "id"]),
             ("members_registered", &["registered_at", "id"]),
             ("members_region", &["province", "district"]),
