@@ -606,3 +606,64 @@ async fn offers_validate_their_rules_and_list_the_kinds() {
     let read = app.create_key(&admin, "READ").await;
     assert_eq!(app.gql(Some(&read), CREATE_OFFER, json!({"i": {"name": "x", "discountKind": "PERCENT", "value": "5", "targetKind": "ORDER"}})).await.code(), "FORBIDDEN");
 }
+
+#[tokio::test]
+async fn archived_offers_stop_their_vouchers_and_updates_reprice() {
+    let app = spawn_app().await;
+    let admin = active_shop(&app).await;
+    let member = app.upsert_member(&admin, json!({"externalId": "c1"})).await;
+    let o = offer(
+        &app,
+        &admin,
+        json!({"name": "10k", "discountKind": "FIXED", "value": "10000", "targetKind": "ORDER"}),
+    )
+    .await;
+    let code = voucher(&app, &admin, &o, &member).await;
+    let cart =
+        json!({"memberExternalId": "c1", "lines": [line("A", 1, false)], "voucherCodes": [code]});
+    assert_eq!(
+        quote(&app, &admin, cart.clone()).await["discountTotal"],
+        "10000"
+    );
+    // An update reprices vouchers already issued.
+    let upd = app
+        .gql(Some(&admin), "mutation($id: ID!, $i: OfferInput!) { updateOffer(id: $id, input: $i) { value } }",
+            json!({"id": o, "i": {"name": "15k", "discountKind": "FIXED", "value": "15000", "targetKind": "ORDER"}}))
+        .await;
+    assert_eq!(upd.data()["updateOffer"]["value"], "15000");
+    assert_eq!(
+        quote(&app, &admin, cart.clone()).await["discountTotal"],
+        "15000"
+    );
+    // Archived: listed only on request, and its vouchers stop working.
+    app.gql(
+        Some(&admin),
+        "mutation($id: ID!) { archiveOffer(id: $id) { active } }",
+        json!({"id": o}),
+    )
+    .await
+    .data();
+    let q = quote(&app, &admin, cart).await;
+    assert_eq!(
+        q["skipped"][0]["reason"],
+        "the offer of this voucher has ended"
+    );
+    let list = |archived: bool| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            app.gql(Some(&admin), "query($a: Boolean) { offers(includeArchived: $a) { edges { node { name active } } } }", json!({"a": archived}))
+                .await
+                .data()["offers"]["edges"]
+                .as_array()
+                .map(Vec::len)
+                .unwrap_or(0)
+        }
+    };
+    assert_eq!(list(false).await, 0);
+    assert_eq!(list(true).await, 1);
+    let again = app
+        .gql(Some(&admin), ISSUE, json!({"o": o, "m": [member]}))
+        .await;
+    assert_eq!(again.code(), "BAD_USER_INPUT");
+}
