@@ -137,22 +137,7 @@ async fn active_shop(app: &TestApp) -> String {
 }
 
 async fn set_member_tier(app: &TestApp, admin: &str, fields: Value) {
-    let id = app
-        .gql(Some(admin), "{ tiers { id } }", json!({}))
-        .await
-        .data()["tiers"][0]["id"]
-        .clone();
-    let mut input = json!({"name": "Member", "minSpend": "0"});
-    if let (Some(i), Some(f)) = (input.as_object_mut(), fields.as_object()) {
-        i.extend(f.clone());
-    }
-    app.gql(
-        Some(admin),
-        "mutation($id: ID!, $i: TierInput!) { updateTier(id: $id, input: $i) { id } }",
-        json!({"id": id, "i": input}),
-    )
-    .await
-    .data();
+    app.update_tier(admin, 1, fields).await;
 }
 
 #[tokio::test]
@@ -419,21 +404,20 @@ async fn concurrent_orders_with_one_voucher_use_it_once() {
     )
     .await;
     let code = voucher(&app, &admin, &o, &member).await;
-    let mut handles = Vec::new();
-    for i in 0..20 {
-        let (url, key, code) = (app.url.clone(), admin.clone(), code.clone());
-        handles.push(tokio::spawn(async move {
-            let body = json!({"query": "mutation($i: OrderInput!) { recordOrder(input: $i) { discountTotal } }",
-                "variables": {"i": {"externalId": format!("race{i}"), "memberExternalId": "c1", "channel": "WEB",
-                "lines": [{"productId": "A", "quantity": 1, "unitPrice": "100000"}], "voucherCodes": [code]}}});
-            let v: Value = reqwest::Client::new().post(format!("{url}/graphql")).bearer_auth(key).json(&body)
-                .send().await.unwrap_or_else(|e| panic!("{e}")).json().await.unwrap_or_default();
-            v["errors"][0]["extensions"]["code"].as_str().unwrap_or("OK").to_owned()
-        }));
-    }
+    let vars = (0..20)
+        .map(|i| json!({"i": {"externalId": format!("race{i}"), "memberExternalId": "c1", "channel": "WEB",
+            "lines": [{"productId": "A", "quantity": 1, "unitPrice": "100000"}], "voucherCodes": [code]}}))
+        .collect();
+    let codes = app
+        .race(
+            &admin,
+            "mutation($i: OrderInput!) { recordOrder(input: $i) { discountTotal } }",
+            vars,
+        )
+        .await;
     let mut outcomes = std::collections::HashMap::new();
-    for h in handles {
-        *outcomes.entry(h.await.unwrap_or_default()).or_insert(0) += 1;
+    for c in codes {
+        *outcomes.entry(c).or_insert(0) += 1;
     }
     assert_eq!(outcomes.get("OK"), Some(&1), "{outcomes:?}");
     assert_eq!(outcomes.get("CONFLICT"), Some(&19), "{outcomes:?}");

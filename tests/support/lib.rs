@@ -351,6 +351,62 @@ impl TestApp {
             .collect()
     }
 
+    /// Changes the tier at `rank` (1 = initial) with a `TierInput`; name and threshold
+    /// are kept unless `input` gives them.
+    pub async fn update_tier(&self, admin: &str, rank: usize, input: Value) {
+        let tiers = self
+            .gql(Some(admin), "{ tiers { id name minSpend } }", json!({}))
+            .await;
+        let tier = tiers.data()["tiers"][rank - 1].clone();
+        let mut full = json!({"name": tier["name"], "minSpend": tier["minSpend"]});
+        if let (Some(f), Some(i)) = (full.as_object_mut(), input.as_object()) {
+            f.extend(i.clone());
+        }
+        self.gql(
+            Some(admin),
+            "mutation($id: ID!, $i: TierInput!) { updateTier(id: $id, input: $i) { id } }",
+            json!({"id": tier["id"], "i": full}),
+        )
+        .await
+        .data();
+    }
+
+    /// Sends the same operation with each of `variables` at once, from separate tasks;
+    /// returns each response's first error code, or "OK".
+    pub async fn race(&self, key: &str, query: &str, variables: Vec<Value>) -> Vec<String> {
+        let handles: Vec<_> = variables
+            .into_iter()
+            .map(|vars| {
+                let (url, key) = (self.url.clone(), key.to_owned());
+                let body = json!({"query": query, "variables": vars});
+                tokio::spawn(async move {
+                    let v: Value = reqwest::Client::new()
+                        .post(format!("{url}/graphql"))
+                        .bearer_auth(key)
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap_or_else(|e| panic!("{e}"))
+                        .json()
+                        .await
+                        .unwrap_or_default();
+                    v
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for h in handles {
+            let v = h.await.unwrap_or_else(|e| panic!("{e}"));
+            out.push(
+                v["errors"][0]["extensions"]["code"]
+                    .as_str()
+                    .unwrap_or("OK")
+                    .to_owned(),
+            );
+        }
+        out
+    }
+
     /// Runs the background jobs once, as `loyalty jobs run-once` does.
     pub async fn run_jobs(&self) -> loyalty_domain::jobs::JobReport {
         loyalty_domain::jobs::run_once(&self.ctx)
