@@ -4,12 +4,15 @@ use crate::config::{DbConfig, Limits};
 use crate::http::{self, AppState};
 use crate::{db, graphql};
 use axum::Router;
+use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
+use axum::http::Request;
 use axum::http::StatusCode;
 use axum::routing::get;
 use loyalty_domain::Ctx;
 use loyalty_domain::clock::{Clock, SystemClock};
 use std::sync::Arc;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -29,7 +32,20 @@ pub fn router(ctx: Ctx, operator_token: Option<&str>, limits: &Limits) -> Router
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout(),
         ))
-        .layer(TraceLayer::new_for_http())
+        // Each request gets an id (or keeps the caller's `x-request-id`), carried in its
+        // log span and echoed in the response, so a partner's report finds our logs.
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
 /// Connects, migrates and returns the domain context with the given clock.

@@ -83,3 +83,33 @@ async fn health_checks_the_database() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(res.status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    let res = client
+        .get(format!("{}/healthz", app.url))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let id = res
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(id.len(), 36, "a generated UUID");
+    let res = client
+        .get(format!("{}/healthz", app.url))
+        .header("x-request-id", "partner-trace-42")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        res.headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok()),
+        Some("partner-trace-42")
+    );
+}
