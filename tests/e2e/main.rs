@@ -6,6 +6,7 @@ mod hardening;
 mod import;
 mod ledger;
 mod ledger_properties;
+mod malformed;
 mod members;
 mod program;
 mod search;
