@@ -18,6 +18,7 @@ use tower_http::trace::TraceLayer;
 
 /// The router over a ready domain context.
 pub fn router(ctx: Ctx, operator_token: Option<&str>, limits: &Limits) -> Router {
+    crate::metrics::handle();
     let state = AppState {
         schema: graphql::build(Some(ctx.clone()), limits),
         ctx,
@@ -26,6 +27,7 @@ pub fn router(ctx: Ctx, operator_token: Option<&str>, limits: &Limits) -> Router
     Router::new()
         .route("/graphql", get(http::graphiql).post(http::graphql))
         .route("/healthz", get(http::healthz))
+        .route("/metrics", get(crate::metrics::render))
         .with_state(state)
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(

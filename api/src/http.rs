@@ -51,8 +51,14 @@ pub async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: By
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or_default());
     let caller = auth::resolve(&state.ctx, &state.operator, authorization).await;
+    let operation = request
+        .operation_name
+        .clone()
+        .unwrap_or_else(|| "anonymous".into());
     let request = request.data(caller).data(Loaders::new(&state.ctx));
+    let started = std::time::Instant::now();
     let mut response = state.schema.execute(request).await;
+    crate::metrics::graphql_request(&operation, !response.errors.is_empty(), started.elapsed());
     assign_codes(&mut response);
     match serde_json::to_string(&response) {
         Ok(body) => json_response(StatusCode::OK, body),

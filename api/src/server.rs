@@ -26,8 +26,9 @@ async fn run_jobs(ctx: loyalty_domain::Ctx, secs: u64) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(e) = loyalty_domain::jobs::run_once(&ctx).await {
-            tracing::error!(error = %e, "background jobs failed");
+        match loyalty_domain::jobs::run_once(&ctx).await {
+            Ok(report) => crate::metrics::jobs_run(&report),
+            Err(e) => tracing::error!(error = %e, "background jobs failed"),
         }
     }
 }

@@ -1,0 +1,47 @@
+//! Prometheus metrics: requests and latency by GraphQL operation, and background job
+//! work, rendered at `GET /metrics`.
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// The process-wide recorder, installed on first use (one per process, as metrics are).
+pub fn handle() -> Option<&'static PrometheusHandle> {
+    HANDLE
+        .get_or_init(|| {
+            PrometheusBuilder::new()
+                .set_buckets(&[
+                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                ])
+                .ok()?
+                .install_recorder()
+                .ok()
+        })
+        .as_ref()
+}
+
+/// Records one GraphQL request: its operation name ("anonymous" without one), whether it
+/// answered with errors, and how long it took.
+pub fn graphql_request(operation: &str, errored: bool, elapsed: Duration) {
+    let operation = operation.to_owned();
+    let outcome = if errored { "error" } else { "ok" };
+    metrics::counter!("loyalty_graphql_requests_total", "operation" => operation.clone(), "outcome" => outcome)
+        .increment(1);
+    metrics::histogram!("loyalty_graphql_request_duration_seconds", "operation" => operation)
+        .record(elapsed.as_secs_f64());
+}
+
+/// Records what a background job run did.
+pub fn jobs_run(report: &loyalty_domain::jobs::JobReport) {
+    metrics::counter!("loyalty_jobs_runs_total").increment(1);
+    metrics::counter!("loyalty_points_expired_total")
+        .increment(report.points_expired.max(0) as u64);
+    metrics::counter!("loyalty_members_rolled_total").increment(report.members_rolled);
+    metrics::counter!("loyalty_balances_refreshed_total").increment(report.balances_refreshed);
+}
+
+/// GET /metrics: the Prometheus text format.
+pub async fn render() -> String {
+    handle().map(PrometheusHandle::render).unwrap_or_default()
+}
