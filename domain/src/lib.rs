@@ -20,6 +20,7 @@ pub mod paging;
 pub mod program;
 pub mod rewards;
 pub mod shops;
+pub mod sql;
 pub mod tiers;
 pub mod vouchers;
 

@@ -5,9 +5,10 @@
 //! on time even when no job has run; used and expired come from the entries.
 use super::LedgerKind;
 use crate::Result;
+use crate::sql::sum_bigint;
 use chrono::{DateTime, Utc};
 use loyalty_entities::{ledger_entry, point_lot};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, SimpleExpr};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -25,20 +26,8 @@ pub struct PointBalance {
     pub expired: i64,
 }
 
-fn sum_bigint(e: SimpleExpr) -> SimpleExpr {
-    Func::cast_as(
-        Func::coalesce([Expr::from(Func::sum(e)), Expr::val(0i64)]),
-        "BIGINT",
-    )
-    .into()
-}
-
 fn remaining_when(cond: Condition) -> SimpleExpr {
-    sum_bigint(
-        Expr::case(cond, Expr::col(point_lot::Column::Remaining))
-            .finally(0i64)
-            .into(),
-    )
+    sum_bigint(Expr::case(cond, Expr::col(point_lot::Column::Remaining)).finally(0i64))
 }
 
 /// Balances of `members` at `now`, in two statements whatever their number.
@@ -106,15 +95,15 @@ pub async fn balances<C: ConnectionTrait>(
         .select_only()
         .column(ledger_entry::Column::MemberId)
         .expr_as(
-            sum_bigint(Expr::case(spent, points()).finally(0i64).into()),
+            sum_bigint(Expr::case(spent, points()).finally(0i64)),
             "spent",
         )
         .expr_as(
-            sum_bigint(Expr::case(restored, points()).finally(0i64).into()),
+            sum_bigint(Expr::case(restored, points()).finally(0i64)),
             "restored",
         )
         .expr_as(
-            sum_bigint(Expr::case(expired, points()).finally(0i64).into()),
+            sum_bigint(Expr::case(expired, points()).finally(0i64)),
             "expired",
         )
         .filter(ledger_entry::Column::ShopId.eq(shop_id))

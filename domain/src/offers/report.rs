@@ -1,8 +1,9 @@
 //! The offer report: vouchers issued and used, revenue of the orders that used them, and
 //! the discount they gave.
 use crate::Result;
+use crate::sql::sum_bigint;
 use loyalty_entities::{order, order_discount, voucher};
-use sea_orm::sea_query::{Expr, Func};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
 };
@@ -19,14 +20,6 @@ pub struct OfferReport {
     pub revenue: i64,
     /// Discount the vouchers gave, VND.
     pub discount_given: i64,
-}
-
-/// `CAST(COALESCE(SUM(col), 0) AS BIGINT)`: the same integer type on both databases.
-fn sum<C: sea_orm::sea_query::IntoColumnRef>(col: C) -> sea_orm::sea_query::FunctionCall {
-    Func::cast_as(
-        Func::coalesce([Expr::from(Func::sum(Expr::col(col))), Expr::val(0i64)]),
-        "BIGINT",
-    )
 }
 
 /// Computes the report of an offer.
@@ -48,7 +41,10 @@ pub async fn report<C: ConnectionTrait>(
 
     let discount_given: Option<i64> = order_discount::Entity::find()
         .select_only()
-        .expr_as(sum(order_discount::Column::Amount), "total")
+        .expr_as(
+            sum_bigint(Expr::col(order_discount::Column::Amount)),
+            "total",
+        )
         .filter(order_discount::Column::ShopId.eq(shop_id))
         .filter(order_discount::Column::OfferId.eq(offer_id))
         .into_tuple()
@@ -69,7 +65,7 @@ pub async fn report<C: ConnectionTrait>(
     } else {
         order::Entity::find()
             .select_only()
-            .expr_as(sum(order::Column::Paid), "total")
+            .expr_as(sum_bigint(Expr::col(order::Column::Paid)), "total")
             .filter(order::Column::ShopId.eq(shop_id))
             .filter(order::Column::Id.is_in(orders))
             .into_tuple()
