@@ -25,13 +25,27 @@ pub struct AppState {
     pub operator: OperatorToken,
 }
 
+/// The media type of GraphQL-over-HTTP responses, used when the client accepts it.
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
 fn json_response(status: StatusCode, body: String) -> Response {
+    typed_response(status, body, "application/json")
+}
+
+fn typed_response(status: StatusCode, body: String, content_type: &'static str) -> Response {
     let mut response = (status, body).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
     response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// Whether the client asked for the GraphQL-over-HTTP media type.
+fn wants_graphql_response(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains(GRAPHQL_RESPONSE))
 }
 
 fn request_error(message: &str) -> Response {
@@ -60,8 +74,25 @@ pub async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: By
     let mut response = state.schema.execute(request).await;
     crate::metrics::graphql_request(&operation, !response.errors.is_empty(), started.elapsed());
     assign_codes(&mut response);
+    // With application/graphql-response+json, a request that never executed (it did not
+    // parse or validate: no data at all) is a 400, as GraphQL over HTTP requires; with
+    // plain application/json every well-formed exchange is a 200.
+    let modern = wants_graphql_response(&headers);
+    let not_executed = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let status = if modern && not_executed {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let content_type = if modern {
+        GRAPHQL_RESPONSE
+    } else {
+        "application/json"
+    };
     match serde_json::to_string(&response) {
-        Ok(body) => json_response(StatusCode::OK, body),
+        Ok(body) => typed_response(status, body, content_type),
         Err(e) => {
             tracing::error!(error = %e, "response serialization failed");
             json_response(

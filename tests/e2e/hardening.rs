@@ -142,3 +142,43 @@ async fn metrics_count_requests_by_operation() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn graphql_response_media_type_is_negotiated() {
+    let app = spawn_app().await;
+    let (_, admin) = app.create_shop("A").await;
+    let post = |query: &'static str, accept: &'static str| {
+        let (url, key) = (app.url.clone(), admin.clone());
+        async move {
+            reqwest::Client::new()
+                .post(format!("{url}/graphql"))
+                .bearer_auth(key)
+                .header("accept", accept)
+                .json(&json!({"query": query}))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+        }
+    };
+    let modern = "application/graphql-response+json, application/json;q=0.9";
+    let ok = post("{ tiers { name } }", modern).await;
+    assert_eq!(ok.status().as_u16(), 200);
+    assert_eq!(
+        ok.headers()["content-type"],
+        "application/graphql-response+json"
+    );
+    let bad = post("{ tiers { nope } }", modern).await;
+    assert_eq!(bad.status().as_u16(), 400, "a request that cannot execute");
+    let legacy = post("{ tiers { nope } }", "application/json").await;
+    assert_eq!(legacy.status().as_u16(), 200);
+    assert_eq!(legacy.headers()["content-type"], "application/json");
+    // Field errors still answer 200: the request executed.
+    let unauth = reqwest::Client::new()
+        .post(format!("{}/graphql", app.url))
+        .header("accept", modern)
+        .json(&json!({"query": "{ tiers { name } }"}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(unauth.status().as_u16(), 200);
+}
