@@ -25,7 +25,7 @@ pub fn router(ctx: Ctx, operator_token: Option<&str>, limits: &Limits) -> Router
         operator: OperatorToken::new(operator_token),
     };
     Router::new()
-        .route("/graphql", get(http::graphiql).post(http::graphql))
+        .route("/graphql", get(http::get_graphql).post(http::graphql))
         .route("/healthz", get(http::healthz))
         .route("/metrics", get(crate::metrics::render))
         .with_state(state)

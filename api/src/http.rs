@@ -61,6 +61,50 @@ pub async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: By
         Ok(r) => r,
         Err(e) => return request_error(&format!("the body is not a GraphQL request in JSON: {e}")),
     };
+    execute(state, headers, request).await
+}
+
+/// Whether the operation a request would run is a mutation (GET may only read).
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::OperationType;
+    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    doc.operations.iter().any(|(name, op)| {
+        let chosen = match (&request.operation_name, name) {
+            (Some(wanted), Some(n)) => wanted.as_str() == n.as_str(),
+            (Some(_), None) => false,
+            (None, _) => true,
+        };
+        chosen && op.node.ty == OperationType::Mutation
+    })
+}
+
+/// GET /graphql: a query in the URL (`?query=…&variables=…`), or GraphiQL without one.
+pub async fn get_graphql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    let Some(query) = uri.query().filter(|q| !q.is_empty()) else {
+        return graphiql().await.into_response();
+    };
+    let request = match async_graphql::http::parse_query_string(query) {
+        Ok(r) => r,
+        Err(e) => return request_error(&format!("the URL is not a GraphQL request: {e}")),
+    };
+    if is_mutation(&request) {
+        let body = json!({"errors": [{"message": "mutations need POST", "extensions": {"code": Code::BadUserInput.as_str()}}]});
+        let mut response = json_response(StatusCode::METHOD_NOT_ALLOWED, body.to_string());
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    execute(state, headers, request).await
+}
+
+async fn execute(state: AppState, headers: HeaderMap, request: async_graphql::Request) -> Response {
     let authorization = headers
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or_default());

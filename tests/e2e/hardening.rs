@@ -182,3 +182,36 @@ async fn graphql_response_media_type_is_negotiated() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(unauth.status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn get_runs_queries_but_never_mutations() {
+    let app = spawn_app().await;
+    let (_, admin) = app.create_shop("A").await;
+    let client = reqwest::Client::new();
+    let get = |q: &str| {
+        client
+            .get(format!("{}/graphql", app.url))
+            .bearer_auth(&admin)
+            .query(&[("query", q)])
+            .send()
+    };
+    let res = get("{ tiers { name } }")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status().as_u16(), 200);
+    let v: serde_json::Value = res.json().await.unwrap_or_default();
+    assert_eq!(v["data"]["tiers"][0]["name"], "Member");
+    let res = get("mutation { createApiKey(role: READ) { key } }")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status().as_u16(), 405);
+    let page = client
+        .get(format!("{}/graphql", app.url))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        page.text().await.unwrap_or_default().contains("graphiql"),
+        "GraphiQL without a query"
+    );
+}
