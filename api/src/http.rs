@@ -57,6 +57,18 @@ fn request_error(message: &str) -> Response {
 
 /// POST /graphql.
 pub async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let json_body = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| {
+            t.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    if !json_body {
+        let body = json!({"errors": [{"message": "send the request as Content-Type: application/json", "extensions": {"code": Code::BadUserInput.as_str()}}]});
+        return json_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, body.to_string());
+    }
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => return request_error(&format!("the body is not a GraphQL request in JSON: {e}")),
@@ -135,7 +147,17 @@ async fn execute(state: AppState, headers: HeaderMap, request: async_graphql::Re
     } else {
         "application/json"
     };
-    match serde_json::to_string(&response) {
+    // A request that never executed has no `data` entry in the modern media type.
+    let serialized = serde_json::to_value(&response).map(|mut v| {
+        if modern
+            && not_executed
+            && let Some(o) = v.as_object_mut()
+        {
+            o.remove("data");
+        }
+        v.to_string()
+    });
+    match serialized {
         Ok(body) => typed_response(status, body, content_type),
         Err(e) => {
             tracing::error!(error = %e, "response serialization failed");

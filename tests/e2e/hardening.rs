@@ -215,3 +215,31 @@ async fn get_runs_queries_but_never_mutations() {
         "GraphiQL without a query"
     );
 }
+
+#[tokio::test]
+async fn only_json_bodies_are_graphql_requests() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    for content_type in [None, Some("text/plain;charset=UTF-8")] {
+        let mut req = client
+            .post(format!("{}/graphql", app.url))
+            .body("{\"query\": \"{ __typename }\"}");
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        let res = req.send().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status().as_u16(), 415, "{content_type:?}");
+        let v: serde_json::Value = res.json().await.unwrap_or_default();
+        assert_eq!(v["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    }
+    // A request that cannot execute has no data entry in the GraphQL response media type.
+    let res = client
+        .post(format!("{}/graphql", app.url))
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({"query": "{"}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let v: serde_json::Value = res.json().await.unwrap_or_default();
+    assert!(v.get("data").is_none(), "{v}");
+}
