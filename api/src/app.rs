@@ -11,16 +11,27 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use loyalty_domain::Ctx;
 use loyalty_domain::clock::{Clock, SystemClock};
+use loyalty_domain::messaging::Prices;
 use std::sync::Arc;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-/// The router over a ready domain context.
+/// The router over a ready domain context, with the default message prices.
 pub fn router(ctx: Ctx, operator_token: Option<&str>, limits: &Limits) -> Router {
+    router_with(ctx, operator_token, limits, Prices::default())
+}
+
+/// The router over a ready domain context, showing these message prices.
+pub fn router_with(
+    ctx: Ctx,
+    operator_token: Option<&str>,
+    limits: &Limits,
+    prices: Prices,
+) -> Router {
     crate::metrics::handle();
     let state = AppState {
-        schema: graphql::build(Some(ctx.clone()), limits),
+        schema: graphql::build_with(Some(ctx.clone()), limits, prices),
         ctx,
         operator: OperatorToken::new(operator_token),
     };

@@ -1,5 +1,10 @@
 //! Configuration from flags and environment variables, with documented defaults.
 use clap::Args;
+use loyalty_domain::campaigns::dispatch::DispatchConfig;
+use loyalty_domain::messaging::smtp::SmtpChannel;
+use loyalty_domain::messaging::zns::ZnsChannel;
+use loyalty_domain::messaging::{Channels, Prices};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Where the database is; shared by every command that touches it.
@@ -32,6 +37,93 @@ pub struct ServeConfig {
     pub jobs_interval_secs: u64,
     #[command(flatten)]
     pub limits: Limits,
+    #[command(flatten)]
+    pub messaging: MessagingConfig,
+}
+
+/// Campaign delivery: channels, prices, pace and retries.
+#[derive(Debug, Clone, Args)]
+pub struct MessagingConfig {
+    /// Milliseconds a delivery worker idles when there is nothing to send; 0 runs no
+    /// worker in this process (for API-only replicas).
+    #[arg(long, env = "LOYALTY_DISPATCH_IDLE_MS", default_value_t = 1000)]
+    pub dispatch_idle_ms: u64,
+    /// Zalo ZNS API base URL.
+    #[arg(long, env = "LOYALTY_ZNS_BASE_URL", default_value = loyalty_domain::messaging::zns::DEFAULT_BASE_URL)]
+    pub zns_base_url: String,
+    /// The Zalo Official Account's access token; unset disables ZNS.
+    #[arg(long, env = "LOYALTY_ZNS_ACCESS_TOKEN", hide_env_values = true)]
+    pub zns_access_token: Option<String>,
+    /// SMTP server: `smtp://host:25`, `smtp://user:pass@host:587?tls=required` or
+    /// `smtps://user:pass@host:465`; unset disables e-mail.
+    #[arg(long, env = "LOYALTY_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of campaign e-mails.
+    #[arg(
+        long,
+        env = "LOYALTY_SMTP_FROM",
+        default_value = "Loyalty <noreply@localhost>"
+    )]
+    pub smtp_from: String,
+    /// VND per ZNS message.
+    #[arg(long, env = "LOYALTY_PRICE_ZNS", default_value_t = 300)]
+    pub price_zns: i64,
+    /// VND per e-mail.
+    #[arg(long, env = "LOYALTY_PRICE_EMAIL", default_value_t = 20)]
+    pub price_email: i64,
+    /// Messages per second per shop, across all workers.
+    #[arg(long, env = "LOYALTY_SEND_RATE_PER_SEC", default_value_t = 50)]
+    pub rate_per_sec: i64,
+    /// Attempts before a retryable failure is final.
+    #[arg(long, env = "LOYALTY_SEND_MAX_ATTEMPTS", default_value_t = 5)]
+    pub max_attempts: i64,
+    /// Milliseconds before the first retry; doubles each attempt, at most 30 minutes.
+    #[arg(long, env = "LOYALTY_RETRY_BASE_MS", default_value_t = 30_000)]
+    pub retry_base_ms: i64,
+    /// Seconds a worker owns a claimed delivery; then another worker may resend it.
+    #[arg(long, env = "LOYALTY_DELIVERY_LEASE_SECS", default_value_t = 60)]
+    pub lease_secs: i64,
+    /// Seconds a provider call may take.
+    #[arg(long, env = "LOYALTY_SEND_TIMEOUT_SECS", default_value_t = 15)]
+    pub send_timeout_secs: u64,
+}
+
+impl MessagingConfig {
+    /// The prices.
+    pub fn prices(&self) -> Prices {
+        Prices {
+            zns: self.price_zns.max(0),
+            email: self.price_email.max(0),
+        }
+    }
+
+    /// The workers' settings.
+    pub fn dispatch(&self) -> DispatchConfig {
+        DispatchConfig {
+            prices: self.prices(),
+            rate_per_second: self.rate_per_sec.max(1),
+            max_attempts: self.max_attempts.max(1),
+            backoff_base: chrono::Duration::milliseconds(self.retry_base_ms.max(0)),
+            lease: chrono::Duration::seconds(self.lease_secs.max(1)),
+            ..DispatchConfig::default()
+        }
+    }
+
+    /// The configured channels.
+    pub fn channels(&self) -> anyhow::Result<Channels> {
+        let mut channels = Channels::new();
+        if let Some(token) = &self.zns_access_token {
+            channels.register(Arc::new(ZnsChannel::new(
+                &self.zns_base_url,
+                token,
+                Duration::from_secs(self.send_timeout_secs),
+            )?));
+        }
+        if let Some(url) = &self.smtp_url {
+            channels.register(Arc::new(SmtpChannel::new(url, &self.smtp_from)?));
+        }
+        Ok(channels)
+    }
 }
 
 /// Protective limits on every request.

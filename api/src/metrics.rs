@@ -45,3 +45,12 @@ pub fn jobs_run(report: &loyalty_domain::jobs::JobReport) {
 pub async fn render() -> String {
     handle().map(PrometheusHandle::render).unwrap_or_default()
 }
+
+/// Records what a campaign delivery round did.
+pub fn campaign_round(r: &loyalty_domain::campaigns::dispatch::RoundReport) {
+    metrics::counter!("loyalty_deliveries_total", "outcome" => "sent").increment(r.sent);
+    metrics::counter!("loyalty_deliveries_total", "outcome" => "retried").increment(r.retried);
+    metrics::counter!("loyalty_deliveries_total", "outcome" => "failed").increment(r.failed);
+    metrics::counter!("loyalty_campaigns_started_total").increment(r.started);
+    metrics::counter!("loyalty_campaigns_completed_total").increment(r.completed);
+}

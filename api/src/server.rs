@@ -1,6 +1,7 @@
 //! Serving HTTP until SIGTERM or Ctrl-C, finishing requests in flight.
 use crate::app;
 use crate::config::{DbConfig, ServeConfig};
+use loyalty_domain::campaigns::dispatch::Dispatcher;
 use tokio::net::TcpListener;
 
 /// Runs `loyalty serve`.
@@ -9,7 +10,20 @@ pub async fn serve(db_config: &DbConfig, config: &ServeConfig) -> anyhow::Result
     if config.jobs_interval_secs > 0 {
         tokio::spawn(run_jobs(ctx.clone(), config.jobs_interval_secs));
     }
-    let router = app::router(ctx, config.operator_token.as_deref(), &config.limits);
+    let messaging = &config.messaging;
+    if messaging.dispatch_idle_ms > 0 {
+        let dispatcher = Dispatcher::new(ctx.clone(), messaging.channels()?, messaging.dispatch());
+        tokio::spawn(dispatcher.run(
+            std::time::Duration::from_millis(messaging.dispatch_idle_ms),
+            crate::metrics::campaign_round,
+        ));
+    }
+    let router = app::router_with(
+        ctx,
+        config.operator_token.as_deref(),
+        &config.limits,
+        messaging.prices(),
+    );
     let listener = TcpListener::bind(&config.addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
     axum::serve(listener, router)

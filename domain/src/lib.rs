@@ -5,6 +5,7 @@
 //! database transaction. Errors are one typed [`DomainError`]; the API maps it to codes.
 
 pub mod access;
+pub mod campaigns;
 pub mod checkout;
 pub mod clock;
 pub mod context;
@@ -13,6 +14,7 @@ pub mod ids;
 pub mod jobs;
 pub mod ledger;
 pub mod members;
+pub mod messaging;
 pub mod money;
 pub mod offers;
 pub mod orders;

@@ -6,10 +6,14 @@
 //! SQLite and PostgreSQL store exactly the same digits.
 
 pub mod api_key;
+pub mod campaign;
+pub mod campaign_delivery;
 pub mod idempotency_key;
 pub mod ledger_entry;
 pub mod lot_allocation;
 pub mod member;
+pub mod messaging_account;
+pub mod messaging_topup;
 pub mod offer;
 pub mod order;
 pub mod order_discount;

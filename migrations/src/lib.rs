@@ -10,6 +10,7 @@ mod m20261123_000001_foundation;
 mod m20261123_000002_ledger;
 mod m20261123_000003_search;
 mod m20261123_000004_offers;
+mod m20261123_000005_campaigns;
 mod support;
 
 /// Runs the project's migrations in order.
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_ledger::Migration),
             Box::new(m20261123_000003_search::Migration),
             Box::new(m20261123_000004_offers::Migration),
+            Box::new(m20261123_000005_campaigns::Migration),
         ]
     }
 }

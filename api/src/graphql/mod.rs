@@ -1,5 +1,6 @@
 //! The GraphQL schema: one module per area, merged into one query and one mutation root.
 
+pub mod campaigns;
 pub mod checkout;
 pub mod connection;
 pub mod enums;
@@ -15,6 +16,7 @@ pub mod tiers;
 use crate::config::Limits;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use loyalty_domain::Ctx;
+use loyalty_domain::messaging::Prices;
 
 /// The query root.
 #[derive(MergedObject, Default)]
@@ -24,6 +26,7 @@ pub struct Query(
     members::MemberQuery,
     offers::OfferQuery,
     segments::SegmentQuery,
+    campaigns::CampaignQuery,
 );
 
 /// The mutation root.
@@ -37,6 +40,7 @@ pub struct Mutation(
     offers::OfferMutation,
     checkout::CheckoutMutation,
     segments::SegmentMutation,
+    campaigns::CampaignMutation,
 );
 
 /// The schema type served at `/graphql`.
@@ -44,7 +48,13 @@ pub type LoyaltySchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema with its limits; `ctx` is attached for the resolvers.
 pub fn build(ctx: Option<Ctx>, limits: &Limits) -> LoyaltySchema {
+    build_with(ctx, limits, Prices::default())
+}
+
+/// Builds the schema with its limits and the message prices it shows.
+pub fn build_with(ctx: Option<Ctx>, limits: &Limits, prices: Prices) -> LoyaltySchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .data(prices)
         .limit_depth(limits.max_query_depth)
         .limit_complexity(limits.max_query_complexity)
         .limit_recursive_depth(32)

@@ -30,6 +30,18 @@ pub fn normalize_phone(raw: &str) -> Result<String> {
     }
 }
 
+/// A stored phone in the international form without `+` that Zalo ZNS takes:
+/// `0912345678` is `84912345678`, `+6591234567` is `6591234567`.
+pub fn international_digits(stored: &str) -> String {
+    match stored.strip_prefix('+') {
+        Some(e164) => e164.to_owned(),
+        None => match stored.strip_prefix('0') {
+            Some(national) => format!("84{national}"),
+            None => stored.to_owned(),
+        },
+    }
+}
+
 fn invalid(raw: &str) -> DomainError {
     DomainError::invalid(
         "phone",
@@ -40,6 +52,12 @@ fn invalid(raw: &str) -> DomainError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn international_digits_for_zns() {
+        assert_eq!(international_digits("0912345678"), "84912345678");
+        assert_eq!(international_digits("+6591234567"), "6591234567");
+    }
 
     #[test]
     fn vietnamese_forms_normalize_to_national() {

@@ -1,0 +1,744 @@
+//! Broadcast campaigns, their deliveries and report, and the messaging balance.
+use crate::auth::{RoleGuard, domain, principal};
+use crate::error::Gql;
+use crate::graphql::connection::{PageInfo, decode, encode, page_info};
+use crate::graphql::enums::SavedFilter;
+use crate::graphql::members::MemberFilter;
+use crate::graphql::scalars::Dec;
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use loyalty_domain::access::Role;
+use loyalty_domain::campaigns::{self, CampaignSpec, CampaignStatus as Status};
+use loyalty_domain::ids::parse_id;
+use loyalty_domain::messaging::{self, ChannelKind, Content, Prices, content::Param};
+use loyalty_domain::money::vnd_from_decimal;
+use loyalty_domain::paging::page_size;
+use loyalty_domain::{DomainError, shops};
+use loyalty_entities::campaign_delivery;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+/// A messaging channel.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum MessageChannel {
+    /// Zalo Notification Service.
+    Zns,
+    /// E-mail.
+    Email,
+}
+
+impl From<ChannelKind> for MessageChannel {
+    fn from(k: ChannelKind) -> Self {
+        match k {
+            ChannelKind::Zns => Self::Zns,
+            ChannelKind::Email => Self::Email,
+        }
+    }
+}
+
+/// Where a campaign stands.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum CampaignStatus {
+    /// Being written; editable.
+    Draft,
+    /// Waits for its time.
+    Scheduled,
+    /// Messages going out.
+    Sending,
+    /// Paused by the merchant.
+    Paused,
+    /// The messaging balance cannot pay the next message; resumes after a top-up.
+    OutOfBalance,
+    /// The provider's daily quota is used up; resumes the next day.
+    QuotaExhausted,
+    /// Every recipient has an outcome.
+    Completed,
+    /// Cancelled.
+    Cancelled,
+}
+
+impl From<Status> for CampaignStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Draft => Self::Draft,
+            Status::Scheduled => Self::Scheduled,
+            Status::Sending => Self::Sending,
+            Status::Paused => Self::Paused,
+            Status::OutOfBalance => Self::OutOfBalance,
+            Status::QuotaExhausted => Self::QuotaExhausted,
+            Status::Completed => Self::Completed,
+            Status::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+impl From<CampaignStatus> for Status {
+    fn from(s: CampaignStatus) -> Self {
+        match s {
+            CampaignStatus::Draft => Self::Draft,
+            CampaignStatus::Scheduled => Self::Scheduled,
+            CampaignStatus::Sending => Self::Sending,
+            CampaignStatus::Paused => Self::Paused,
+            CampaignStatus::OutOfBalance => Self::OutOfBalance,
+            CampaignStatus::QuotaExhausted => Self::QuotaExhausted,
+            CampaignStatus::Completed => Self::Completed,
+            CampaignStatus::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+/// What became of one recipient.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum DeliveryStatus {
+    /// Waiting (first attempt or a retry).
+    Queued,
+    /// Being sent by a worker.
+    Sending,
+    /// Accepted by the provider.
+    Sent,
+    /// Failed for good.
+    Failed,
+    /// No address on the channel.
+    Skipped,
+    /// The campaign was cancelled first.
+    Cancelled,
+}
+
+impl DeliveryStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "QUEUED",
+            Self::Sending => "SENDING",
+            Self::Sent => "SENT",
+            Self::Failed => "FAILED",
+            Self::Skipped => "SKIPPED",
+            Self::Cancelled => "CANCELLED",
+        }
+    }
+
+    fn parse(raw: &str) -> Self {
+        match raw {
+            "SENDING" => Self::Sending,
+            "SENT" => Self::Sent,
+            "FAILED" => Self::Failed,
+            "SKIPPED" => Self::Skipped,
+            "CANCELLED" => Self::Cancelled,
+            _ => Self::Queued,
+        }
+    }
+}
+
+/// One ZNS template parameter: its key and a template of its value (`{{ name }}`).
+#[derive(InputObject, SimpleObject, Clone)]
+#[graphql(input_name = "ZnsParamInput")]
+pub struct ZnsParam {
+    /// Parameter name in the ZNS template.
+    key: String,
+    /// Value template over member fields: name, phone, email, tier, points,
+    /// voucher_code, voucher_expires, shop.
+    value: String,
+}
+
+/// A ZNS message: a template registered at Zalo and its parameters.
+#[derive(InputObject, SimpleObject, Clone)]
+#[graphql(input_name = "ZnsMessageInput")]
+pub struct ZnsMessage {
+    /// The template's id at Zalo.
+    template_id: String,
+    /// Its parameters.
+    params: Vec<ZnsParam>,
+}
+
+/// An e-mail: subject and plain-text body templates over member fields.
+#[derive(InputObject, SimpleObject, Clone)]
+#[graphql(input_name = "EmailMessageInput")]
+pub struct EmailMessage {
+    /// Subject template.
+    subject: String,
+    /// Body template.
+    body: String,
+}
+
+/// A campaign as written. Give exactly one of `zns` and `email`.
+#[derive(InputObject)]
+pub struct CampaignInput {
+    /// Its name.
+    name: String,
+    /// Who gets it (`audience.segmentId` for a segment); everyone when omitted.
+    audience: Option<MemberFilter>,
+    /// A built-in saved filter, combined with `audience`.
+    saved: Option<SavedFilter>,
+    /// A ZNS message.
+    zns: Option<ZnsMessage>,
+    /// An e-mail.
+    email: Option<EmailMessage>,
+    /// An offer: each recipient gets one of its vouchers (`{{ voucher_code }}`).
+    offer_id: Option<ID>,
+    /// Days after a message in which the recipient's orders count for the campaign
+    /// (default 7).
+    attribution_days: Option<i64>,
+}
+
+impl CampaignInput {
+    fn into_spec(self) -> Result<CampaignSpec, DomainError> {
+        let content = match (self.zns, self.email) {
+            (Some(z), None) => Content::Template {
+                template_id: z.template_id,
+                params: z
+                    .params
+                    .into_iter()
+                    .map(|p| Param {
+                        key: p.key,
+                        value: p.value,
+                    })
+                    .collect(),
+            },
+            (None, Some(e)) => Content::Email {
+                subject: e.subject,
+                body: e.body,
+            },
+            _ => {
+                return Err(DomainError::invalid(
+                    "zns",
+                    "give exactly one message: zns or email",
+                ));
+            }
+        };
+        Ok(CampaignSpec {
+            name: self.name,
+            audience: self.audience.unwrap_or_default().into_domain(self.saved)?,
+            content,
+            offer_id: self
+                .offer_id
+                .map(|id| parse_id("offerId", &id))
+                .transpose()?,
+            attribution_days: self.attribution_days,
+        })
+    }
+}
+
+/// Failed deliveries with one code.
+#[derive(SimpleObject)]
+pub struct FailureCount {
+    /// The provider's code (e.g. ZNS `-108`) or ours (`TRANSPORT`, `TEMPLATE`).
+    code: String,
+    /// One of the messages given with it.
+    message: String,
+    /// How many.
+    count: i64,
+}
+
+/// What a campaign reached, cost and brought.
+#[derive(SimpleObject)]
+pub struct CampaignReport {
+    /// Recipients frozen when sending started, skipped ones included.
+    recipients: i64,
+    /// Without a phone (ZNS) or e-mail (EMAIL).
+    skipped: i64,
+    /// Waiting or in flight.
+    pending: i64,
+    /// Accepted by the provider.
+    sent: i64,
+    /// Failed for good.
+    failed: i64,
+    /// Cancelled before sending.
+    cancelled: i64,
+    /// Failures by code.
+    failures: Vec<FailureCount>,
+    /// What the sent messages cost, VND.
+    cost: Dec,
+    /// The shop's messaging balance now, VND.
+    balance_left: Dec,
+    /// Orders recipients placed within the attribution window after their message.
+    attributed_orders: i64,
+    /// Money those orders paid, VND.
+    attributed_revenue: Dec,
+    /// Vouchers issued with the messages.
+    vouchers_issued: i64,
+    /// Of them, used.
+    vouchers_used: i64,
+}
+
+/// One recipient of a campaign.
+pub struct Delivery(campaign_delivery::Model);
+
+#[Object]
+impl Delivery {
+    /// Also the provider's tracking id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn member_id(&self) -> ID {
+        ID(self.0.member_id.to_string())
+    }
+    /// Phone (84…) or e-mail the message went to.
+    async fn address(&self) -> Option<&str> {
+        self.0.address.as_deref()
+    }
+    async fn status(&self) -> DeliveryStatus {
+        DeliveryStatus::parse(&self.0.status)
+    }
+    /// NO_PHONE or NO_EMAIL.
+    async fn skip_reason(&self) -> Option<&str> {
+        self.0.skip_reason.as_deref()
+    }
+    async fn attempts(&self) -> i64 {
+        self.0.attempts
+    }
+    /// The last error's code.
+    async fn error_code(&self) -> Option<&str> {
+        self.0.error_code.as_deref()
+    }
+    async fn error_message(&self) -> Option<&str> {
+        self.0.error_message.as_deref()
+    }
+    /// What it cost, VND.
+    async fn cost(&self) -> Dec {
+        Dec::from(self.0.cost)
+    }
+    async fn voucher_code(&self) -> Option<&str> {
+        self.0.voucher_code.as_deref()
+    }
+    async fn provider_message_id(&self) -> Option<&str> {
+        self.0.provider_id.as_deref()
+    }
+    async fn sent_at(&self) -> Option<DateTime<Utc>> {
+        self.0.sent_at
+    }
+    /// When the next attempt is due, for queued deliveries.
+    async fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
+        (self.0.status == "QUEUED").then_some(self.0.next_attempt_at)
+    }
+}
+
+/// An edge of [`DeliveryConnection`].
+#[derive(SimpleObject)]
+pub struct DeliveryEdge {
+    cursor: String,
+    node: Delivery,
+}
+
+/// A page of deliveries.
+#[derive(SimpleObject)]
+pub struct DeliveryConnection {
+    edges: Vec<DeliveryEdge>,
+    page_info: PageInfo,
+}
+
+/// A broadcast campaign.
+pub struct Campaign {
+    shop_id: Uuid,
+    campaign: campaigns::Campaign,
+}
+
+#[Object]
+impl Campaign {
+    async fn id(&self) -> ID {
+        ID(self.campaign.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.campaign.name
+    }
+    async fn channel(&self) -> MessageChannel {
+        self.campaign.channel.into()
+    }
+    async fn status(&self) -> CampaignStatus {
+        self.campaign.status.into()
+    }
+    /// Why it stopped (balance, quota, configuration), when it did.
+    async fn status_reason(&self) -> Option<&str> {
+        self.campaign.status_reason.as_deref()
+    }
+    /// The audience filter as JSON.
+    async fn audience(&self) -> async_graphql::Json<serde_json::Value> {
+        async_graphql::Json(serde_json::to_value(&self.campaign.audience).unwrap_or_default())
+    }
+    /// The ZNS message, for a ZNS campaign.
+    async fn zns(&self) -> Option<ZnsMessage> {
+        match &self.campaign.content {
+            Content::Template {
+                template_id,
+                params,
+            } => Some(ZnsMessage {
+                template_id: template_id.clone(),
+                params: params
+                    .iter()
+                    .map(|p| ZnsParam {
+                        key: p.key.clone(),
+                        value: p.value.clone(),
+                    })
+                    .collect(),
+            }),
+            Content::Email { .. } => None,
+        }
+    }
+    /// The e-mail, for an EMAIL campaign.
+    async fn email(&self) -> Option<EmailMessage> {
+        match &self.campaign.content {
+            Content::Email { subject, body } => Some(EmailMessage {
+                subject: subject.clone(),
+                body: body.clone(),
+            }),
+            Content::Template { .. } => None,
+        }
+    }
+    async fn offer_id(&self) -> Option<ID> {
+        self.campaign.offer_id.map(|i| ID(i.to_string()))
+    }
+    async fn attribution_days(&self) -> i64 {
+        self.campaign.attribution_days
+    }
+    async fn scheduled_at(&self) -> Option<DateTime<Utc>> {
+        self.campaign.scheduled_at
+    }
+    /// When sending started and the recipients were frozen.
+    async fn started_at(&self) -> Option<DateTime<Utc>> {
+        self.campaign.started_at
+    }
+    async fn finished_at(&self) -> Option<DateTime<Utc>> {
+        self.campaign.finished_at
+    }
+    /// When a quota stop ends.
+    async fn resume_at(&self) -> Option<DateTime<Utc>> {
+        self.campaign.resume_at
+    }
+    /// Recipients frozen when sending started (skipped ones included).
+    async fn recipients(&self) -> i64 {
+        self.campaign.recipients
+    }
+    /// Of them, without an address on the channel.
+    async fn skipped(&self) -> i64 {
+        self.campaign.skipped
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.campaign.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.campaign.updated_at
+    }
+    /// Members the audience matches right now (before sending: who would get it).
+    async fn audience_size(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        let d = domain(ctx);
+        let shop = shops::load(&d.db, self.shop_id).await.gql()?;
+        let n =
+            campaigns::service::audience_size(&d.db, &shop, d.clock.now(), &self.campaign.audience)
+                .await
+                .gql()?;
+        Ok(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+    /// Recipients, sent, failed by reason, cost and attributed orders.
+    async fn report(&self, ctx: &Context<'_>) -> async_graphql::Result<CampaignReport> {
+        let r = campaigns::report::report(&domain(ctx).db, self.shop_id, &self.campaign)
+            .await
+            .gql()?;
+        Ok(CampaignReport {
+            recipients: r.recipients,
+            skipped: r.skipped,
+            pending: r.pending,
+            sent: r.sent,
+            failed: r.failed,
+            cancelled: r.cancelled,
+            failures: r
+                .failures
+                .into_iter()
+                .map(|f| FailureCount {
+                    code: f.code,
+                    message: f.message,
+                    count: f.count,
+                })
+                .collect(),
+            cost: r.cost.into(),
+            balance_left: r.balance_left.into(),
+            attributed_orders: r.attributed_orders,
+            attributed_revenue: r.attributed_revenue.into(),
+            vouchers_issued: r.vouchers_issued,
+            vouchers_used: r.vouchers_used,
+        })
+    }
+    /// Its recipients and what became of each, in the order they were frozen.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn deliveries(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<DeliveryStatus>,
+        first: Option<i64>,
+        after: Option<String>,
+    ) -> async_graphql::Result<DeliveryConnection> {
+        let limit = page_size(first).gql()?;
+        let after = decode::<Uuid>(after.as_deref())?;
+        let page = campaigns::deliveries::list(
+            &domain(ctx).db,
+            self.shop_id,
+            self.campaign.id,
+            status.map(DeliveryStatus::as_str),
+            after,
+            limit,
+        )
+        .await
+        .gql()?;
+        let cursors: Vec<String> = page.items.iter().map(|(k, _)| encode(*k)).collect();
+        let edges = page
+            .items
+            .into_iter()
+            .zip(cursors.iter())
+            .map(|((_, d), c)| DeliveryEdge {
+                cursor: c.clone(),
+                node: Delivery(d),
+            })
+            .collect();
+        Ok(DeliveryConnection {
+            edges,
+            page_info: page_info(&cursors, page.has_next),
+        })
+    }
+}
+
+/// An edge of [`CampaignConnection`].
+#[derive(SimpleObject)]
+pub struct CampaignEdge {
+    cursor: String,
+    node: Campaign,
+}
+
+/// A page of campaigns, newest first.
+#[derive(SimpleObject)]
+pub struct CampaignConnection {
+    edges: Vec<CampaignEdge>,
+    page_info: PageInfo,
+}
+
+/// The price of one message on a channel.
+#[derive(SimpleObject)]
+pub struct ChannelPrice {
+    channel: MessageChannel,
+    /// VND per sent message.
+    price: Dec,
+}
+
+/// The shop's messaging balance.
+#[derive(SimpleObject)]
+pub struct MessagingBalance {
+    /// VND left to spend on messages.
+    balance: Dec,
+    /// What a message costs per channel.
+    prices: Vec<ChannelPrice>,
+}
+
+fn prices(ctx: &Context<'_>) -> Vec<ChannelPrice> {
+    let p = ctx.data_opt::<Prices>().copied().unwrap_or_default();
+    [ChannelKind::Zns, ChannelKind::Email]
+        .into_iter()
+        .map(|k| ChannelPrice {
+            channel: k.into(),
+            price: p.of(k).into(),
+        })
+        .collect()
+}
+
+fn wrap(shop_id: Uuid, campaign: campaigns::Campaign) -> Campaign {
+    Campaign { shop_id, campaign }
+}
+
+/// Campaign queries.
+#[derive(Default)]
+pub struct CampaignQuery;
+
+#[Object]
+impl CampaignQuery {
+    /// One campaign.
+    #[graphql(guard = "RoleGuard(Role::Read)")]
+    async fn campaign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Campaign>> {
+        let shop_id = principal(ctx)?.shop_id;
+        let Ok(id) = parse_id("id", &id) else {
+            return Ok(None);
+        };
+        Ok(campaigns::service::get(&domain(ctx).db, shop_id, id)
+            .await
+            .gql()?
+            .map(|c| wrap(shop_id, c)))
+    }
+
+    /// The shop's campaigns, newest first.
+    #[graphql(
+        guard = "RoleGuard(Role::Read)",
+        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity"
+    )]
+    async fn campaigns(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<CampaignStatus>,
+        first: Option<i64>,
+        after: Option<String>,
+    ) -> async_graphql::Result<CampaignConnection> {
+        let shop_id = principal(ctx)?.shop_id;
+        let limit = page_size(first).gql()?;
+        let after = decode::<Uuid>(after.as_deref())?;
+        let page = campaigns::service::list(
+            &domain(ctx).db,
+            shop_id,
+            status.map(Into::into),
+            after,
+            limit,
+        )
+        .await
+        .gql()?;
+        let cursors: Vec<String> = page.items.iter().map(|(k, _)| encode(*k)).collect();
+        let edges = page
+            .items
+            .into_iter()
+            .zip(cursors.iter())
+            .map(|((_, c), cursor)| CampaignEdge {
+                cursor: cursor.clone(),
+                node: wrap(shop_id, c),
+            })
+            .collect();
+        Ok(CampaignConnection {
+            edges,
+            page_info: page_info(&cursors, page.has_next),
+        })
+    }
+
+    /// The shop's messaging balance and the price of a message per channel.
+    #[graphql(guard = "RoleGuard(Role::Read)")]
+    async fn messaging_balance(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<MessagingBalance> {
+        let shop_id = principal(ctx)?.shop_id;
+        let balance = messaging::balance::balance(&domain(ctx).db, shop_id)
+            .await
+            .gql()?;
+        Ok(MessagingBalance {
+            balance: balance.into(),
+            prices: prices(ctx),
+        })
+    }
+}
+
+/// Campaign mutations (ADMIN).
+#[derive(Default)]
+pub struct CampaignMutation;
+
+fn id_of(id: &ID) -> async_graphql::Result<Uuid> {
+    parse_id("id", id).gql()
+}
+
+#[Object]
+impl CampaignMutation {
+    /// Writes a DRAFT campaign.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn create_campaign(
+        &self,
+        ctx: &Context<'_>,
+        input: CampaignInput,
+    ) -> async_graphql::Result<Campaign> {
+        let shop_id = principal(ctx)?.shop_id;
+        let spec = input.into_spec().gql()?;
+        let c = campaigns::service::create(domain(ctx), shop_id, spec)
+            .await
+            .gql()?;
+        Ok(wrap(shop_id, c))
+    }
+
+    /// Rewrites a DRAFT campaign.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn update_campaign(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: CampaignInput,
+    ) -> async_graphql::Result<Campaign> {
+        let shop_id = principal(ctx)?.shop_id;
+        let id = id_of(&id)?;
+        let spec = input.into_spec().gql()?;
+        let c = campaigns::service::update(domain(ctx), shop_id, id, spec)
+            .await
+            .gql()?;
+        Ok(wrap(shop_id, c))
+    }
+
+    /// Schedules a campaign for `at`, a wall-clock time in the shop's time zone
+    /// (`2026-12-01T09:00:00`).
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn schedule_campaign(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        at: NaiveDateTime,
+    ) -> async_graphql::Result<Campaign> {
+        let shop_id = principal(ctx)?.shop_id;
+        let id = id_of(&id)?;
+        let c = campaigns::service::schedule(domain(ctx), shop_id, id, at)
+            .await
+            .gql()?;
+        Ok(wrap(shop_id, c))
+    }
+
+    /// Starts sending now: the recipients are frozen and the workers begin.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn send_campaign_now(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Campaign> {
+        let shop_id = principal(ctx)?.shop_id;
+        let id = id_of(&id)?;
+        let c = campaigns::service::send_now(domain(ctx), shop_id, id)
+            .await
+            .gql()?;
+        Ok(wrap(shop_id, c))
+    }
+
+    /// Pauses a scheduled or sending campaign.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn pause_campaign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Campaign> {
+        let shop_id = principal(ctx)?.shop_id;
+        let id = id_of(&id)?;
+        let c = campaigns::service::pause(domain(ctx), shop_id, id)
+            .await
+            .gql()?;
+        Ok(wrap(shop_id, c))
+    }
+
+    /// Resumes a paused campaign.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn resume_campaign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Campaign> {
+        let shop_id = principal(ctx)?.shop_id;
+        let id = id_of(&id)?;
+        let c = campaigns::service::resume(domain(ctx), shop_id, id)
+            .await
+            .gql()?;
+        Ok(wrap(shop_id, c))
+    }
+
+    /// Cancels a campaign; recipients not yet sent to are cancelled.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn cancel_campaign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Campaign> {
+        let shop_id = principal(ctx)?.shop_id;
+        let id = id_of(&id)?;
+        let c = campaigns::service::cancel(domain(ctx), shop_id, id)
+            .await
+            .gql()?;
+        Ok(wrap(shop_id, c))
+    }
+
+    /// Adds money to the messaging balance; campaigns stopped for balance resume.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn top_up_messaging_balance(
+        &self,
+        ctx: &Context<'_>,
+        amount: Dec,
+        note: Option<String>,
+    ) -> async_graphql::Result<MessagingBalance> {
+        let shop_id = principal(ctx)?.shop_id;
+        let amount: Decimal = amount.0;
+        let amount = vnd_from_decimal("amount", amount).gql()?;
+        let t = messaging::balance::top_up(domain(ctx), shop_id, amount, note.as_deref())
+            .await
+            .gql()?;
+        Ok(MessagingBalance {
+            balance: t.balance.into(),
+            prices: prices(ctx),
+        })
+    }
+}

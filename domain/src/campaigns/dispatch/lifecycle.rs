@@ -1,0 +1,105 @@
+//! Campaign moves the workers make: starting scheduled ones, resuming after a quota
+//! stop, completing those with nothing left to send.
+use crate::campaigns::{CampaignStatus, recipients};
+use crate::shops::Shop;
+use crate::{Ctx, Result};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use loyalty_entities::{campaign, campaign_delivery};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait,
+};
+
+/// The first instant of the shop's next calendar day.
+pub fn next_local_midnight(shop: &Shop, now: DateTime<Utc>) -> DateTime<Utc> {
+    let tomorrow = shop.local_date(now) + Duration::days(1);
+    shop.time_zone
+        .from_local_datetime(&tomorrow.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .earliest()
+        .map_or(now + Duration::days(1), |t| t.with_timezone(&Utc))
+}
+
+/// Starts SCHEDULED campaigns whose time has come: recipients frozen, SENDING.
+pub async fn start_due(ctx: &Ctx) -> Result<u64> {
+    let now = ctx.clock.now();
+    let due: Vec<campaign::Model> = campaign::Entity::find()
+        .filter(campaign::Column::Status.eq(CampaignStatus::Scheduled.as_str()))
+        .filter(campaign::Column::ScheduledAt.lte(now))
+        .limit(20)
+        .all(&ctx.db)
+        .await?;
+    let mut started = 0;
+    for row in due {
+        let shop = crate::shops::load(&ctx.db, row.shop_id).await?;
+        let txn = ctx.db.begin().await?;
+        let current = campaign::Entity::find_by_id((row.shop_id, row.id))
+            .lock_exclusive()
+            .one(&txn)
+            .await?;
+        // Another worker, or the merchant, got there first.
+        let Some(current) = current.filter(|c| c.status == CampaignStatus::Scheduled.as_str())
+        else {
+            continue;
+        };
+        recipients::freeze(&txn, &shop, current, now).await?;
+        txn.commit().await?;
+        started += 1;
+    }
+    Ok(started)
+}
+
+/// Campaigns stopped by the provider's quota go on once their time has come.
+pub async fn resume_after_quota(ctx: &Ctx) -> Result<u64> {
+    let now = ctx.clock.now();
+    Ok(campaign::Entity::update_many()
+        .col_expr(
+            campaign::Column::Status,
+            Expr::value(CampaignStatus::Sending.as_str()),
+        )
+        .col_expr(
+            campaign::Column::StatusReason,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(campaign::Column::UpdatedAt, Expr::value(now))
+        .filter(campaign::Column::Status.eq(CampaignStatus::QuotaExhausted.as_str()))
+        .filter(campaign::Column::ResumeAt.lte(now))
+        .exec(&ctx.db)
+        .await?
+        .rows_affected)
+}
+
+/// SENDING campaigns none of whose deliveries is queued or in flight are COMPLETED.
+pub async fn complete_finished(ctx: &Ctx) -> Result<u64> {
+    let now = ctx.clock.now();
+    let sending: Vec<campaign::Model> = campaign::Entity::find()
+        .filter(campaign::Column::Status.eq(CampaignStatus::Sending.as_str()))
+        .limit(200)
+        .all(&ctx.db)
+        .await?;
+    let mut completed = 0;
+    for row in sending {
+        let open = campaign_delivery::Entity::find()
+            .filter(campaign_delivery::Column::ShopId.eq(row.shop_id))
+            .filter(campaign_delivery::Column::CampaignId.eq(row.id))
+            .filter(campaign_delivery::Column::Status.is_in(["QUEUED", "SENDING"]))
+            .count(&ctx.db)
+            .await?;
+        if open > 0 {
+            continue;
+        }
+        let done = campaign::Entity::update_many()
+            .col_expr(
+                campaign::Column::Status,
+                Expr::value(CampaignStatus::Completed.as_str()),
+            )
+            .col_expr(campaign::Column::FinishedAt, Expr::value(now))
+            .col_expr(campaign::Column::UpdatedAt, Expr::value(now))
+            .filter(campaign::Column::ShopId.eq(row.shop_id))
+            .filter(campaign::Column::Id.eq(row.id))
+            .filter(campaign::Column::Status.eq(CampaignStatus::Sending.as_str()))
+            .exec(&ctx.db)
+            .await?;
+        completed += done.rows_affected;
+    }
+    Ok(completed)
+}

@@ -1,0 +1,138 @@
+//! The delivery workers. The queue is the `campaign_deliveries` table itself rather than
+//! a job library's own table: the job and its record are one row, so claiming a
+//! recipient, holding its price and recording its outcome are single transactions on
+//! our own data, and the queue shards by shop like every other table.
+//!
+//! A round: start campaigns whose time has come, resume those whose quota renewed,
+//! then for each sending campaign claim a batch of due deliveries (lease, hold, voucher),
+//! send them concurrently, and record each outcome; finally complete campaigns with
+//! nothing left. Any number of workers may run rounds against one database: claims are
+//! guarded updates, and a lease that runs out (a worker died) lets another take over,
+//! resending under the same tracking id.
+
+pub mod claim;
+pub mod config;
+pub mod lifecycle;
+pub mod outcome;
+pub mod send;
+
+pub use config::DispatchConfig;
+
+use crate::messaging::Channels;
+use crate::{Ctx, Result};
+use loyalty_entities::campaign;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::time::Duration;
+
+/// What one round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoundReport {
+    /// Campaigns that started sending.
+    pub started: u64,
+    /// Deliveries claimed.
+    pub claimed: u64,
+    /// Messages the provider accepted.
+    pub sent: u64,
+    /// Attempts that will be retried.
+    pub retried: u64,
+    /// Deliveries that failed for good.
+    pub failed: u64,
+    /// Campaigns completed.
+    pub completed: u64,
+}
+
+impl RoundReport {
+    fn add(&mut self, other: RoundReport) {
+        self.started += other.started;
+        self.claimed += other.claimed;
+        self.sent += other.sent;
+        self.retried += other.retried;
+        self.failed += other.failed;
+        self.completed += other.completed;
+    }
+}
+
+/// Sends campaigns' messages.
+#[derive(Debug, Clone)]
+pub struct Dispatcher {
+    ctx: Ctx,
+    channels: Channels,
+    config: DispatchConfig,
+}
+
+impl Dispatcher {
+    /// A dispatcher over `ctx` with these channels and settings.
+    pub fn new(ctx: Ctx, channels: Channels, config: DispatchConfig) -> Self {
+        Self {
+            ctx,
+            channels,
+            config,
+        }
+    }
+
+    /// One round over every shop.
+    pub async fn round(&self) -> Result<RoundReport> {
+        let mut report = RoundReport {
+            started: lifecycle::start_due(&self.ctx).await?,
+            ..RoundReport::default()
+        };
+        lifecycle::resume_after_quota(&self.ctx).await?;
+        let sending: Vec<campaign::Model> = campaign::Entity::find()
+            .filter(campaign::Column::Status.eq("SENDING"))
+            .order_by_asc(campaign::Column::UpdatedAt)
+            .limit(200)
+            .all(&self.ctx.db)
+            .await?;
+        for row in sending {
+            report.add(self.campaign_round(row).await?);
+        }
+        report.completed = lifecycle::complete_finished(&self.ctx).await?;
+        Ok(report)
+    }
+
+    async fn campaign_round(&self, row: campaign::Model) -> Result<RoundReport> {
+        let claimed = claim::claim(&self.ctx, &self.channels, &self.config, &row).await?;
+        let mut report = RoundReport {
+            claimed: claimed.len() as u64,
+            ..RoundReport::default()
+        };
+        if claimed.is_empty() {
+            return Ok(report);
+        }
+        let results =
+            send::send_all(&self.ctx, &self.channels, &self.config, &row, claimed).await?;
+        for (delivery, result) in results {
+            match outcome::record(&self.ctx, &self.config, &row, &delivery, result).await? {
+                outcome::Recorded::Sent => report.sent += 1,
+                outcome::Recorded::Retry => report.retried += 1,
+                outcome::Recorded::Failed => report.failed += 1,
+                outcome::Recorded::Nothing => {}
+            }
+        }
+        Ok(report)
+    }
+
+    /// Runs rounds until the process ends: straight away while there is work, every
+    /// `idle` otherwise; `observe` sees each round (metrics). A failed round is logged
+    /// and the next one tries again.
+    pub async fn run(self, idle: Duration, observe: impl Fn(&RoundReport) + Send) {
+        loop {
+            let busy = match self.round().await {
+                Ok(r) => {
+                    if r != RoundReport::default() {
+                        tracing::info!(report = ?r, "campaign round");
+                    }
+                    observe(&r);
+                    r.claimed > 0 || r.started > 0
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "campaign round failed");
+                    false
+                }
+            };
+            if !busy {
+                tokio::time::sleep(idle).await;
+            }
+        }
+    }
+}

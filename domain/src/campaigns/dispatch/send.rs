@@ -1,0 +1,149 @@
+//! Filling in each claimed delivery's message and handing it to the channel, several at
+//! once.
+use super::DispatchConfig;
+use crate::messaging::template::Vars;
+use crate::messaging::{ChannelKind, Channels, Content, Outbound, SendOutcome};
+use crate::{Ctx, DomainError, Result};
+use loyalty_entities::{campaign, campaign_delivery, member, tier, voucher};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use uuid::Uuid;
+
+/// The template fields of every claimed delivery's member.
+async fn vars_of(
+    ctx: &Ctx,
+    row: &campaign::Model,
+    claimed: &[campaign_delivery::Model],
+) -> Result<HashMap<Uuid, Vars>> {
+    let shop = crate::shops::load(&ctx.db, row.shop_id).await?;
+    let ids: Vec<Uuid> = claimed.iter().map(|d| d.member_id).collect();
+    let members = member::Entity::find()
+        .filter(member::Column::ShopId.eq(row.shop_id))
+        .filter(member::Column::Id.is_in(ids))
+        .all(&ctx.db)
+        .await?;
+    let tiers: HashMap<Uuid, String> = tier::Entity::find()
+        .filter(tier::Column::ShopId.eq(row.shop_id))
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    let codes: Vec<String> = claimed
+        .iter()
+        .filter_map(|d| d.voucher_code.clone())
+        .collect();
+    let expiry: HashMap<String, String> = if codes.is_empty() {
+        HashMap::new()
+    } else {
+        voucher::Entity::find()
+            .filter(voucher::Column::ShopId.eq(row.shop_id))
+            .filter(voucher::Column::Code.is_in(codes))
+            .all(&ctx.db)
+            .await?
+            .into_iter()
+            .map(|v| {
+                let day = v
+                    .expires_at
+                    .map(|t| shop.local_date(t).to_string())
+                    .unwrap_or_default();
+                (v.code, day)
+            })
+            .collect()
+    };
+    let by_member: HashMap<Uuid, &member::Model> = members.iter().map(|m| (m.id, m)).collect();
+    Ok(claimed
+        .iter()
+        .filter_map(|d| {
+            let m = by_member.get(&d.member_id)?;
+            let code = d.voucher_code.clone().unwrap_or_default();
+            Some((
+                d.id,
+                Vars {
+                    name: m.name.clone().unwrap_or_default(),
+                    phone: ChannelKind::Zns.address(m).unwrap_or_default(),
+                    email: m.email.clone().unwrap_or_default(),
+                    tier: m
+                        .tier_id
+                        .and_then(|t| tiers.get(&t).cloned())
+                        .unwrap_or_default(),
+                    points: m.points_available,
+                    voucher_expires: expiry.get(&code).cloned().unwrap_or_default(),
+                    voucher_code: code,
+                    shop: shop.name.clone(),
+                },
+            ))
+        })
+        .collect())
+}
+
+/// Sends every claimed delivery; returns each with what the provider said.
+pub async fn send_all(
+    ctx: &Ctx,
+    channels: &Channels,
+    config: &DispatchConfig,
+    row: &campaign::Model,
+    claimed: Vec<campaign_delivery::Model>,
+) -> Result<Vec<(campaign_delivery::Model, SendOutcome)>> {
+    let kind = ChannelKind::parse(&row.channel)?;
+    let channel = channels
+        .get(kind)
+        .cloned()
+        .ok_or_else(|| DomainError::Internal(format!("no {} transport", kind.as_str())))?;
+    let content: Content = serde_json::from_str(&row.content)
+        .map_err(|e| DomainError::Internal(format!("stored campaign content: {e}")))?;
+    let vars = vars_of(ctx, row, &claimed).await?;
+    let limit = Arc::new(Semaphore::new(config.concurrency.max(1)));
+    let mut tasks = JoinSet::new();
+    let mut done = Vec::with_capacity(claimed.len());
+    for delivery in claimed {
+        let message = match vars.get(&delivery.id) {
+            None => Err("the member no longer exists".to_owned()),
+            Some(v) => content.render(v),
+        };
+        let (message, to) = match (message, delivery.address.clone()) {
+            (Ok(m), Some(to)) => (m, to),
+            (Err(e), _) => {
+                let failed = SendOutcome::Failed {
+                    code: "TEMPLATE".into(),
+                    message: e,
+                };
+                done.push((delivery, failed));
+                continue;
+            }
+            (Ok(_), None) => {
+                let failed = SendOutcome::Failed {
+                    code: "NO_ADDRESS".into(),
+                    message: "no address".into(),
+                };
+                done.push((delivery, failed));
+                continue;
+            }
+        };
+        let outbound = Outbound {
+            delivery_id: delivery.id,
+            shop_id: delivery.shop_id,
+            to,
+            message,
+        };
+        let channel = channel.clone();
+        let limit = limit.clone();
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let outcome = channel.send(&outbound).await;
+            (delivery, outcome)
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(pair) => done.push(pair),
+            // A panicking transport loses nothing: the lease runs out and the delivery
+            // is claimed again.
+            Err(e) => tracing::error!(error = %e, "a send task failed"),
+        }
+    }
+    Ok(done)
+}

@@ -1,0 +1,20 @@
+//! Broadcast campaigns: a message to an audience of members through one channel.
+//!
+//! A campaign is written as a DRAFT, scheduled or sent now; when sending starts its
+//! recipients are frozen into one delivery row each. Those rows are the durable job
+//! queue (see [`dispatch`]): workers claim them with a lease, send through the channel
+//! and record the outcome, so a restart neither loses nor double-records a recipient.
+
+pub mod campaign;
+pub mod deliveries;
+pub mod dispatch;
+pub mod recipients;
+pub mod report;
+pub mod retry;
+pub mod service;
+pub mod spec;
+pub mod status;
+
+pub use campaign::Campaign;
+pub use spec::CampaignSpec;
+pub use status::CampaignStatus;

@@ -1,0 +1,48 @@
+//! What a merchant writes to create or edit a campaign, and its checks.
+use crate::members::filter::MemberFilter;
+use crate::messaging::Content;
+use crate::{DomainError, Result};
+use uuid::Uuid;
+
+/// Attribution window when none is given, days.
+pub const DEFAULT_ATTRIBUTION_DAYS: i64 = 7;
+/// Longest attribution window, days.
+pub const MAX_ATTRIBUTION_DAYS: i64 = 90;
+
+/// A campaign as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignSpec {
+    /// Its name.
+    pub name: String,
+    /// Who gets it: a member filter, a segment (`segment_id`) or a saved filter.
+    pub audience: MemberFilter,
+    /// The message, which also picks the channel.
+    pub content: Content,
+    /// An offer a voucher of which each recipient gets with the message.
+    pub offer_id: Option<Uuid>,
+    /// Days after a message in which the recipient's orders count for the campaign.
+    pub attribution_days: Option<i64>,
+}
+
+impl CampaignSpec {
+    /// Checks everything that needs no database; returns the trimmed name and window.
+    pub fn check(&self) -> Result<(String, i64)> {
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(DomainError::invalid(
+                "name",
+                "a campaign name has 1 to 200 characters",
+            ));
+        }
+        let days = self.attribution_days.unwrap_or(DEFAULT_ATTRIBUTION_DAYS);
+        if !(1..=MAX_ATTRIBUTION_DAYS).contains(&days) {
+            return Err(DomainError::invalid(
+                "attributionDays",
+                format!("1 to {MAX_ATTRIBUTION_DAYS} days"),
+            ));
+        }
+        self.audience.validate()?;
+        self.content.validate()?;
+        Ok((name.to_owned(), days))
+    }
+}

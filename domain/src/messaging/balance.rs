@@ -1,0 +1,160 @@
+//! The shop's messaging balance: topped up by the merchant, drawn by every message.
+//!
+//! A message's price is held from the balance, with a guarded update, in the same
+//! transaction that claims its delivery for sending; the delivery keeps the hold until it
+//! is sent (the hold becomes its cost, in the transaction that records it as sent) or
+//! fails for good (the hold goes back, in the transaction that records the failure). So
+//! the balance never goes below zero and never pays twice for one recipient.
+use crate::{Ctx, DomainError, Result, ids::new_id};
+use chrono::{DateTime, Utc};
+use loyalty_entities::{campaign, messaging_account, messaging_topup};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+/// Largest single top-up, VND.
+pub const MAX_TOP_UP: i64 = 1_000_000_000_000;
+
+/// What a top-up did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TopUp {
+    /// The top-up's id.
+    pub id: Uuid,
+    /// Balance after it, VND.
+    pub balance: i64,
+    /// Campaigns stopped for balance that resume.
+    pub campaigns_resumed: u64,
+}
+
+/// Creates the shop's account at zero if it has none.
+pub async fn ensure<C: ConnectionTrait>(conn: &C, shop_id: Uuid, now: DateTime<Utc>) -> Result<()> {
+    messaging_account::Entity::insert(messaging_account::ActiveModel {
+        shop_id: Set(shop_id),
+        balance: Set(0),
+        window_start: Set(None),
+        window_count: Set(0),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(messaging_account::Column::ShopId)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+/// The account, locked for the rest of the transaction (created if missing).
+pub async fn lock<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<messaging_account::Model> {
+    ensure(conn, shop_id, now).await?;
+    messaging_account::Entity::find_by_id(shop_id)
+        .lock_exclusive()
+        .one(conn)
+        .await?
+        .ok_or_else(|| DomainError::Internal("messaging account vanished".into()))
+}
+
+/// The balance, VND (0 for a shop that never topped up).
+pub async fn balance<C: ConnectionTrait>(conn: &C, shop_id: Uuid) -> Result<i64> {
+    Ok(messaging_account::Entity::find_by_id(shop_id)
+        .one(conn)
+        .await?
+        .map_or(0, |a| a.balance))
+}
+
+/// Takes `amount` from the balance if it covers it; false when it does not.
+pub async fn hold<C: ConnectionTrait>(conn: &C, shop_id: Uuid, amount: i64) -> Result<bool> {
+    if amount <= 0 {
+        return Ok(true);
+    }
+    let done = messaging_account::Entity::update_many()
+        .col_expr(
+            messaging_account::Column::Balance,
+            Expr::col(messaging_account::Column::Balance).sub(amount),
+        )
+        .filter(messaging_account::Column::ShopId.eq(shop_id))
+        .filter(messaging_account::Column::Balance.gte(amount))
+        .exec(conn)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// Gives `amount` back to the balance.
+pub async fn release<C: ConnectionTrait>(conn: &C, shop_id: Uuid, amount: i64) -> Result<()> {
+    if amount > 0 {
+        messaging_account::Entity::update_many()
+            .col_expr(
+                messaging_account::Column::Balance,
+                Expr::col(messaging_account::Column::Balance).add(amount),
+            )
+            .filter(messaging_account::Column::ShopId.eq(shop_id))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Adds `amount` VND to the balance and resumes the shop's campaigns that stopped for
+/// want of it, in one transaction.
+pub async fn top_up(ctx: &Ctx, shop_id: Uuid, amount: i64, note: Option<&str>) -> Result<TopUp> {
+    if amount <= 0 || amount > MAX_TOP_UP {
+        return Err(DomainError::invalid(
+            "amount",
+            format!("a top-up is 1 to {MAX_TOP_UP} VND"),
+        ));
+    }
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if note.is_some_and(|n| n.chars().count() > 200) {
+        return Err(DomainError::invalid("note", "at most 200 characters"));
+    }
+    let now = ctx.clock.now();
+    let txn = ctx.db.begin().await?;
+    let account = lock(&txn, shop_id, now).await?;
+    let balance = account
+        .balance
+        .checked_add(amount)
+        .ok_or_else(|| DomainError::LimitExceeded("the balance would overflow".into()))?;
+    messaging_account::Entity::update_many()
+        .col_expr(messaging_account::Column::Balance, Expr::value(balance))
+        .col_expr(messaging_account::Column::UpdatedAt, Expr::value(now))
+        .filter(messaging_account::Column::ShopId.eq(shop_id))
+        .exec(&txn)
+        .await?;
+    let id = new_id();
+    messaging_topup::Entity::insert(messaging_topup::ActiveModel {
+        shop_id: Set(shop_id),
+        id: Set(id),
+        amount: Set(amount),
+        balance_after: Set(balance),
+        note: Set(note.map(str::to_owned)),
+        created_at: Set(now),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    let resumed = campaign::Entity::update_many()
+        .col_expr(campaign::Column::Status, Expr::value("SENDING"))
+        .col_expr(
+            campaign::Column::StatusReason,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(campaign::Column::UpdatedAt, Expr::value(now))
+        .filter(campaign::Column::ShopId.eq(shop_id))
+        .filter(campaign::Column::Status.eq("OUT_OF_BALANCE"))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    txn.commit().await?;
+    Ok(TopUp {
+        id,
+        balance,
+        campaigns_resumed: resumed,
+    })
+}

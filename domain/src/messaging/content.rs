@@ -1,0 +1,195 @@
+//! What a campaign sends: per channel, the message before and after filling in a member.
+use super::ChannelKind;
+use super::template::{Vars, render};
+use crate::{DomainError, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One ZNS template parameter: its key in the template and a template for its value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Param {
+    /// The parameter's name in the ZNS template.
+    pub key: String,
+    /// Its value, a template over member fields (`{{ name }}`).
+    pub value: String,
+}
+
+/// A message as the merchant wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind")]
+pub enum Content {
+    /// A registered ZNS template and its parameters.
+    Template {
+        /// The template's id at Zalo.
+        template_id: String,
+        /// Its parameters.
+        params: Vec<Param>,
+    },
+    /// An e-mail.
+    Email {
+        /// Subject template.
+        subject: String,
+        /// Plain-text body template.
+        body: String,
+    },
+}
+
+/// A message filled in for one recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rendered {
+    /// ZNS: template id and `template_data`.
+    Template {
+        /// The template's id.
+        template_id: String,
+        /// Parameter values.
+        data: BTreeMap<String, String>,
+    },
+    /// E-mail subject and body.
+    Email {
+        /// Subject.
+        subject: String,
+        /// Body.
+        body: String,
+    },
+}
+
+const MAX_TEXT: usize = 20_000;
+
+fn check_text(field: &str, value: &str, max: usize) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(DomainError::invalid(field, "must not be empty"));
+    }
+    if value.chars().count() > max {
+        return Err(DomainError::invalid(
+            field,
+            format!("at most {max} characters"),
+        ));
+    }
+    render(value, &Vars::sample()).map_err(|e| DomainError::invalid(field, e))?;
+    Ok(())
+}
+
+impl Content {
+    /// The channel this content is for.
+    pub fn channel(&self) -> ChannelKind {
+        match self {
+            Self::Template { .. } => ChannelKind::Zns,
+            Self::Email { .. } => ChannelKind::Email,
+        }
+    }
+
+    /// Refuses empty, oversized or unrenderable content.
+    pub fn validate(&self) -> Result<()> {
+        match self {
+            Self::Template {
+                template_id,
+                params,
+            } => {
+                let id = template_id.trim();
+                if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric())
+                {
+                    return Err(DomainError::invalid(
+                        "zns.templateId",
+                        "a ZNS template id is 1 to 64 letters or digits",
+                    ));
+                }
+                if params.is_empty() || params.len() > 50 {
+                    return Err(DomainError::invalid(
+                        "zns.params",
+                        "a ZNS message has 1 to 50 parameters (Zalo refuses empty template data)",
+                    ));
+                }
+                let mut keys: Vec<&str> = Vec::with_capacity(params.len());
+                for p in params {
+                    let key = p.key.trim();
+                    if key.is_empty()
+                        || key.len() > 64
+                        || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    {
+                        return Err(DomainError::invalid(
+                            "zns.params.key",
+                            format!("'{}' is not a template parameter name", p.key),
+                        ));
+                    }
+                    if keys.contains(&key) {
+                        return Err(DomainError::invalid(
+                            "zns.params.key",
+                            format!("parameter '{key}' is given twice"),
+                        ));
+                    }
+                    keys.push(key);
+                    check_text("zns.params.value", &p.value, 400)?;
+                }
+                Ok(())
+            }
+            Self::Email { subject, body } => {
+                check_text("email.subject", subject, 300)?;
+                check_text("email.body", body, MAX_TEXT)
+            }
+        }
+    }
+
+    /// Fills in `vars`; an error names what failed.
+    pub fn render(&self, vars: &Vars) -> Result<Rendered, String> {
+        Ok(match self {
+            Self::Template {
+                template_id,
+                params,
+            } => Rendered::Template {
+                template_id: template_id.trim().to_owned(),
+                data: params
+                    .iter()
+                    .map(|p| Ok((p.key.trim().to_owned(), render(&p.value, vars)?)))
+                    .collect::<Result<_, String>>()?,
+            },
+            Self::Email { subject, body } => Rendered::Email {
+                subject: render(subject, vars)?,
+                body: render(body, vars)?,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zns(params: Vec<(&str, &str)>) -> Content {
+        Content::Template {
+            template_id: "231456".into(),
+            params: params
+                .into_iter()
+                .map(|(k, v)| Param {
+                    key: k.into(),
+                    value: v.into(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn zns_parameters_are_filled_per_member() {
+        let c = zns(vec![
+            ("customer_name", "{{ name }}"),
+            ("code", "{{ voucher_code }}"),
+        ]);
+        assert!(c.validate().is_ok());
+        let Ok(Rendered::Template { data, .. }) = c.render(&Vars::sample()) else {
+            panic!("not rendered");
+        };
+        assert_eq!(data["customer_name"], "Nguyễn Văn An");
+        assert_eq!(data["code"], "ABCD2345EFGH");
+    }
+
+    #[test]
+    fn refuses_empty_duplicate_and_unknown() {
+        assert!(zns(vec![]).validate().is_err());
+        assert!(zns(vec![("a", "x"), ("a", "y")]).validate().is_err());
+        assert!(zns(vec![("a", "{{ nope }}")]).validate().is_err());
+        let e = Content::Email {
+            subject: " ".into(),
+            body: "x".into(),
+        };
+        assert!(e.validate().is_err());
+    }
+}

@@ -1,0 +1,17 @@
+//! Messaging: the channels campaigns send through (a plug-in per channel behind
+//! [`channel::Channel`]), message content and its templates, and the shop's messaging
+//! balance that every sent message draws from.
+
+pub mod balance;
+pub mod channel;
+pub mod content;
+pub mod kind;
+pub mod prices;
+pub mod smtp;
+pub mod template;
+pub mod zns;
+
+pub use channel::{Channel, Channels, Outbound, SendOutcome};
+pub use content::{Content, Rendered};
+pub use kind::ChannelKind;
+pub use prices::Prices;
