@@ -2,66 +2,18 @@
 //! mid-way, restarted, every order replayed with the same external id; then each
 //! member's points and stats must equal a recomputation from the orders. Runs on SQLite,
 //! and on PostgreSQL when TEST_DATABASE_URL is set.
+mod support;
+
 use futures::stream::{self, StreamExt};
 use serde_json::{Value, json};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use support::{TOKEN, database, gql, healthy};
 
-const BIN: &str = env!("CARGO_BIN_EXE_loyalty");
-const TOKEN: &str = "crash-test-operator";
 const ORDERS: usize = 5000;
 const MEMBERS: usize = 50;
 
 fn amount(i: usize) -> i64 {
     10_000 + (i as i64 * 7_919) % 490_000
-}
-
-fn start(url: &str, port: u16) -> Child {
-    Command::new(BIN)
-        .arg("serve")
-        .env("DATABASE_URL", url)
-        .env("LOYALTY_ADDR", format!("127.0.0.1:{port}"))
-        .env("LOYALTY_OPERATOR_TOKEN", TOKEN)
-        .env("LOYALTY_JOBS_INTERVAL_SECS", "0")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-async fn healthy(client: &reqwest::Client, base: &str) {
-    let t = Instant::now();
-    while t.elapsed() < Duration::from_secs(60) {
-        if let Ok(r) = client.get(format!("{base}/healthz")).send().await
-            && r.status().is_success()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("server did not come up");
-}
-
-async fn gql(
-    client: &reqwest::Client,
-    base: &str,
-    key: &str,
-    query: &str,
-    vars: Value,
-) -> Result<Value, String> {
-    let res = client
-        .post(format!("{base}/graphql"))
-        .bearer_auth(key)
-        .json(&json!({"query": query, "variables": vars}))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    let v: Value = res.json().await.map_err(|e| e.to_string())?;
-    if let Some(errors) = v.get("errors") {
-        return Err(errors.to_string());
-    }
-    Ok(v["data"].clone())
 }
 
 const ORDER: &str = "mutation($i: OrderInput!) { recordOrder(input: $i) { orderId } }";
@@ -71,37 +23,9 @@ fn order(i: usize) -> Value {
         "lines": [{"productId": "p", "quantity": 1, "unitPrice": amount(i).to_string()}]}})
 }
 
-fn database() -> (String, Option<tempfile::TempDir>) {
-    match std::env::var("TEST_DATABASE_URL") {
-        Ok(url) => {
-            let schema = format!("crash_{}", std::process::id());
-            let status = Command::new("psql")
-                .arg(&url)
-                .args(["-qc", &format!("CREATE SCHEMA {schema}")])
-                .status();
-            assert!(
-                status.is_ok_and(|s| s.success()),
-                "cannot create schema on {url}"
-            );
-            let sep = if url.contains('?') { '&' } else { '?' };
-            (
-                format!("{url}{sep}options=-c%20search_path%3D{schema}"),
-                None,
-            )
-        }
-        Err(_) => {
-            let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-            (
-                format!("sqlite://{}/loyalty.db?mode=rwc", dir.path().display()),
-                Some(dir),
-            )
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_way_then_replay_gives_exact_balances() {
-    let (url, _dir) = database();
+    let (url, _dir) = database("crash");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -111,7 +35,7 @@ async fn sigkill_mid_way_then_replay_gives_exact_balances() {
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
-    let mut server = start(&url, port);
+    let mut server = support::start(&url, port, &[]);
     healthy(&client, &base).await;
     let shop = gql(
         &client,
@@ -174,7 +98,7 @@ async fn sigkill_mid_way_then_replay_gives_exact_balances() {
     assert!(before_crash < ORDERS, "the kill landed mid-way");
 
     // Restart and replay every order with the same external id.
-    let mut server = start(&url, port);
+    let mut server = support::start(&url, port, &[]);
     healthy(&client, &base).await;
     let failures: Vec<String> = stream::iter(0..ORDERS)
         .map(|i| {

@@ -247,6 +247,9 @@ pub struct CampaignReport {
     failures: Vec<FailureCount>,
     /// What the sent messages cost, VND.
     cost: Dec,
+    /// Held from the balance for messages not yet sent (in flight, retrying, or waiting
+    /// for the provider's quota), VND.
+    held: Dec,
     /// The shop's messaging balance now, VND.
     balance_left: Dec,
     /// Orders recipients placed within the attribution window after their message.
@@ -448,6 +451,7 @@ impl Campaign {
                 })
                 .collect(),
             cost: r.cost.into(),
+            held: r.held.into(),
             balance_left: r.balance_left.into(),
             attributed_orders: r.attributed_orders,
             attributed_revenue: r.attributed_revenue.into(),

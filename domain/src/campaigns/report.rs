@@ -39,6 +39,8 @@ pub struct CampaignReport {
     pub failures: Vec<FailureCount>,
     /// What the sent messages cost, VND.
     pub cost: i64,
+    /// Held from the balance for messages not yet sent (in flight or waiting to retry), VND.
+    pub held: i64,
     /// The shop's messaging balance now, VND.
     pub balance_left: i64,
     /// Orders placed by recipients within the window after their message.
@@ -68,20 +70,25 @@ pub async fn report<C: ConnectionTrait>(
         recipients: campaign.recipients,
         ..CampaignReport::default()
     };
-    let by_status: Vec<(String, i64, i64)> = deliveries(shop_id, id)
+    let by_status: Vec<(String, i64, i64, i64)> = deliveries(shop_id, id)
         .select_only()
         .column(campaign_delivery::Column::Status)
         .expr_as(Func::cast_as(Func::count(Expr::val(1)), "BIGINT"), "n")
         .expr_as(
             sum_bigint(Expr::col(campaign_delivery::Column::Cost)),
-            "cost",
+            "total_cost",
+        )
+        .expr_as(
+            sum_bigint(Expr::col(campaign_delivery::Column::Held)),
+            "total_held",
         )
         .group_by(campaign_delivery::Column::Status)
         .into_tuple()
         .all(conn)
         .await?;
-    for (status, n, cost) in by_status {
+    for (status, n, cost, held) in by_status {
         r.cost += cost;
+        r.held += held;
         match status.as_str() {
             "SKIPPED" => r.skipped += n,
             "SENT" => r.sent += n,
