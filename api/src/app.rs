@@ -21,6 +21,7 @@ pub fn router(ctx: Ctx, operator_token: Option<&str>, limits: &Limits) -> Router
     crate::metrics::handle();
     let state = AppState {
         schema: graphql::build(Some(ctx.clone()), limits),
+        introspection: graphql::build_for_introspection(Some(ctx.clone()), limits),
         ctx,
         operator: OperatorToken::new(operator_token),
     };
