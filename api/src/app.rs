@@ -32,6 +32,7 @@ pub fn router_with(
     crate::metrics::handle();
     let state = AppState {
         schema: graphql::build_with(Some(ctx.clone()), limits, prices),
+        introspection: graphql::build_for_introspection(Some(ctx.clone()), limits),
         ctx,
         operator: OperatorToken::new(operator_token),
     };

@@ -19,6 +19,9 @@ use serde_json::json;
 pub struct AppState {
     /// The schema.
     pub schema: LoyaltySchema,
+    /// The same schema with the depth limit that the standard introspection query needs,
+    /// used only for introspection-only requests.
+    pub introspection: LoyaltySchema,
     /// The domain context.
     pub ctx: Ctx,
     /// The operator token's digest.
@@ -77,19 +80,49 @@ pub async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: By
 }
 
 /// Whether the operation a request would run is a mutation (GET may only read).
+/// Whether `op` (named `name`) is an operation the request may run.
+fn chosen(request: &async_graphql::Request, name: Option<&async_graphql::Name>) -> bool {
+    match (&request.operation_name, name) {
+        (Some(wanted), Some(n)) => wanted.as_str() == n.as_str(),
+        (Some(_), None) => false,
+        (None, _) => true,
+    }
+}
+
 fn is_mutation(request: &async_graphql::Request) -> bool {
     use async_graphql::parser::types::OperationType;
     let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
         return false;
     };
-    doc.operations.iter().any(|(name, op)| {
-        let chosen = match (&request.operation_name, name) {
-            (Some(wanted), Some(n)) => wanted.as_str() == n.as_str(),
-            (Some(_), None) => false,
-            (None, _) => true,
-        };
-        chosen && op.node.ty == OperationType::Mutation
-    })
+    doc.operations
+        .iter()
+        .any(|(name, op)| chosen(request, name) && op.node.ty == OperationType::Mutation)
+}
+
+/// Whether the request only introspects: every operation it may run is a query whose
+/// top-level selections are all `__schema`, `__type` or `__typename` fields (no fragment
+/// spreads), so it can reach no data whatever its depth.
+fn is_introspection(request: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::{OperationType, Selection};
+    if !request.query.contains("__") {
+        return false;
+    }
+    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let mut ops = doc
+        .operations
+        .iter()
+        .filter(|(name, _)| chosen(request, *name))
+        .peekable();
+    ops.peek().is_some()
+        && ops.all(|(_, op)| {
+            op.node.ty == OperationType::Query
+                && op.node.selection_set.node.items.iter().all(|item| {
+                    matches!(&item.node, Selection::Field(f)
+                        if f.node.name.node.starts_with("__"))
+                })
+        })
 }
 
 /// GET /graphql: a query in the URL (`?query=…&variables=…`), or GraphiQL without one.
@@ -127,7 +160,12 @@ async fn execute(state: AppState, headers: HeaderMap, request: async_graphql::Re
         .unwrap_or_else(|| "anonymous".into());
     let request = request.data(caller).data(Loaders::new(&state.ctx));
     let started = std::time::Instant::now();
-    let mut response = state.schema.execute(request).await;
+    let schema = if is_introspection(&request) {
+        &state.introspection
+    } else {
+        &state.schema
+    };
+    let mut response = schema.execute(request).await;
     crate::metrics::graphql_request(&operation, !response.errors.is_empty(), started.elapsed());
     assign_codes(&mut response);
     // With application/graphql-response+json, a request that never executed (it did not
@@ -183,5 +221,62 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str
             tracing::warn!(error = %e, "health check failed");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn introspects(query: &str, operation: Option<&str>) -> bool {
+        let mut request = async_graphql::Request::new(query);
+        if let Some(name) = operation {
+            request = request.operation_name(name);
+        }
+        is_introspection(&request)
+    }
+
+    #[test]
+    fn only_pure_introspection_gets_the_introspection_depth() {
+        assert!(introspects("{ __schema { types { name } } }", None));
+        assert!(introspects(
+            "query IntrospectionQuery { __schema { queryType { name } } __typename }",
+            None
+        ));
+        assert!(introspects(
+            "query A { __type(name: \"Member\") { name } } query B { members { totalCount } }",
+            Some("A")
+        ));
+        assert!(!introspects(
+            "query A { __type(name: \"Member\") { name } } query B { members { totalCount } }",
+            Some("B")
+        ));
+        assert!(!introspects("{ __typename members { totalCount } }", None));
+        assert!(!introspects(
+            "{ ...F } fragment F on Query { __typename }",
+            None
+        ));
+        assert!(!introspects("mutation { __typename }", None));
+        assert!(!introspects("{ members { totalCount } }", None));
+        assert!(!introspects("{ __schema ", None));
+    }
+
+    /// The standard introspection query (graphql-js 16, as GraphiQL and Schemathesis send
+    /// it) nests 15 deep: over the default data limit of 12, within the introspection one.
+    #[tokio::test]
+    async fn the_standard_introspection_query_passes_the_limits() {
+        let limits = crate::config::Limits::default();
+        let query = "query IntrospectionQuery { __schema { types { ...FullType } } } \
+            fragment FullType on __Type { fields(includeDeprecated: true) { args { ...InputValue } } } \
+            fragment InputValue on __InputValue { type { ...TypeRef } } \
+            fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { \
+              kind name ofType { kind name ofType { kind name ofType { kind name ofType { \
+              kind name ofType { kind name } } } } } } } } }";
+        let data = crate::graphql::build(None, &limits).execute(query).await;
+        assert!(!data.errors.is_empty(), "the data limit refuses it");
+        let intro = crate::graphql::build_for_introspection(None, &limits)
+            .execute(query)
+            .await;
+        assert!(intro.errors.is_empty(), "{:?}", intro.errors);
     }
 }

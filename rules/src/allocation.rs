@@ -14,22 +14,25 @@ pub fn spread(amount: i64, lines: &mut [LineEval]) -> i64 {
             0
         }
     };
-    let total: i64 = lines.iter().map(room).sum();
-    let amount = amount.clamp(0, total);
+    // In 128 bits: lines that each fit an i64 may not together (no real cart comes
+    // near, but pricing must not overflow on input). Shares never exceed `amount`.
+    let total: i128 = lines.iter().map(|l| i128::from(room(l))).sum();
+    let amount = i128::from(amount).clamp(0, total) as i64;
     if amount == 0 {
         return 0;
     }
+    let small_total = i64::try_from(total).ok();
     // (fractional remainder, line) of each line's exact share amount * room / total.
     let mut rems: Vec<(i128, usize)> = Vec::with_capacity(lines.len());
     let mut placed: i64 = 0;
     for (i, l) in lines.iter_mut().enumerate() {
         // 64-bit arithmetic when the product fits (always, for real carts): 128-bit
         // division is a library call and this loop runs for every line of every offer.
-        let (share, rem) = match amount.checked_mul(room(l)) {
-            Some(n) => (n / total, i128::from(n % total)),
-            None => {
+        let (share, rem) = match (amount.checked_mul(room(l)), small_total) {
+            (Some(n), Some(total)) => (n / total, i128::from(n % total)),
+            _ => {
                 let n = i128::from(amount) * i128::from(room(l));
-                ((n / i128::from(total)) as i64, n % i128::from(total))
+                ((n / total) as i64, n % total)
             }
         };
         rems.push((rem, i));

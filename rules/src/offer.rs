@@ -89,7 +89,7 @@ impl Offer {
     pub fn evaluate_in(&self, checkout: &Checkout<'_>) -> Outcome {
         match self.evaluate_raw(checkout) {
             Ok(per_line) => Outcome::Applied {
-                amount: Decimal::from(per_line.iter().sum::<i64>()),
+                amount: crate::rule::sum_vnd(&per_line),
                 per_line: per_line.into_iter().map(Decimal::from).collect(),
             },
             Err(reason) => Outcome::Skipped { reason },

@@ -196,7 +196,7 @@ impl<'a> Evaluation<'a> {
             .iter()
             .enumerate()
             .map(|(i, line)| LineEval {
-                remaining: (checkout.values[i] - checkout.taken[i]).max(0),
+                remaining: checkout.values[i].saturating_sub(checkout.taken[i]).max(0),
                 discounted_before: checkout.taken[i] > 0,
                 allowed: true,
                 matches: target.matches(line),
@@ -230,7 +230,7 @@ impl<'a> Evaluation<'a> {
         (0..self.lines.len())
             .filter(|i| self.is_targeted(*i))
             .map(|i| self.lines[i].remaining)
-            .sum()
+            .fold(0, i64::saturating_add)
     }
 
     /// Value left of every line the offer may touch, VND.
@@ -239,7 +239,7 @@ impl<'a> Evaluation<'a> {
             .iter()
             .filter(|l| l.allowed)
             .map(|l| l.remaining)
-            .sum()
+            .fold(0, i64::saturating_add)
     }
 
     /// Spreads `amount` over the lines the offer may touch, in proportion to what is left
@@ -257,7 +257,10 @@ impl<'a> Evaluation<'a> {
 
     /// Total discount of this offer so far, VND.
     pub fn total(&self) -> i64 {
-        self.lines.iter().map(|l| l.discount).sum()
+        self.lines
+            .iter()
+            .map(|l| l.discount)
+            .fold(0, i64::saturating_add)
     }
 }
 
@@ -290,10 +293,10 @@ impl<'a> Checkout<'a> {
         match offer.evaluate_raw(self) {
             Ok(per_line) => {
                 for (t, d) in self.taken.iter_mut().zip(&per_line) {
-                    *t += d;
+                    *t = t.saturating_add(*d);
                 }
                 crate::Outcome::Applied {
-                    amount: Decimal::from(per_line.iter().sum::<i64>()),
+                    amount: sum_vnd(&per_line),
                     per_line: per_line.into_iter().map(Decimal::from).collect(),
                 }
             }
@@ -304,14 +307,22 @@ impl<'a> Checkout<'a> {
     /// Takes a discount computed elsewhere (a tier discount) from the lines.
     pub fn take(&mut self, per_line: &[Decimal]) {
         for (t, d) in self.taken.iter_mut().zip(per_line) {
-            *t += to_vnd(*d);
+            *t = t.saturating_add(to_vnd(*d));
         }
     }
 
     /// What is left to pay on all lines, VND.
     pub fn left(&self) -> Decimal {
-        Decimal::from(self.values.iter().sum::<i64>() - self.taken.iter().sum::<i64>())
+        let values: i128 = self.values.iter().map(|v| i128::from(*v)).sum();
+        let taken: i128 = self.taken.iter().map(|t| i128::from(*t)).sum();
+        Decimal::from(values - taken)
     }
+}
+
+/// The sum of per-line amounts as a `Decimal`, added in 128 bits: lines that each fit
+/// an `i64` may not fit one together.
+pub(crate) fn sum_vnd(per_line: &[i64]) -> Decimal {
+    Decimal::from(per_line.iter().map(|d| i128::from(*d)).sum::<i128>())
 }
 
 /// Whole VND as an integer, rounded half-up first: evaluation works in `i64` for speed,
@@ -326,4 +337,53 @@ pub fn to_vnd(d: Decimal) -> i64 {
     } else {
         i64::MAX
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cart::CartLine;
+    use crate::target::Target;
+
+    /// Found by the fuzz target (rules/fuzz): lines that each saturate at `i64::MAX` VND
+    /// overflowed the sums of a checkout (a panic in debug builds, a wrong total in
+    /// release). They now saturate or are added in 128 bits.
+    #[test]
+    fn huge_lines_do_not_overflow_the_checkout() {
+        let line = |price: &str| CartLine {
+            product_id: "p".into(),
+            group_ids: vec![],
+            quantity: 4_000_000_000,
+            unit_price: price.parse().unwrap(),
+            already_discounted: false,
+        };
+        let cart = Cart {
+            lines: vec![
+                line("9000000000000000000000"),
+                line("9000000000000000000000"),
+            ],
+        };
+        let mut checkout = Checkout::new(&cart);
+        assert_eq!(checkout.values, vec![i64::MAX, i64::MAX]);
+        assert_eq!(checkout.left(), Decimal::from(2 * i128::from(i64::MAX)));
+        let offer = crate::Offer::from_config(
+            Target::Order,
+            &[(
+                "percent".to_owned(),
+                serde_json::json!({"percent": "100"})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            )],
+            |k| RuleKind::find(&[crate::percent::KIND], k),
+        )
+        .expect("a valid offer");
+        match checkout.apply(&offer) {
+            crate::Outcome::Applied { per_line, .. } => {
+                assert!(per_line.iter().all(|d| *d >= Decimal::ZERO));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(checkout.left() >= Decimal::ZERO);
+    }
 }

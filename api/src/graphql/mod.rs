@@ -65,6 +65,22 @@ pub fn build_with(ctx: Option<Ctx>, limits: &Limits, prices: Prices) -> LoyaltyS
     builder.finish()
 }
 
+/// How deep an introspection-only request may nest. The standard introspection query
+/// (graphql-js's and graphql-core's, sent by GraphiQL, codegen tools and Schemathesis)
+/// nests 15 deep, beyond the default limit for data queries; introspection fields lead
+/// only to introspection types, so this reaches no data.
+pub const INTROSPECTION_DEPTH: usize = 20;
+
+/// The schema that answers introspection-only requests (see [`INTROSPECTION_DEPTH`]);
+/// every other limit is the same.
+pub fn build_for_introspection(ctx: Option<Ctx>, limits: &Limits) -> LoyaltySchema {
+    let limits = Limits {
+        max_query_depth: limits.max_query_depth.max(INTROSPECTION_DEPTH),
+        ..limits.clone()
+    };
+    build(ctx, &limits)
+}
+
 /// The SDL of the schema, as committed in `api/schema.graphql`.
 pub fn sdl() -> String {
     build(None, &Limits::default()).sdl()

@@ -1,0 +1,689 @@
+//! Arbitrary bytes -> offer configurations (structured `{kind, args}` or raw JSON) and a
+//! cart -> offers built with `Offer::from_config` and applied one after another on one
+//! `Checkout`, then the tier discount and points. Nothing may panic, and every outcome
+//! must match an independent model of what the rules promise:
+//!
+//! - an offer that applies gives a positive amount equal to the sum of its per-line
+//!   shares; no share is negative or above what earlier offers left of its line;
+//! - lines the stacking policy forbids, and (per-item) lines the target does not name,
+//!   get nothing; order-level amounts are spread in proportion to what is left (each
+//!   share within 1 VND of its exact share);
+//! - the amount is exactly what the discount kind says (percent of the lines it may
+//!   touch, rounded half-up; the fixed amount at most the order; the per-unit amount at
+//!   most each line), and an offer is skipped exactly when the model says so, with the
+//!   same first reason;
+//! - `evaluate_in` and `Checkout::apply` agree; totals stay consistent: what is left to
+//!   pay is the subtotal minus every applied amount, never negative, and no line is
+//!   discounted beyond its value;
+//! - the tier discount is never negative, never above the base or the cap; points never
+//!   exceed what was asked, pay at most what is left (and the cap), at their full value.
+//!
+//! Carts come in two flavours: "valid" ones within the limits the domain enforces before
+//! pricing (1 to 1,000,000 units, whole non-negative prices, subtotal at most 10^18 VND),
+//! where every invariant above is checked, and "wild" ones (any quantity, any decimal
+//! price, negative or fractional), where pricing must still not panic and discounts stay
+//! within the lines.
+#![no_main]
+
+use arbitrary::Arbitrary;
+use libfuzzer_sys::fuzz_target;
+use loyalty_rules::points_redemption::{redeem, value_of};
+use loyalty_rules::tier_discount::tier_discount;
+use loyalty_rules::{
+    Args, Cart, CartLine, Checkout, Offer, Outcome, RuleKind, SkipReason, Target, fixed_per_order,
+    min_quantity, min_value, money::round_vnd, per_item, percent, stacking,
+};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// The kinds the domain registers (`domain/src/offers/registry.rs`).
+const KINDS: &[RuleKind] = &[
+    percent::KIND,
+    fixed_per_order::KIND,
+    per_item::KIND,
+    min_quantity::KIND,
+    min_value::KIND,
+    stacking::KIND,
+];
+
+/// Largest subtotal the domain lets through to pricing (`orders/input.rs`).
+const MAX_SUBTOTAL: u64 = 1_000_000_000_000_000_000;
+const MAX_QUANTITY: u32 = 1_000_000;
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    wild: bool,
+    lines: Vec<LineIn>,
+    offers: Vec<OfferIn>,
+    tier: Option<TierIn>,
+    points: PointsIn,
+}
+
+#[derive(Arbitrary, Debug)]
+struct LineIn {
+    product: u8,
+    groups: Vec<u8>,
+    quantity: u32,
+    price: PriceIn,
+    already_discounted: bool,
+}
+
+#[derive(Arbitrary, Debug)]
+enum PriceIn {
+    Whole(u64),
+    Small(u16),
+    Raw { mantissa: i128, scale: u8 },
+}
+
+#[derive(Arbitrary, Debug)]
+enum OfferIn {
+    Structured {
+        target: TargetIn,
+        rules: Vec<RuleIn>,
+    },
+    /// A structured offer written as stored JSON (`{"target": {"kind": ..., "ids":
+    /// [...]}, "rules": [{"kind": ..., "args": {...}}]}`), then some of its bytes
+    /// replaced, so the JSON path sees valid, nearly valid and broken text.
+    Json {
+        target: TargetIn,
+        rules: Vec<RuleIn>,
+        edits: Vec<(u16, u8)>,
+    },
+    /// Any text.
+    Text(String),
+}
+
+#[derive(Arbitrary, Debug)]
+enum TargetIn {
+    Order,
+    Products(Vec<u8>),
+    Groups(Vec<u8>),
+}
+
+#[derive(Arbitrary, Debug)]
+enum RuleIn {
+    /// Typed arguments, mostly valid, so that offers with several rules get built.
+    Percent(u16),
+    FixedPerOrder(u32),
+    FixedPerItem(u16),
+    MinQuantity(u8),
+    MinValue(u32),
+    Stacking(Option<bool>),
+    /// Any kind, any arguments.
+    Free {
+        kind: KindIn,
+        args: Vec<(ArgName, ArgVal)>,
+    },
+}
+
+#[derive(Arbitrary, Debug)]
+enum KindIn {
+    Percent,
+    FixedPerOrder,
+    FixedPerItem,
+    MinQuantity,
+    MinValue,
+    Stacking,
+    Other(String),
+}
+
+#[derive(Arbitrary, Debug)]
+enum ArgName {
+    Percent,
+    Amount,
+    Quantity,
+    AppliesToDiscounted,
+    Other(String),
+}
+
+#[derive(Arbitrary, Debug)]
+enum ArgVal {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Small(u16),
+    Float(f64),
+    Decimal { mantissa: i64, scale: u8 },
+    Str(String),
+}
+
+#[derive(Arbitrary, Debug)]
+struct TierIn {
+    /// Hundredths of a percent.
+    percent: u16,
+    cap: Option<u64>,
+}
+
+#[derive(Arbitrary, Debug)]
+struct PointsIn {
+    requested: i64,
+    per_thousand: u32,
+    cap: Option<u64>,
+}
+
+/// The stored-configuration shape (`domain::offers::registry::OfferConfig`).
+#[derive(Deserialize)]
+struct JsonOffer {
+    target: Target,
+    rules: Vec<JsonRule>,
+}
+
+#[derive(Deserialize)]
+struct JsonRule {
+    kind: String,
+    #[serde(default)]
+    args: Args,
+}
+
+fn id(prefix: &str, n: u8) -> String {
+    // A small alphabet, so targets and lines meet often.
+    format!("{prefix}{}", n % 6)
+}
+
+fn cart_of(input: &Input) -> Cart {
+    let mut budget = MAX_SUBTOTAL;
+    let lines = input
+        .lines
+        .iter()
+        .take(24)
+        .map(|l| {
+            let group_ids = l.groups.iter().take(4).map(|g| id("g", *g)).collect();
+            let (quantity, unit_price) = if input.wild {
+                let price = match l.price {
+                    PriceIn::Whole(p) => Decimal::from(p),
+                    PriceIn::Small(p) => Decimal::from(p),
+                    PriceIn::Raw { mantissa, scale } => {
+                        Decimal::try_from_i128_with_scale(mantissa, u32::from(scale % 29))
+                            .unwrap_or(Decimal::MAX)
+                    }
+                };
+                (l.quantity, price)
+            } else {
+                let quantity = 1 + l.quantity % MAX_QUANTITY;
+                let most = budget / u64::from(quantity);
+                let price = match l.price {
+                    PriceIn::Whole(p) => p % (most + 1),
+                    PriceIn::Small(p) => u64::from(p).min(most) * 1000,
+                    PriceIn::Raw { mantissa, .. } => (mantissa.unsigned_abs() as u64) % (most + 1),
+                }
+                .min(most);
+                budget -= price * u64::from(quantity);
+                (quantity, Decimal::from(price))
+            };
+            CartLine {
+                product_id: id("p", l.product),
+                group_ids,
+                quantity,
+                unit_price,
+                already_discounted: l.already_discounted,
+            }
+        })
+        .collect();
+    Cart { lines }
+}
+
+fn arg_value(v: &ArgVal) -> Value {
+    match v {
+        ArgVal::Null => Value::Null,
+        ArgVal::Bool(b) => json!(b),
+        ArgVal::Int(i) => json!(i),
+        ArgVal::Small(i) => json!(i),
+        ArgVal::Float(f) => json!(f),
+        ArgVal::Decimal { mantissa, scale } => {
+            let d = Decimal::try_from_i128_with_scale(i128::from(*mantissa), u32::from(scale % 29))
+                .unwrap_or_default();
+            json!(d.to_string())
+        }
+        ArgVal::Str(s) => json!(s),
+    }
+}
+
+fn from_json(text: &str) -> Option<(Target, Vec<(String, Args)>)> {
+    let parsed: JsonOffer = serde_json::from_str(text).ok()?;
+    Some((
+        parsed.target,
+        parsed.rules.into_iter().map(|r| (r.kind, r.args)).collect(),
+    ))
+}
+
+fn args_of(v: Value) -> Args {
+    v.as_object().cloned().unwrap_or_default()
+}
+
+fn config_of(offer: &OfferIn) -> Option<(Target, Vec<(String, Args)>)> {
+    match offer {
+        OfferIn::Text(text) => from_json(text),
+        OfferIn::Json {
+            target,
+            rules,
+            edits,
+        } => {
+            let (target, rules) = structured(target, rules);
+            let stored = json!({
+                "target": target,
+                "rules": rules.iter().map(|(k, a)| json!({"kind": k, "args": a})).collect::<Vec<_>>(),
+            });
+            let mut bytes = serde_json::to_vec(&stored).expect("serializes");
+            for (at, b) in edits.iter().take(3) {
+                let len = bytes.len();
+                bytes[usize::from(*at) % len] = *b;
+            }
+            from_json(std::str::from_utf8(&bytes).ok()?)
+        }
+        OfferIn::Structured { target, rules } => Some(structured(target, rules)),
+    }
+}
+
+fn structured(target: &TargetIn, rules: &[RuleIn]) -> (Target, Vec<(String, Args)>) {
+    let ids = |v: &Vec<u8>, p: &str| v.iter().take(4).map(|n| id(p, *n)).collect();
+    let target = match target {
+        TargetIn::Order => Target::Order,
+        TargetIn::Products(v) => Target::Products(ids(v, "p")),
+        TargetIn::Groups(v) => Target::Groups(ids(v, "g")),
+    };
+    let rules = rules
+        .iter()
+        .take(6)
+        .map(|r| {
+            let (kind, args) = match r {
+                RuleIn::Percent(p) => {
+                    let p = Decimal::new(i64::from(*p), 2).normalize().to_string();
+                    return ("percent".to_owned(), args_of(json!({ "percent": p })));
+                }
+                RuleIn::FixedPerOrder(a) => {
+                    let a = u64::from(*a) * 100;
+                    return (
+                        "fixed_per_order".to_owned(),
+                        args_of(json!({ "amount": a })),
+                    );
+                }
+                RuleIn::FixedPerItem(a) => {
+                    let a = (u64::from(*a) * 1000).to_string();
+                    return ("fixed_per_item".to_owned(), args_of(json!({ "amount": a })));
+                }
+                RuleIn::MinQuantity(q) => {
+                    return ("min_quantity".to_owned(), args_of(json!({ "quantity": q })));
+                }
+                RuleIn::MinValue(v) => {
+                    let v = (u64::from(*v) * 100).to_string();
+                    return ("min_value".to_owned(), args_of(json!({ "amount": v })));
+                }
+                RuleIn::Stacking(b) => {
+                    let args = b.map_or_else(Args::new, |b| {
+                        args_of(json!({ "applies_to_discounted": b }))
+                    });
+                    return ("stacking".to_owned(), args);
+                }
+                RuleIn::Free { kind, args } => (kind, args),
+            };
+            let kind = match kind {
+                KindIn::Percent => "percent".to_owned(),
+                KindIn::FixedPerOrder => "fixed_per_order".to_owned(),
+                KindIn::FixedPerItem => "fixed_per_item".to_owned(),
+                KindIn::MinQuantity => "min_quantity".to_owned(),
+                KindIn::MinValue => "min_value".to_owned(),
+                KindIn::Stacking => "stacking".to_owned(),
+                KindIn::Other(s) => s.clone(),
+            };
+            let args = args
+                .iter()
+                .take(4)
+                .map(|(name, v)| {
+                    let name = match name {
+                        ArgName::Percent => "percent".to_owned(),
+                        ArgName::Amount => "amount".to_owned(),
+                        ArgName::Quantity => "quantity".to_owned(),
+                        ArgName::AppliesToDiscounted => "applies_to_discounted".to_owned(),
+                        ArgName::Other(s) => s.clone(),
+                    };
+                    (name, arg_value(v))
+                })
+                .collect();
+            (kind, args)
+        })
+        .collect();
+    (target, rules)
+}
+
+/// What a built offer's configuration says, read back from its (valid) arguments.
+#[derive(Debug)]
+struct Model {
+    target: Target,
+    discount: Discount,
+    /// Condition rules in configuration order (the first failing one is the reason).
+    conditions: Vec<Condition>,
+    /// Some stacking rule forbids already-discounted lines.
+    strict: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Discount {
+    Percent(Decimal),
+    PerOrder(Decimal),
+    PerItem(Decimal),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Condition {
+    MinQuantity(u64),
+    MinValue(Decimal),
+}
+
+fn dec(kind: &'static str, args: &Args, name: &'static str) -> Decimal {
+    loyalty_rules::args::required_decimal(kind, args, name).expect("built, so valid")
+}
+
+fn model_of(target: &Target, config: &[(String, Args)]) -> Model {
+    let mut discount = None;
+    let mut conditions = Vec::new();
+    let mut strict = false;
+    for (kind, args) in config {
+        match kind.as_str() {
+            "percent" => discount = Some(Discount::Percent(dec("percent", args, "percent"))),
+            "fixed_per_order" => {
+                discount = Some(Discount::PerOrder(dec("fixed_per_order", args, "amount")))
+            }
+            "fixed_per_item" => {
+                discount = Some(Discount::PerItem(dec("fixed_per_item", args, "amount")))
+            }
+            "min_quantity" => {
+                let q = loyalty_rules::args::integer("min_quantity", args, "quantity")
+                    .expect("valid")
+                    .expect("required");
+                conditions.push(Condition::MinQuantity(q as u64));
+            }
+            "min_value" => conditions.push(Condition::MinValue(dec("min_value", args, "amount"))),
+            "stacking" => {
+                let applies =
+                    loyalty_rules::args::boolean("stacking", args, "applies_to_discounted")
+                        .expect("valid")
+                        .unwrap_or(true);
+                strict |= !applies;
+            }
+            other => panic!("built an offer with unknown kind {other}"),
+        }
+    }
+    Model {
+        target: target.clone(),
+        discount: discount.expect("an offer has exactly one discount"),
+        conditions,
+        strict,
+    }
+}
+
+fn to_vnd128(d: Decimal) -> i128 {
+    round_vnd(d).to_i128().unwrap_or(0)
+}
+
+/// What the model expects: per-line bounds and the exact total, or the skip reason.
+enum Expect {
+    Skip(SkipReason),
+    Apply {
+        amount: i128,
+        /// Per line: may it get anything, and at most how much.
+        room: Vec<i128>,
+        /// Order-level amounts are spread in proportion to `room`.
+        proportional: bool,
+    },
+}
+
+fn expect(model: &Model, co: &Checkout<'_>) -> Expect {
+    let cart = co.cart;
+    let n = cart.lines.len();
+    let rem: Vec<i128> = (0..n)
+        .map(|i| (i128::from(co.values[i]) - i128::from(co.taken[i])).max(0))
+        .collect();
+    let allowed: Vec<bool> = (0..n)
+        .map(|i| !(model.strict && (cart.lines[i].already_discounted || co.taken[i] > 0)))
+        .collect();
+    let targeted: Vec<bool> = (0..n)
+        .map(|i| allowed[i] && model.target.matches(&cart.lines[i]))
+        .collect();
+    let mut reason = None;
+    if model.target != Target::Order && !targeted.iter().any(|t| *t) {
+        reason = Some(SkipReason::NoTarget);
+    }
+    let per_item = matches!(model.discount, Discount::PerItem(_));
+    let order_value: i128 = (0..n).filter(|i| allowed[*i]).map(|i| rem[i]).sum();
+    let targeted_value: i128 = (0..n).filter(|i| targeted[*i]).map(|i| rem[i]).sum();
+    for c in &model.conditions {
+        if reason.is_some() {
+            break;
+        }
+        match *c {
+            Condition::MinQuantity(need) => {
+                let have: u64 = (0..n)
+                    .filter(|i| targeted[*i])
+                    .map(|i| u64::from(cart.lines[i].quantity))
+                    .sum();
+                if have < need {
+                    reason = Some(SkipReason::MinQuantity { need, have });
+                }
+            }
+            Condition::MinValue(need) => {
+                let have = if per_item {
+                    targeted_value
+                } else {
+                    order_value
+                };
+                if Decimal::from_i128_with_scale(have, 0) < need {
+                    reason = Some(SkipReason::MinValue {
+                        need,
+                        have: Decimal::from_i128_with_scale(have, 0),
+                        targeted: per_item,
+                    });
+                }
+            }
+        }
+    }
+    if let Some(r) = reason {
+        return Expect::Skip(r);
+    }
+    let room: Vec<i128> = (0..n)
+        .map(|i| if allowed[i] { rem[i] } else { 0 })
+        .collect();
+    let (amount, room, proportional) = match model.discount {
+        Discount::Percent(p) => {
+            let raw =
+                to_vnd128(Decimal::from_i128_with_scale(order_value, 0) * p / Decimal::ONE_HUNDRED);
+            (raw.clamp(0, order_value), room, true)
+        }
+        Discount::PerOrder(a) => (to_vnd128(a).clamp(0, order_value), room, true),
+        Discount::PerItem(a) => {
+            let a = to_vnd128(a);
+            let room: Vec<i128> = (0..n)
+                .map(|i| {
+                    if targeted[i] {
+                        (a * i128::from(cart.lines[i].quantity)).min(rem[i]).max(0)
+                    } else {
+                        0
+                    }
+                })
+                .collect();
+            (room.iter().sum(), room, false)
+        }
+    };
+    if amount <= 0 {
+        return Expect::Skip(SkipReason::NothingToDiscount);
+    }
+    Expect::Apply {
+        amount,
+        room,
+        proportional,
+    }
+}
+
+fn vnd(d: &Decimal) -> i128 {
+    assert!(d.fract().is_zero(), "a discount of {d} is not whole VND");
+    d.to_i128().expect("fits")
+}
+
+fn check(model: &Model, offer: &Offer, expected: &Expect, outcome: &Outcome, exact: bool) {
+    match (expected, outcome) {
+        (
+            Expect::Apply {
+                amount,
+                room,
+                proportional,
+            },
+            Outcome::Applied {
+                amount: got,
+                per_line,
+            },
+        ) => {
+            let got = vnd(got);
+            assert!(
+                got > 0,
+                "an applied offer gives a positive amount, got {got}"
+            );
+            assert_eq!(per_line.len(), room.len(), "one share per line");
+            let shares: Vec<i128> = per_line.iter().map(vnd).collect();
+            assert_eq!(
+                shares.iter().sum::<i128>(),
+                got,
+                "shares add up to the amount"
+            );
+            for (i, (s, r)) in shares.iter().zip(room).enumerate() {
+                assert!(*s >= 0, "line {i}: negative share {s}");
+                assert!(
+                    s <= r,
+                    "line {i}: share {s} above what the offer may take ({r})"
+                );
+            }
+            if exact {
+                assert_eq!(got, *amount, "{model:?}: amount");
+                if *proportional {
+                    let total: i128 = room.iter().sum();
+                    for (i, (s, r)) in shares.iter().zip(room).enumerate() {
+                        // |s - amount * r / total| < 1
+                        let diff = s * total - amount * r;
+                        assert!(diff.abs() < total, "line {i}: share {s} not proportional");
+                    }
+                } else {
+                    assert_eq!(&shares, room, "per-item shares");
+                }
+            }
+        }
+        (Expect::Skip(want), Outcome::Skipped { reason }) => {
+            if exact {
+                assert_eq!(reason, want, "{model:?}: skip reason");
+            }
+            assert!(!offer.explain(reason).is_empty());
+        }
+        (Expect::Apply { amount, .. }, Outcome::Skipped { reason }) => {
+            if exact {
+                panic!("{model:?}: skipped ({reason:?}) but the model gives {amount}");
+            }
+        }
+        (Expect::Skip(want), Outcome::Applied { amount, .. }) => {
+            if exact {
+                panic!("{model:?}: applied {amount} but the model skips ({want:?})");
+            }
+        }
+    }
+}
+
+fuzz_target!(|input: Input| {
+    let cart = cart_of(&input);
+    let exact = !input.wild;
+    let subtotal = cart.subtotal();
+    let mut checkout = Checkout::new(&cart);
+    let mut applied_total: i128 = 0;
+    for offer_in in input.offers.iter().take(8) {
+        let Some((target, config)) = config_of(offer_in) else {
+            continue;
+        };
+        let offer = match Offer::from_config(target.clone(), &config, |k| RuleKind::find(KINDS, k))
+        {
+            Ok(offer) => offer,
+            Err(e) => {
+                assert!(!e.to_string().is_empty());
+                continue;
+            }
+        };
+        let model = model_of(&target, &config);
+
+        // On the fresh cart, `evaluate` is `evaluate_in` of a new checkout.
+        let fresh = Checkout::new(&cart);
+        let alone = offer.evaluate(&cart);
+        assert_eq!(alone, offer.evaluate_in(&fresh));
+        check(&model, &offer, &expect(&model, &fresh), &alone, exact);
+
+        // On what earlier offers left: evaluating does not change the checkout, and
+        // applying gives the same outcome.
+        let expected = expect(&model, &checkout);
+        let before = checkout.taken.clone();
+        let evaluated = offer.evaluate_in(&checkout);
+        assert_eq!(checkout.taken, before, "evaluate_in changed the checkout");
+        let outcome = checkout.apply(&offer);
+        assert_eq!(outcome, evaluated, "apply and evaluate_in disagree");
+        check(&model, &offer, &expected, &outcome, exact);
+        if let Outcome::Applied { amount, .. } = &outcome {
+            applied_total += vnd(amount);
+        }
+    }
+
+    if !exact {
+        // Wild carts: no panic above is the point; what is left is still computable.
+        let _ = checkout.left();
+        return;
+    }
+
+    // Totals: what is left is the subtotal minus every applied offer, and no line went
+    // below zero.
+    for (i, (v, t)) in checkout.values.iter().zip(&checkout.taken).enumerate() {
+        assert!(*t >= 0 && t <= v, "line {i}: taken {t} of {v}");
+    }
+    let subtotal = subtotal.to_i128().expect("valid subtotal fits");
+    let left = checkout.left();
+    assert_eq!(
+        vnd(&left),
+        subtotal - applied_total,
+        "left = subtotal - discounts"
+    );
+    assert!(left >= Decimal::ZERO);
+
+    // The tier discount on what is left.
+    let mut due = left;
+    if let Some(tier) = &input.tier {
+        let pct = Decimal::new(i64::from(tier.percent % 10_001), 2);
+        let cap = tier.cap.map(|c| Decimal::from(c % 100_000_000_000));
+        let d = tier_discount(left, pct, cap);
+        assert!(
+            d >= Decimal::ZERO && d <= left,
+            "tier discount {d} on {left}"
+        );
+        assert!(d.fract().is_zero());
+        if let Some(c) = cap {
+            assert!(d <= c, "tier discount {d} above its cap {c}");
+        }
+        if left > Decimal::ZERO && pct > Decimal::ZERO {
+            let raw = round_vnd(left * pct / Decimal::ONE_HUNDRED);
+            assert_eq!(d, raw.min(cap.unwrap_or(raw)).min(left));
+        } else {
+            assert_eq!(d, Decimal::ZERO);
+        }
+        due -= d;
+    }
+
+    // Points on what is due.
+    let per_thousand = 1 + i64::from(input.points.per_thousand % 1_000_000);
+    let cap = input.points.cap.map(|c| Decimal::from(c % 100_000_000_000));
+    let r = redeem(input.points.requested, per_thousand, due, cap);
+    assert!(r.points >= 0 && r.points <= input.points.requested.max(0));
+    assert!(
+        r.value >= Decimal::ZERO && r.value <= due,
+        "points pay {} of {due}",
+        r.value
+    );
+    if let Some(c) = cap {
+        assert!(r.value <= c);
+    }
+    assert_eq!(
+        r.value,
+        value_of(r.points, per_thousand),
+        "points used are paid at their full value"
+    );
+});
