@@ -53,4 +53,5 @@ pub fn campaign_round(r: &loyalty_domain::campaigns::dispatch::RoundReport) {
     metrics::counter!("loyalty_deliveries_total", "outcome" => "failed").increment(r.failed);
     metrics::counter!("loyalty_campaigns_started_total").increment(r.started);
     metrics::counter!("loyalty_campaigns_completed_total").increment(r.completed);
+    metrics::gauge!("loyalty_delivery_queue_depth").set(r.queue_depth as f64);
 }

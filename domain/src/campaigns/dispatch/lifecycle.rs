@@ -69,14 +69,16 @@ pub async fn resume_after_quota(ctx: &Ctx) -> Result<u64> {
 }
 
 /// SENDING campaigns none of whose deliveries is queued or in flight are COMPLETED.
-pub async fn complete_finished(ctx: &Ctx) -> Result<u64> {
+/// Returns how many completed, and how many deliveries the others still have queued or
+/// in flight (the queue depth).
+pub async fn complete_finished(ctx: &Ctx) -> Result<(u64, u64)> {
     let now = ctx.clock.now();
     let sending: Vec<campaign::Model> = campaign::Entity::find()
         .filter(campaign::Column::Status.eq(CampaignStatus::Sending.as_str()))
         .limit(200)
         .all(&ctx.db)
         .await?;
-    let mut completed = 0;
+    let (mut completed, mut depth) = (0, 0);
     for row in sending {
         let open = campaign_delivery::Entity::find()
             .filter(campaign_delivery::Column::ShopId.eq(row.shop_id))
@@ -85,6 +87,7 @@ pub async fn complete_finished(ctx: &Ctx) -> Result<u64> {
             .count(&ctx.db)
             .await?;
         if open > 0 {
+            depth += open;
             continue;
         }
         let done = campaign::Entity::update_many()
@@ -101,5 +104,5 @@ pub async fn complete_finished(ctx: &Ctx) -> Result<u64> {
             .await?;
         completed += done.rows_affected;
     }
-    Ok(completed)
+    Ok((completed, depth))
 }

@@ -39,6 +39,8 @@ pub struct RoundReport {
     pub failed: u64,
     /// Campaigns completed.
     pub completed: u64,
+    /// Deliveries of sending campaigns still queued or in flight after the round.
+    pub queue_depth: u64,
 }
 
 impl RoundReport {
@@ -86,7 +88,7 @@ impl Dispatcher {
         for row in sending {
             report.add(self.campaign_round(row).await?);
         }
-        report.completed = lifecycle::complete_finished(&self.ctx).await?;
+        (report.completed, report.queue_depth) = lifecycle::complete_finished(&self.ctx).await?;
         Ok(report)
     }
 
@@ -119,7 +121,7 @@ impl Dispatcher {
         loop {
             let busy = match self.round().await {
                 Ok(r) => {
-                    if r != RoundReport::default() {
+                    if r.claimed > 0 || r.started > 0 || r.completed > 0 {
                         tracing::info!(report = ?r, "campaign round");
                     }
                     observe(&r);
