@@ -99,6 +99,10 @@ enum BenchCommand {
         #[command(flatten)]
         db: DbConfig,
     },
+    /// Seeds a shop, starts the server on a loopback port and drives it with concurrent
+    /// HTTP clients (mixed closed loop, then fixed-rate quotes); compares recordOrder with
+    /// the database's single-row INSERT ceiling.
+    Load(crate::bench_load::LoadArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -164,6 +168,9 @@ async fn execute(command: Command) -> anyhow::Result<()> {
         Command::Bench {
             command: BenchCommand::Search { members, runs, db },
         } => crate::bench_search::run(&db, members, runs).await,
+        Command::Bench {
+            command: BenchCommand::Load(args),
+        } => crate::bench_load::run(&args).await,
         Command::Jobs {
             command: JobsCommand::RunOnce { db },
         } => {

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod bench_load;
 pub mod bench_search;
 pub mod cli;
 pub mod config;

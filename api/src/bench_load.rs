@@ -1,0 +1,148 @@
+//! `loyalty bench load`: seeds a shop in PostgreSQL through the API, starts the real HTTP
+//! server on a loopback port and drives it with concurrent clients:
+//!
+//! 0. one client sending 100 requests of each operation in turn, with the SQL statements
+//!    each costs;
+//! 1. a closed loop of `--clients` clients for `--duration` seconds through a mix of
+//!    60 % `quote`, 25 % `recordOrder`, 10 % `members` (a page with tier, points and
+//!    recent ledger) and 5 % `refundOrder`;
+//! 2. the database's own ceiling for single-row inserts from a pool of the same size,
+//!    without the API, for the same duration (and `pgbench` doing the same, if found);
+//! 3. an open loop of `quote` at `--rate` requests per second.
+//!
+//! A program, not a test: it prints figures, it asserts nothing.
+use crate::app;
+use crate::config::{DbConfig, Limits};
+use anyhow::bail;
+use clap::Args;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+mod ceiling;
+mod client;
+mod seed;
+mod stats;
+mod workload;
+
+/// Requests of each operation sent by one client alone, before the loads.
+const ALONE: u64 = 100;
+
+/// Flags of `loyalty bench load`.
+#[derive(Debug, Clone, Args)]
+pub struct LoadArgs {
+    /// Members to seed in the bench shop.
+    #[arg(long, default_value_t = 20_000)]
+    pub members: u64,
+    /// Concurrent clients of the closed loop (and tasks of the insert ceiling).
+    #[arg(long, default_value_t = 32)]
+    pub clients: usize,
+    /// Seconds of the closed loop, and of the insert ceiling.
+    #[arg(long, default_value_t = 30)]
+    pub duration: u64,
+    /// Requests per second of the open-loop `quote` phase.
+    #[arg(long, default_value_t = 500)]
+    pub rate: u64,
+    /// Seconds of the open-loop phase.
+    #[arg(long, default_value_t = 20)]
+    pub rate_duration: u64,
+    /// Skips `pgbench` even when it is on the PATH.
+    #[arg(long)]
+    pub no_pgbench: bool,
+    #[command(flatten)]
+    pub db: DbConfig,
+}
+
+/// Runs the three phases and prints their figures.
+pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
+    if !args.db.database_url.starts_with("postgres") {
+        bail!("the load benchmark needs PostgreSQL: set DATABASE_URL=postgres://...");
+    }
+    if args.members == 0 || args.clients == 0 || args.duration == 0 || args.rate == 0 {
+        bail!("--members, --clients, --duration and --rate must be above 0");
+    }
+    seed::ensure_database(&args.db.database_url).await?;
+    let mut ctx = app::system_context(&args.db).await?;
+    // SQL statements the server runs, to show what one request costs the database.
+    let statements = Arc::new(AtomicU64::new(0));
+    let counter = statements.clone();
+    ctx.db.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
+
+    // The real router on a loopback port, as `loyalty serve` runs it (no jobs: they
+    // would add their own load at random moments).
+    let router = app::router(ctx.clone(), None, &Limits::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let api = client::Api::new(&format!("http://{addr}/graphql"), args.clients);
+
+    let started = Instant::now();
+    let shop = seed::seed(&ctx, &api, args.members).await?;
+    eprintln!(
+        "seeded shop {} ({} members, {} vouchers) in {:.1?}",
+        shop.shop_id,
+        args.members,
+        shop.vouchers.len(),
+        started.elapsed()
+    );
+
+    let plan = workload::Plan::new(&shop, args.members);
+    let warm = workload::warm_up(&api, &plan, 300).await;
+    eprintln!("warm-up: {warm} orders recorded for later refunds");
+
+    eprintln!("phase 0: one client, {ALONE} requests of each operation");
+    let alone = workload::one_client(&api, &plan, ALONE, &statements).await;
+
+    let duration = Duration::from_secs(args.duration);
+    eprintln!(
+        "phase 1: {} clients, mixed operations, {}s",
+        args.clients, args.duration
+    );
+    let before = statements.load(Ordering::Relaxed);
+    let mut mixed = workload::closed_loop(&api, &plan, args.clients, duration).await;
+    mixed.statements = statements.load(Ordering::Relaxed) - before;
+
+    eprintln!("phase 2: single-row INSERT ceiling, {}s", args.duration);
+    let inserts = ceiling::sql_inserts(&args.db, shop.shop_id, args.clients, duration).await?;
+    let pgbench = if args.no_pgbench {
+        None
+    } else {
+        ceiling::pgbench(&args.db, shop.shop_id, duration).await
+    };
+
+    eprintln!(
+        "phase 3: open-loop quote at {}/s, {}s",
+        args.rate, args.rate_duration
+    );
+    let before = statements.load(Ordering::Relaxed);
+    let mut open = workload::open_loop(
+        &api,
+        &plan,
+        args.rate,
+        Duration::from_secs(args.rate_duration),
+    )
+    .await;
+    open.statements = statements.load(Ordering::Relaxed) - before;
+
+    stats::print_report(
+        &stats::Header {
+            members: args.members,
+            clients: args.clients,
+            pool: args.db.db_max_connections,
+        },
+        &alone,
+        &mixed,
+        &inserts,
+        pgbench.as_ref(),
+        &open,
+    );
+    let samples = alone.error_samples().chain(mixed.error_samples());
+    for (op, messages) in samples.chain(open.error_samples()) {
+        for m in messages {
+            eprintln!("error sample, {op}: {m}");
+        }
+    }
+    Ok(())
+}
