@@ -1,6 +1,6 @@
 """Schemathesis hooks for .ci/audit (loaded through SCHEMATHESIS_HOOKS).
 
-1. Strategies for the API's custom scalars (Date, DateTime, Decimal, JSON).
+1. Strategies for the API's custom scalars (Date, DateTime, NaiveDateTime, Decimal, JSON).
 2. What counts as a server error. Schemathesis takes any resolver error whose
    `extensions.code` it does not know for a server error (ST113). This API labels every
    error (README, "Errors"): UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, BAD_USER_INPUT,
@@ -43,6 +43,11 @@ schemathesis.graphql.scalar("Date", st.dates().map(lambda d: nodes.String(d.isof
 schemathesis.graphql.scalar(
     "DateTime",
     st.datetimes(timezones=st.just(timezone.utc)).map(lambda d: nodes.String(d.isoformat())),
+)
+# A wall-clock time in the shop's zone (scheduleCampaign).
+schemathesis.graphql.scalar(
+    "NaiveDateTime",
+    st.datetimes().map(lambda d: nodes.String(d.replace(microsecond=0).isoformat())),
 )
 
 
