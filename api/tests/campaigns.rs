@@ -26,7 +26,7 @@ impl Drop for Server {
     }
 }
 
-fn env(zns: &str, extra: &[(&str, &str)]) -> Vec<(&'static str, String)> {
+fn env(zns: &str, extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
     let mut env = vec![
         ("LOYALTY_ZNS_BASE_URL", zns.to_owned()),
         ("LOYALTY_ZNS_ACCESS_TOKEN", ZNS_TOKEN.to_owned()),
@@ -35,13 +35,7 @@ fn env(zns: &str, extra: &[(&str, &str)]) -> Vec<(&'static str, String)> {
         ("LOYALTY_SEND_RATE_PER_SEC", "2000".to_owned()),
     ];
     for (k, v) in extra {
-        let k: &'static str = match *k {
-            "LOYALTY_SEND_RATE_PER_SEC" => "LOYALTY_SEND_RATE_PER_SEC",
-            "LOYALTY_DELIVERY_LEASE_SECS" => "LOYALTY_DELIVERY_LEASE_SECS",
-            "LOYALTY_SMTP_URL" => "LOYALTY_SMTP_URL",
-            other => panic!("unexpected setting {other}"),
-        };
-        env.retain(|(name, _)| *name != k);
+        env.retain(|(name, _)| name != k);
         env.push((k, (*v).to_owned()));
     }
     env

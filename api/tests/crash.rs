@@ -26,15 +26,9 @@ fn order(i: usize) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_way_then_replay_gives_exact_balances() {
     let (url, _dir) = database("crash");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let port = support::free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let client = support::client();
     let mut server = support::start(&url, port, &[]);
     healthy(&client, &base).await;
     let shop = gql(

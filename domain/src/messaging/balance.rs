@@ -5,6 +5,7 @@
 //! is sent (the hold becomes its cost, in the transaction that records it as sent) or
 //! fails for good (the hold goes back, in the transaction that records the failure). So
 //! the balance never goes below zero and never pays twice for one recipient.
+use crate::campaigns::CampaignStatus;
 use crate::{Ctx, DomainError, Result, ids::new_id};
 use chrono::{DateTime, Utc};
 use loyalty_entities::{campaign, messaging_account, messaging_topup};
@@ -140,14 +141,17 @@ pub async fn top_up(ctx: &Ctx, shop_id: Uuid, amount: i64, note: Option<&str>) -
     .exec_without_returning(&txn)
     .await?;
     let resumed = campaign::Entity::update_many()
-        .col_expr(campaign::Column::Status, Expr::value("SENDING"))
+        .col_expr(
+            campaign::Column::Status,
+            Expr::value(CampaignStatus::Sending.as_str()),
+        )
         .col_expr(
             campaign::Column::StatusReason,
             Expr::value(Option::<String>::None),
         )
         .col_expr(campaign::Column::UpdatedAt, Expr::value(now))
         .filter(campaign::Column::ShopId.eq(shop_id))
-        .filter(campaign::Column::Status.eq("OUT_OF_BALANCE"))
+        .filter(campaign::Column::Status.eq(CampaignStatus::OutOfBalance.as_str()))
         .exec(&txn)
         .await?
         .rows_affected;

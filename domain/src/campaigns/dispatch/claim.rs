@@ -85,8 +85,10 @@ pub async fn claim(
         Some(id) => match offer::Entity::find_by_id((row.shop_id, id))
             .one(&ctx.db)
             .await?
+            .map(Offer::from_row)
+            .transpose()?
         {
-            Some(o) if Offer::from_row(o.clone())?.active => Some(Offer::from_row(o)?),
+            Some(o) if o.active => Some(o),
             _ => {
                 stop(
                     &ctx.db,

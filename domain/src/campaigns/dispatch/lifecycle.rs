@@ -68,16 +68,12 @@ pub async fn resume_after_quota(ctx: &Ctx) -> Result<u64> {
         .rows_affected)
 }
 
-/// SENDING campaigns none of whose deliveries is queued or in flight are COMPLETED.
-/// Returns how many completed, and how many deliveries the others still have queued or
-/// in flight (the queue depth).
-pub async fn complete_finished(ctx: &Ctx) -> Result<(u64, u64)> {
+/// Of the campaigns that were SENDING this round, those none of whose deliveries is
+/// queued or in flight are COMPLETED (the update is guarded: one paused or stopped
+/// meanwhile stays as it is). Returns how many completed, and how many deliveries the
+/// others still have queued or in flight (the queue depth).
+pub async fn complete_finished(ctx: &Ctx, sending: &[campaign::Model]) -> Result<(u64, u64)> {
     let now = ctx.clock.now();
-    let sending: Vec<campaign::Model> = campaign::Entity::find()
-        .filter(campaign::Column::Status.eq(CampaignStatus::Sending.as_str()))
-        .limit(200)
-        .all(&ctx.db)
-        .await?;
     let (mut completed, mut depth) = (0, 0);
     for row in sending {
         let open = campaign_delivery::Entity::find()

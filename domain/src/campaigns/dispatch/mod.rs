@@ -18,6 +18,7 @@ pub mod send;
 
 pub use config::DispatchConfig;
 
+use crate::campaigns::CampaignStatus;
 use crate::messaging::Channels;
 use crate::{Ctx, Result};
 use loyalty_entities::campaign;
@@ -80,20 +81,21 @@ impl Dispatcher {
         };
         lifecycle::resume_after_quota(&self.ctx).await?;
         let sending: Vec<campaign::Model> = campaign::Entity::find()
-            .filter(campaign::Column::Status.eq("SENDING"))
+            .filter(campaign::Column::Status.eq(CampaignStatus::Sending.as_str()))
             .order_by_asc(campaign::Column::UpdatedAt)
             .limit(200)
             .all(&self.ctx.db)
             .await?;
-        for row in sending {
+        for row in &sending {
             report.add(self.campaign_round(row).await?);
         }
-        (report.completed, report.queue_depth) = lifecycle::complete_finished(&self.ctx).await?;
+        (report.completed, report.queue_depth) =
+            lifecycle::complete_finished(&self.ctx, &sending).await?;
         Ok(report)
     }
 
-    async fn campaign_round(&self, row: campaign::Model) -> Result<RoundReport> {
-        let claimed = claim::claim(&self.ctx, &self.channels, &self.config, &row).await?;
+    async fn campaign_round(&self, row: &campaign::Model) -> Result<RoundReport> {
+        let claimed = claim::claim(&self.ctx, &self.channels, &self.config, row).await?;
         let mut report = RoundReport {
             claimed: claimed.len() as u64,
             ..RoundReport::default()
@@ -101,10 +103,9 @@ impl Dispatcher {
         if claimed.is_empty() {
             return Ok(report);
         }
-        let results =
-            send::send_all(&self.ctx, &self.channels, &self.config, &row, claimed).await?;
+        let results = send::send_all(&self.ctx, &self.channels, &self.config, row, claimed).await?;
         for (delivery, result) in results {
-            match outcome::record(&self.ctx, &self.config, &row, &delivery, result).await? {
+            match outcome::record(&self.ctx, &self.config, row, &delivery, result).await? {
                 outcome::Recorded::Sent => report.sent += 1,
                 outcome::Recorded::Retry => report.retried += 1,
                 outcome::Recorded::Failed => report.failed += 1,
