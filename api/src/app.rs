@@ -13,6 +13,7 @@ use loyalty_domain::Ctx;
 use loyalty_domain::clock::{Clock, SystemClock};
 use loyalty_domain::messaging::Prices;
 use std::sync::Arc;
+use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -38,6 +39,10 @@ pub fn router_with(
     };
     Router::new()
         .route("/graphql", get(http::get_graphql).post(http::graphql))
+        // Past this many, requests queue here rather than crowd the pool: throughput
+        // stays at the maximum under overload instead of collapsing. Health and
+        // metrics stay outside the queue.
+        .route_layer(GlobalConcurrencyLimitLayer::new(limits.max_in_flight.max(1)))
         .route("/healthz", get(http::healthz))
         .route("/metrics", get(crate::metrics::render))
         .with_state(state)
@@ -66,7 +71,7 @@ pub fn router_with(
 pub async fn context(db_config: &DbConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Ctx> {
     let db = db::connect(db_config).await?;
     db::migrate(&db).await?;
-    Ok(Ctx::new(db, clock))
+    Ok(Ctx::with_cache_times(db, clock, db_config.cache_times()))
 }
 
 /// The context on the wall clock.

@@ -19,8 +19,9 @@ enum Command {
     Serve {
         #[command(flatten)]
         db: DbConfig,
+        // Boxed: the server's settings are most of the enum's size.
         #[command(flatten)]
-        serve: ServeConfig,
+        serve: Box<ServeConfig>,
     },
     /// Applies pending database migrations and exits.
     Migrate {

@@ -1,6 +1,7 @@
 //! Configuration from flags and environment variables, with documented defaults.
 use clap::Args;
 use loyalty_domain::campaigns::dispatch::DispatchConfig;
+use loyalty_domain::context::CacheTimes;
 use loyalty_domain::messaging::smtp::SmtpChannel;
 use loyalty_domain::messaging::zns::ZnsChannel;
 use loyalty_domain::messaging::{Channels, Prices};
@@ -20,6 +21,25 @@ pub struct DbConfig {
     /// Largest number of pooled connections (PostgreSQL; SQLite uses one writer).
     #[arg(long, env = "LOYALTY_DB_MAX_CONNECTIONS", default_value_t = 20)]
     pub db_max_connections: u32,
+    /// Milliseconds this process reads a shop's cached policy (program, tiers, time
+    /// zone) without asking the database; writes always check its version, and the
+    /// process that changes a policy forgets it at once.
+    #[arg(long, env = "LOYALTY_POLICY_CACHE_MS", default_value_t = 1000)]
+    pub policy_cache_ms: u64,
+    /// Milliseconds an API key that authenticated is trusted without reading it again:
+    /// a key revoked in the database stops working within this time.
+    #[arg(long, env = "LOYALTY_KEY_CACHE_MS", default_value_t = 5000)]
+    pub key_cache_ms: u64,
+}
+
+impl DbConfig {
+    /// The cache times of the domain context.
+    pub fn cache_times(&self) -> CacheTimes {
+        CacheTimes {
+            policy: Duration::from_millis(self.policy_cache_ms),
+            keys: Duration::from_millis(self.key_cache_ms),
+        }
+    }
 }
 
 /// Settings of `loyalty serve`.
@@ -141,6 +161,10 @@ pub struct Limits {
     /// Largest query complexity accepted (lists count `first` times their fields).
     #[arg(long, env = "LOYALTY_MAX_QUERY_COMPLEXITY", default_value_t = 20_000)]
     pub max_query_complexity: usize,
+    /// GraphQL requests executed at once; more wait their turn. Near two or three times
+    /// the connection pool keeps the pool busy without requests crowding each other.
+    #[arg(long, env = "LOYALTY_MAX_IN_FLIGHT", default_value_t = 48)]
+    pub max_in_flight: usize,
 }
 
 impl Limits {
@@ -157,6 +181,7 @@ impl Default for Limits {
             request_timeout_secs: 30,
             max_query_depth: 12,
             max_query_complexity: 20_000,
+            max_in_flight: 48,
         }
     }
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// A shop's tiers by rank, for `Member.tier`.
+/// A shop's tiers by rank, for `Member.tier`, from the replica's policy cache.
 pub struct TierListLoader(pub Ctx);
 
 impl Loader<Uuid> for TierListLoader {
@@ -18,8 +18,13 @@ impl Loader<Uuid> for TierListLoader {
     async fn load(&self, shops: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let mut out = HashMap::new();
         for shop in shops {
-            let list = tiers::list(&self.0.db, *shop).await.map_err(Arc::new)?;
-            out.insert(*shop, Arc::new(list));
+            let policy = self
+                .0
+                .policies
+                .recent(&self.0.db, *shop)
+                .await
+                .map_err(Arc::new)?;
+            out.insert(*shop, Arc::new(policy.tiers.clone()));
         }
         Ok(out)
     }

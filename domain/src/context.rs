@@ -1,7 +1,28 @@
-//! What every service needs: the database and the clock.
+//! What every service needs: the database, the clock and the replica's caches.
+use crate::access::cache::KeyCache;
 use crate::clock::Clock;
+use crate::ledger::policy_cache::PolicyCache;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
+use std::time::Duration;
+
+/// How long this replica trusts what it cached without asking the database.
+#[derive(Debug, Clone, Copy)]
+pub struct CacheTimes {
+    /// A shop's policy, for reads (writes always check its version).
+    pub policy: Duration,
+    /// An API key that authenticated.
+    pub keys: Duration,
+}
+
+impl Default for CacheTimes {
+    fn default() -> Self {
+        Self {
+            policy: Duration::from_secs(1),
+            keys: Duration::from_secs(5),
+        }
+    }
+}
 
 /// Shared, cheap to clone handle passed to every service function.
 #[derive(Clone, Debug)]
@@ -10,11 +31,29 @@ pub struct Ctx {
     pub db: DatabaseConnection,
     /// Where "now" comes from.
     pub clock: Arc<dyn Clock>,
+    /// Shops' policies (see [`PolicyCache`]).
+    pub policies: Arc<PolicyCache>,
+    /// Keys that authenticated (see [`KeyCache`]).
+    pub keys: Arc<KeyCache>,
 }
 
 impl Ctx {
-    /// A context over `db` with `clock`.
+    /// A context over `db` with `clock` and the default cache times.
     pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
-        Self { db, clock }
+        Self::with_cache_times(db, clock, CacheTimes::default())
+    }
+
+    /// A context whose caches keep entries for `times`.
+    pub fn with_cache_times(
+        db: DatabaseConnection,
+        clock: Arc<dyn Clock>,
+        times: CacheTimes,
+    ) -> Self {
+        Self {
+            db,
+            clock,
+            policies: Arc::new(PolicyCache::new(times.policy)),
+            keys: Arc::new(KeyCache::new(times.keys)),
+        }
     }
 }

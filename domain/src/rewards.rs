@@ -3,7 +3,6 @@
 use crate::ledger::LedgerKind;
 use crate::ledger::idempotency::{Scope, claim, replay, request_hash};
 use crate::ledger::lots::{Debit, DrawFrom, debit, lock_member};
-use crate::ledger::policy::Policy;
 use crate::offers::Offer;
 use crate::vouchers::issue::issue_in;
 use crate::vouchers::{Voucher, VoucherSource};
@@ -142,7 +141,10 @@ pub async fn redeem(
         txn.commit().await?;
         return Ok(Voucher::from_row(found));
     }
-    Policy::load(&txn, shop_id).await?.require_active()?;
+    ctx.policies
+        .current(&txn, shop_id)
+        .await?
+        .require_active()?;
     let reward = reward::Entity::find_by_id((shop_id, reward_id))
         .one(&txn)
         .await?

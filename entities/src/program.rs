@@ -20,6 +20,8 @@ pub struct Model {
     pub activation_mode: Option<String>,
     pub activated_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
+    /// Raised by every transaction that changes the program or its tiers.
+    pub version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,7 @@ mod m20261123_000002_ledger;
 mod m20261123_000003_search;
 mod m20261123_000004_offers;
 mod m20261123_000005_campaigns;
+mod m20261124_000006_policy_version;
 mod support;
 
 /// Runs the project's migrations in order.
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_search::Migration),
             Box::new(m20261123_000004_offers::Migration),
             Box::new(m20261123_000005_campaigns::Migration),
+            Box::new(m20261124_000006_policy_version::Migration),
         ]
     }
 }

@@ -30,6 +30,7 @@ pub struct TestApp {
     pub ctx: Ctx,
     /// SQL statements the server has run so far.
     pub statements: Arc<AtomicU64>,
+    db: DbConfig,
     _tmp: Option<tempfile::TempDir>,
 }
 
@@ -67,6 +68,8 @@ async fn database() -> (DbConfig, Option<tempfile::TempDir>) {
                 DbConfig {
                     database_url: url,
                     db_max_connections: 10,
+                    policy_cache_ms: 1000,
+                    key_cache_ms: 5000,
                 },
                 None,
             )
@@ -78,6 +81,8 @@ async fn database() -> (DbConfig, Option<tempfile::TempDir>) {
                 DbConfig {
                     database_url: url,
                     db_max_connections: 1,
+                    policy_cache_ms: 1000,
+                    key_cache_ms: 5000,
                 },
                 Some(dir),
             )
@@ -94,6 +99,28 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(limits: Limits) -> TestApp {
     let (db, tmp) = database().await;
     let clock = Arc::new(ManualClock::new(start_time()));
+    serve(db, tmp, clock, limits).await
+}
+
+impl TestApp {
+    /// A second server over the same database and clock, as another replica behind a
+    /// load balancer would be, with its own caches; `policy_cache_ms` sets how long it
+    /// trusts a cached policy for reads. It must not outlive `self`.
+    pub async fn replica(&self, policy_cache_ms: u64) -> TestApp {
+        let db = DbConfig {
+            policy_cache_ms,
+            ..self.db.clone()
+        };
+        serve(db, None, self.clock.clone(), Limits::default()).await
+    }
+}
+
+async fn serve(
+    db: DbConfig,
+    tmp: Option<tempfile::TempDir>,
+    clock: Arc<ManualClock>,
+    limits: Limits,
+) -> TestApp {
     let mut ctx = loyalty_api::app::context(&db, clock.clone())
         .await
         .unwrap_or_else(|e| panic!("cannot start: {e:#}"));
@@ -123,6 +150,7 @@ pub async fn spawn_app_with(limits: Limits) -> TestApp {
         clock,
         ctx,
         statements,
+        db,
         _tmp: tmp,
     }
 }

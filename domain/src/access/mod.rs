@@ -1,5 +1,6 @@
 //! Who may do what: API keys, their roles, and authentication of a presented key.
 
+pub mod cache;
 pub mod keys;
 pub mod role;
 pub mod service;

@@ -28,22 +28,29 @@ pub struct CreatedKey {
 }
 
 /// Looks up a presented key; an unknown, malformed or revoked key is `Unauthenticated`.
+/// Keys that authenticated are kept in `ctx.keys` for a few seconds.
 pub async fn authenticate(ctx: &Ctx, presented: &str) -> Result<Principal> {
     let shop_id = keys::shop_of(presented).ok_or(DomainError::Unauthenticated)?;
+    let hash = keys::hash(presented);
+    if let Some(principal) = ctx.keys.get(&hash) {
+        return Ok(principal);
+    }
     let row = api_key::Entity::find()
         .filter(api_key::Column::ShopId.eq(shop_id))
-        .filter(api_key::Column::KeyHash.eq(keys::hash(presented)))
+        .filter(api_key::Column::KeyHash.eq(hash.as_str()))
         .one(&ctx.db)
         .await?
         .ok_or(DomainError::Unauthenticated)?;
     if row.revoked_at.is_some() {
         return Err(DomainError::Unauthenticated);
     }
-    Ok(Principal {
+    let principal = Principal {
         shop_id,
         key_id: row.id,
         role: Role::parse(&row.role)?,
-    })
+    };
+    ctx.keys.keep(hash, principal);
+    Ok(principal)
 }
 
 /// Creates a key for `shop_id` inside the caller's transaction.

@@ -2,9 +2,8 @@
 //! skipped and why, and the points the order would earn. No side effects.
 use super::Breakdown;
 use super::pipeline::{PipelineInput, Skipped, Source, run};
-use crate::ledger::balance;
+use crate::ledger::balance::spendable;
 use crate::ledger::earning::points_for;
-use crate::ledger::policy::Policy;
 use crate::members;
 use crate::orders::input::{OrderLine, clean_lines};
 use crate::vouchers::lookup::present;
@@ -49,7 +48,7 @@ pub async fn quote(ctx: &Ctx, shop_id: Uuid, input: QuoteInput) -> Result<Quote>
     }
     let db = &ctx.db;
     let now = ctx.clock.now();
-    let policy = Policy::load(db, shop_id).await?;
+    let policy = ctx.policies.recent(db, shop_id).await?;
     let member = match input.member_external_id.as_deref() {
         Some(ext) => members::by_external_id(db, shop_id, ext).await?,
         None => None,
@@ -80,7 +79,7 @@ pub async fn quote(ctx: &Ctx, shop_id: Uuid, input: QuoteInput) -> Result<Quote>
         })
         .collect();
     let available = match &member {
-        Some(m) => Some(balance(db, shop_id, m.id, now).await?.available),
+        Some(m) => Some(spendable(db, shop_id, m.id, now).await?),
         None => None,
     };
     let mut redeem = input.redeem_points;

@@ -3,7 +3,6 @@
 use super::LedgerKind;
 use super::idempotency::{Scope, claim, replay, request_hash};
 use super::lots::{Credit, Debit, DrawFrom, credit, debit, lock_member};
-use super::policy::Policy;
 use crate::members::Member;
 use crate::{Ctx, DomainError, Result};
 use sea_orm::TransactionTrait;
@@ -64,7 +63,7 @@ pub async fn adjust(ctx: &Ctx, shop_id: Uuid, input: AdjustInput) -> Result<Memb
         .await?
         .is_none()
     {
-        let policy = Policy::load(&txn, shop_id).await?;
+        let policy = ctx.policies.current(&txn, shop_id).await?;
         policy.require_active()?;
         let reason = Some(input.reason.trim().to_owned());
         let entry_key = Some(format!("adjust:{key}"));

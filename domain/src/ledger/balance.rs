@@ -8,7 +8,7 @@ use crate::Result;
 use crate::sql::sum_bigint;
 use chrono::{DateTime, Utc};
 use loyalty_entities::{ledger_entry, point_lot};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, SimpleExpr};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -28,6 +28,52 @@ pub struct PointBalance {
 
 fn remaining_when(cond: Condition) -> SimpleExpr {
     sum_bigint(Expr::case(cond, Expr::col(point_lot::Column::Remaining)).finally(0i64))
+}
+
+/// `SUM(remaining)` of the member's live lots that are spendable at `now`
+/// (`spendable`), or not yet. Also a scalar subquery, so that the statement writing the
+/// member row computes its cached balances too.
+pub(crate) fn live_sum(
+    shop_id: Uuid,
+    member_id: Uuid,
+    now: DateTime<Utc>,
+    spendable: bool,
+) -> SelectStatement {
+    let lot = |c: point_lot::Column| Expr::col((point_lot::Entity, c));
+    let matured = if spendable {
+        lot(point_lot::Column::AvailableAt).lte(now)
+    } else {
+        lot(point_lot::Column::AvailableAt).gt(now)
+    };
+    Query::select()
+        .expr(sum_bigint(lot(point_lot::Column::Remaining)))
+        .from(point_lot::Entity)
+        .and_where(lot(point_lot::Column::ShopId).eq(shop_id))
+        .and_where(lot(point_lot::Column::MemberId).eq(member_id))
+        .and_where(lot(point_lot::Column::Remaining).gt(0))
+        .cond_where(
+            Condition::any()
+                .add(lot(point_lot::Column::ExpiresAt).is_null())
+                .add(lot(point_lot::Column::ExpiresAt).gt(now)),
+        )
+        .and_where(matured)
+        .to_owned()
+}
+
+/// Points the member can spend at `now`: one statement (a quote needs no more).
+pub async fn spendable<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    member_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let row = conn
+        .query_one(&live_sum(shop_id, member_id, now, true))
+        .await?;
+    Ok(match row {
+        Some(r) => r.try_get_by_index::<i64>(0)?,
+        None => 0,
+    })
 }
 
 /// Balances of `members` at `now`, in two statements whatever their number.

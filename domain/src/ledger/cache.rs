@@ -2,7 +2,7 @@
 //! filtering and sorting thousands of members in SQL. The ledger stays the truth: every
 //! write that moves points refreshes the cache in its transaction, and the job refreshes
 //! members whose lots matured or expired with time since. A test proves cache = ledger.
-use super::balance::balance;
+use super::balance::live_sum;
 use crate::Result;
 use chrono::{DateTime, Utc};
 use loyalty_entities::{member, point_lot};
@@ -10,17 +10,22 @@ use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-/// Recomputes one member's cached balances at `now`.
+/// Recomputes one member's cached balances at `now`, in one statement.
 pub async fn refresh<C: ConnectionTrait>(
     conn: &C,
     shop_id: Uuid,
     member_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let b = balance(conn, shop_id, member_id, now).await?;
     member::Entity::update_many()
-        .col_expr(member::Column::PointsAvailable, Expr::value(b.available))
-        .col_expr(member::Column::PointsPending, Expr::value(b.pending))
+        .col_expr(
+            member::Column::PointsAvailable,
+            live_sum(shop_id, member_id, now, true).into(),
+        )
+        .col_expr(
+            member::Column::PointsPending,
+            live_sum(shop_id, member_id, now, false).into(),
+        )
         .col_expr(member::Column::PointsAsOf, Expr::value(now))
         .filter(member::Column::ShopId.eq(shop_id))
         .filter(member::Column::Id.eq(member_id))

@@ -3,7 +3,7 @@
 use crate::{DomainError, Result};
 use chrono::{DateTime, Utc};
 use loyalty_entities::idempotency_key;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, TryInsertResult};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -87,4 +87,47 @@ pub async fn claim<C: ConnectionTrait>(
     .exec_without_returning(conn)
     .await?;
     Ok(())
+}
+
+/// What [`claim_first`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claimed {
+    /// The key is this request's now (until its transaction ends).
+    New,
+    /// The key was used by an earlier request with the same content, for this resource.
+    Replay(Uuid),
+}
+
+/// Claims the key before doing the work, in one statement when the key is new. A
+/// concurrent request with the same key waits on the claim until the first one's
+/// transaction ends, then replays its result (or claims the key if it rolled back).
+pub async fn claim_first<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    scope: Scope,
+    key: &str,
+    hash: &str,
+    resource_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Claimed> {
+    let inserted = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
+        shop_id: Set(shop_id),
+        scope: Set(scope.as_str().to_owned()),
+        key: Set(key.to_owned()),
+        request_hash: Set(hash.to_owned()),
+        resource_id: Set(resource_id),
+        created_at: Set(now),
+    })
+    .on_conflict_do_nothing()
+    .exec_without_returning(conn)
+    .await?;
+    if matches!(inserted, TryInsertResult::Inserted(1)) {
+        return Ok(Claimed::New);
+    }
+    match replay(conn, shop_id, scope, key, hash).await? {
+        Some(id) => Ok(Claimed::Replay(id)),
+        None => Err(DomainError::Conflict(format!(
+            "'{key}' is being used by a concurrent request; retry"
+        ))),
+    }
 }

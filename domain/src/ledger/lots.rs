@@ -100,6 +100,21 @@ pub async fn lock_member<C: ConnectionTrait>(
         .ok_or_else(|| DomainError::NotFound("member not found".into()))
 }
 
+/// [`lock_member`] by the shop's external id, in the same one statement; `None` if the
+/// shop has no such customer yet.
+pub async fn lock_member_by_external_id<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    external_id: &str,
+) -> Result<Option<member::Model>> {
+    Ok(member::Entity::find()
+        .filter(member::Column::ShopId.eq(shop_id))
+        .filter(member::Column::ExternalId.eq(external_id))
+        .lock(LockType::Update)
+        .one(conn)
+        .await?)
+}
+
 /// Points the member owes from refunds of spent points.
 pub async fn debt<C: ConnectionTrait>(conn: &C, shop_id: Uuid, member_id: Uuid) -> Result<i64> {
     let owed: Option<i64> = ledger_entry::Entity::find()
@@ -152,8 +167,23 @@ async fn insert_entry<C: ConnectionTrait>(
 }
 
 /// Credits points: an entry and its lot; then, if the member owes points, the new lot
-/// repays the debt first (a REVERSE entry). The member must be locked.
+/// repays the debt first (a REVERSE entry). The member must be locked. Refreshes the
+/// member's cached balances.
 pub async fn credit<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    member_id: Uuid,
+    now: DateTime<Utc>,
+    credit: Credit,
+) -> Result<Uuid> {
+    let id = credit_only(conn, shop_id, member_id, now, credit).await?;
+    super::cache::refresh(conn, shop_id, member_id, now).await?;
+    Ok(id)
+}
+
+/// [`credit`] without refreshing the cached balances: for a caller that writes the
+/// member row anyway and refreshes them in that statement, before its commit.
+pub async fn credit_only<C: ConnectionTrait>(
     conn: &C,
     shop_id: Uuid,
     member_id: Uuid,
@@ -211,7 +241,6 @@ pub async fn credit<C: ConnectionTrait>(
         .await?;
         take(conn, shop_id, member_id, entry, id, repay).await?;
     }
-    super::cache::refresh(conn, shop_id, member_id, now).await?;
     Ok(id)
 }
 
@@ -265,8 +294,24 @@ fn spend_order(a: &point_lot::Model, b: &point_lot::Model) -> std::cmp::Ordering
     key(a).cmp(&key(b))
 }
 
-/// Debits points as `debit.from` allows. The member must be locked.
+/// Debits points as `debit.from` allows. The member must be locked. Refreshes the
+/// member's cached balances.
 pub async fn debit<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    member_id: Uuid,
+    now: DateTime<Utc>,
+    debit: Debit,
+) -> Result<Drawn> {
+    let drawn = debit_only(conn, shop_id, member_id, now, debit).await?;
+    if drawn.entry_id.is_some() {
+        super::cache::refresh(conn, shop_id, member_id, now).await?;
+    }
+    Ok(drawn)
+}
+
+/// [`debit`] without refreshing the cached balances (see [`credit_only`]).
+pub async fn debit_only<C: ConnectionTrait>(
     conn: &C,
     shop_id: Uuid,
     member_id: Uuid,
@@ -336,7 +381,6 @@ pub async fn debit<C: ConnectionTrait>(
         take(conn, shop_id, member_id, entry_id, lot.id, n).await?;
         left -= n;
     }
-    super::cache::refresh(conn, shop_id, member_id, now).await?;
     Ok(Drawn {
         entry_id: Some(entry_id),
         taken,

@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod kind;
 pub mod lots;
 pub mod policy;
+pub mod policy_cache;
 
 pub use adjust::{AdjustInput, adjust};
 pub use balance::{PointBalance, balance, balances};

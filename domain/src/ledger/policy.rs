@@ -18,15 +18,28 @@ pub struct Policy {
     pub program: Program,
     /// The tiers by rank.
     pub tiers: Vec<Tier>,
+    /// The program row's version these were read at.
+    pub version: i64,
 }
 
 impl Policy {
     /// Loads the policy of `shop_id`.
     pub async fn load<C: ConnectionTrait>(conn: &C, shop_id: Uuid) -> Result<Self> {
+        let (program, version) = program::load_versioned(conn, shop_id).await?;
+        Self::load_with(conn, program, version).await
+    }
+
+    /// The policy around a program just read at `version`.
+    pub(crate) async fn load_with<C: ConnectionTrait>(
+        conn: &C,
+        program: Program,
+        version: i64,
+    ) -> Result<Self> {
         Ok(Self {
-            shop: shops::load(conn, shop_id).await?,
-            program: program::load(conn, shop_id).await?,
-            tiers: tiers::list(conn, shop_id).await?,
+            shop: shops::load(conn, program.shop_id).await?,
+            tiers: tiers::list_for(conn, &program).await?,
+            program,
+            version,
         })
     }
 

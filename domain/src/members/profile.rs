@@ -138,12 +138,23 @@ pub(crate) async fn new_row<C: ConnectionTrait>(
 ) -> Result<member::Model> {
     let program = program::load(conn, shop_id).await?;
     let tier_id = if program.status == ProgramStatus::Active {
-        let all = tiers::list(conn, shop_id).await?;
+        let all = tiers::list_for(conn, &program).await?;
         tiers::tier_for_spend(&all, 0, program.spend_per_ranking_point).map(|t| t.id)
     } else {
         None
     };
-    Ok(member::Model {
+    Ok(blank_row(shop_id, external_id, now, tier_id))
+}
+
+/// The row of a customer first seen now, in `tier_id` (the initial tier when the
+/// program is active).
+pub(crate) fn blank_row(
+    shop_id: Uuid,
+    external_id: &str,
+    now: DateTime<Utc>,
+    tier_id: Option<Uuid>,
+) -> member::Model {
+    member::Model {
         shop_id,
         id: new_id(),
         external_id: external_id.to_owned(),
@@ -169,7 +180,7 @@ pub(crate) async fn new_row<C: ConnectionTrait>(
         points_as_of: None,
         created_at: now,
         updated_at: now,
-    })
+    }
 }
 
 pub(crate) fn merge(
@@ -261,6 +272,37 @@ pub async fn upsert(ctx: &Ctx, shop_id: Uuid, input: MemberInput) -> Result<Memb
 /// Writes a member's purchase counters, ranking and tier, and nothing else: the cached
 /// balances belong to the ledger (see `ledger::cache`).
 pub async fn save_standing<C: ConnectionTrait>(conn: &C, row: &member::Model) -> Result<()> {
+    standing_update(row).exec(conn).await?;
+    Ok(())
+}
+
+/// [`save_standing`] and the ledger's cached balances at `now`, in one statement that
+/// answers the row as stored: for an order or refund that moved points with
+/// `credit_only`/`debit_only`.
+pub async fn save_standing_and_points<C: ConnectionTrait>(
+    conn: &C,
+    row: &member::Model,
+    now: DateTime<Utc>,
+) -> Result<member::Model> {
+    use crate::ledger::balance::live_sum;
+    use sea_orm::sea_query::Expr;
+    standing_update(row)
+        .col_expr(
+            member::Column::PointsAvailable,
+            live_sum(row.shop_id, row.id, now, true).into(),
+        )
+        .col_expr(
+            member::Column::PointsPending,
+            live_sum(row.shop_id, row.id, now, false).into(),
+        )
+        .col_expr(member::Column::PointsAsOf, Expr::value(now))
+        .exec_with_returning(conn)
+        .await?
+        .pop()
+        .ok_or_else(|| DomainError::NotFound("member not found".into()))
+}
+
+fn standing_update(row: &member::Model) -> sea_orm::UpdateMany<member::Entity> {
     use sea_orm::sea_query::Expr;
     member::Entity::update_many()
         .col_expr(member::Column::TotalOrders, Expr::value(row.total_orders))
@@ -279,7 +321,4 @@ pub async fn save_standing<C: ConnectionTrait>(conn: &C, row: &member::Model) ->
         .col_expr(member::Column::UpdatedAt, Expr::value(row.updated_at))
         .filter(member::Column::ShopId.eq(row.shop_id))
         .filter(member::Column::Id.eq(row.id))
-        .exec(conn)
-        .await?;
-    Ok(())
 }

@@ -1,13 +1,17 @@
 //! Recording an order: price it, redeem, earn, update stats and tier, once per external id.
 use super::input::{CleanLine, OrderInput, validate};
-use super::result::{OrderOutcome, load};
+use super::result::{OrderOutcome, load, outcome};
 use crate::checkout::pipeline::{PipelineInput, Source, run};
 use crate::ledger::LedgerKind;
 use crate::ledger::earning::points_for;
-use crate::ledger::idempotency::{Scope, claim, replay, request_hash};
-use crate::ledger::lots::{Credit, Debit, DrawFrom, credit, debit, lock_member};
+use crate::ledger::idempotency::{Claimed, Scope, claim_first, request_hash};
+use crate::ledger::lots::{
+    Credit, Debit, DrawFrom, credit_only, debit_only, lock_member_by_external_id,
+};
 use crate::ledger::policy::Policy;
-use crate::members::profile::new_row;
+use crate::ledger::policy_cache::PolicyCache;
+use crate::members::Member;
+use crate::members::profile::{blank_row, save_standing_and_points};
 use crate::tiers::ranking::{add_spend, roll};
 use crate::vouchers::lookup::present;
 use crate::{Ctx, DomainError, Result, ids::new_id};
@@ -15,8 +19,8 @@ use chrono::{DateTime, Utc};
 use loyalty_entities::{member, order, order_discount, order_line, voucher};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, SqlErr, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
+    SqlErr, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -27,11 +31,12 @@ pub async fn record(ctx: &Ctx, shop_id: Uuid, input: OrderInput) -> Result<Order
     let now = ctx.clock.now();
     let lines = validate(&input, now)?;
     let hash = request_hash(&input);
-    // Two attempts: a concurrent first order of a new customer, or a concurrent retry,
-    // can lose a unique-key race; the second attempt then finds the winner's rows.
+    // Two attempts: concurrent first orders of a new customer race to insert it, and
+    // the loser's second attempt finds the winner's row. (Concurrent retries of one
+    // order do not race: the second waits on the first's claim of the key.)
     for attempt in 0..2 {
         let txn = ctx.db.begin().await?;
-        match attempt_record(&txn, shop_id, &input, &lines, &hash, now).await {
+        match attempt_record(&txn, &ctx.policies, shop_id, &input, &lines, &hash, now).await {
             Ok(outcome) => {
                 txn.commit().await?;
                 return Ok(outcome);
@@ -51,30 +56,34 @@ pub async fn record(ctx: &Ctx, shop_id: Uuid, input: OrderInput) -> Result<Order
     )))
 }
 
-async fn member_id<C: ConnectionTrait>(
-    conn: &C,
-    shop_id: Uuid,
+/// The customer's row, locked: found by external id, or new (in the initial tier when
+/// the program is active) and then unseen by others until the commit.
+async fn locked_member(
+    txn: &DatabaseTransaction,
+    policy: &Policy,
     external_id: &str,
     now: DateTime<Utc>,
-) -> Result<Uuid> {
-    let found = member::Entity::find()
-        .filter(member::Column::ShopId.eq(shop_id))
-        .filter(member::Column::ExternalId.eq(external_id))
-        .one(conn)
-        .await?;
-    if let Some(m) = found {
-        return Ok(m.id);
+) -> Result<member::Model> {
+    let shop_id = policy.shop.id;
+    if let Some(row) = lock_member_by_external_id(txn, shop_id, external_id).await? {
+        return Ok(row);
     }
-    let row = new_row(conn, shop_id, external_id, now).await?;
-    let id = row.id;
-    member::Entity::insert(row.into_active_model())
-        .exec_without_returning(conn)
+    let tier = if policy.is_active() {
+        policy.tier_for(0).map(|t| t.id)
+    } else {
+        None
+    };
+    let row = blank_row(shop_id, external_id, now, tier);
+    member::Entity::insert(row.clone().into_active_model())
+        .exec_without_returning(txn)
         .await?;
-    Ok(id)
+    Ok(row)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn attempt_record(
     txn: &DatabaseTransaction,
+    policies: &PolicyCache,
     shop_id: Uuid,
     input: &OrderInput,
     lines: &[CleanLine],
@@ -82,19 +91,19 @@ async fn attempt_record(
     now: DateTime<Utc>,
 ) -> Result<OrderOutcome> {
     let key = input.external_id.trim();
-    if let Some(order_id) = replay(txn, shop_id, Scope::Order, key, hash).await? {
-        return load(txn, shop_id, order_id).await;
+    let order_id = new_id();
+    // The key first: a retry, even a concurrent one, replays the first result.
+    if let Claimed::Replay(id) =
+        claim_first(txn, shop_id, Scope::Order, key, hash, order_id, now).await?
+    {
+        return load(txn, shop_id, id).await;
     }
-    let member_id = member_id(txn, shop_id, input.member_external_id.trim(), now).await?;
-    let mut row = lock_member(txn, shop_id, member_id).await?;
-    // A concurrent retry may have finished while this one waited for the lock.
-    if let Some(order_id) = replay(txn, shop_id, Scope::Order, key, hash).await? {
-        return load(txn, shop_id, order_id).await;
-    }
-    let policy = Policy::load(txn, shop_id).await?;
+    let policy = policies.current(txn, shop_id).await?;
     if input.redeem_points > 0 {
         policy.require_active()?;
     }
+    let mut row = locked_member(txn, &policy, input.member_external_id.trim(), now).await?;
+    let member_id = row.id;
     if policy.is_active() {
         roll(&policy, &mut row, now);
     }
@@ -123,11 +132,10 @@ async fn attempt_record(
             format!("{}: {}", s.source.trim_start_matches("VOUCHER:"), s.reason),
         ));
     }
-    let order_id = new_id();
     let placed_at = input.placed_at.unwrap_or(now);
 
     if priced.points_redeemed > 0 {
-        debit(
+        debit_only(
             txn,
             shop_id,
             member_id,
@@ -148,7 +156,7 @@ async fn attempt_record(
         _ => 0,
     };
     if earned > 0 {
-        credit(
+        credit_only(
             txn,
             shop_id,
             member_id,
@@ -166,6 +174,7 @@ async fn attempt_record(
         .await?;
     }
 
+    let mut discounts = Vec::with_capacity(priced.applied.len());
     for (seq, applied) in priced.applied.iter().enumerate() {
         let (source, offer_id, code) = match &applied.source {
             Source::Tier => ("TIER", None, None),
@@ -188,7 +197,7 @@ async fn attempt_record(
                 )));
             }
         }
-        order_discount::Entity::insert(order_discount::ActiveModel {
+        discounts.push(order_discount::ActiveModel {
             shop_id: Set(shop_id),
             order_id: Set(order_id),
             seq: Set(seq as i64),
@@ -197,9 +206,12 @@ async fn attempt_record(
             amount: Set(applied.amount),
             offer_id: Set(offer_id),
             voucher_code: Set(code),
-        })
-        .exec_without_returning(txn)
-        .await?;
+        });
+    }
+    if !discounts.is_empty() {
+        order_discount::Entity::insert_many(discounts)
+            .exec_without_returning(txn)
+            .await?;
     }
 
     row.total_orders += 1;
@@ -212,33 +224,34 @@ async fn attempt_record(
         None
     };
     row.updated_at = now;
-    crate::members::profile::save_standing(txn, &row).await?;
+    let member = save_standing_and_points(txn, &row, now).await?;
 
-    order::Entity::insert(order::ActiveModel {
-        shop_id: Set(shop_id),
-        id: Set(order_id),
-        external_id: Set(key.to_owned()),
-        member_id: Set(member_id),
-        channel: Set(input.channel.as_str().to_owned()),
-        placed_at: Set(placed_at),
-        subtotal: Set(priced.subtotal),
-        discount_total: Set(priced.tier_discount + priced.voucher_discount),
-        voucher_discount: Set(priced.voucher_discount),
-        total: Set(priced.total),
-        points_redeemed: Set(priced.points_redeemed),
-        points_value: Set(priced.points_value),
-        paid: Set(priced.paid),
-        points_earned: Set(earned),
-        refunded_amount: Set(0),
-        reversed_points: Set(0),
-        restored_points: Set(0),
-        reversed_spend: Set(0),
-        ranking_cycle: Set(ranking_cycle),
-        tier_id: Set(tier.map(|t| t.id)),
-        created_at: Set(now),
-    })
-    .exec_without_returning(txn)
-    .await?;
+    let stored = order::Model {
+        shop_id,
+        id: order_id,
+        external_id: key.to_owned(),
+        member_id,
+        channel: input.channel.as_str().to_owned(),
+        placed_at,
+        subtotal: priced.subtotal,
+        discount_total: priced.tier_discount + priced.voucher_discount,
+        voucher_discount: priced.voucher_discount,
+        total: priced.total,
+        points_redeemed: priced.points_redeemed,
+        points_value: priced.points_value,
+        paid: priced.paid,
+        points_earned: earned,
+        refunded_amount: 0,
+        reversed_points: 0,
+        restored_points: 0,
+        reversed_spend: 0,
+        ranking_cycle,
+        tier_id: tier.map(|t| t.id),
+        created_at: now,
+    };
+    order::Entity::insert(stored.clone().into_active_model())
+        .exec_without_returning(txn)
+        .await?;
     order_line::Entity::insert_many(lines.iter().enumerate().map(|(i, line)| {
         order_line::ActiveModel {
             shop_id: Set(shop_id),
@@ -253,6 +266,5 @@ async fn attempt_record(
     }))
     .exec_without_returning(txn)
     .await?;
-    claim(txn, shop_id, Scope::Order, key, hash, order_id, now).await?;
-    load(txn, shop_id, order_id).await
+    outcome(stored, Member::from_row(member)?)
 }

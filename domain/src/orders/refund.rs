@@ -6,19 +6,20 @@
 //! drift. Earned points already spent cannot be taken back: that shortfall becomes debt
 //! that the member's next credits repay (see `ledger::lots`).
 use super::input::RefundInput;
-use super::result::{OrderOutcome, load};
+use super::result::{OrderOutcome, load, outcome};
 use crate::ledger::LedgerKind;
-use crate::ledger::idempotency::{Scope, claim, replay, request_hash};
-use crate::ledger::lots::{Credit, Debit, DrawFrom, credit, debit, lock_member};
-use crate::ledger::policy::Policy;
-use crate::members::profile::clean_external_id;
+use crate::ledger::idempotency::{Claimed, Scope, claim_first, request_hash};
+use crate::ledger::lots::{Credit, Debit, DrawFrom, credit_only, debit_only, lock_member};
+use crate::members::Member;
+use crate::members::profile::{clean_external_id, save_standing_and_points};
 use crate::money::vnd_from_decimal;
 use crate::tiers::ranking::{add_spend, roll};
 use crate::{Ctx, DomainError, Result, ids::new_id};
 use loyalty_entities::{ledger_entry, order, refund};
+use sea_orm::sea_query::LockType;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    TransactionTrait,
+    QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -46,28 +47,25 @@ pub async fn refund(ctx: &Ctx, shop_id: Uuid, input: RefundInput) -> Result<Orde
     let hash = request_hash(&input);
     let now = ctx.clock.now();
 
+    let refund_id = new_id();
     let txn = ctx.db.begin().await?;
-    let found = order::Entity::find()
+    // The order's row is locked first: refunds of one order apply one after another,
+    // each reading what the one before left to refund.
+    let o = order::Entity::find()
         .filter(order::Column::ShopId.eq(shop_id))
         .filter(order::Column::ExternalId.eq(&order_key))
+        .lock(LockType::Update)
         .one(&txn)
         .await?
         .ok_or_else(|| DomainError::NotFound(format!("order '{order_key}' not found")))?;
-    let mut row = lock_member(&txn, shop_id, found.member_id).await?;
-    if replay(&txn, shop_id, Scope::Refund, &key, &hash)
-        .await?
-        .is_some()
+    if let Claimed::Replay(_) =
+        claim_first(&txn, shop_id, Scope::Refund, &key, &hash, refund_id, now).await?
     {
-        let outcome = load(&txn, shop_id, found.id).await?;
+        let outcome = load(&txn, shop_id, o.id).await?;
         txn.commit().await?;
         return Ok(outcome);
     }
-    // Re-read under the member's lock: a concurrent refund of the same order may have
-    // committed since the first read.
-    let o = order::Entity::find_by_id((shop_id, found.id))
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DomainError::Internal("order vanished".into()))?;
+    let mut row = lock_member(&txn, shop_id, o.member_id).await?;
     let left = o.total - o.refunded_amount;
     if amount > left {
         return Err(DomainError::invalid(
@@ -80,7 +78,7 @@ pub async fn refund(ctx: &Ctx, shop_id: Uuid, input: RefundInput) -> Result<Orde
     let restore = share(o.points_redeemed, refunded, o.total) - o.restored_points;
     let spend = share(o.paid, refunded, o.total) - o.reversed_spend;
 
-    let policy = Policy::load(&txn, shop_id).await?;
+    let policy = ctx.policies.current(&txn, shop_id).await?;
     if policy.is_active() {
         roll(&policy, &mut row, now);
     }
@@ -92,7 +90,7 @@ pub async fn refund(ctx: &Ctx, shop_id: Uuid, input: RefundInput) -> Result<Orde
             .one(&txn)
             .await?
             .map(|e| e.id);
-        let drawn = debit(
+        let drawn = debit_only(
             &txn,
             shop_id,
             row.id,
@@ -110,7 +108,7 @@ pub async fn refund(ctx: &Ctx, shop_id: Uuid, input: RefundInput) -> Result<Orde
         shortfall = drawn.shortfall;
     }
     if restore > 0 {
-        credit(
+        credit_only(
             &txn,
             shop_id,
             row.id,
@@ -134,15 +132,14 @@ pub async fn refund(ctx: &Ctx, shop_id: Uuid, input: RefundInput) -> Result<Orde
     }
     row.total_spent = (row.total_spent - spend).max(0);
     row.updated_at = now;
-    crate::members::profile::save_standing(&txn, &row).await?;
+    let member = save_standing_and_points(&txn, &row, now).await?;
 
     let mut updated = o.clone().into_active_model();
     updated.refunded_amount = Set(refunded);
     updated.reversed_points = Set(o.reversed_points + reverse);
     updated.restored_points = Set(o.restored_points + restore);
     updated.reversed_spend = Set(o.reversed_spend + spend);
-    updated.update(&txn).await?;
-    let refund_id = new_id();
+    let o = updated.update(&txn).await?;
     refund::Entity::insert(refund::ActiveModel {
         shop_id: Set(shop_id),
         id: Set(refund_id),
@@ -157,10 +154,8 @@ pub async fn refund(ctx: &Ctx, shop_id: Uuid, input: RefundInput) -> Result<Orde
     })
     .exec_without_returning(&txn)
     .await?;
-    claim(&txn, shop_id, Scope::Refund, &key, &hash, refund_id, now).await?;
-    let outcome = load(&txn, shop_id, o.id).await?;
     txn.commit().await?;
-    Ok(outcome)
+    outcome(o, Member::from_row(member)?)
 }
 
 #[cfg(test)]

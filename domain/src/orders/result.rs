@@ -42,6 +42,11 @@ pub async fn load<C: ConnectionTrait>(
         .one(conn)
         .await?
         .ok_or_else(|| DomainError::Internal(format!("member of order {order_id} vanished")))?;
+    outcome(o, Member::from_row(m)?)
+}
+
+/// The outcome of a stored order, with its member as it is now.
+pub(crate) fn outcome(o: order::Model, member: Member) -> Result<OrderOutcome> {
     Ok(OrderOutcome {
         order_id: o.id,
         subtotal: o.subtotal,
@@ -51,6 +56,6 @@ pub async fn load<C: ConnectionTrait>(
         points_earned: o.points_earned,
         points_redeemed: o.points_redeemed,
         refunded_amount: o.refunded_amount,
-        member: Member::from_row(m)?,
+        member,
     })
 }

@@ -26,6 +26,7 @@ pub async fn activate(ctx: &Ctx, shop_id: Uuid, mode: ActivationMode) -> Result<
     let txn = ctx.db.begin().await?;
     let program = activate_in(&txn, ctx, shop_id, mode).await?;
     txn.commit().await?;
+    ctx.policies.forget(shop_id);
     Ok(program)
 }
 

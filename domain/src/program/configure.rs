@@ -3,10 +3,10 @@ use super::settings::{Cycle, CycleKind, Expiry, ExpiryKind, Program, ProgramPatc
 use crate::{Ctx, DomainError, Result};
 use loyalty_entities::program;
 use rust_decimal::Decimal;
-use sea_orm::sea_query::LockType;
+use sea_orm::sea_query::{Expr, ExprTrait, LockType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait,
+    IntoActiveModel, QueryFilter, QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -96,16 +96,22 @@ fn bounded(field: &str, value: Option<i64>, max: i64) -> Result<u32> {
 
 /// Reads the shop's program.
 pub async fn load<C: ConnectionTrait>(conn: &C, shop_id: Uuid) -> Result<Program> {
+    Ok(load_versioned(conn, shop_id).await?.0)
+}
+
+/// Reads the shop's program with its version (see [`load_for_update`]).
+pub async fn load_versioned<C: ConnectionTrait>(conn: &C, shop_id: Uuid) -> Result<(Program, i64)> {
     let row = program::Entity::find_by_id(shop_id)
         .one(conn)
         .await?
         .ok_or_else(|| DomainError::NotFound("program not found".into()))?;
-    Program::from_row(&row)
+    Ok((Program::from_row(&row)?, row.version))
 }
 
 /// Reads the shop's program and locks its row until the transaction ends (PostgreSQL);
 /// every change to the program or the tiers takes this lock first, so they serialize
-/// per shop.
+/// per shop. It also raises the program's version, so every replica's cached policy of
+/// the shop is stale from the commit on (a rolled-back change rolls the raise back).
 pub async fn load_for_update<C: ConnectionTrait>(conn: &C, shop_id: Uuid) -> Result<Program> {
     let row = program::Entity::find()
         .filter(program::Column::ShopId.eq(shop_id))
@@ -113,21 +119,26 @@ pub async fn load_for_update<C: ConnectionTrait>(conn: &C, shop_id: Uuid) -> Res
         .one(conn)
         .await?
         .ok_or_else(|| DomainError::NotFound("program not found".into()))?;
+    program::Entity::update_many()
+        .col_expr(
+            program::Column::Version,
+            Expr::col(program::Column::Version).add(1),
+        )
+        .filter(program::Column::ShopId.eq(shop_id))
+        .exec(conn)
+        .await?;
     Program::from_row(&row)
 }
 
-/// Writes the program row.
+/// Writes the program's settings (the version is [`load_for_update`]'s).
 pub(crate) async fn save<C: ConnectionTrait>(
     conn: &C,
     program: &Program,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
-    program
-        .to_row(now)
-        .into_active_model()
-        .reset_all()
-        .update(conn)
-        .await?;
+    let mut row = program.to_row(now).into_active_model().reset_all();
+    row.version = NotSet;
+    row.update(conn).await?;
     Ok(())
 }
 
@@ -140,6 +151,7 @@ pub async fn configure(ctx: &Ctx, shop_id: Uuid, patch: ProgramPatch) -> Result<
         save(&txn, &next, ctx.clock.now()).await?;
     }
     txn.commit().await?;
+    ctx.policies.forget(shop_id);
     Ok(next)
 }
 

@@ -5,7 +5,7 @@ pub mod configure;
 pub mod settings;
 
 pub use activation::{activate, preview};
-pub use configure::{apply_patch, configure, load, load_for_update};
+pub use configure::{apply_patch, configure, load, load_for_update, load_versioned};
 pub use settings::{
     ActivationMode, Cycle, CycleKind, Expiry, ExpiryKind, Program, ProgramPatch, ProgramStatus,
 };

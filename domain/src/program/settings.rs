@@ -232,6 +232,8 @@ impl Program {
             }),
             activated_at: self.activated_at,
             updated_at,
+            // A new row's; `save` leaves the stored version alone.
+            version: 1,
         }
     }
 }

@@ -8,5 +8,5 @@ pub mod tier;
 pub mod validation;
 
 pub use assignment::{effective_threshold, ranking_points, recompute_all, tier_for_spend};
-pub use service::{create, delete, insert_defaults, list, member_counts, update};
+pub use service::{create, delete, insert_defaults, list, list_for, member_counts, update};
 pub use tier::{Tier, TierInput};

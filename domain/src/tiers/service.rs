@@ -3,7 +3,7 @@
 use super::validation::validate;
 use super::{Tier, TierInput, recompute_all};
 use crate::money::store_decimal;
-use crate::program::load_for_update;
+use crate::program::{Program, load_for_update};
 use crate::{Ctx, DomainError, Result, ids::new_id, program};
 use chrono::{DateTime, Utc};
 use loyalty_entities::{member, tier};
@@ -36,7 +36,12 @@ pub(crate) async fn rows<C: ConnectionTrait>(conn: &C, shop_id: Uuid) -> Result<
 /// The shop's tiers by rank, with their ranking-point thresholds.
 pub async fn list<C: ConnectionTrait>(conn: &C, shop_id: Uuid) -> Result<Vec<Tier>> {
     let program = program::load(conn, shop_id).await?;
-    let mut tiers = rows(conn, shop_id).await?;
+    list_for(conn, &program).await
+}
+
+/// The tiers of `program`'s shop by rank, with their thresholds under `program`.
+pub async fn list_for<C: ConnectionTrait>(conn: &C, program: &Program) -> Result<Vec<Tier>> {
+    let mut tiers = rows(conn, program.shop_id).await?;
     tiers.sort_by_key(|t| t.min_spend);
     for (i, t) in tiers.iter_mut().enumerate() {
         t.rank = i32::try_from(i + 1).unwrap_or(i32::MAX);
@@ -117,6 +122,7 @@ pub async fn create(ctx: &Ctx, shop_id: Uuid, input: TierInput) -> Result<Tier> 
         .await?;
     recompute_all(&txn, &program).await?;
     txn.commit().await?;
+    ctx.policies.forget(shop_id);
     reload(ctx, shop_id, t.id).await
 }
 
@@ -140,6 +146,7 @@ pub async fn update(ctx: &Ctx, shop_id: Uuid, id: Uuid, input: TierInput) -> Res
         .await?;
     recompute_all(&txn, &program).await?;
     txn.commit().await?;
+    ctx.policies.forget(shop_id);
     reload(ctx, shop_id, id).await
 }
 
@@ -170,5 +177,6 @@ pub async fn delete(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<bool> {
     }
     tier::Entity::delete_by_id((shop_id, id)).exec(&txn).await?;
     txn.commit().await?;
+    ctx.policies.forget(shop_id);
     Ok(true)
 }
