@@ -8,8 +8,8 @@ use crate::Result;
 use crate::sql::sum_bigint;
 use chrono::{DateTime, Utc};
 use loyalty_entities::{ledger_entry, point_lot};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement, UnionType};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -24,10 +24,6 @@ pub struct PointBalance {
     pub used: i64,
     /// Expired, whether or not the expiry job has recorded it yet.
     pub expired: i64,
-}
-
-fn remaining_when(cond: Condition) -> SimpleExpr {
-    sum_bigint(Expr::case(cond, Expr::col(point_lot::Column::Remaining)).finally(0i64))
 }
 
 /// `SUM(remaining)` of the member's live lots that are spendable at `now`
@@ -76,7 +72,8 @@ pub async fn spendable<C: ConnectionTrait>(
     })
 }
 
-/// Balances of `members` at `now`, in two statements whatever their number.
+/// Balances of `members` at `now`, in one statement whatever their number: the lots'
+/// sums and the entries' sums, grouped by member, as the two halves of a `UNION ALL`.
 pub async fn balances<C: ConnectionTrait>(
     conn: &C,
     shop_id: Uuid,
@@ -90,78 +87,70 @@ pub async fn balances<C: ConnectionTrait>(
     if members.is_empty() {
         return Ok(out);
     }
+    let zero = || Expr::val(0i64);
+    let lot = |c: point_lot::Column| Expr::col((point_lot::Entity, c));
     let live = Condition::any()
-        .add(Expr::col(point_lot::Column::ExpiresAt).is_null())
-        .add(Expr::col(point_lot::Column::ExpiresAt).gt(now));
-    let lots: Vec<(Uuid, i64, i64, i64)> = point_lot::Entity::find()
-        .select_only()
-        .column(point_lot::Column::MemberId)
-        .expr_as(
-            remaining_when(
-                Condition::all()
-                    .add(live.clone())
-                    .add(Expr::col(point_lot::Column::AvailableAt).lte(now)),
-            ),
-            "available",
-        )
-        .expr_as(
-            remaining_when(
-                Condition::all()
-                    .add(live)
-                    .add(Expr::col(point_lot::Column::AvailableAt).gt(now)),
-            ),
-            "pending",
-        )
-        .expr_as(
-            remaining_when(Condition::all().add(Expr::col(point_lot::Column::ExpiresAt).lte(now))),
-            "lapsed",
-        )
-        .filter(point_lot::Column::ShopId.eq(shop_id))
-        .filter(point_lot::Column::MemberId.is_in(members.to_vec()))
-        .filter(point_lot::Column::Remaining.gt(0))
-        .group_by(point_lot::Column::MemberId)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    for (member, available, pending, lapsed) in lots {
-        let b = out.entry(member).or_default();
-        b.available = available;
-        b.pending = pending;
-        b.expired += lapsed;
-    }
+        .add(lot(point_lot::Column::ExpiresAt).is_null())
+        .add(lot(point_lot::Column::ExpiresAt).gt(now));
+    let remaining_when = |cond: Condition| {
+        sum_bigint(Expr::case(cond, lot(point_lot::Column::Remaining)).finally(0i64))
+    };
+    let mut lots = Query::select()
+        .expr(lot(point_lot::Column::MemberId))
+        .expr(remaining_when(
+            Condition::all()
+                .add(live.clone())
+                .add(lot(point_lot::Column::AvailableAt).lte(now)),
+        ))
+        .expr(remaining_when(
+            Condition::all()
+                .add(live)
+                .add(lot(point_lot::Column::AvailableAt).gt(now)),
+        ))
+        .expr(remaining_when(
+            Condition::all().add(lot(point_lot::Column::ExpiresAt).lte(now)),
+        ))
+        .expr(zero())
+        .expr(zero())
+        .expr(zero())
+        .from(point_lot::Entity)
+        .and_where(lot(point_lot::Column::ShopId).eq(shop_id))
+        .and_where(lot(point_lot::Column::MemberId).is_in(members.to_vec()))
+        .and_where(lot(point_lot::Column::Remaining).gt(0))
+        .group_by_col((point_lot::Entity, point_lot::Column::MemberId))
+        .to_owned();
 
-    let spent = Expr::col(ledger_entry::Column::Kind)
-        .is_in([LedgerKind::Redeem.as_str(), LedgerKind::Reward.as_str()]);
-    let restored = Expr::col(ledger_entry::Column::Kind)
-        .eq(LedgerKind::Reverse.as_str())
-        .and(Expr::col(ledger_entry::Column::Points).gt(0));
-    let expired = Expr::col(ledger_entry::Column::Kind).eq(LedgerKind::Expire.as_str());
-    let points = || Expr::col(ledger_entry::Column::Points);
-    let entries: Vec<(Uuid, i64, i64, i64)> = ledger_entry::Entity::find()
-        .select_only()
-        .column(ledger_entry::Column::MemberId)
-        .expr_as(
-            sum_bigint(Expr::case(spent, points()).finally(0i64)),
-            "spent",
-        )
-        .expr_as(
-            sum_bigint(Expr::case(restored, points()).finally(0i64)),
-            "restored",
-        )
-        .expr_as(
-            sum_bigint(Expr::case(expired, points()).finally(0i64)),
-            "expired",
-        )
-        .filter(ledger_entry::Column::ShopId.eq(shop_id))
-        .filter(ledger_entry::Column::MemberId.is_in(members.to_vec()))
-        .group_by(ledger_entry::Column::MemberId)
-        .into_tuple()
-        .all(conn)
+    let entry = |c: ledger_entry::Column| Expr::col((ledger_entry::Entity, c));
+    let kind = || entry(ledger_entry::Column::Kind);
+    let points = || entry(ledger_entry::Column::Points);
+    let spent = kind().is_in([LedgerKind::Redeem.as_str(), LedgerKind::Reward.as_str()]);
+    let restored = kind().eq(LedgerKind::Reverse.as_str()).and(points().gt(0));
+    let expired = kind().eq(LedgerKind::Expire.as_str());
+    let entries = Query::select()
+        .expr(entry(ledger_entry::Column::MemberId))
+        .expr(zero())
+        .expr(zero())
+        .expr(zero())
+        .expr(sum_bigint(Expr::case(spent, points()).finally(0i64)))
+        .expr(sum_bigint(Expr::case(restored, points()).finally(0i64)))
+        .expr(sum_bigint(Expr::case(expired, points()).finally(0i64)))
+        .from(ledger_entry::Entity)
+        .and_where(entry(ledger_entry::Column::ShopId).eq(shop_id))
+        .and_where(entry(ledger_entry::Column::MemberId).is_in(members.to_vec()))
+        .group_by_col((ledger_entry::Entity, ledger_entry::Column::MemberId))
+        .to_owned();
+
+    let rows = conn
+        .query_all(&lots.union(UnionType::All, entries).to_owned())
         .await?;
-    for (member, spent, restored, expired) in entries {
+    for row in rows {
+        let n = |i: usize| row.try_get_by_index::<i64>(i);
+        let member: Uuid = row.try_get_by_index(0)?;
         let b = out.entry(member).or_default();
-        b.used = -spent - restored;
-        b.expired += -expired;
+        b.available += n(1)?;
+        b.pending += n(2)?;
+        b.expired += n(3)? - n(6)?;
+        b.used += -n(4)? - n(5)?;
     }
     Ok(out)
 }
