@@ -15,6 +15,7 @@ use crate::app;
 use crate::config::{DbConfig, Limits};
 use anyhow::bail;
 use clap::Args;
+use sea_orm::ConnectionTrait;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -87,6 +88,11 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
         shop.vouchers.len(),
         started.elapsed()
     );
+
+    // Statistics of the tables the seeding just filled: without them the planner
+    // takes the empty-table plans of a minute ago, which autovacuum would replace
+    // within its next round on a running system.
+    ctx.db.execute_unprepared("ANALYZE").await?;
 
     let plan = workload::Plan::new(&shop, args.members);
     let warm = workload::warm_up(&api, &plan, 300).await;

@@ -96,6 +96,11 @@ fn column(field: SortField) -> Option<member::Column> {
     }
 }
 
+/// Sort fields that may be empty (no purchase yet, not registered).
+fn nullable(field: SortField) -> bool {
+    matches!(field, SortField::LastPurchase | SortField::RegisteredAt)
+}
+
 /// Rows after the cursor in the given order.
 fn after(order: MemberOrder, cursor: &MemberCursor) -> Result<Condition> {
     let id = member::Column::Id;
@@ -125,10 +130,10 @@ fn after(order: MemberOrder, cursor: &MemberCursor) -> Result<Condition> {
         (Some(col), SortKey::Int(v)) => Condition::any()
             .add(past(col, (*v).into()))
             .add(tie(col, (*v).into())),
+        // Only the rows with a value: the empty ones, which follow, are read apart.
         (Some(col), SortKey::Time(Some(v))) => Condition::any()
             .add(past(col, (*v).into()))
-            .add(tie(col, (*v).into()))
-            .add(Expr::col(col).is_null()),
+            .add(tie(col, (*v).into())),
         (Some(col), SortKey::Time(None)) => Condition::all()
             .add(Expr::col(col).is_null())
             .add(beyond_id.clone()),
@@ -162,7 +167,8 @@ pub async fn page<C: ConnectionTrait>(
     limit: u64,
 ) -> Result<Page<MemberCursor, Member>> {
     filter.validate()?;
-    let mut cond = condition(conn, shop, now, filter).await?;
+    let base = condition(conn, shop, now, filter).await?;
+    let mut cond = base.clone();
     if let Some(c) = after_cursor {
         check_cursor(c, filter, order)?;
         cond = cond.add(after(order, c)?);
@@ -172,22 +178,54 @@ pub async fn page<C: ConnectionTrait>(
     } else {
         Order::Asc
     };
-    let mut query = member::Entity::find().filter(cond);
-    if let Some(col) = column(order.field) {
-        if matches!(
-            order.field,
-            SortField::LastPurchase | SortField::RegisteredAt
-        ) {
-            let nulls_last: Expr = Expr::case(Expr::col(col).is_null(), 1).finally(0).into();
-            query = query.order_by(nulls_last, Order::Asc);
+    let rows = match column(order.field) {
+        Some(col) if nullable(order.field) => {
+            // Rows with a value, then the empty ones, each an index range of its own:
+            // one ORDER BY that put empty values last would sort the whole shop.
+            let in_values = !matches!(after_cursor, Some(c) if c.key == SortKey::Time(None));
+            let mut rows = if in_values {
+                member::Entity::find()
+                    .filter(cond.clone().add(Expr::col(col).is_not_null()))
+                    .order_by(col, dir.clone())
+                    .order_by(member::Column::Id, dir.clone())
+                    .limit(limit + 1)
+                    .all(conn)
+                    .await?
+            } else {
+                Vec::new()
+            };
+            let wanted = limit + 1 - rows.len() as u64;
+            if wanted > 0 {
+                let mut empty = Condition::all().add(Expr::col(col).is_null());
+                if in_values {
+                    // The cursor's `after` applies to valued rows only; start afresh.
+                    empty = empty.add(base.clone());
+                } else {
+                    empty = empty.add(cond.clone());
+                }
+                rows.extend(
+                    member::Entity::find()
+                        .filter(empty)
+                        .order_by(member::Column::Id, dir.clone())
+                        .limit(wanted)
+                        .all(conn)
+                        .await?,
+                );
+            }
+            rows
         }
-        query = query.order_by(col, dir.clone());
-    }
-    let rows = query
-        .order_by(member::Column::Id, dir)
-        .limit(limit + 1)
-        .all(conn)
-        .await?;
+        col => {
+            let mut query = member::Entity::find().filter(cond);
+            if let Some(col) = col {
+                query = query.order_by(col, dir.clone());
+            }
+            query
+                .order_by(member::Column::Id, dir)
+                .limit(limit + 1)
+                .all(conn)
+                .await?
+        }
+    };
     let of = fingerprint(filter, order);
     let items = rows
         .into_iter()
