@@ -6,6 +6,7 @@
 //! 1. a closed loop of `--clients` clients for `--duration` seconds through a mix of
 //!    60 % `quote`, 25 % `recordOrder`, 10 % `members` (a page with tier, points and
 //!    recent ledger) and 5 % `refundOrder`;
+//!    1b. the same clients sending `recordOrder` alone;
 //! 2. the database's own ceiling for single-row inserts from a pool of the same size,
 //!    without the API, for the same duration (and `pgbench` doing the same, if found);
 //! 3. an open loop of `quote` at `--rate` requests per second.
@@ -107,8 +108,24 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
         args.clients, args.duration
     );
     let before = statements.load(Ordering::Relaxed);
-    let mut mixed = workload::closed_loop(&api, &plan, args.clients, duration).await;
+    let mut mixed =
+        workload::closed_loop(&api, &plan, args.clients, duration, workload::Mix::Standard).await;
     mixed.statements = statements.load(Ordering::Relaxed) - before;
+
+    eprintln!(
+        "phase 1b: {} clients, recordOrder only, {}s",
+        args.clients, args.duration
+    );
+    let before = statements.load(Ordering::Relaxed);
+    let mut orders_only = workload::closed_loop(
+        &api,
+        &plan,
+        args.clients,
+        duration,
+        workload::Mix::OrdersOnly,
+    )
+    .await;
+    orders_only.statements = statements.load(Ordering::Relaxed) - before;
 
     eprintln!("phase 2: single-row INSERT ceiling, {}s", args.duration);
     let inserts = ceiling::sql_inserts(&args.db, shop.shop_id, args.clients, duration).await?;
@@ -132,18 +149,19 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
     .await;
     open.statements = statements.load(Ordering::Relaxed) - before;
 
-    stats::print_report(
-        &stats::Header {
+    stats::print_report(&stats::Report {
+        header: &stats::Header {
             members: args.members,
             clients: args.clients,
             pool: args.db.db_max_connections,
         },
-        &alone,
-        &mixed,
-        &inserts,
-        pgbench.as_ref(),
-        &open,
-    );
+        alone: &alone,
+        mixed: &mixed,
+        orders_only: &orders_only,
+        inserts: &inserts,
+        pgbench: pgbench.as_ref(),
+        open: &open,
+    });
     let samples = alone.error_samples().chain(mixed.error_samples());
     for (op, messages) in samples.chain(open.error_samples()) {
         for m in messages {

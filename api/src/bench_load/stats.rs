@@ -225,17 +225,36 @@ pub struct Header {
 }
 
 /// Prints the compact text report on stdout.
-pub fn print_report(
-    header: &Header,
-    alone: &Phase,
-    mixed: &Phase,
-    inserts: &Inserts,
-    pgbench: Option<&PgBench>,
-    open: &Phase,
-) {
-    let mut alone = alone.clone();
-    let mut mixed = mixed.clone();
-    let mut open = open.clone();
+/// Everything one run measured.
+pub struct Report<'a> {
+    /// The run's settings.
+    pub header: &'a Header,
+    /// Phase 0.
+    pub alone: &'a Phase,
+    /// Phase 1.
+    pub mixed: &'a Phase,
+    /// Phase 1b.
+    pub orders_only: &'a Phase,
+    /// Phase 2, from the bench's pool.
+    pub inserts: &'a Inserts,
+    /// Phase 2, from pgbench.
+    pub pgbench: Option<&'a PgBench>,
+    /// Phase 3.
+    pub open: &'a Phase,
+}
+
+/// Prints the report of a run.
+pub fn print_report(report: &Report<'_>) {
+    let Report {
+        header,
+        inserts,
+        pgbench,
+        ..
+    } = *report;
+    let mut alone = report.alone.clone();
+    let mut mixed = report.mixed.clone();
+    let mut orders_only = report.orders_only.clone();
+    let mut open = report.open.clone();
     println!(
         "loyalty bench load: {} members, {} clients, pool of {} connections, {} cores",
         header.members,
@@ -256,6 +275,13 @@ pub fn print_report(
     print!("{}", mixed.table(true));
     println!();
     println!(
+        "1b. closed loop over HTTP, {} clients, {:.1} s, recordOrder only",
+        header.clients,
+        orders_only.elapsed.as_secs_f64()
+    );
+    print!("{}", orders_only.table(true));
+    println!();
+    println!(
         "2. single-row INSERT ceiling without the API ({} tasks, {} connections, {:.1} s)",
         header.clients,
         header.pool,
@@ -274,13 +300,20 @@ pub fn print_report(
             p.tps
         );
     }
-    let orders = mixed.rate("recordOrder");
-    println!(
-        "{:<32} {:>9.1} /s  = {:.1} % of the INSERT ceiling",
-        "recordOrder (phase 1)",
-        orders,
-        100.0 * orders / inserts.rate().max(f64::MIN_POSITIVE)
-    );
+    for (label, orders) in [
+        ("recordOrder (phase 1, mixed)", mixed.rate("recordOrder")),
+        (
+            "recordOrder (phase 1b, alone)",
+            orders_only.rate("recordOrder"),
+        ),
+    ] {
+        println!(
+            "{:<32} {:>9.1} /s  = {:.1} % of the INSERT ceiling",
+            label,
+            orders,
+            100.0 * orders / inserts.rate().max(f64::MIN_POSITIVE)
+        );
+    }
     println!();
     let sent = open.ops.first().map_or(0, |(_, s)| s.ok() + s.errors);
     println!(

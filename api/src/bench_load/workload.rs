@@ -243,9 +243,23 @@ pub async fn one_client(api: &Api, plan: &Plan, n: u64, statements: &AtomicU64) 
     phase
 }
 
-/// `clients` clients each sending one operation after the other for `duration`:
-/// 60 % quote, 25 % recordOrder, 10 % members, 5 % refundOrder.
-pub async fn closed_loop(api: &Api, plan: &Plan, clients: usize, duration: Duration) -> Phase {
+/// What the clients of a closed loop send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mix {
+    /// 60 % quote, 25 % recordOrder, 10 % members, 5 % refundOrder.
+    Standard,
+    /// recordOrder alone: the write path against the INSERT ceiling.
+    OrdersOnly,
+}
+
+/// `clients` clients each sending one operation after the other for `duration`.
+pub async fn closed_loop(
+    api: &Api,
+    plan: &Plan,
+    clients: usize,
+    duration: Duration,
+    mix: Mix,
+) -> Phase {
     let start = Instant::now();
     let until = start + duration;
     let mut tasks = tokio::task::JoinSet::new();
@@ -257,7 +271,11 @@ pub async fn closed_loop(api: &Api, plan: &Plan, clients: usize, duration: Durat
             let mut walk = None;
             while Instant::now() < until {
                 let t = Instant::now();
-                let (op, outcome) = match rng.random_range(0..100) {
+                let pick = match mix {
+                    Mix::Standard => rng.random_range(0..100),
+                    Mix::OrdersOnly => 60,
+                };
+                let (op, outcome) = match pick {
                     0..60 => ("quote", quote(&api, &plan, &mut rng).await),
                     60..85 => ("recordOrder", record(&api, &plan, &mut rng).await),
                     85..95 => ("members", members(&api, &plan, &mut rng, &mut walk).await),

@@ -6,7 +6,7 @@ use crate::offers::{Offer, default_rules};
 use crate::{DomainError, Result};
 use chrono::{DateTime, Utc};
 use loyalty_entities::{offer, voucher};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -62,23 +62,26 @@ pub async fn present<C: ConnectionTrait>(
     if normalized.is_empty() {
         return Ok((vec![], vec![]));
     }
-    let rows: HashMap<String, voucher::Model> = voucher::Entity::find()
+    // The vouchers with their offers, in one statement.
+    let offer_of = voucher::Entity::belongs_to(offer::Entity)
+        .from((voucher::Column::ShopId, voucher::Column::OfferId))
+        .to((offer::Column::ShopId, offer::Column::Id))
+        .into();
+    let found: Vec<(voucher::Model, Option<offer::Model>)> = voucher::Entity::find()
+        .select_also(offer::Entity)
+        .join(JoinType::LeftJoin, offer_of)
         .filter(voucher::Column::ShopId.eq(shop_id))
         .filter(voucher::Column::Code.is_in(normalized.clone()))
         .all(conn)
-        .await?
-        .into_iter()
-        .map(|v| (v.code.clone(), v))
-        .collect();
-    let offer_ids: Vec<Uuid> = rows.values().map(|v| v.offer_id).collect();
-    let offers: HashMap<Uuid, Offer> = offer::Entity::find()
-        .filter(offer::Column::ShopId.eq(shop_id))
-        .filter(offer::Column::Id.is_in(offer_ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|o| Ok((o.id, Offer::from_row(o)?)))
-        .collect::<Result<_>>()?;
+        .await?;
+    let mut rows: HashMap<String, voucher::Model> = HashMap::new();
+    let mut offers: HashMap<Uuid, Offer> = HashMap::new();
+    for (v, o) in found {
+        if let Some(o) = o {
+            offers.insert(o.id, Offer::from_row(o)?);
+        }
+        rows.insert(v.code.clone(), v);
+    }
     let registry = default_rules();
     let (mut usable, mut refused) = (Vec::new(), Vec::new());
     let mut seen = std::collections::HashSet::new();
