@@ -144,7 +144,8 @@ impl Phase {
         );
         let elapsed = Some(self.elapsed);
         let mut all = OpStats::default();
-        for (name, stats) in &mut self.ops {
+        // Operations a phase never sent (the recordOrder-only loop) are left out.
+        for (name, stats) in self.ops.iter_mut().filter(|(_, s)| s.ok() + s.errors > 0) {
             stats.sort();
             out.push_str(&stats.row(name, elapsed));
             out.push('\n');

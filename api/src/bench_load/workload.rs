@@ -305,29 +305,40 @@ pub const FROM_SEND: &str = "quote, from send";
 pub const FROM_DUE: &str = "quote, from due";
 
 /// Sends `quote` at `rate` per second for `duration`, each request on its own task at
-/// its due time, whatever the earlier ones are doing.
+/// its due time, whatever the earlier ones are doing. The pacing runs on a thread of its
+/// own with the operating system's sleep: tokio's timer ticks in milliseconds, which at
+/// 500 per second would make most sends up to a millisecond late.
 pub async fn open_loop(api: &Api, plan: &Plan, rate: u64, duration: Duration) -> Phase {
     let total = (rate as f64 * duration.as_secs_f64()) as u64;
     let interval = Duration::from_secs_f64(1.0 / rate as f64);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut rng = SmallRng::from_os_rng();
+    let runtime = tokio::runtime::Handle::current();
+    let (api, plan) = (api.clone(), plan.clone());
     let start = Instant::now();
-    for i in 0..total {
-        let due = start + interval.mul_f64(i as f64);
-        tokio::time::sleep_until(due.into()).await;
-        let vars = quote_input(plan, &mut rng);
-        let (api, key, tx) = (api.clone(), plan.channel_key.clone(), tx.clone());
-        tokio::spawn(async move {
-            let sent = Instant::now();
-            let outcome = api.post(&key, QUOTE, vars).await.map(drop);
-            let _ = tx.send((due, sent, Instant::now(), outcome));
-        });
-    }
-    drop(tx);
+    let pacer = std::thread::spawn(move || {
+        let mut rng = SmallRng::from_os_rng();
+        for i in 0..total {
+            let due = start + interval.mul_f64(i as f64);
+            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+            let vars = quote_input(&plan, &mut rng);
+            let (api, key, tx) = (api.clone(), plan.channel_key.clone(), tx.clone());
+            runtime.spawn(async move {
+                let sent = Instant::now();
+                let outcome = api.post(&key, QUOTE, vars).await.map(drop);
+                let _ = tx.send((due, sent, Instant::now(), outcome));
+            });
+        }
+    });
     let mut phase = Phase::new(&[FROM_SEND, FROM_DUE]);
+    // The channel closes when the pacer and every request task have dropped their ends.
     while let Some((due, sent, done, outcome)) = rx.recv().await {
         phase.op(FROM_SEND).record(done - sent, outcome.clone());
         phase.op(FROM_DUE).record(done - due, outcome);
+    }
+    if pacer.join().is_err() {
+        eprintln!("the open-loop pacer panicked");
     }
     phase.elapsed = start.elapsed();
     phase
