@@ -107,25 +107,27 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
         "phase 1: {} clients, mixed operations, {}s",
         args.clients, args.duration
     );
-    let before = statements.load(Ordering::Relaxed);
-    let mut mixed =
-        workload::closed_loop(&api, &plan, args.clients, duration, workload::Mix::Standard).await;
-    mixed.statements = statements.load(Ordering::Relaxed) - before;
+    let mixed = counted(
+        &statements,
+        workload::closed_loop(&api, &plan, args.clients, duration, workload::Mix::Standard),
+    )
+    .await;
 
     eprintln!(
         "phase 1b: {} clients, recordOrder only, {}s",
         args.clients, args.duration
     );
-    let before = statements.load(Ordering::Relaxed);
-    let mut orders_only = workload::closed_loop(
-        &api,
-        &plan,
-        args.clients,
-        duration,
-        workload::Mix::OrdersOnly,
+    let orders_only = counted(
+        &statements,
+        workload::closed_loop(
+            &api,
+            &plan,
+            args.clients,
+            duration,
+            workload::Mix::OrdersOnly,
+        ),
     )
     .await;
-    orders_only.statements = statements.load(Ordering::Relaxed) - before;
 
     eprintln!("phase 2: single-row INSERT ceiling, {}s", args.duration);
     let inserts = ceiling::sql_inserts(&args.db, shop.shop_id, args.clients, duration).await?;
@@ -139,15 +141,12 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
         "phase 3: open-loop quote at {}/s, {}s",
         args.rate, args.rate_duration
     );
-    let before = statements.load(Ordering::Relaxed);
-    let mut open = workload::open_loop(
-        &api,
-        &plan,
-        args.rate,
-        Duration::from_secs(args.rate_duration),
+    let rate_duration = Duration::from_secs(args.rate_duration);
+    let open = counted(
+        &statements,
+        workload::open_loop(&api, &plan, args.rate, rate_duration),
     )
     .await;
-    open.statements = statements.load(Ordering::Relaxed) - before;
 
     stats::print_report(&stats::Report {
         header: &stats::Header {
@@ -169,4 +168,15 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Runs a phase and records the SQL statements the server ran meanwhile.
+async fn counted(
+    statements: &AtomicU64,
+    phase: impl std::future::Future<Output = stats::Phase>,
+) -> stats::Phase {
+    let before = statements.load(Ordering::Relaxed);
+    let mut phase = phase.await;
+    phase.statements = statements.load(Ordering::Relaxed) - before;
+    phase
 }

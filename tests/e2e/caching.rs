@@ -17,21 +17,10 @@ async fn quote(app: &TestApp, key: &str, member: &str) -> Value {
         .clone()
 }
 
-async fn active_shop(app: &TestApp) -> String {
-    let (_, admin) = app.create_shop("A").await;
-    app.activate(
-        &admin,
-        json!({"spendPerRankingPoint": "1000"}),
-        "INITIAL_TIER",
-    )
-    .await;
-    admin
-}
-
 #[tokio::test]
 async fn a_tier_change_on_one_replica_prices_the_next_order_on_another() {
     let a = spawn_app().await;
-    let admin = active_shop(&a).await;
+    let admin = a.active_shop().await;
     // B trusts its cached policy for reads for a minute.
     let b = a.replica(60_000).await;
     assert_eq!(quote(&b, &admin, "c1").await["discountTotal"], "0");
@@ -55,7 +44,7 @@ async fn a_tier_change_on_one_replica_prices_the_next_order_on_another() {
 #[tokio::test]
 async fn a_replica_with_no_read_window_quotes_the_new_tier_at_once() {
     let a = spawn_app().await;
-    let admin = active_shop(&a).await;
+    let admin = a.active_shop().await;
     let b = a.replica(0).await;
     assert_eq!(quote(&b, &admin, "c1").await["discountTotal"], "0");
     a.update_tier(&admin, 1, json!({"discountPercent": "5"}))
@@ -68,7 +57,7 @@ async fn a_replica_with_no_read_window_quotes_the_new_tier_at_once() {
 #[tokio::test]
 async fn a_quote_and_an_order_of_a_known_member_cost_a_few_statements() {
     let app = spawn_app().await;
-    let admin = active_shop(&app).await;
+    let admin = app.active_shop().await;
     app.order(&admin, "o1", "c1", 100_000, 0).await.data();
     app.advance(chrono::Duration::days(2));
 

@@ -125,17 +125,6 @@ async fn the_offer_table_through_quote() {
     assert_eq!(rows, 29);
 }
 
-async fn active_shop(app: &TestApp) -> String {
-    let (_, admin) = app.create_shop("A").await;
-    app.activate(
-        &admin,
-        json!({"spendPerRankingPoint": "1000"}),
-        "INITIAL_TIER",
-    )
-    .await;
-    admin
-}
-
 async fn set_member_tier(app: &TestApp, admin: &str, fields: Value) {
     app.update_tier(admin, 1, fields).await;
 }
@@ -143,7 +132,7 @@ async fn set_member_tier(app: &TestApp, admin: &str, fields: Value) {
 #[tokio::test]
 async fn tier_discount_is_capped_and_points_pay_last_within_caps() {
     let app = spawn_app().await;
-    let admin = active_shop(&app).await;
+    let admin = app.active_shop().await;
     set_member_tier(
         &app,
         &admin,
@@ -187,7 +176,7 @@ async fn tier_discount_is_capped_and_points_pay_last_within_caps() {
 #[tokio::test]
 async fn stacking_keeps_whichever_gives_more() {
     let app = spawn_app().await;
-    let admin = active_shop(&app).await;
+    let admin = app.active_shop().await;
     set_member_tier(
         &app,
         &admin,
@@ -290,7 +279,7 @@ async fn order_with_voucher(
 #[tokio::test]
 async fn vouchers_are_used_once_expire_and_stay_in_their_shop() {
     let app = spawn_app().await;
-    let admin = active_shop(&app).await;
+    let admin = app.active_shop().await;
     let member = app.upsert_member(&admin, json!({"externalId": "c1"})).await;
     let p1 = offer(&app, &admin, json!({"name": "P1", "discountKind": "PERCENT", "value": "20", "targetKind": "PRODUCT", "targetIds": ["A"], "minQuantity": 2, "validDays": 30})).await;
     let code = voucher(&app, &admin, &p1, &member).await;
@@ -395,7 +384,7 @@ async fn vouchers_are_used_once_expire_and_stay_in_their_shop() {
 #[tokio::test]
 async fn concurrent_orders_with_one_voucher_use_it_once() {
     let app = spawn_app().await;
-    let admin = active_shop(&app).await;
+    let admin = app.active_shop().await;
     let member = app.upsert_member(&admin, json!({"externalId": "c1"})).await;
     let o = offer(
         &app,
@@ -437,7 +426,7 @@ async fn concurrent_orders_with_one_voucher_use_it_once() {
 #[tokio::test]
 async fn the_wallet_says_what_can_be_used_on_this_cart() {
     let app = spawn_app().await;
-    let admin = active_shop(&app).await;
+    let admin = app.active_shop().await;
     let member = app.upsert_member(&admin, json!({"externalId": "c1"})).await;
     let f2 = offer(&app, &admin, json!({"name": "F2", "discountKind": "FIXED", "value": "20000", "fixedPer": "ITEM", "targetKind": "PRODUCT", "targetIds": ["A"], "minQuantity": 2})).await;
     let o1 = offer(
@@ -470,7 +459,7 @@ async fn the_wallet_says_what_can_be_used_on_this_cart() {
 #[tokio::test]
 async fn rewards_spend_points_for_a_voucher_once() {
     let app = spawn_app().await;
-    let admin = active_shop(&app).await;
+    let admin = app.active_shop().await;
     app.order(&admin, "seed", "c1", 500_000, 0).await.data(); // 500 points
     let member = str_at(
         app.gql(
@@ -594,7 +583,7 @@ async fn offers_validate_their_rules_and_list_the_kinds() {
 #[tokio::test]
 async fn archived_offers_stop_their_vouchers_and_updates_reprice() {
     let app = spawn_app().await;
-    let admin = active_shop(&app).await;
+    let admin = app.active_shop().await;
     let member = app.upsert_member(&admin, json!({"externalId": "c1"})).await;
     let o = offer(
         &app,

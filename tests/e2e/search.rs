@@ -39,13 +39,7 @@ async fn sorted(app: &TestApp, key: &str, filter: Value) -> HashSet<String> {
 
 /// Five customers with different profiles, orders and points.
 async fn people(app: &TestApp) -> String {
-    let (_, admin) = app.create_shop("A").await;
-    app.activate(
-        &admin,
-        json!({"spendPerRankingPoint": "1000"}),
-        "INITIAL_TIER",
-    )
-    .await;
+    let admin = app.active_shop().await;
     for p in [
         json!({"externalId": "an", "name": "Nguyễn Văn An", "phone": "0912345678", "email": "an@shop.vn", "gender": "MALE", "province": "Hà Nội", "district": "Ba Đình", "birthday": "1990-05-17", "register": true}),
         json!({"externalId": "binh", "name": "Trần Thị Bình", "phone": "02838295555", "email": "binh@mail.com", "gender": "FEMALE", "province": "Hồ Chí Minh", "district": "Quận 1", "birthday": "1985-12-01"}),
@@ -491,13 +485,7 @@ async fn segments_are_saved_filters_evaluated_on_read() {
 #[tokio::test]
 async fn a_nested_page_costs_the_same_statements_at_any_size() {
     let app = spawn_app().await;
-    let (_, admin) = app.create_shop("A").await;
-    app.activate(
-        &admin,
-        json!({"spendPerRankingPoint": "1000"}),
-        "INITIAL_TIER",
-    )
-    .await;
+    let admin = app.active_shop().await;
     for i in 0..105 {
         let m = format!("m{i:03}");
         app.order(&admin, &format!("a{i}"), &m, 10_000 * (i % 7 + 1), 0)

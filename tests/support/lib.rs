@@ -302,6 +302,19 @@ impl TestApp {
         .data();
     }
 
+    /// Creates shop "A" with its program active (1,000 VND per ranking point, members
+    /// start in the initial tier); returns the ADMIN key.
+    pub async fn active_shop(&self) -> String {
+        let (_, admin) = self.create_shop("A").await;
+        self.activate(
+            &admin,
+            json!({"spendPerRankingPoint": "1000"}),
+            "INITIAL_TIER",
+        )
+        .await;
+        admin
+    }
+
     /// Records an order of one line; returns the raw response.
     pub async fn order(&self, key: &str, id: &str, member: &str, amount: i64, redeem: i64) -> Gql {
         self.gql(

@@ -65,6 +65,24 @@ pub async fn replay<C: ConnectionTrait>(
     }
 }
 
+fn key_row(
+    shop_id: Uuid,
+    scope: Scope,
+    key: &str,
+    hash: &str,
+    resource_id: Uuid,
+    now: DateTime<Utc>,
+) -> idempotency_key::ActiveModel {
+    idempotency_key::ActiveModel {
+        shop_id: Set(shop_id),
+        scope: Set(scope.as_str().to_owned()),
+        key: Set(key.to_owned()),
+        request_hash: Set(hash.to_owned()),
+        resource_id: Set(resource_id),
+        created_at: Set(now),
+    }
+}
+
 /// Claims the key for `resource_id`; a concurrent claim fails on the primary key and
 /// its transaction rolls back.
 pub async fn claim<C: ConnectionTrait>(
@@ -76,16 +94,9 @@ pub async fn claim<C: ConnectionTrait>(
     resource_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    idempotency_key::Entity::insert(idempotency_key::ActiveModel {
-        shop_id: Set(shop_id),
-        scope: Set(scope.as_str().to_owned()),
-        key: Set(key.to_owned()),
-        request_hash: Set(hash.to_owned()),
-        resource_id: Set(resource_id),
-        created_at: Set(now),
-    })
-    .exec_without_returning(conn)
-    .await?;
+    idempotency_key::Entity::insert(key_row(shop_id, scope, key, hash, resource_id, now))
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }
 
@@ -110,17 +121,11 @@ pub async fn claim_first<C: ConnectionTrait>(
     resource_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Claimed> {
-    let inserted = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
-        shop_id: Set(shop_id),
-        scope: Set(scope.as_str().to_owned()),
-        key: Set(key.to_owned()),
-        request_hash: Set(hash.to_owned()),
-        resource_id: Set(resource_id),
-        created_at: Set(now),
-    })
-    .on_conflict_do_nothing()
-    .exec_without_returning(conn)
-    .await?;
+    let inserted =
+        idempotency_key::Entity::insert(key_row(shop_id, scope, key, hash, resource_id, now))
+            .on_conflict_do_nothing()
+            .exec_without_returning(conn)
+            .await?;
     if matches!(inserted, TryInsertResult::Inserted(1)) {
         return Ok(Claimed::New);
     }
