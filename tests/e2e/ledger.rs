@@ -564,3 +564,39 @@ async fn concurrent_retries_of_one_order_make_one_order() {
     assert_eq!(m.data()["member"]["totalOrders"], 1);
     assert_eq!(app.points(&admin, "new-customer").await, (100, 0, 0, 0));
 }
+
+#[tokio::test]
+async fn concurrent_refunds_of_one_order_never_refund_more_than_it_paid() {
+    let app = spawn_app().await;
+    let admin = shop(&app, json!({})).await;
+    app.order(&admin, "o1", "c1", 100_000, 0).await.data();
+    assert_eq!(app.points(&admin, "c1").await, (100, 0, 0, 0));
+    const REFUND: &str = "mutation($i: RefundInput!) { refundOrder(input: $i) { refundedAmount } }";
+    // Twelve different refunds of a tenth each: the order row serializes them, so ten
+    // pass and two find nothing left.
+    let vars = (0..12)
+        .map(|i| json!({"i": {"orderExternalId": "o1", "refundId": format!("r{i}"), "amount": "10000"}}))
+        .collect();
+    let mut codes = app.race(&admin, REFUND, vars).await;
+    codes.sort();
+    let refused = vec!["BAD_USER_INPUT".to_owned(); 2];
+    assert_eq!(codes[..2], refused[..], "{codes:?}");
+    assert!(codes[2..].iter().all(|c| c == "OK"), "{codes:?}");
+    assert_eq!(
+        app.refund(&admin, "o1", "late", 1).await.code(),
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(app.points(&admin, "c1").await, (0, 0, 0, 0));
+
+    // Eight copies of one refund at once: one refund, seven replays of it.
+    app.order(&admin, "o2", "c2", 100_000, 0).await.data();
+    let half = json!({"i": {"orderExternalId": "o2", "refundId": "half", "amount": "50000"}});
+    let codes = app.race(&admin, REFUND, vec![half; 8]).await;
+    assert!(codes.iter().all(|c| c == "OK"), "{codes:?}");
+    assert_eq!(
+        app.refund(&admin, "o2", "rest", 50_001).await.code(),
+        "BAD_USER_INPUT"
+    );
+    let rest = app.refund(&admin, "o2", "rest", 50_000).await;
+    assert_eq!(rest.data()["refundOrder"]["refundedAmount"], "100000");
+}
