@@ -15,6 +15,11 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// How long a test server's reads trust a cached policy: long, so that the statements a
+/// request runs do not depend on how fast the machine is (a server forgets the policy it
+/// changes itself; `TestApp::replica` sets its own window).
+pub const TEST_POLICY_CACHE_MS: u64 = 60_000;
+
 /// The operator token every test server accepts.
 pub const OPERATOR_TOKEN: &str = "test-operator-token";
 
@@ -68,7 +73,7 @@ async fn database() -> (DbConfig, Option<tempfile::TempDir>) {
                 DbConfig {
                     database_url: url,
                     db_max_connections: 10,
-                    policy_cache_ms: 1000,
+                    policy_cache_ms: TEST_POLICY_CACHE_MS,
                     key_cache_ms: 5000,
                 },
                 None,
@@ -81,7 +86,7 @@ async fn database() -> (DbConfig, Option<tempfile::TempDir>) {
                 DbConfig {
                     database_url: url,
                     db_max_connections: 1,
-                    policy_cache_ms: 1000,
+                    policy_cache_ms: TEST_POLICY_CACHE_MS,
                     key_cache_ms: 5000,
                 },
                 Some(dir),

@@ -78,6 +78,14 @@ impl PolicyCache {
         if let Some(c) = self.entries.get(&shop_id)
             && c.policy.version == version
         {
+            // Just checked against the database: as fresh for reads as a new load.
+            self.entries.insert(
+                shop_id,
+                Cached {
+                    policy: Arc::clone(&c.policy),
+                    loaded: Instant::now(),
+                },
+            );
             return Ok(c.policy);
         }
         let policy = Arc::new(Policy::load_with(conn, program, version).await?);
