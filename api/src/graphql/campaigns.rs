@@ -539,6 +539,17 @@ fn prices(ctx: &Context<'_>) -> Vec<ChannelPrice> {
         .collect()
 }
 
+/// One steering move (send now, pause, resume, cancel) on the caller's campaign `id`.
+async fn steer<'a, F, Fut>(ctx: &'a Context<'_>, id: &ID, op: F) -> async_graphql::Result<Campaign>
+where
+    F: FnOnce(&'a loyalty_domain::Ctx, Uuid, Uuid) -> Fut,
+    Fut: std::future::Future<Output = loyalty_domain::Result<campaigns::Campaign>>,
+{
+    let shop_id = principal(ctx)?.shop_id;
+    let c = op(domain(ctx), shop_id, id_of(id)?).await.gql()?;
+    Ok(wrap(shop_id, c))
+}
+
 fn wrap(shop_id: Uuid, campaign: campaigns::Campaign) -> Campaign {
     Campaign { shop_id, campaign }
 }
@@ -685,45 +696,25 @@ impl CampaignMutation {
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<Campaign> {
-        let shop_id = principal(ctx)?.shop_id;
-        let id = id_of(&id)?;
-        let c = campaigns::service::send_now(domain(ctx), shop_id, id)
-            .await
-            .gql()?;
-        Ok(wrap(shop_id, c))
+        steer(ctx, &id, campaigns::service::send_now).await
     }
 
     /// Pauses a scheduled or sending campaign.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn pause_campaign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Campaign> {
-        let shop_id = principal(ctx)?.shop_id;
-        let id = id_of(&id)?;
-        let c = campaigns::service::pause(domain(ctx), shop_id, id)
-            .await
-            .gql()?;
-        Ok(wrap(shop_id, c))
+        steer(ctx, &id, campaigns::service::pause).await
     }
 
     /// Resumes a paused campaign.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn resume_campaign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Campaign> {
-        let shop_id = principal(ctx)?.shop_id;
-        let id = id_of(&id)?;
-        let c = campaigns::service::resume(domain(ctx), shop_id, id)
-            .await
-            .gql()?;
-        Ok(wrap(shop_id, c))
+        steer(ctx, &id, campaigns::service::resume).await
     }
 
     /// Cancels a campaign; recipients not yet sent to are cancelled.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn cancel_campaign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Campaign> {
-        let shop_id = principal(ctx)?.shop_id;
-        let id = id_of(&id)?;
-        let c = campaigns::service::cancel(domain(ctx), shop_id, id)
-            .await
-            .gql()?;
-        Ok(wrap(shop_id, c))
+        steer(ctx, &id, campaigns::service::cancel).await
     }
 
     /// Adds money to the messaging balance; campaigns stopped for balance resume.
