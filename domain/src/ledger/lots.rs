@@ -11,12 +11,13 @@
 //! balance never goes negative; the shortfall is recorded on the entry (`debt_change`)
 //! and the member's next credits repay it first.
 use super::LedgerKind;
-use crate::{DomainError, Result, ids::new_id};
+use super::plan::{LedgerWrites, plan_credit, plan_debit};
+use crate::{DomainError, Result};
 use chrono::{DateTime, Utc};
 use loyalty_entities::{ledger_entry, lot_allocation, member, point_lot};
 use sea_orm::sea_query::{Expr, ExprTrait, LockType};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -131,41 +132,6 @@ pub async fn debt<C: ConnectionTrait>(conn: &C, shop_id: Uuid, member_id: Uuid) 
     Ok(owed.unwrap_or(0))
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn insert_entry<C: ConnectionTrait>(
-    conn: &C,
-    shop_id: Uuid,
-    member_id: Uuid,
-    now: DateTime<Utc>,
-    kind: LedgerKind,
-    points: i64,
-    debt_change: i64,
-    available_at: DateTime<Utc>,
-    expires_at: Option<DateTime<Utc>>,
-    reason: Option<String>,
-    order_id: Option<Uuid>,
-    idempotency_key: Option<String>,
-) -> Result<Uuid> {
-    let id = new_id();
-    ledger_entry::Entity::insert(ledger_entry::ActiveModel {
-        shop_id: Set(shop_id),
-        id: Set(id),
-        member_id: Set(member_id),
-        kind: Set(kind.as_str().to_owned()),
-        points: Set(points),
-        debt_change: Set(debt_change),
-        created_at: Set(now),
-        available_at: Set(available_at),
-        expires_at: Set(expires_at),
-        reason: Set(reason),
-        order_id: Set(order_id),
-        idempotency_key: Set(idempotency_key),
-    })
-    .exec_without_returning(conn)
-    .await?;
-    Ok(id)
-}
-
 /// Credits points: an entry and its lot; then, if the member owes points, the new lot
 /// repays the debt first (a REVERSE entry). The member must be locked. Refreshes the
 /// member's cached balances.
@@ -190,108 +156,70 @@ pub async fn credit_only<C: ConnectionTrait>(
     now: DateTime<Utc>,
     credit: Credit,
 ) -> Result<Uuid> {
-    if credit.points <= 0 {
-        return Err(DomainError::Internal("a credit must be positive".into()));
-    }
-    let id = insert_entry(
-        conn,
-        shop_id,
-        member_id,
-        now,
-        credit.kind,
-        credit.points,
-        0,
-        credit.available_at,
-        credit.expires_at,
-        credit.reason,
-        credit.order_id,
-        credit.idempotency_key,
-    )
-    .await?;
-    point_lot::Entity::insert(point_lot::ActiveModel {
-        shop_id: Set(shop_id),
-        id: Set(id),
-        member_id: Set(member_id),
-        points: Set(credit.points),
-        remaining: Set(credit.points),
-        available_at: Set(credit.available_at),
-        expires_at: Set(credit.expires_at),
-        order_id: Set(credit.order_id),
-        created_at: Set(now),
-    })
-    .exec_without_returning(conn)
-    .await?;
     let owed = debt(conn, shop_id, member_id).await?;
-    let repay = std::cmp::min(owed, credit.points);
-    if repay > 0 {
-        let entry = insert_entry(
-            conn,
-            shop_id,
-            member_id,
-            now,
-            LedgerKind::Reverse,
-            -repay,
-            -repay,
-            now,
-            None,
-            Some("repays points owed from an earlier refund".into()),
-            credit.order_id,
-            None,
-        )
-        .await?;
-        take(conn, shop_id, member_id, entry, id, repay).await?;
-    }
+    let (writes, id) = plan_credit(shop_id, member_id, now, credit, owed)?;
+    apply(conn, &writes).await?;
     Ok(id)
 }
 
-/// Lowers a lot's `remaining` by `points` if it has them, and records the allocation.
-async fn take<C: ConnectionTrait>(
-    conn: &C,
-    shop_id: Uuid,
-    member_id: Uuid,
-    entry_id: Uuid,
-    lot_id: Uuid,
-    points: i64,
-) -> Result<()> {
-    let updated = point_lot::Entity::update_many()
-        .col_expr(
-            point_lot::Column::Remaining,
-            Expr::col(point_lot::Column::Remaining).sub(points),
+/// Writes planned ledger rows: one statement a table, and a guarded update a lot drawn
+/// (`remaining >= n`: a lot that no longer has the points is a `Conflict`). The member
+/// must be locked.
+pub async fn apply<C: ConnectionTrait>(conn: &C, writes: &LedgerWrites) -> Result<()> {
+    if !writes.entries.is_empty() {
+        ledger_entry::Entity::insert_many(
+            writes
+                .entries
+                .iter()
+                .cloned()
+                .map(|e| e.into_active_model()),
         )
-        .filter(point_lot::Column::ShopId.eq(shop_id))
-        .filter(point_lot::Column::Id.eq(lot_id))
-        .filter(point_lot::Column::Remaining.gte(points))
-        .exec(conn)
+        .exec_without_returning(conn)
         .await?;
-    if updated.rows_affected != 1 {
-        return Err(DomainError::Conflict(
-            "the balance changed while points were being spent; retry".into(),
-        ));
     }
-    lot_allocation::Entity::insert(lot_allocation::ActiveModel {
-        shop_id: Set(shop_id),
-        id: Set(new_id()),
-        lot_id: Set(lot_id),
-        entry_id: Set(entry_id),
-        member_id: Set(member_id),
-        points: Set(points),
-    })
-    .exec_without_returning(conn)
-    .await?;
+    if !writes.lots.is_empty() {
+        point_lot::Entity::insert_many(writes.lots.iter().cloned().map(|l| l.into_active_model()))
+            .exec_without_returning(conn)
+            .await?;
+    }
+    for draw in &writes.draws {
+        let updated = point_lot::Entity::update_many()
+            .col_expr(
+                point_lot::Column::Remaining,
+                Expr::col(point_lot::Column::Remaining).sub(draw.points),
+            )
+            .filter(point_lot::Column::ShopId.eq(shop_of(writes)))
+            .filter(point_lot::Column::Id.eq(draw.lot_id))
+            .filter(point_lot::Column::Remaining.gte(draw.points))
+            .exec(conn)
+            .await?;
+        if updated.rows_affected != 1 {
+            return Err(DomainError::Conflict(
+                "the balance changed while points were being spent; retry".into(),
+            ));
+        }
+    }
+    if !writes.allocations.is_empty() {
+        lot_allocation::Entity::insert_many(
+            writes
+                .allocations
+                .iter()
+                .cloned()
+                .map(|a| a.into_active_model()),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    }
     Ok(())
 }
 
-/// A lot can pay at `now`: not expired, and spendable unless `pending_ok`.
-fn usable(lot: &point_lot::Model, now: DateTime<Utc>, pending_ok: bool) -> bool {
-    lot.remaining > 0
-        && lot.expires_at.is_none_or(|e| e > now)
-        && (pending_ok || lot.available_at <= now)
-}
-
-/// Soonest expiry first (never-expiring last), then oldest first.
-fn spend_order(a: &point_lot::Model, b: &point_lot::Model) -> std::cmp::Ordering {
-    let key = |l: &point_lot::Model| (l.expires_at.is_none(), l.expires_at, l.created_at, l.id);
-    key(a).cmp(&key(b))
+/// The shop of planned rows (every plan writes entries of one member).
+fn shop_of(writes: &LedgerWrites) -> Uuid {
+    writes
+        .entries
+        .first()
+        .map(|e| e.shop_id)
+        .unwrap_or_default()
 }
 
 /// Debits points as `debit.from` allows. The member must be locked. Refreshes the
@@ -318,72 +246,22 @@ pub async fn debit_only<C: ConnectionTrait>(
     now: DateTime<Utc>,
     debit: Debit,
 ) -> Result<Drawn> {
-    if debit.points <= 0 {
-        return Err(DomainError::Internal("a debit must be positive".into()));
-    }
-    let mut lots = point_lot::Entity::find()
+    let lots = live_lots(conn, shop_id, member_id).await?;
+    let (writes, drawn) = plan_debit(shop_id, member_id, now, lots, debit)?;
+    apply(conn, &writes).await?;
+    Ok(drawn)
+}
+
+/// The member's lots with points remaining, spent or not, expired or not.
+pub async fn live_lots<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    member_id: Uuid,
+) -> Result<Vec<point_lot::Model>> {
+    Ok(point_lot::Entity::find()
         .filter(point_lot::Column::ShopId.eq(shop_id))
         .filter(point_lot::Column::MemberId.eq(member_id))
         .filter(point_lot::Column::Remaining.gt(0))
         .all(conn)
-        .await?;
-    lots.sort_by(spend_order);
-    let plan: Vec<&point_lot::Model> = match debit.from {
-        DrawFrom::Available => lots.iter().filter(|l| usable(l, now, false)).collect(),
-        DrawFrom::Reversal { own_lot } => {
-            let own = lots
-                .iter()
-                .filter(|l| Some(l.id) == own_lot && l.expires_at.is_none_or(|e| e > now));
-            let others = lots
-                .iter()
-                .filter(|l| Some(l.id) != own_lot && usable(l, now, true));
-            own.chain(others).collect()
-        }
-        DrawFrom::Lot(id) => lots.iter().filter(|l| l.id == id).collect(),
-    };
-    let have: i64 = plan.iter().map(|l| l.remaining).sum();
-    if debit.from == DrawFrom::Available && have < debit.points {
-        return Err(DomainError::InsufficientPoints {
-            requested: debit.points,
-            available: have,
-        });
-    }
-    let taken = std::cmp::min(debit.points, have);
-    let shortfall = debit.points - taken;
-    if taken == 0 && shortfall == 0 {
-        return Ok(Drawn {
-            entry_id: None,
-            taken: 0,
-            shortfall: 0,
-        });
-    }
-    let entry_id = insert_entry(
-        conn,
-        shop_id,
-        member_id,
-        now,
-        debit.kind,
-        -taken,
-        shortfall,
-        now,
-        None,
-        debit.reason,
-        debit.order_id,
-        debit.idempotency_key,
-    )
-    .await?;
-    let mut left = taken;
-    for lot in plan {
-        if left == 0 {
-            break;
-        }
-        let n = std::cmp::min(left, lot.remaining);
-        take(conn, shop_id, member_id, entry_id, lot.id, n).await?;
-        left -= n;
-    }
-    Ok(Drawn {
-        entry_id: Some(entry_id),
-        taken,
-        shortfall,
-    })
+        .await?)
 }

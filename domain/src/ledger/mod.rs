@@ -10,6 +10,7 @@ pub mod history;
 pub mod idempotency;
 pub mod kind;
 pub mod lots;
+pub mod plan;
 pub mod policy;
 pub mod policy_cache;
 

@@ -2,6 +2,7 @@
 //! refunds, each idempotent and in one transaction.
 
 pub mod input;
+pub mod plan;
 pub mod record;
 pub mod refund;
 pub mod result;

@@ -1,0 +1,204 @@
+//! What recording an order writes, decided from what was read: the pricing, the points
+//! redeemed and earned, the member's new standing, and every row. No database here, so
+//! the portable path (statement by statement in a transaction) and the PostgreSQL path
+//! (one statement) write the same rows for the same order.
+use super::input::{CleanLine, OrderInput};
+use crate::checkout::pipeline::{PipelineInput, Source, VoucherOffer, run};
+use crate::ledger::LedgerKind;
+use crate::ledger::earning::points_for;
+use crate::ledger::lots::{Credit, Debit, DrawFrom};
+use crate::ledger::plan::{LedgerWrites, plan_credit, plan_debit};
+use crate::ledger::policy::Policy;
+use crate::tiers::ranking::{add_spend, roll};
+use crate::vouchers::lookup::Refusal;
+use crate::{DomainError, Result};
+use chrono::{DateTime, Utc};
+use loyalty_entities::{member, order, order_discount, order_line, point_lot};
+use uuid::Uuid;
+
+/// What the order is planned against, read under the member's lock (or, on the
+/// PostgreSQL path, read before and verified by the writing statement).
+#[derive(Debug)]
+pub struct Loaded {
+    /// The customer's row as stored, or a blank new row.
+    pub member: member::Model,
+    /// The presented vouchers that can be used, with their offers.
+    pub vouchers: Vec<VoucherOffer>,
+    /// The presented codes that cannot, with why.
+    pub refused: Vec<(String, Refusal)>,
+    /// The member's lots with points remaining (read only when redeeming).
+    pub lots: Vec<point_lot::Model>,
+    /// Points the member owes from refunds of spent points.
+    pub owed: i64,
+}
+
+/// Every row an order writes.
+#[derive(Debug)]
+pub struct OrderPlan {
+    /// The order.
+    pub order: order::Model,
+    /// Its lines.
+    pub lines: Vec<order_line::Model>,
+    /// Its discounts, in the order they applied.
+    pub discounts: Vec<order_discount::Model>,
+    /// Vouchers it uses up (each must still be unused when written).
+    pub vouchers_used: Vec<String>,
+    /// Points redeemed and earned.
+    pub ledger: LedgerWrites,
+    /// The member's row with the new standing (cached balances not yet refreshed).
+    pub member: member::Model,
+}
+
+/// Plans the order `order_id` of `input` (its lines already validated) at `now`.
+pub fn plan(
+    policy: &Policy,
+    input: &OrderInput,
+    lines: &[CleanLine],
+    loaded: Loaded,
+    order_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<OrderPlan> {
+    let key = input.external_id.trim();
+    let shop_id = policy.shop.id;
+    if input.redeem_points > 0 {
+        policy.require_active()?;
+    }
+    let mut row = loaded.member;
+    let member_id = row.id;
+    if policy.is_active() {
+        roll(policy, &mut row, now);
+    }
+    let tier = policy.tier(row.tier_id).cloned();
+    if let Some((code, refusal)) = loaded.refused.first() {
+        return Err(refusal.error(code));
+    }
+    let priced = run(&PipelineInput {
+        lines,
+        tier: tier.as_ref(),
+        vouchers: &loaded.vouchers,
+        redeem_points: input.redeem_points,
+        per_thousand: policy.program.points_per_thousand_vnd,
+    });
+    // A voucher whose condition fails is refused; one set aside by the stacking policy
+    // (the tier discount gave more) stays unused in the customer's wallet.
+    if let Some(s) = priced
+        .skipped
+        .iter()
+        .find(|s| !s.by_policy && s.source.starts_with("VOUCHER:"))
+    {
+        return Err(DomainError::invalid(
+            "voucherCodes",
+            format!("{}: {}", s.source.trim_start_matches("VOUCHER:"), s.reason),
+        ));
+    }
+    let placed_at = input.placed_at.unwrap_or(now);
+
+    let mut ledger = LedgerWrites::default();
+    if priced.points_redeemed > 0 {
+        let debit = Debit {
+            kind: LedgerKind::Redeem,
+            points: priced.points_redeemed,
+            from: DrawFrom::Available,
+            reason: Some(format!("paid part of order {key}")),
+            order_id: Some(order_id),
+            idempotency_key: Some(format!("redeem:{key}")),
+        };
+        ledger.extend(plan_debit(shop_id, member_id, now, loaded.lots, debit)?.0);
+    }
+    let earned = match (&tier, policy.is_active()) {
+        (Some(t), true) => points_for(priced.paid, &policy.program, t.point_multiplier),
+        _ => 0,
+    };
+    if earned > 0 {
+        let credit = Credit {
+            kind: LedgerKind::Earn,
+            points: earned,
+            available_at: policy.available_at(now),
+            expires_at: policy.expires_at(now),
+            reason: Some(format!("order {key}")),
+            order_id: Some(order_id),
+            idempotency_key: Some(format!("earn:{key}")),
+        };
+        ledger.extend(plan_credit(shop_id, member_id, now, credit, loaded.owed)?.0);
+    }
+
+    let mut discounts = Vec::with_capacity(priced.applied.len());
+    let mut vouchers_used = Vec::new();
+    for (seq, applied) in priced.applied.iter().enumerate() {
+        let (source, offer_id, code) = match &applied.source {
+            Source::Tier => ("TIER", None, None),
+            Source::Voucher { code, offer_id } => ("VOUCHER", Some(*offer_id), Some(code.clone())),
+            Source::Points => ("POINTS", None, None),
+        };
+        if let Some(code) = &code {
+            vouchers_used.push(code.clone());
+        }
+        discounts.push(order_discount::Model {
+            shop_id,
+            order_id,
+            seq: seq as i64,
+            source: source.to_owned(),
+            label: applied.label.clone(),
+            amount: applied.amount,
+            offer_id,
+            voucher_code: code,
+        });
+    }
+
+    row.total_orders += 1;
+    row.total_spent += priced.paid;
+    row.last_purchase_at = Some(row.last_purchase_at.map_or(placed_at, |t| t.max(placed_at)));
+    let ranking_cycle = if policy.is_active() {
+        let cycle = policy.cycle_of(placed_at, now);
+        add_spend(policy, &mut row, cycle, priced.paid).then_some(cycle)
+    } else {
+        None
+    };
+    row.updated_at = now;
+
+    let order = order::Model {
+        shop_id,
+        id: order_id,
+        external_id: key.to_owned(),
+        member_id,
+        channel: input.channel.as_str().to_owned(),
+        placed_at,
+        subtotal: priced.subtotal,
+        discount_total: priced.tier_discount + priced.voucher_discount,
+        voucher_discount: priced.voucher_discount,
+        total: priced.total,
+        points_redeemed: priced.points_redeemed,
+        points_value: priced.points_value,
+        paid: priced.paid,
+        points_earned: earned,
+        refunded_amount: 0,
+        reversed_points: 0,
+        restored_points: 0,
+        reversed_spend: 0,
+        ranking_cycle,
+        tier_id: tier.map(|t| t.id),
+        created_at: now,
+    };
+    let lines = lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| order_line::Model {
+            shop_id,
+            order_id,
+            line_no: i as i64,
+            product_id: line.product_id.clone(),
+            group_ids: serde_json::to_string(&line.group_ids).unwrap_or_default(),
+            quantity: line.quantity,
+            unit_price: line.unit_price,
+            already_discounted: line.already_discounted,
+        })
+        .collect();
+    Ok(OrderPlan {
+        order,
+        lines,
+        discounts,
+        vouchers_used,
+        ledger,
+        member: row,
+    })
+}
