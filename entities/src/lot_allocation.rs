@@ -1,7 +1,7 @@
 //! Points a debit entry took from one lot. Append-only.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "lot_allocations")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

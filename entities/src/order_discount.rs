@@ -1,7 +1,7 @@
 //! A discount an order got: tier, a voucher, or points.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "order_discounts")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -12,6 +12,7 @@ mod m20261123_000003_search;
 mod m20261123_000004_offers;
 mod m20261123_000005_campaigns;
 mod m20261124_000006_policy_version;
+mod m20261202_000007_write_guard;
 mod support;
 
 /// Runs the project's migrations in order.
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_offers::Migration),
             Box::new(m20261123_000005_campaigns::Migration),
             Box::new(m20261124_000006_policy_version::Migration),
+            Box::new(m20261202_000007_write_guard::Migration),
         ]
     }
 }

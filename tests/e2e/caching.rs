@@ -87,9 +87,16 @@ async fn a_quote_and_an_order_of_a_known_member_cost_a_few_statements() {
     eprintln!(
         "statements: quote {quoted}, order {ordered}, order with points {redeemed}, refund {refunded}"
     );
-    // Measured when written: 2, 9, 14 and 12 (the bench's figures rest on them).
+    // Measured when written (the bench's figures rest on them): on PostgreSQL an order
+    // is one read and one write, plus a read of the lots when it redeems; the portable
+    // path (SQLite, and PostgreSQL under contention) 9 and 13.
+    let (order_max, redeem_max) = if loyalty_tests::backend() == "postgres" {
+        (2, 3)
+    } else {
+        (9, 13)
+    };
     assert!(quoted <= 2, "quote: {quoted}");
-    assert!(ordered <= 9, "order: {ordered}");
-    assert!(redeemed <= 14, "order with points: {redeemed}");
+    assert!(ordered <= order_max, "order: {ordered}");
+    assert!(redeemed <= redeem_max, "order with points: {redeemed}");
     assert!(refunded <= 12, "refund: {refunded}");
 }

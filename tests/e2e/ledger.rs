@@ -565,6 +565,65 @@ async fn concurrent_retries_of_one_order_make_one_order() {
     assert_eq!(app.points(&admin, "new-customer").await, (100, 0, 0, 0));
 }
 
+/// Orders of one customer racing: on PostgreSQL each is first tried without a lock and
+/// checked when written, so most of these find the member changed under them and retry
+/// under the lock. None may be lost or counted twice, and the cached balances used by
+/// search must still equal the ledger.
+#[tokio::test]
+async fn concurrent_orders_of_one_member_each_count_once() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = spawn_app().await;
+    let admin = shop(&app, json!({})).await;
+    app.order(&admin, "first", "c1", 100_000, 0).await.data();
+    app.advance(Duration::days(2));
+    // 30 orders of 100,000 VND (100 points each); every third also pays with 10 points.
+    let vars = (0..30)
+        .map(|i| {
+            json!({"i": {"externalId": format!("o{i}"), "memberExternalId": "c1", "channel": "POS",
+            "lines": [{"productId": "p", "quantity": 1, "unitPrice": "100000"}],
+            "redeemPoints": if i % 3 == 0 { 10 } else { 0 }}})
+        })
+        .collect();
+    let codes = app
+        .race(
+            &admin,
+            "mutation($i: OrderInput!) { recordOrder(input: $i) { orderId } }",
+            vars,
+        )
+        .await;
+    assert!(codes.iter().all(|c| c == "OK"), "{codes:?}");
+    let m = app
+        .gql(
+            Some(&admin),
+            "{ member(externalId: \"c1\") { id totalOrders totalSpent } }",
+            json!({}),
+        )
+        .await;
+    let m = &m.data()["member"];
+    assert_eq!(m["totalOrders"], 31);
+    // 10 orders paid 10,000 VND in points: 31 × 100,000 − 100,000.
+    assert_eq!(m["totalSpent"], "3000000");
+    // Earned: the first order 100, then 20 × 100 and 10 × 90 (points pay first); spent
+    // 10 × 10.
+    assert_eq!(app.points(&admin, "c1").await, (2_900, 0, 100, 0));
+    let id = m["id"].as_str().map(|s| s.parse::<uuid::Uuid>());
+    let Some(Ok(id)) = id else {
+        panic!("member id {m}")
+    };
+    let row = loyalty_entities::member::Entity::find()
+        .filter(loyalty_entities::member::Column::Id.eq(id))
+        .one(&app.ctx.db)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("member row"));
+    assert_eq!(
+        (row.points_available, row.points_pending),
+        (2_900, 0),
+        "cache = ledger"
+    );
+}
+
 #[tokio::test]
 async fn concurrent_refunds_of_one_order_never_refund_more_than_it_paid() {
     let app = spawn_app().await;

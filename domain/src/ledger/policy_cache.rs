@@ -75,22 +75,30 @@ impl PolicyCache {
         shop_id: Uuid,
     ) -> Result<Arc<Policy>> {
         let (program, version) = program::load_versioned(conn, shop_id).await?;
-        if let Some(c) = self.entries.get(&shop_id)
-            && c.policy.version == version
-        {
-            // Just checked against the database: as fresh for reads as a new load.
-            self.entries.insert(
-                shop_id,
-                Cached {
-                    policy: Arc::clone(&c.policy),
-                    loaded: Instant::now(),
-                },
-            );
-            return Ok(c.policy);
+        // Just checked against the database: as fresh for reads as a new load.
+        if let Some(policy) = self.at_version(shop_id, version) {
+            return Ok(policy);
         }
         let policy = Arc::new(Policy::load_with(conn, program, version).await?);
         self.keep(shop_id, &policy);
         Ok(policy)
+    }
+
+    /// The cached policy if it is at `version`, a version the caller has just read from
+    /// the database (renewing it for reads); `None` when the cache holds another or none.
+    pub fn at_version(&self, shop_id: Uuid, version: i64) -> Option<Arc<Policy>> {
+        let c = self.entries.get(&shop_id)?;
+        if c.policy.version != version {
+            return None;
+        }
+        self.entries.insert(
+            shop_id,
+            Cached {
+                policy: Arc::clone(&c.policy),
+                loaded: Instant::now(),
+            },
+        );
+        Some(c.policy)
     }
 
     /// Drops the shop's policy, after a change of its program or tiers has committed.

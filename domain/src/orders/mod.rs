@@ -4,6 +4,7 @@
 pub mod input;
 pub mod plan;
 pub mod record;
+mod record_pg;
 pub mod refund;
 pub mod result;
 

@@ -12,7 +12,7 @@ use crate::ledger::policy::Policy;
 use crate::tiers::ranking::{add_spend, roll};
 use crate::vouchers::lookup::Refusal;
 use crate::{DomainError, Result};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use loyalty_entities::{member, order, order_discount, order_line, point_lot};
 use uuid::Uuid;
 
@@ -91,7 +91,7 @@ pub fn plan(
             format!("{}: {}", s.source.trim_start_matches("VOUCHER:"), s.reason),
         ));
     }
-    let placed_at = input.placed_at.unwrap_or(now);
+    let placed_at = input.placed_at.map_or(now, |t| t.trunc_subsecs(6));
 
     let mut ledger = LedgerWrites::default();
     if priced.points_redeemed > 0 {

@@ -1,6 +1,7 @@
 //! Recording an order: price it, redeem, earn, update stats and tier, once per external id.
 use super::input::{CleanLine, OrderInput, validate};
 use super::plan::{Loaded, OrderPlan, plan};
+use super::record_pg;
 use super::result::{OrderOutcome, load, outcome};
 use crate::ledger::idempotency::{Claimed, Scope, claim_first, request_hash};
 use crate::ledger::lots::{apply, debt, live_lots, lock_member_by_external_id};
@@ -10,11 +11,11 @@ use crate::members::Member;
 use crate::members::profile::{blank_row, save_standing_and_points};
 use crate::vouchers::lookup::present;
 use crate::{Ctx, DomainError, Result, ids::new_id};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use loyalty_entities::{member, order, order_discount, order_line, voucher};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, SqlErr,
+    ColumnTrait, DatabaseTransaction, DbBackend, EntityTrait, IntoActiveModel, QueryFilter, SqlErr,
     TransactionTrait,
 };
 use uuid::Uuid;
@@ -23,9 +24,17 @@ use uuid::Uuid;
 /// nothing; the same external id with other content is `Conflict`. Redeeming more points
 /// than are available is `InsufficientPoints`, and then nothing of the order is written.
 pub async fn record(ctx: &Ctx, shop_id: Uuid, input: OrderInput) -> Result<OrderOutcome> {
-    let now = ctx.clock.now();
+    // Microseconds, as both databases store times: the rows written and the answer
+    // built from them in memory then agree to the last digit.
+    let now = ctx.clock.now().trunc_subsecs(6);
     let lines = validate(&input, now)?;
     let hash = request_hash(&input);
+    if ctx.db.get_database_backend() == DbBackend::Postgres
+        && let Some(outcome) =
+            record_pg::try_record(ctx, shop_id, &input, &lines, &hash, now).await?
+    {
+        return Ok(outcome);
+    }
     // Two attempts: concurrent first orders of a new customer race to insert it, and
     // the loser's second attempt finds the winner's row. (Concurrent retries of one
     // order do not race: the second waits on the first's claim of the key.)
@@ -51,24 +60,33 @@ pub async fn record(ctx: &Ctx, shop_id: Uuid, input: OrderInput) -> Result<Order
     )))
 }
 
-/// The customer's row, locked: found by external id, or new (in the initial tier when
-/// the program is active) and then unseen by others until the commit.
+/// A customer's first row, before their first order: in the initial tier when the
+/// program is active.
+pub(super) fn new_customer(
+    policy: &Policy,
+    external_id: &str,
+    now: DateTime<Utc>,
+) -> member::Model {
+    let tier = if policy.is_active() {
+        policy.tier_for(0).map(|t| t.id)
+    } else {
+        None
+    };
+    blank_row(policy.shop.id, external_id, now, tier)
+}
+
+/// The customer's row, locked: found by external id, or new and then unseen by others
+/// until the commit.
 async fn locked_member(
     txn: &DatabaseTransaction,
     policy: &Policy,
     external_id: &str,
     now: DateTime<Utc>,
 ) -> Result<member::Model> {
-    let shop_id = policy.shop.id;
-    if let Some(row) = lock_member_by_external_id(txn, shop_id, external_id).await? {
+    if let Some(row) = lock_member_by_external_id(txn, policy.shop.id, external_id).await? {
         return Ok(row);
     }
-    let tier = if policy.is_active() {
-        policy.tier_for(0).map(|t| t.id)
-    } else {
-        None
-    };
-    let row = blank_row(shop_id, external_id, now, tier);
+    let row = new_customer(policy, external_id, now);
     member::Entity::insert(row.clone().into_active_model())
         .exec_without_returning(txn)
         .await?;

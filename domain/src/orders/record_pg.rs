@@ -1,0 +1,254 @@
+//! Recording an order on PostgreSQL in two statements: one read, one write.
+//!
+//! The portable path ([`super::record`]) locks the member and writes table by table:
+//! about a dozen round trips in a transaction, each costing both the server and the
+//! database more than the work it carries. Here the order reads what it needs in one
+//! statement without locking (plus one for presented vouchers and one for the lots of a
+//! redemption), plans the order with the same planner ([`super::plan`]), and writes every
+//! row in one statement, which PostgreSQL runs atomically. That statement checks what the
+//! plan assumed:
+//! - the member row is the version that was read (`xmin`: every write that moves a
+//!   member's points or standing updates the row in its transaction, so an unchanged
+//!   `xmin` means unchanged lots, debt and standing);
+//! - every voucher it uses is still unused, every lot it draws still has the points;
+//! - the order's key is new (its primary key) and so is a new customer (its unique key).
+//!
+//! A failed check raises `loyalty_guard`'s error or a unique violation, and the statement
+//! leaves nothing behind. Then, and whenever the read finds anything unusual (a key seen
+//! before, a policy not cached at the stored version), the order takes the portable path,
+//! which waits for locks instead of checking: under contention the result is the same as
+//! if the fast path had not been tried.
+use super::input::{CleanLine, OrderInput};
+use super::plan::{Loaded, OrderPlan, plan};
+use super::result::{OrderOutcome, outcome};
+use crate::ledger::lots::live_lots;
+use crate::members::Member;
+use crate::vouchers::lookup::present;
+use crate::{Ctx, Result, ids::new_id};
+use chrono::{DateTime, Utc};
+use loyalty_entities::member;
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, DbErr, FromQueryResult, QueryResult, RuntimeErr, SqlErr,
+    Statement,
+};
+use uuid::Uuid;
+
+/// The SQLSTATE `loyalty_guard` raises (migration `m20261202_000007_write_guard`).
+const GUARD_FAILED: &str = "LY409";
+
+/// Whether the order, its key, the program version, the member and the member's debt:
+/// one row whether or not the customer exists.
+const READ: &str = "SELECT \
+  (SELECT p.version FROM programs p WHERE p.shop_id = $1) AS loyalty_program_version, \
+  EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.shop_id = $1 AND k.scope = 'order' AND k.key = $2) AS loyalty_key_used, \
+  m.xmin::text AS loyalty_row_version, \
+  (SELECT CAST(COALESCE(SUM(e.debt_change), 0) AS BIGINT) FROM ledger_entries e \
+     WHERE e.shop_id = $1 AND e.member_id = m.id) AS loyalty_owed, \
+  m.* \
+FROM (SELECT 1) AS one LEFT JOIN members m ON m.shop_id = $1 AND m.external_id = $3";
+
+/// Every row of a planned order in one statement. Rows come as JSON arrays shaped like
+/// the tables (`json_populate_recordset`), so the text never changes and stays prepared.
+/// The live balances in `saved` are read from the snapshot before this statement's own
+/// lots, so the plan's change to them is added.
+const WRITE: &str = "WITH \
+claim AS (INSERT INTO idempotency_keys (shop_id, scope, key, request_hash, resource_id, created_at) \
+  VALUES ($1, 'order', $2, $3, $4, $5)), \
+fresh AS (INSERT INTO members SELECT * FROM json_populate_record(NULL::members, $6::json) \
+  WHERE $7 RETURNING *), \
+saved AS (UPDATE members AS m SET \
+    tier_id = r.tier_id, ranking_spend = r.ranking_spend, total_orders = r.total_orders, \
+    total_spent = r.total_spent, last_purchase_at = r.last_purchase_at, \
+    cycle_start = r.cycle_start, prev_cycle_spend = r.prev_cycle_spend, \
+    updated_at = r.updated_at, points_as_of = $5, \
+    points_available = $10 + (SELECT CAST(COALESCE(SUM(l.remaining), 0) AS BIGINT) FROM point_lots l \
+      WHERE l.shop_id = m.shop_id AND l.member_id = m.id AND l.remaining > 0 \
+        AND (l.expires_at IS NULL OR l.expires_at > $5) AND l.available_at <= $5), \
+    points_pending = $11 + (SELECT CAST(COALESCE(SUM(l.remaining), 0) AS BIGINT) FROM point_lots l \
+      WHERE l.shop_id = m.shop_id AND l.member_id = m.id AND l.remaining > 0 \
+        AND (l.expires_at IS NULL OR l.expires_at > $5) AND l.available_at > $5) \
+  FROM json_populate_record(NULL::members, $6::json) AS r \
+  WHERE NOT $7 AND m.shop_id = $1 AND m.id = r.id AND m.xmin = $9::text::xid \
+  RETURNING m.*), \
+entries AS (INSERT INTO ledger_entries \
+  SELECT * FROM json_populate_recordset(NULL::ledger_entries, $12::json)), \
+lots AS (INSERT INTO point_lots SELECT * FROM json_populate_recordset(NULL::point_lots, $13::json)), \
+drawn AS (UPDATE point_lots AS l SET remaining = l.remaining - d.points \
+  FROM json_to_recordset($14::json) AS d(lot_id uuid, points bigint) \
+  WHERE l.shop_id = $1 AND l.id = d.lot_id AND l.remaining >= d.points RETURNING 1), \
+allocations AS (INSERT INTO lot_allocations \
+  SELECT * FROM json_populate_recordset(NULL::lot_allocations, $15::json)), \
+used AS (UPDATE vouchers AS v SET used_at = $5, order_id = $4 \
+  WHERE v.shop_id = $1 AND v.code IN (SELECT json_array_elements_text($16::json)) \
+    AND v.used_at IS NULL RETURNING 1), \
+discounts AS (INSERT INTO order_discounts \
+  SELECT * FROM json_populate_recordset(NULL::order_discounts, $17::json)), \
+placed AS (INSERT INTO orders SELECT * FROM json_populate_record(NULL::orders, $18::json)), \
+lines AS (INSERT INTO order_lines SELECT * FROM json_populate_recordset(NULL::order_lines, $19::json)), \
+member AS (SELECT * FROM fresh UNION ALL SELECT * FROM saved) \
+SELECT loyalty_guard((SELECT count(*) FROM member) = 1 \
+    AND (SELECT count(*) FROM drawn) = $20 AND (SELECT count(*) FROM used) = $21, \
+    'the member, a voucher or a lot changed since it was read') AS loyalty_guarded, member.* \
+FROM (SELECT 1) AS one LEFT JOIN member ON true";
+
+/// What the read found, when the fast path can go on.
+struct Found {
+    version: i64,
+    member: Option<(member::Model, String)>,
+    owed: i64,
+}
+
+/// Records the order in two statements when nothing stands in the way; `None` when the
+/// order must take the portable path (it wrote nothing then).
+pub(super) async fn try_record(
+    ctx: &Ctx,
+    shop_id: Uuid,
+    input: &OrderInput,
+    lines: &[CleanLine],
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<OrderOutcome>> {
+    let key = input.external_id.trim();
+    let customer = input.member_external_id.trim();
+    let Some(found) = read(ctx, shop_id, key, customer).await? else {
+        return Ok(None);
+    };
+    let Some(policy) = ctx.policies.at_version(shop_id, found.version) else {
+        return Ok(None);
+    };
+    let (member, row_version) = match found.member {
+        Some((row, version)) => (row, Some(version)),
+        None => (super::record::new_customer(&policy, customer, now), None),
+    };
+    let member_id = member.id;
+    let (vouchers, refused) =
+        present(&ctx.db, shop_id, &input.voucher_codes, Some(member_id), now).await?;
+    let lots = if input.redeem_points > 0 && row_version.is_some() {
+        live_lots(&ctx.db, shop_id, member_id).await?
+    } else {
+        Vec::new()
+    };
+    let loaded = Loaded {
+        member,
+        vouchers,
+        refused,
+        lots,
+        owed: found.owed,
+    };
+    let planned = plan(&policy, input, lines, loaded, new_id(), now)?;
+    write(ctx, planned, key, hash, row_version, now).await
+}
+
+async fn read(ctx: &Ctx, shop_id: Uuid, key: &str, customer: &str) -> Result<Option<Found>> {
+    let statement = Statement::from_sql_and_values(
+        DatabaseBackend::Postgres,
+        READ,
+        [shop_id.into(), key.into(), customer.into()],
+    );
+    let Some(row) = ctx.db.query_one_raw(statement).await? else {
+        return Ok(None);
+    };
+    let version: Option<i64> = row.try_get("", "loyalty_program_version")?;
+    let key_used: bool = row.try_get("", "loyalty_key_used")?;
+    let (Some(version), false) = (version, key_used) else {
+        return Ok(None);
+    };
+    let row_version: Option<String> = row.try_get("", "loyalty_row_version")?;
+    let member = match row_version {
+        Some(v) => Some((member::Model::from_query_result(&row, "")?, v)),
+        None => None,
+    };
+    let owed: Option<i64> = row.try_get("", "loyalty_owed")?;
+    Ok(Some(Found {
+        version,
+        member,
+        owed: owed.unwrap_or(0),
+    }))
+}
+
+fn json<T: serde::Serialize>(rows: &T) -> Result<String> {
+    serde_json::to_string(rows)
+        .map_err(|e| crate::DomainError::Internal(format!("order rows as JSON: {e}")))
+}
+
+async fn write(
+    ctx: &Ctx,
+    planned: OrderPlan,
+    key: &str,
+    hash: &str,
+    row_version: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Option<OrderOutcome>> {
+    let OrderPlan {
+        order,
+        lines,
+        discounts,
+        vouchers_used,
+        ledger,
+        mut member,
+    } = planned;
+    let (available, pending) = ledger.balance_change(now);
+    let is_new = row_version.is_none();
+    if is_new {
+        // A new customer has no lots but this order's.
+        member.points_available = available;
+        member.points_pending = pending;
+        member.points_as_of = Some(now);
+    }
+    let draws: Vec<serde_json::Value> = ledger
+        .draws
+        .iter()
+        .map(|d| serde_json::json!({"lot_id": d.lot_id, "points": d.points}))
+        .collect();
+    let values: Vec<sea_orm::Value> = vec![
+        order.shop_id.into(),
+        key.into(),
+        hash.into(),
+        order.id.into(),
+        now.into(),
+        json(&member)?.into(),
+        is_new.into(),
+        member.id.into(),
+        row_version.unwrap_or_default().into(),
+        available.into(),
+        pending.into(),
+        json(&ledger.entries)?.into(),
+        json(&ledger.lots)?.into(),
+        json(&draws)?.into(),
+        json(&ledger.allocations)?.into(),
+        json(&vouchers_used)?.into(),
+        json(&discounts)?.into(),
+        json(&order)?.into(),
+        json(&lines)?.into(),
+        (ledger.draws.len() as i64).into(),
+        (vouchers_used.len() as i64).into(),
+    ];
+    let statement = Statement::from_sql_and_values(DatabaseBackend::Postgres, WRITE, values);
+    let row = match ctx.db.query_one_raw(statement).await {
+        Ok(Some(row)) => row,
+        Ok(None) => return Ok(None),
+        Err(e) if must_retry_portably(&e) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let saved = saved_member(&row)?;
+    Ok(Some(outcome(order, Member::from_row(saved)?)?))
+}
+
+fn saved_member(row: &QueryResult) -> Result<member::Model> {
+    Ok(member::Model::from_query_result(row, "")?)
+}
+
+/// A check of the write failed (the guard), or a concurrent request took the key or
+/// created the customer first (a unique violation): nothing was written.
+fn must_retry_portably(e: &DbErr) -> bool {
+    if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+        return true;
+    }
+    match e {
+        DbErr::Query(RuntimeErr::SqlxError(sqlx)) | DbErr::Exec(RuntimeErr::SqlxError(sqlx)) => {
+            matches!(&**sqlx, sea_orm::sqlx::Error::Database(db)
+                if db.code().as_deref() == Some(GUARD_FAILED))
+        }
+        _ => false,
+    }
+}
