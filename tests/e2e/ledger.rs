@@ -624,6 +624,48 @@ async fn concurrent_orders_of_one_member_each_count_once() {
     );
 }
 
+/// What `recordOrder` answers for `member { points }` (on PostgreSQL from the write
+/// itself, without reading the ledger again) is what the ledger says right after.
+#[tokio::test]
+async fn the_points_an_order_answers_are_the_ledgers() {
+    let app = spawn_app().await;
+    let admin = shop(
+        &app,
+        json!({"expiry": {"kind": "DAYS_AFTER_EARN", "days": 30}}),
+    )
+    .await;
+    let order = |id: &'static str, amount: i64, redeem: i64| {
+        let (app, admin) = (&app, admin.clone());
+        async move {
+            let res = app
+                .gql(
+                    Some(&admin),
+                    "mutation($i: OrderInput!) { recordOrder(input: $i) { member { points { available pending used expired } } } }",
+                    json!({"i": {"externalId": id, "memberExternalId": "c1", "channel": "POS",
+                        "lines": [{"productId": "p", "quantity": 1, "unitPrice": amount.to_string()}],
+                        "redeemPoints": redeem}}),
+                )
+                .await;
+            let p = res.data()["recordOrder"]["member"]["points"].clone();
+            let n = |f: &str| p[f].as_i64().unwrap_or_else(|| panic!("no {f} in {p}"));
+            (n("available"), n("pending"), n("used"), n("expired"))
+        }
+    };
+    assert_eq!(order("o1", 100_000, 0).await, (100, 0, 0, 0));
+    app.advance(Duration::days(31));
+    // o1's 100 expired (not yet recorded by the job).
+    assert_eq!(order("o2", 500_000, 0).await, (500, 0, 0, 100));
+    assert_eq!(
+        order("o3", 200_000, 200).await,
+        app.points(&admin, "c1").await
+    );
+    app.refund(&admin, "o3", "r3", 100_000).await.data();
+    app.run_jobs().await;
+    let answered = order("o4", 100_000, 50).await;
+    assert_eq!(answered, app.points(&admin, "c1").await);
+    assert_eq!(answered.3, 100, "expired, now recorded");
+}
+
 #[tokio::test]
 async fn concurrent_refunds_of_one_order_never_refund_more_than_it_paid() {
     let app = spawn_app().await;

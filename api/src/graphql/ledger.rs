@@ -6,6 +6,7 @@ use crate::graphql::connection::{PageInfo, encode, page_info};
 use crate::graphql::enums::{Channel, LedgerKind};
 use crate::graphql::members::Member;
 use crate::graphql::scalars::Dec;
+use crate::loaders::Loaders;
 use async_graphql::{Context, ID, InputObject, SimpleObject};
 use chrono::{DateTime, Utc};
 use loyalty_domain::access::Role;
@@ -182,10 +183,17 @@ impl LedgerMutation {
         input: OrderInput,
     ) -> async_graphql::Result<OrderResult> {
         let shop_id = principal(ctx)?.shop_id;
-        Ok(orders::record(domain(ctx), shop_id, input.into())
+        let outcome = orders::record(domain(ctx), shop_id, input.into())
             .await
-            .gql()?
-            .into())
+            .gql()?;
+        if let Some(balance) = outcome.balance {
+            // The write knew the balance: `member { points }` needs no second read.
+            ctx.data_unchecked::<Loaders>()
+                .balances
+                .feed_one((shop_id, outcome.member.id), balance)
+                .await;
+        }
+        Ok(outcome.into())
     }
 
     /// Refunds an order in full or in part. Applied once per `refundId`.

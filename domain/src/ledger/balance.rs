@@ -26,6 +26,22 @@ pub struct PointBalance {
     pub expired: i64,
 }
 
+impl PointBalance {
+    /// Adds what new entries do to `used` and `expired`, as [`balances`] counts them
+    /// (spending and rewards, restorations by refunds, recorded expiries). Available and
+    /// pending come from lots and are not touched.
+    pub fn add_entries(&mut self, entries: &[ledger_entry::Model]) {
+        for e in entries {
+            match LedgerKind::parse(&e.kind) {
+                Ok(LedgerKind::Redeem | LedgerKind::Reward) => self.used -= e.points,
+                Ok(LedgerKind::Reverse) if e.points > 0 => self.used -= e.points,
+                Ok(LedgerKind::Expire) => self.expired -= e.points,
+                _ => {}
+            }
+        }
+    }
+}
+
 /// `SUM(remaining)` of the member's live lots that are spendable at `now`
 /// (`spendable`), or not yet. Also a scalar subquery, so that the statement writing the
 /// member row computes its cached balances too.

@@ -29,12 +29,18 @@ pub async fn record(ctx: &Ctx, shop_id: Uuid, input: OrderInput) -> Result<Order
     let now = ctx.clock.now().trunc_subsecs(6);
     let lines = validate(&input, now)?;
     let hash = request_hash(&input);
-    if ctx.db.get_database_backend() == DbBackend::Postgres
-        && let Some(outcome) =
-            record_pg::try_record(ctx, shop_id, &input, &lines, &hash, now).await?
-    {
-        return Ok(outcome);
-    }
+    let path = if ctx.db.get_database_backend() == DbBackend::Postgres {
+        match record_pg::try_record(ctx, shop_id, &input, &lines, &hash, now).await? {
+            Some(outcome) => {
+                count(WritePath::SingleStatement);
+                return Ok(outcome);
+            }
+            None => WritePath::LockedAfterCheck,
+        }
+    } else {
+        WritePath::Locked
+    };
+    count(path);
     // Two attempts: concurrent first orders of a new customer race to insert it, and
     // the loser's second attempt finds the winner's row. (Concurrent retries of one
     // order do not race: the second waits on the first's claim of the key.)
@@ -58,6 +64,28 @@ pub async fn record(ctx: &Ctx, shop_id: Uuid, input: OrderInput) -> Result<Order
         "order '{}' is being recorded concurrently; retry",
         input.external_id
     )))
+}
+
+/// How an order was written, counted as `loyalty_order_writes_total{path}`: on
+/// PostgreSQL nearly every order should be one statement, and a share of
+/// `locked_after_check` says how often orders of one member race.
+#[derive(Debug, Clone, Copy)]
+enum WritePath {
+    /// Read, then one checked statement (PostgreSQL).
+    SingleStatement,
+    /// The single statement's read or check failed; written under the member's lock.
+    LockedAfterCheck,
+    /// Under the member's lock from the start (SQLite).
+    Locked,
+}
+
+fn count(path: WritePath) {
+    let path = match path {
+        WritePath::SingleStatement => "single_statement",
+        WritePath::LockedAfterCheck => "locked_after_check",
+        WritePath::Locked => "locked",
+    };
+    metrics::counter!("loyalty_order_writes_total", "path" => path).increment(1);
 }
 
 /// A customer's first row, before their first order: in the initial tier when the

@@ -21,6 +21,7 @@
 use super::input::{CleanLine, OrderInput};
 use super::plan::{Loaded, OrderPlan, plan};
 use super::result::{OrderOutcome, outcome};
+use crate::ledger::PointBalance;
 use crate::ledger::lots::live_lots;
 use crate::members::Member;
 use crate::vouchers::lookup::present;
@@ -36,19 +37,32 @@ use uuid::Uuid;
 /// The SQLSTATE `loyalty_guard` raises (migration `m20261202_000007_write_guard`).
 const GUARD_FAILED: &str = "LY409";
 
-/// Whether the order, its key, the program version, the member and the member's debt:
-/// one row whether or not the customer exists.
+/// The program version, whether the order's key was used, the member (with its row
+/// version), and what the member's ledger adds up to (debt, points spent, restored and
+/// expired): one row whether or not the customer exists.
 const READ: &str = "SELECT \
   (SELECT p.version FROM programs p WHERE p.shop_id = $1) AS loyalty_program_version, \
   EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.shop_id = $1 AND k.scope = 'order' AND k.key = $2) AS loyalty_key_used, \
   m.xmin::text AS loyalty_row_version, \
-  (SELECT CAST(COALESCE(SUM(e.debt_change), 0) AS BIGINT) FROM ledger_entries e \
-     WHERE e.shop_id = $1 AND e.member_id = m.id) AS loyalty_owed, \
+  e.owed AS loyalty_owed, e.spent AS loyalty_spent, e.restored AS loyalty_restored, \
+  e.expired AS loyalty_expired_entries, \
+  (SELECT CAST(COALESCE(SUM(l.remaining), 0) AS BIGINT) FROM point_lots l \
+     WHERE l.shop_id = $1 AND l.member_id = m.id AND l.remaining > 0 AND l.expires_at <= $4) \
+    AS loyalty_expired_lots, \
   m.* \
-FROM (SELECT 1) AS one LEFT JOIN members m ON m.shop_id = $1 AND m.external_id = $3";
+FROM (SELECT 1) AS one \
+LEFT JOIN members m ON m.shop_id = $1 AND m.external_id = $3 \
+LEFT JOIN LATERAL (SELECT \
+    CAST(COALESCE(SUM(x.debt_change), 0) AS BIGINT) AS owed, \
+    CAST(COALESCE(SUM(x.points) FILTER (WHERE x.kind IN ('REDEEM', 'REWARD')), 0) AS BIGINT) AS spent, \
+    CAST(COALESCE(SUM(x.points) FILTER (WHERE x.kind = 'REVERSE' AND x.points > 0), 0) AS BIGINT) AS restored, \
+    CAST(COALESCE(SUM(x.points) FILTER (WHERE x.kind = 'EXPIRE'), 0) AS BIGINT) AS expired \
+  FROM ledger_entries x WHERE x.shop_id = $1 AND x.member_id = m.id) AS e ON true";
 
 /// Every row of a planned order in one statement. Rows come as JSON arrays shaped like
 /// the tables (`json_populate_recordset`), so the text never changes and stays prepared.
+/// Rows to update are named as `= ANY (ARRAY(...))`: joined to a JSON set instead, the
+/// planner expects a hundred rows and scans every lot or voucher of the shop.
 /// The live balances in `saved` are read from the snapshot before this statement's own
 /// lots, so the plan's change to them is added.
 const WRITE: &str = "WITH \
@@ -75,11 +89,12 @@ entries AS (INSERT INTO ledger_entries \
 lots AS (INSERT INTO point_lots SELECT * FROM json_populate_recordset(NULL::point_lots, $13::json)), \
 drawn AS (UPDATE point_lots AS l SET remaining = l.remaining - d.points \
   FROM json_to_recordset($14::json) AS d(lot_id uuid, points bigint) \
-  WHERE l.shop_id = $1 AND l.id = d.lot_id AND l.remaining >= d.points RETURNING 1), \
+  WHERE l.shop_id = $1 AND l.id = ANY (ARRAY(SELECT x.lot_id FROM json_to_recordset($14::json) AS x(lot_id uuid))) \
+    AND l.id = d.lot_id AND l.remaining >= d.points RETURNING 1), \
 allocations AS (INSERT INTO lot_allocations \
   SELECT * FROM json_populate_recordset(NULL::lot_allocations, $15::json)), \
 used AS (UPDATE vouchers AS v SET used_at = $5, order_id = $4 \
-  WHERE v.shop_id = $1 AND v.code IN (SELECT json_array_elements_text($16::json)) \
+  WHERE v.shop_id = $1 AND v.code = ANY (ARRAY(SELECT json_array_elements_text($16::json))) \
     AND v.used_at IS NULL RETURNING 1), \
 discounts AS (INSERT INTO order_discounts \
   SELECT * FROM json_populate_recordset(NULL::order_discounts, $17::json)), \
@@ -96,6 +111,8 @@ struct Found {
     version: i64,
     member: Option<(member::Model, String)>,
     owed: i64,
+    /// Used and expired before the order (available and pending come from the write).
+    balance: PointBalance,
 }
 
 /// Records the order in two statements when nothing stands in the way; `None` when the
@@ -110,7 +127,7 @@ pub(super) async fn try_record(
 ) -> Result<Option<OrderOutcome>> {
     let key = input.external_id.trim();
     let customer = input.member_external_id.trim();
-    let Some(found) = read(ctx, shop_id, key, customer).await? else {
+    let Some(found) = read(ctx, shop_id, key, customer, now).await? else {
         return Ok(None);
     };
     let Some(policy) = ctx.policies.at_version(shop_id, found.version) else {
@@ -136,14 +153,20 @@ pub(super) async fn try_record(
         owed: found.owed,
     };
     let planned = plan(&policy, input, lines, loaded, new_id(), now)?;
-    write(ctx, planned, key, hash, row_version, now).await
+    write(ctx, planned, key, hash, row_version, found.balance, now).await
 }
 
-async fn read(ctx: &Ctx, shop_id: Uuid, key: &str, customer: &str) -> Result<Option<Found>> {
+async fn read(
+    ctx: &Ctx,
+    shop_id: Uuid,
+    key: &str,
+    customer: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Found>> {
     let statement = Statement::from_sql_and_values(
         DatabaseBackend::Postgres,
         READ,
-        [shop_id.into(), key.into(), customer.into()],
+        [shop_id.into(), key.into(), customer.into(), now.into()],
     );
     let Some(row) = ctx.db.query_one_raw(statement).await? else {
         return Ok(None);
@@ -158,11 +181,18 @@ async fn read(ctx: &Ctx, shop_id: Uuid, key: &str, customer: &str) -> Result<Opt
         Some(v) => Some((member::Model::from_query_result(&row, "")?, v)),
         None => None,
     };
-    let owed: Option<i64> = row.try_get("", "loyalty_owed")?;
+    let sum =
+        |column: &str| -> Result<i64> { Ok(row.try_get::<Option<i64>>("", column)?.unwrap_or(0)) };
+    let balance = PointBalance {
+        used: -sum("loyalty_spent")? - sum("loyalty_restored")?,
+        expired: sum("loyalty_expired_lots")? - sum("loyalty_expired_entries")?,
+        ..PointBalance::default()
+    };
     Ok(Some(Found {
         version,
         member,
-        owed: owed.unwrap_or(0),
+        owed: sum("loyalty_owed")?,
+        balance,
     }))
 }
 
@@ -177,6 +207,7 @@ async fn write(
     key: &str,
     hash: &str,
     row_version: Option<String>,
+    mut balance: PointBalance,
     now: DateTime<Utc>,
 ) -> Result<Option<OrderOutcome>> {
     let OrderPlan {
@@ -231,7 +262,12 @@ async fn write(
         Err(e) => return Err(e.into()),
     };
     let saved = saved_member(&row)?;
-    Ok(Some(outcome(order, Member::from_row(saved)?)?))
+    balance.available = saved.points_available;
+    balance.pending = saved.points_pending;
+    balance.add_entries(&ledger.entries);
+    let mut answer = outcome(order, Member::from_row(saved)?)?;
+    answer.balance = Some(balance);
+    Ok(Some(answer))
 }
 
 fn saved_member(row: &QueryResult) -> Result<member::Model> {

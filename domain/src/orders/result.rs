@@ -1,4 +1,5 @@
 //! What recording or refunding an order answers.
+use crate::ledger::PointBalance;
 use crate::members::Member;
 use crate::{DomainError, Result};
 use loyalty_entities::{member, order};
@@ -26,6 +27,10 @@ pub struct OrderOutcome {
     pub refunded_amount: i64,
     /// The member as it is now.
     pub member: Member,
+    /// The member's points right after the order, when the write knew them exactly
+    /// (the PostgreSQL path): the API answers `member { points }` from it instead of
+    /// reading the ledger again.
+    pub balance: Option<PointBalance>,
 }
 
 /// Reads the outcome of a stored order.
@@ -57,5 +62,6 @@ pub(crate) fn outcome(o: order::Model, member: Member) -> Result<OrderOutcome> {
         points_redeemed: o.points_redeemed,
         refunded_amount: o.refunded_amount,
         member,
+        balance: None,
     })
 }
