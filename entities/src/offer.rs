@@ -1,7 +1,7 @@
 //! An offer: its display fields and its pricing as rule configuration (JSON).
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "offers")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

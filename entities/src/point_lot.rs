@@ -1,7 +1,7 @@
 //! What one credit entry left to spend (its id is the entry's id).
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "point_lots")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 //! A voucher: one use of an offer, issued to a member or to bearer.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "vouchers")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

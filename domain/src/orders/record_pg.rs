@@ -22,12 +22,11 @@ use super::input::{CleanLine, OrderInput};
 use super::plan::{Loaded, OrderPlan, plan};
 use super::result::{OrderOutcome, outcome};
 use crate::ledger::PointBalance;
-use crate::ledger::lots::live_lots;
 use crate::members::Member;
-use crate::vouchers::lookup::present;
+use crate::vouchers::lookup;
 use crate::{Ctx, Result, ids::new_id};
 use chrono::{DateTime, Utc};
-use loyalty_entities::member;
+use loyalty_entities::{member, point_lot};
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DbErr, FromQueryResult, QueryResult, RuntimeErr, SqlErr,
     Statement,
@@ -38,8 +37,9 @@ use uuid::Uuid;
 const GUARD_FAILED: &str = "LY409";
 
 /// The program version, whether the order's key was used, the member (with its row
-/// version), and what the member's ledger adds up to (debt, points spent, restored and
-/// expired): one row whether or not the customer exists.
+/// version), what the member's ledger adds up to (debt, points spent, restored and
+/// expired), the presented vouchers with their offers and, when redeeming, the member's
+/// lots: one row whether or not the customer exists.
 const READ: &str = "SELECT \
   (SELECT p.version FROM programs p WHERE p.shop_id = $1) AS loyalty_program_version, \
   EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.shop_id = $1 AND k.scope = 'order' AND k.key = $2) AS loyalty_key_used, \
@@ -49,6 +49,12 @@ const READ: &str = "SELECT \
   (SELECT CAST(COALESCE(SUM(l.remaining), 0) AS BIGINT) FROM point_lots l \
      WHERE l.shop_id = $1 AND l.member_id = m.id AND l.remaining > 0 AND l.expires_at <= $4) \
     AS loyalty_expired_lots, \
+  (SELECT CAST(json_agg(json_build_array(row_to_json(v), row_to_json(o))) AS TEXT) \
+     FROM vouchers v LEFT JOIN offers o ON o.shop_id = v.shop_id AND o.id = v.offer_id \
+     WHERE v.shop_id = $1 AND v.code = ANY (ARRAY(SELECT json_array_elements_text($5::json)))) \
+    AS loyalty_vouchers, \
+  (SELECT CAST(json_agg(l) AS TEXT) FROM point_lots l \
+     WHERE $6 AND l.shop_id = $1 AND l.member_id = m.id AND l.remaining > 0) AS loyalty_lots, \
   m.* \
 FROM (SELECT 1) AS one \
 LEFT JOIN members m ON m.shop_id = $1 AND m.external_id = $3 \
@@ -111,6 +117,8 @@ struct Found {
     version: i64,
     member: Option<(member::Model, String)>,
     owed: i64,
+    vouchers: Vec<lookup::Found>,
+    lots: Vec<point_lot::Model>,
     /// Used and expired before the order (available and pending come from the write).
     balance: PointBalance,
 }
@@ -127,7 +135,9 @@ pub(super) async fn try_record(
 ) -> Result<Option<OrderOutcome>> {
     let key = input.external_id.trim();
     let customer = input.member_external_id.trim();
-    let Some(found) = read(ctx, shop_id, key, customer, now).await? else {
+    let codes = lookup::normalize_all(&input.voucher_codes);
+    let redeeming = input.redeem_points > 0;
+    let Some(found) = read(ctx, shop_id, key, customer, &codes, redeeming, now).await? else {
         return Ok(None);
     };
     let Some(policy) = ctx.policies.at_version(shop_id, found.version) else {
@@ -137,19 +147,12 @@ pub(super) async fn try_record(
         Some((row, version)) => (row, Some(version)),
         None => (super::record::new_customer(&policy, customer, now), None),
     };
-    let member_id = member.id;
-    let (vouchers, refused) =
-        present(&ctx.db, shop_id, &input.voucher_codes, Some(member_id), now).await?;
-    let lots = if input.redeem_points > 0 && row_version.is_some() {
-        live_lots(&ctx.db, shop_id, member_id).await?
-    } else {
-        Vec::new()
-    };
+    let (vouchers, refused) = lookup::judge(found.vouchers, codes, Some(member.id), now)?;
     let loaded = Loaded {
         member,
         vouchers,
         refused,
-        lots,
+        lots: found.lots,
         owed: found.owed,
     };
     let planned = plan(&policy, input, lines, loaded, new_id(), now)?;
@@ -161,13 +164,19 @@ async fn read(
     shop_id: Uuid,
     key: &str,
     customer: &str,
+    codes: &[String],
+    redeeming: bool,
     now: DateTime<Utc>,
 ) -> Result<Option<Found>> {
-    let statement = Statement::from_sql_and_values(
-        DatabaseBackend::Postgres,
-        READ,
-        [shop_id.into(), key.into(), customer.into(), now.into()],
-    );
+    let values: [sea_orm::Value; 6] = [
+        shop_id.into(),
+        key.into(),
+        customer.into(),
+        now.into(),
+        json(&codes)?.into(),
+        redeeming.into(),
+    ];
+    let statement = Statement::from_sql_and_values(DatabaseBackend::Postgres, READ, values);
     let Some(row) = ctx.db.query_one_raw(statement).await? else {
         return Ok(None);
     };
@@ -192,8 +201,19 @@ async fn read(
         version,
         member,
         owed: sum("loyalty_owed")?,
+        vouchers: rows_of(&row, "loyalty_vouchers")?,
+        lots: rows_of(&row, "loyalty_lots")?,
         balance,
     }))
+}
+
+/// Rows aggregated by `json_agg` into `column` (NULL when there were none).
+fn rows_of<T: serde::de::DeserializeOwned>(row: &QueryResult, column: &str) -> Result<Vec<T>> {
+    let Some(text) = row.try_get::<Option<String>>("", column)? else {
+        return Ok(Vec::new());
+    };
+    serde_json::from_str(&text)
+        .map_err(|e| crate::DomainError::Internal(format!("{column} as read: {e}")))
 }
 
 fn json<T: serde::Serialize>(rows: &T) -> Result<String> {

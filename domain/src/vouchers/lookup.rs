@@ -50,6 +50,12 @@ impl Refusal {
     }
 }
 
+/// A presented voucher as stored, with its offer (none if the offer is gone).
+pub type Found = (voucher::Model, Option<offer::Model>);
+
+/// The presented vouchers that can be used, and the codes that cannot with why.
+pub type Presented = (Vec<VoucherOffer>, Vec<(String, Refusal)>);
+
 /// Usable vouchers with their offers, and refused codes with why.
 pub async fn present<C: ConnectionTrait>(
     conn: &C,
@@ -57,8 +63,8 @@ pub async fn present<C: ConnectionTrait>(
     codes: &[String],
     member: Option<Uuid>,
     now: DateTime<Utc>,
-) -> Result<(Vec<VoucherOffer>, Vec<(String, Refusal)>)> {
-    let normalized: Vec<String> = codes.iter().map(|c| normalize(c)).collect();
+) -> Result<Presented> {
+    let normalized = normalize_all(codes);
     if normalized.is_empty() {
         return Ok((vec![], vec![]));
     }
@@ -67,13 +73,29 @@ pub async fn present<C: ConnectionTrait>(
         .from((voucher::Column::ShopId, voucher::Column::OfferId))
         .to((offer::Column::ShopId, offer::Column::Id))
         .into();
-    let found: Vec<(voucher::Model, Option<offer::Model>)> = voucher::Entity::find()
+    let found: Vec<Found> = voucher::Entity::find()
         .select_also(offer::Entity)
         .join(JoinType::LeftJoin, offer_of)
         .filter(voucher::Column::ShopId.eq(shop_id))
         .filter(voucher::Column::Code.is_in(normalized.clone()))
         .all(conn)
         .await?;
+    judge(found, normalized, member, now)
+}
+
+/// The codes as stored: trimmed, upper case.
+pub fn normalize_all(codes: &[String]) -> Vec<String> {
+    codes.iter().map(|c| normalize(c)).collect()
+}
+
+/// Which of the `normalized` codes `member` can use at `now`, given the vouchers
+/// `found` for them, and why the others cannot.
+pub fn judge(
+    found: Vec<Found>,
+    normalized: Vec<String>,
+    member: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Presented> {
     let mut rows: HashMap<String, voucher::Model> = HashMap::new();
     let mut offers: HashMap<Uuid, Offer> = HashMap::new();
     for (v, o) in found {
