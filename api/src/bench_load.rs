@@ -160,6 +160,7 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
         inserts: &inserts,
         pgbench: pgbench.as_ref(),
         open: &open,
+        order_paths: &crate::metrics::counter_values("loyalty_order_writes_total"),
     });
     let samples = alone.error_samples().chain(mixed.error_samples());
     for (op, messages) in samples.chain(open.error_samples()) {

@@ -41,6 +41,20 @@ pub fn jobs_run(report: &loyalty_domain::jobs::JobReport) {
     metrics::counter!("loyalty_balances_refreshed_total").increment(report.balances_refreshed);
 }
 
+/// The values of counter `name` by label set, as `/metrics` would show them now (for
+/// reports printed by this process, such as `loyalty bench load`).
+pub fn counter_values(name: &str) -> Vec<(String, u64)> {
+    let text = handle().map(PrometheusHandle::render).unwrap_or_default();
+    text.lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix(name)?;
+            let (labels, value) = rest.rsplit_once(' ')?;
+            let labels = labels.trim_start_matches('{').trim_end_matches('}');
+            Some((labels.to_owned(), value.trim().parse::<f64>().ok()? as u64))
+        })
+        .collect()
+}
+
 /// GET /metrics: the Prometheus text format.
 pub async fn render() -> String {
     handle().map(PrometheusHandle::render).unwrap_or_default()
@@ -54,4 +68,20 @@ pub fn campaign_round(r: &loyalty_domain::campaigns::dispatch::RoundReport) {
     metrics::counter!("loyalty_campaigns_started_total").increment(r.started);
     metrics::counter!("loyalty_campaigns_completed_total").increment(r.completed);
     metrics::gauge!("loyalty_delivery_queue_depth").set(r.queue_depth as f64);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counter_values_reads_back_what_was_counted() {
+        assert!(super::handle().is_some());
+        metrics::counter!("loyalty_test_counter_total", "path" => "a").increment(3);
+        metrics::counter!("loyalty_test_counter_total", "path" => "b").increment(1);
+        let mut values = super::counter_values("loyalty_test_counter_total");
+        values.sort();
+        assert_eq!(
+            values,
+            vec![("path=\"a\"".to_owned(), 3), ("path=\"b\"".to_owned(), 1)]
+        );
+    }
 }

@@ -242,6 +242,8 @@ pub struct Report<'a> {
     pub pgbench: Option<&'a PgBench>,
     /// Phase 3.
     pub open: &'a Phase,
+    /// How the run's orders were written (`loyalty_order_writes_total` by `path`).
+    pub order_paths: &'a [(String, u64)],
 }
 
 /// Prints the report of a run.
@@ -281,6 +283,15 @@ pub fn print_report(report: &Report<'_>) {
         orders_only.elapsed.as_secs_f64()
     );
     print!("{}", orders_only.table(true));
+    let paths: Vec<String> = report
+        .order_paths
+        .iter()
+        .map(|(labels, n)| format!("{n} {labels}"))
+        .collect();
+    println!(
+        "orders of the whole run by write path: {}",
+        paths.join(", ")
+    );
     println!();
     println!(
         "2. single-row INSERT ceiling without the API ({} tasks, {} connections, {:.1} s)",
