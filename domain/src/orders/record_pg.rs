@@ -3,8 +3,8 @@
 //! The portable path ([`super::record`]) locks the member and writes table by table:
 //! about a dozen round trips in a transaction, each costing both the server and the
 //! database more than the work it carries. Here the order reads what it needs in one
-//! statement without locking (plus one for presented vouchers and one for the lots of a
-//! redemption), plans the order with the same planner ([`super::plan`]), and writes every
+//! statement without locking (presented vouchers and a redemption's lots included),
+//! plans the order with the same planner ([`super::plan`]), and writes every
 //! row in one statement, which PostgreSQL runs atomically. That statement checks what the
 //! plan assumed:
 //! - the member row is the version that was read (`xmin`: every write that moves a
