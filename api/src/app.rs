@@ -71,7 +71,8 @@ pub fn router_with(
 pub async fn context(db_config: &DbConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Ctx> {
     let db = db::connect(db_config).await?;
     db::migrate(&db).await?;
-    Ok(Ctx::with_cache_times(db, clock, db_config.cache_times()))
+    Ok(Ctx::with_cache_times(db, clock, db_config.cache_times())
+        .with_order_batches(db_config.order_batches()))
 }
 
 /// The context on the wall clock.

@@ -162,6 +162,7 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
         open: &open,
         order_paths: &crate::metrics::counter_values("loyalty_order_writes_total"),
     });
+    print_batches();
     let samples = alone.error_samples().chain(mixed.error_samples());
     for (op, messages) in samples.chain(open.error_samples()) {
         for m in messages {
@@ -180,4 +181,30 @@ async fn counted(
     let mut phase = phase.await;
     phase.statements = statements.load(Ordering::Relaxed) - before;
     phase
+}
+
+/// How the run's orders were batched on their way to PostgreSQL: statements, orders per
+/// statement and time per statement, for reads and writes.
+fn print_batches() {
+    let series = crate::metrics::series_values("loyalty_batch");
+    let value = |name: &str, stage: &str| {
+        let wanted = format!("{name}{{stage=\"{stage}\"}}");
+        series
+            .iter()
+            .find(|(s, _)| *s == wanted)
+            .map_or(0.0, |(_, v)| *v)
+    };
+    for stage in ["order_read", "order_write"] {
+        let batches = value("loyalty_batches_total", stage);
+        if batches == 0.0 {
+            continue;
+        }
+        let items = value("loyalty_batched_items_total", stage);
+        let seconds = value("loyalty_batch_duration_seconds_sum", stage);
+        println!(
+            "{stage} batches of the whole run: {batches} statements for {items} orders, {:.1} orders and {:.1} ms per statement",
+            items / batches,
+            seconds * 1000.0 / batches
+        );
+    }
 }

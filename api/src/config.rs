@@ -1,6 +1,7 @@
 //! Configuration from flags and environment variables, with documented defaults.
 use clap::Args;
 use loyalty_domain::campaigns::dispatch::DispatchConfig;
+use loyalty_domain::combiner::BatchLimits;
 use loyalty_domain::context::CacheTimes;
 use loyalty_domain::messaging::smtp::SmtpChannel;
 use loyalty_domain::messaging::zns::ZnsChannel;
@@ -30,6 +31,14 @@ pub struct DbConfig {
     /// a key revoked in the database stops working within this time.
     #[arg(long, env = "LOYALTY_KEY_CACHE_MS", default_value_t = 5000)]
     pub key_cache_ms: u64,
+    /// Statements reading orders, and statements writing them, that run at once on
+    /// PostgreSQL; orders arriving meanwhile wait and are read or written together by
+    /// the next one.
+    #[arg(long, env = "LOYALTY_ORDER_BATCH_RUNNERS", default_value_t = 2)]
+    pub order_batch_runners: usize,
+    /// Orders read or written by one statement at most.
+    #[arg(long, env = "LOYALTY_ORDER_BATCH_MAX", default_value_t = 64)]
+    pub order_batch_max: usize,
 }
 
 impl DbConfig {
@@ -38,6 +47,14 @@ impl DbConfig {
         CacheTimes {
             policy: Duration::from_millis(self.policy_cache_ms),
             keys: Duration::from_millis(self.key_cache_ms),
+        }
+    }
+
+    /// How orders are batched on PostgreSQL.
+    pub fn order_batches(&self) -> BatchLimits {
+        BatchLimits {
+            runners: self.order_batch_runners,
+            max_items: self.order_batch_max,
         }
     }
 }

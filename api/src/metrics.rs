@@ -55,6 +55,19 @@ pub fn counter_values(name: &str) -> Vec<(String, u64)> {
         .collect()
 }
 
+/// The values of every series whose name starts with `prefix`, by full name and labels,
+/// as `/metrics` would show them now (histogram sums and counts included).
+pub fn series_values(prefix: &str) -> Vec<(String, f64)> {
+    let text = handle().map(PrometheusHandle::render).unwrap_or_default();
+    text.lines()
+        .filter(|line| line.starts_with(prefix))
+        .filter_map(|line| {
+            let (series, value) = line.rsplit_once(' ')?;
+            Some((series.to_owned(), value.trim().parse::<f64>().ok()?))
+        })
+        .collect()
+}
+
 /// GET /metrics: the Prometheus text format.
 pub async fn render() -> String {
     handle().map(PrometheusHandle::render).unwrap_or_default()

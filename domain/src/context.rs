@@ -1,7 +1,9 @@
 //! What every service needs: the database, the clock and the replica's caches.
 use crate::access::cache::KeyCache;
 use crate::clock::Clock;
+use crate::combiner::BatchLimits;
 use crate::ledger::policy_cache::PolicyCache;
+use crate::orders::OrderQueues;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,6 +37,8 @@ pub struct Ctx {
     pub policies: Arc<PolicyCache>,
     /// Keys that authenticated (see [`KeyCache`]).
     pub keys: Arc<KeyCache>,
+    /// Orders being read and written on PostgreSQL (see [`OrderQueues`]).
+    pub orders: Arc<OrderQueues>,
 }
 
 impl Ctx {
@@ -54,6 +58,13 @@ impl Ctx {
             clock,
             policies: Arc::new(PolicyCache::new(times.policy)),
             keys: Arc::new(KeyCache::new(times.keys)),
+            orders: Arc::new(OrderQueues::default()),
         }
+    }
+
+    /// The same context with order batches within `limits` (see [`OrderQueues`]).
+    pub fn with_order_batches(mut self, limits: BatchLimits) -> Self {
+        self.orders = Arc::new(OrderQueues::new(limits));
+        self
     }
 }

@@ -75,6 +75,8 @@ async fn database() -> (DbConfig, Option<tempfile::TempDir>) {
                     db_max_connections: 10,
                     policy_cache_ms: TEST_POLICY_CACHE_MS,
                     key_cache_ms: 5000,
+                    order_batch_runners: 2,
+                    order_batch_max: 64,
                 },
                 None,
             )
@@ -88,6 +90,8 @@ async fn database() -> (DbConfig, Option<tempfile::TempDir>) {
                     db_max_connections: 1,
                     policy_cache_ms: TEST_POLICY_CACHE_MS,
                     key_cache_ms: 5000,
+                    order_batch_runners: 2,
+                    order_batch_max: 64,
                 },
                 Some(dir),
             )

@@ -10,5 +10,6 @@ pub mod result;
 
 pub use input::{OrderInput, OrderLine, RefundInput};
 pub use record::record;
+pub use record_pg::OrderQueues;
 pub use refund::refund;
 pub use result::OrderOutcome;

@@ -1,0 +1,294 @@
+//! Requests that arrive together, run as one statement.
+//!
+//! On this kind of machine most of a short write's cost is not the database's work but
+//! the messages around it: every round trip wakes two processes, and every commit flushes
+//! the write-ahead log. A [`Combiner`] lets concurrent requests share them: a request
+//! queues its item, and a runner takes everything queued (up to a batch size) and runs it
+//! as one batch; what queues while that batch runs forms the next. An idle system runs
+//! each item alone at once: batches grow only with the load, and no request waits for a
+//! timer.
+//!
+//! Items of one batch share a [`Batchable::group`] (the shop: one statement then touches
+//! one shop's rows, one shard on a distributed database) and never share a
+//! [`Batchable::claims`] name (an order key, a customer, a voucher), so that no batch
+//! fails on its own duplicates.
+use sea_orm::DatabaseConnection;
+use std::collections::{HashSet, VecDeque};
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+/// An item that can be run together with others of its group.
+pub trait Batchable: Send + Sized + 'static {
+    /// What each item gets back.
+    type Output: Send + 'static;
+
+    /// Items of one batch share this.
+    fn group(&self) -> Uuid;
+
+    /// Names that may appear at most once in a batch.
+    fn claims(&self) -> Vec<String>;
+
+    /// Runs the batch; returns one output per item, in the batch's order.
+    fn run(
+        db: DatabaseConnection,
+        batch: Vec<Self>,
+    ) -> impl Future<Output = Vec<Self::Output>> + Send;
+}
+
+/// How many batches may run at once, and how large each may be.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchLimits {
+    /// Batches running at once (each holds one pooled connection while it runs).
+    pub runners: usize,
+    /// Items in one batch at most.
+    pub max_items: usize,
+}
+
+type Waiting<B> = (B, oneshot::Sender<<B as Batchable>::Output>);
+
+struct Queue<B: Batchable> {
+    waiting: VecDeque<Waiting<B>>,
+    running: usize,
+}
+
+/// A queue of items and the runners that empty it in batches (see the module doc).
+pub struct Combiner<B: Batchable> {
+    queue: Mutex<Queue<B>>,
+    limits: BatchLimits,
+    /// Counted as `loyalty_batches_total{stage}` and `loyalty_batched_items_total{stage}`.
+    stage: &'static str,
+}
+
+impl<B: Batchable> std::fmt::Debug for Combiner<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Combiner")
+            .field("stage", &self.stage)
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
+impl<B: Batchable> Combiner<B> {
+    /// An empty combiner; `stage` names it in metrics.
+    pub fn new(stage: &'static str, limits: BatchLimits) -> Self {
+        Self {
+            queue: Mutex::new(Queue {
+                waiting: VecDeque::new(),
+                running: 0,
+            }),
+            limits: BatchLimits {
+                runners: limits.runners.max(1),
+                max_items: limits.max_items.max(1),
+            },
+            stage,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Queue<B>> {
+        // A runner that panicked holding the lock left the queue consistent (every
+        // change is a single push, pop or counter step), so the poison is ignored.
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `item` in the next batch of its group; `None` when its batch was lost (a
+    /// runner panicked), in which case the caller must not assume it ran or not.
+    pub async fn submit(self: &Arc<Self>, db: &DatabaseConnection, item: B) -> Option<B::Output> {
+        let (tx, rx) = oneshot::channel();
+        let start_runner = {
+            let mut queue = self.lock();
+            queue.waiting.push_back((item, tx));
+            let start = queue.running < self.limits.runners;
+            if start {
+                queue.running += 1;
+            }
+            start
+        };
+        if start_runner {
+            let (me, db) = (self.clone(), db.clone());
+            tokio::spawn(async move { me.drain(db).await });
+        }
+        rx.await.ok()
+    }
+
+    /// Runs batches until the queue is empty.
+    async fn drain(self: Arc<Self>, db: DatabaseConnection) {
+        let place = Running(&self);
+        loop {
+            let batch = {
+                let mut queue = self.lock();
+                let batch = take_batch(&mut queue.waiting, self.limits.max_items);
+                if batch.is_empty() {
+                    queue.running -= 1;
+                    std::mem::forget(place);
+                    return;
+                }
+                batch
+            };
+            metrics::counter!("loyalty_batches_total", "stage" => self.stage).increment(1);
+            metrics::counter!("loyalty_batched_items_total", "stage" => self.stage)
+                .increment(batch.len() as u64);
+            let (items, senders): (Vec<B>, Vec<_>) = batch.into_iter().unzip();
+            let started = std::time::Instant::now();
+            let outputs = B::run(db.clone(), items).await;
+            metrics::histogram!("loyalty_batch_duration_seconds", "stage" => self.stage)
+                .record(started.elapsed().as_secs_f64());
+            for (tx, output) in senders.into_iter().zip(outputs) {
+                // The requester may have gone (its client hung up): the work stands.
+                let _ = tx.send(output);
+            }
+        }
+    }
+}
+
+/// Gives a runner's place back if it ends by panicking, so the queue keeps its runners.
+struct Running<'a, B: Batchable>(&'a Combiner<B>);
+
+impl<B: Batchable> Drop for Running<'_, B> {
+    fn drop(&mut self) {
+        self.0.lock().running -= 1;
+    }
+}
+
+/// The first waiting item and, in queue order, every later one of its group that claims
+/// nothing already taken, up to `max` items; the rest stay queued in order.
+fn take_batch<B: Batchable>(waiting: &mut VecDeque<Waiting<B>>, max: usize) -> Vec<Waiting<B>> {
+    let Some(group) = waiting.front().map(|(item, _)| item.group()) else {
+        return Vec::new();
+    };
+    let mut taken = Vec::new();
+    let mut claimed: HashSet<String> = HashSet::new();
+    let mut kept = VecDeque::with_capacity(waiting.len());
+    while let Some(entry) = waiting.pop_front() {
+        let fits = taken.len() < max && entry.0.group() == group && {
+            let claims = entry.0.claims();
+            let free = claims.iter().all(|c| !claimed.contains(c));
+            if free {
+                claimed.extend(claims);
+            }
+            free
+        };
+        if fits {
+            taken.push(entry);
+        } else {
+            kept.push_back(entry);
+        }
+    }
+    *waiting = kept;
+    taken
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Item(Uuid, &'static str);
+
+    impl Batchable for Item {
+        type Output = ();
+        fn group(&self) -> Uuid {
+            self.0
+        }
+        fn claims(&self) -> Vec<String> {
+            vec![self.1.to_string()]
+        }
+        async fn run(_: DatabaseConnection, batch: Vec<Self>) -> Vec<()> {
+            vec![(); batch.len()]
+        }
+    }
+
+    fn queue(items: Vec<Item>) -> VecDeque<Waiting<Item>> {
+        items
+            .into_iter()
+            .map(|i| (i, oneshot::channel().0))
+            .collect()
+    }
+
+    fn names(batch: &[Waiting<Item>]) -> Vec<&'static str> {
+        batch.iter().map(|(i, _)| i.1).collect()
+    }
+
+    #[test]
+    fn a_batch_takes_one_group_without_repeated_claims_and_keeps_the_rest_in_order() {
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let mut waiting = queue(vec![
+            Item(a, "x"),
+            Item(b, "y"),
+            Item(a, "x"),
+            Item(a, "z"),
+            Item(a, "w"),
+        ]);
+        let batch = take_batch(&mut waiting, 10);
+        assert_eq!(names(&batch), ["x", "z", "w"]);
+        assert_eq!(
+            waiting.iter().map(|(i, _)| (i.0, i.1)).collect::<Vec<_>>(),
+            [(b, "y"), (a, "x")]
+        );
+        assert_eq!(names(&take_batch(&mut waiting, 10)), ["y"]);
+        assert_eq!(names(&take_batch(&mut waiting, 10)), ["x"]);
+        assert!(take_batch(&mut waiting, 10).is_empty());
+    }
+
+    #[test]
+    fn a_batch_stops_at_its_size() {
+        let a = Uuid::from_u128(1);
+        let mut waiting = queue(vec![Item(a, "1"), Item(a, "2"), Item(a, "3")]);
+        assert_eq!(names(&take_batch(&mut waiting, 2)), ["1", "2"]);
+        assert_eq!(names(&take_batch(&mut waiting, 2)), ["3"]);
+    }
+
+    /// Items tagged with a number; a batch answers each with its number and the batch's
+    /// size, after a pause long enough for the others to queue.
+    struct Slow(u32);
+
+    impl Batchable for Slow {
+        type Output = (u32, usize);
+        fn group(&self) -> Uuid {
+            Uuid::nil()
+        }
+        fn claims(&self) -> Vec<String> {
+            Vec::new()
+        }
+        async fn run(_: DatabaseConnection, batch: Vec<Self>) -> Vec<(u32, usize)> {
+            tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+            let size = batch.len();
+            batch.into_iter().map(|s| (s.0, size)).collect()
+        }
+    }
+
+    #[tokio::test]
+    async fn items_sent_together_share_batches_and_each_gets_its_own_answer() {
+        let limits = BatchLimits {
+            runners: 2,
+            max_items: 16,
+        };
+        let combiner = Arc::new(Combiner::new("test", limits));
+        let db = DatabaseConnection::default();
+        let sent = (0..40u32).map(|n| {
+            let (combiner, db) = (combiner.clone(), db.clone());
+            tokio::spawn(async move { combiner.submit(&db, Slow(n)).await })
+        });
+        let mut answers = Vec::new();
+        for handle in sent.collect::<Vec<_>>() {
+            answers.push(handle.await.ok().flatten());
+        }
+        for (n, answer) in answers.iter().enumerate() {
+            let Some((tag, size)) = answer else {
+                panic!("item {n} got no answer")
+            };
+            assert_eq!(*tag as usize, n, "each item gets its own answer");
+            assert!((1..=16).contains(size), "batch of {size}");
+        }
+        let largest = answers.iter().flatten().map(|a| a.1).max();
+        assert!(largest > Some(1), "items that queued together ran together");
+        // A runner hands out its answers before it looks at the queue again.
+        for _ in 0..100 {
+            if combiner.lock().running == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("runners stop when the queue is empty");
+    }
+}
