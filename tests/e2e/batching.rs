@@ -15,9 +15,8 @@ fn order(id: &str, customer: &str, redeem: i64) -> Value {
         "redeemPoints": redeem}})
 }
 
-/// The member row's cached balances, which search filters on.
+/// The member row's cached balances, by external id.
 async fn cached(app: &TestApp, admin: &str, customer: &str) -> (i64, i64) {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let m = app
         .gql(
             Some(admin),
@@ -29,14 +28,7 @@ async fn cached(app: &TestApp, admin: &str, customer: &str) -> (i64, i64) {
         .as_str()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("member id of {customer}"));
-    let row = loyalty_entities::member::Entity::find()
-        .filter(loyalty_entities::member::Column::Id.eq(id))
-        .one(&app.ctx.db)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| panic!("member row of {customer}"));
-    (row.points_available, row.points_pending)
+    app.cached_points(id).await
 }
 
 /// 16 customers with points send 4 orders each (one redeeming 10 points), 8 new

@@ -571,7 +571,6 @@ async fn concurrent_retries_of_one_order_make_one_order() {
 /// search must still equal the ledger.
 #[tokio::test]
 async fn concurrent_orders_of_one_member_each_count_once() {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let app = spawn_app().await;
     let admin = shop(&app, json!({})).await;
     app.order(&admin, "first", "c1", 100_000, 0).await.data();
@@ -610,18 +609,7 @@ async fn concurrent_orders_of_one_member_each_count_once() {
     let Some(Ok(id)) = id else {
         panic!("member id {m}")
     };
-    let row = loyalty_entities::member::Entity::find()
-        .filter(loyalty_entities::member::Column::Id.eq(id))
-        .one(&app.ctx.db)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| panic!("member row"));
-    assert_eq!(
-        (row.points_available, row.points_pending),
-        (2_900, 0),
-        "cache = ledger"
-    );
+    assert_eq!(app.cached_points(id).await, (2_900, 0), "cache = ledger");
 }
 
 /// What `recordOrder` answers for `member { points }` (on PostgreSQL from the write

@@ -364,6 +364,20 @@ impl TestApp {
         (n("available"), n("pending"), n("used"), n("expired"))
     }
 
+    /// The balances cached on a member's row (available, pending), which search filters
+    /// on and which must equal the ledger's.
+    pub async fn cached_points(&self, member_id: uuid::Uuid) -> (i64, i64) {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let row = loyalty_entities::member::Entity::find()
+            .filter(loyalty_entities::member::Column::Id.eq(member_id))
+            .one(&self.ctx.db)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("member row {member_id}"));
+        (row.points_available, row.points_pending)
+    }
+
     /// A member's tier name by external id.
     pub async fn tier_of(&self, key: &str, member: &str) -> Option<String> {
         let res = self

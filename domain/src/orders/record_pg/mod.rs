@@ -20,7 +20,7 @@
 use super::input::{CleanLine, OrderInput};
 use super::plan::{Loaded, OrderPlan, plan};
 use super::result::{OrderOutcome, outcome};
-use crate::combiner::{BatchLimits, Combiner};
+use crate::combiner::{BatchLimits, Batchable, Combiner};
 use crate::members::Member;
 use crate::vouchers::lookup;
 use crate::{Ctx, Result, ids::new_id};
@@ -89,13 +89,7 @@ pub(super) async fn try_record(
         redeeming: input.redeem_points > 0,
         now,
     };
-    let Some(found) = queues
-        .reads
-        .submit(&ctx.db, job)
-        .await
-        .transpose()?
-        .flatten()
-    else {
+    let Some(found) = batched(&queues.reads, ctx, job).await? else {
         return Ok(None);
     };
     let Some(policy) = ctx.policies.at_version(shop_id, found.version) else {
@@ -115,13 +109,7 @@ pub(super) async fn try_record(
     };
     let planned = plan(&policy, input, lines, loaded, new_id(), now)?;
     let (job, kept) = write_job(planned, key, customer, hash, row_version, now)?;
-    let Some(saved) = queues
-        .writes
-        .submit(&ctx.db, job)
-        .await
-        .transpose()?
-        .flatten()
-    else {
+    let Some(saved) = batched(&queues.writes, ctx, job).await? else {
         return Ok(None);
     };
     let Kept { order, entries } = kept;
@@ -132,6 +120,15 @@ pub(super) async fn try_record(
     let mut answer = outcome(order, Member::from_row(saved)?)?;
     answer.balance = Some(balance);
     Ok(Some(answer))
+}
+
+/// Runs `job` in the next batch of `combiner`; `None` when the order must take the
+/// portable path (its batch said so, or was lost).
+async fn batched<B, T>(combiner: &Arc<Combiner<B>>, ctx: &Ctx, job: B) -> Result<Option<T>>
+where
+    B: Batchable<Output = Result<Option<T>>>,
+{
+    Ok(combiner.submit(&ctx.db, job).await.transpose()?.flatten())
 }
 
 /// What the order's answer is built from once written.
