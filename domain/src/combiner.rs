@@ -114,14 +114,18 @@ impl<B: Batchable> Combiner<B> {
 
     /// Runs batches until the queue is empty.
     async fn drain(self: Arc<Self>, db: DatabaseConnection) {
-        let place = Running(&self);
+        let mut place = Running {
+            combiner: self.clone(),
+            db: db.clone(),
+            finished: false,
+        };
         loop {
             let batch = {
                 let mut queue = self.lock();
                 let batch = take_batch(&mut queue.waiting, self.limits.max_items);
                 if batch.is_empty() {
                     queue.running -= 1;
-                    std::mem::forget(place);
+                    place.finished = true;
                     return;
                 }
                 batch
@@ -142,12 +146,30 @@ impl<B: Batchable> Combiner<B> {
     }
 }
 
-/// Gives a runner's place back if it ends by panicking, so the queue keeps its runners.
-struct Running<'a, B: Batchable>(&'a Combiner<B>);
+/// A runner's place in the queue. A runner that ends before the queue is empty (its
+/// batch panicked) hands its place to a new runner, so that the items queued behind it
+/// are still run; without a runtime to start one, it gives the place back.
+struct Running<B: Batchable> {
+    combiner: Arc<Combiner<B>>,
+    db: DatabaseConnection,
+    finished: bool,
+}
 
-impl<B: Batchable> Drop for Running<'_, B> {
+impl<B: Batchable> Drop for Running<B> {
     fn drop(&mut self) {
-        self.0.lock().running -= 1;
+        if self.finished {
+            return;
+        }
+        let runtime = tokio::runtime::Handle::try_current().ok();
+        let mut queue = self.combiner.lock();
+        match runtime {
+            Some(runtime) if !queue.waiting.is_empty() => {
+                drop(queue);
+                let (me, db) = (self.combiner.clone(), self.db.clone());
+                runtime.spawn(async move { me.drain(db).await });
+            }
+            _ => queue.running -= 1,
+        }
     }
 }
 
@@ -290,5 +312,54 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
         panic!("runners stop when the queue is empty");
+    }
+
+    /// A batch that panics when it holds item 0, slowly enough for others to queue.
+    struct Fragile(u32);
+
+    impl Batchable for Fragile {
+        type Output = u32;
+        fn group(&self) -> Uuid {
+            Uuid::nil()
+        }
+        fn claims(&self) -> Vec<String> {
+            Vec::new()
+        }
+        async fn run(_: DatabaseConnection, batch: Vec<Self>) -> Vec<u32> {
+            tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+            assert!(batch.iter().all(|f| f.0 != 0), "a batch that fails hard");
+            batch.into_iter().map(|f| f.0).collect()
+        }
+    }
+
+    #[tokio::test]
+    async fn items_queued_behind_a_batch_that_panicked_still_run() {
+        let limits = BatchLimits {
+            runners: 1,
+            max_items: 16,
+        };
+        let combiner = Arc::new(Combiner::new("test", limits));
+        let db = DatabaseConnection::default();
+        let first = {
+            let (combiner, db) = (combiner.clone(), db.clone());
+            tokio::spawn(async move { combiner.submit(&db, Fragile(0)).await })
+        };
+        // Queued while the first batch (item 0 alone) is running.
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        let rest: Vec<_> = (1..5u32)
+            .map(|n| {
+                let (combiner, db) = (combiner.clone(), db.clone());
+                tokio::spawn(async move { combiner.submit(&db, Fragile(n)).await })
+            })
+            .collect();
+        let lost = tokio::time::timeout(std::time::Duration::from_secs(5), first).await;
+        assert!(
+            matches!(lost, Ok(Ok(None))),
+            "the panicked batch's item is lost"
+        );
+        for (n, handle) in (1..5u32).zip(rest) {
+            let answer = tokio::time::timeout(std::time::Duration::from_secs(5), handle).await;
+            assert!(matches!(answer, Ok(Ok(Some(a))) if a == n), "item {n} ran");
+        }
     }
 }
