@@ -105,7 +105,7 @@ pub struct WriteJob {
     pub order: String,
     /// Its lines.
     pub lines: String,
-    /// How many lots it draws from and how many vouchers it uses.
+    /// How many lots it draws from.
     pub draw_count: usize,
     /// How many vouchers it uses.
     pub voucher_count: usize,
