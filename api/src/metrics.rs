@@ -44,13 +44,12 @@ pub fn jobs_run(report: &loyalty_domain::jobs::JobReport) {
 /// The values of counter `name` by label set, as `/metrics` would show them now (for
 /// reports printed by this process, such as `loyalty bench load`).
 pub fn counter_values(name: &str) -> Vec<(String, u64)> {
-    let text = handle().map(PrometheusHandle::render).unwrap_or_default();
-    text.lines()
-        .filter_map(|line| {
-            let rest = line.strip_prefix(name)?;
-            let (labels, value) = rest.rsplit_once(' ')?;
+    series_values(name)
+        .into_iter()
+        .filter_map(|(series, value)| {
+            let labels = series.strip_prefix(name)?;
             let labels = labels.trim_start_matches('{').trim_end_matches('}');
-            Some((labels.to_owned(), value.trim().parse::<f64>().ok()? as u64))
+            Some((labels.to_owned(), value as u64))
         })
         .collect()
 }

@@ -15,6 +15,7 @@
 use sea_orm::DatabaseConnection;
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
+use std::ops::Range;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::oneshot;
 use uuid::Uuid;
@@ -27,8 +28,10 @@ pub trait Batchable: Send + Sized + 'static {
     /// Items of one batch share this.
     fn group(&self) -> Uuid;
 
-    /// Names that may appear at most once in a batch.
-    fn claims(&self) -> Vec<String>;
+    /// Names that may appear at most once in a batch (none by default).
+    fn claims(&self) -> &[String] {
+        &[]
+    }
 
     /// Runs the batch; returns one output per item, in the batch's order.
     fn run(
@@ -173,6 +176,34 @@ impl<B: Batchable> Drop for Running<B> {
     }
 }
 
+/// Runs a batch of `len` items with `run` (given the range of items to run); when the
+/// batch fails as a whole, runs each item alone, so that one item's failure is that
+/// item's answer only. `settle` turns an error into the answer of the items it stands
+/// for. `run` returns one answer per item of its range.
+pub async fn whole_or_each<O, E, Fut>(
+    len: usize,
+    run: impl Fn(Range<usize>) -> Fut,
+    settle: impl Fn(E) -> O,
+) -> Vec<O>
+where
+    Fut: Future<Output = Result<Vec<O>, E>>,
+{
+    match run(0..len).await {
+        Ok(all) => all,
+        Err(e) if len <= 1 => vec![settle(e)],
+        Err(_) => {
+            let mut each = Vec::with_capacity(len);
+            for i in 0..len {
+                match run(i..i + 1).await {
+                    Ok(one) => each.extend(one),
+                    Err(e) => each.push(settle(e)),
+                }
+            }
+            each
+        }
+    }
+}
+
 /// The first waiting item and, in queue order, every later one of its group that claims
 /// nothing already taken, up to `max` items; the rest stay queued in order.
 fn take_batch<B: Batchable>(waiting: &mut VecDeque<Waiting<B>>, max: usize) -> Vec<Waiting<B>> {
@@ -187,7 +218,7 @@ fn take_batch<B: Batchable>(waiting: &mut VecDeque<Waiting<B>>, max: usize) -> V
             let claims = entry.0.claims();
             let free = claims.iter().all(|c| !claimed.contains(c));
             if free {
-                claimed.extend(claims);
+                claimed.extend(claims.iter().cloned());
             }
             free
         };
@@ -205,15 +236,20 @@ fn take_batch<B: Batchable>(waiting: &mut VecDeque<Waiting<B>>, max: usize) -> V
 mod tests {
     use super::*;
 
-    struct Item(Uuid, &'static str);
+    /// An item of group `.0` claiming the name `.1`.
+    struct Item(Uuid, [String; 1]);
+
+    fn item(group: Uuid, name: &str) -> Item {
+        Item(group, [name.to_string()])
+    }
 
     impl Batchable for Item {
         type Output = ();
         fn group(&self) -> Uuid {
             self.0
         }
-        fn claims(&self) -> Vec<String> {
-            vec![self.1.to_string()]
+        fn claims(&self) -> &[String] {
+            &self.1
         }
         async fn run(_: DatabaseConnection, batch: Vec<Self>) -> Vec<()> {
             vec![(); batch.len()]
@@ -227,24 +263,27 @@ mod tests {
             .collect()
     }
 
-    fn names(batch: &[Waiting<Item>]) -> Vec<&'static str> {
-        batch.iter().map(|(i, _)| i.1).collect()
+    fn names(batch: &[Waiting<Item>]) -> Vec<&str> {
+        batch.iter().map(|(i, _)| i.1[0].as_str()).collect()
     }
 
     #[test]
     fn a_batch_takes_one_group_without_repeated_claims_and_keeps_the_rest_in_order() {
         let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
         let mut waiting = queue(vec![
-            Item(a, "x"),
-            Item(b, "y"),
-            Item(a, "x"),
-            Item(a, "z"),
-            Item(a, "w"),
+            item(a, "x"),
+            item(b, "y"),
+            item(a, "x"),
+            item(a, "z"),
+            item(a, "w"),
         ]);
         let batch = take_batch(&mut waiting, 10);
         assert_eq!(names(&batch), ["x", "z", "w"]);
         assert_eq!(
-            waiting.iter().map(|(i, _)| (i.0, i.1)).collect::<Vec<_>>(),
+            waiting
+                .iter()
+                .map(|(i, _)| (i.0, i.1[0].as_str()))
+                .collect::<Vec<_>>(),
             [(b, "y"), (a, "x")]
         );
         assert_eq!(names(&take_batch(&mut waiting, 10)), ["y"]);
@@ -255,7 +294,7 @@ mod tests {
     #[test]
     fn a_batch_stops_at_its_size() {
         let a = Uuid::from_u128(1);
-        let mut waiting = queue(vec![Item(a, "1"), Item(a, "2"), Item(a, "3")]);
+        let mut waiting = queue(vec![item(a, "1"), item(a, "2"), item(a, "3")]);
         assert_eq!(names(&take_batch(&mut waiting, 2)), ["1", "2"]);
         assert_eq!(names(&take_batch(&mut waiting, 2)), ["3"]);
     }
@@ -268,9 +307,6 @@ mod tests {
         type Output = (u32, usize);
         fn group(&self) -> Uuid {
             Uuid::nil()
-        }
-        fn claims(&self) -> Vec<String> {
-            Vec::new()
         }
         async fn run(_: DatabaseConnection, batch: Vec<Self>) -> Vec<(u32, usize)> {
             tokio::time::sleep(std::time::Duration::from_millis(30)).await;
@@ -322,9 +358,6 @@ mod tests {
         fn group(&self) -> Uuid {
             Uuid::nil()
         }
-        fn claims(&self) -> Vec<String> {
-            Vec::new()
-        }
         async fn run(_: DatabaseConnection, batch: Vec<Self>) -> Vec<u32> {
             tokio::time::sleep(std::time::Duration::from_millis(30)).await;
             assert!(batch.iter().all(|f| f.0 != 0), "a batch that fails hard");
@@ -361,5 +394,34 @@ mod tests {
             let answer = tokio::time::timeout(std::time::Duration::from_secs(5), handle).await;
             assert!(matches!(answer, Ok(Ok(Some(a))) if a == n), "item {n} ran");
         }
+    }
+
+    #[tokio::test]
+    async fn a_batch_that_fails_whole_is_run_item_by_item() {
+        // Item 2 fails wherever it runs; the others succeed when run without it.
+        let run = |range: Range<usize>| async move {
+            if range.contains(&2) {
+                Err(format!("item 2 in {range:?}"))
+            } else {
+                Ok(range
+                    .map(|i| Ok(i * 10))
+                    .collect::<Vec<Result<usize, String>>>())
+            }
+        };
+        let answers = whole_or_each(4, run, Err).await;
+        assert_eq!(
+            answers,
+            [Ok(0), Ok(10), Err("item 2 in 2..3".to_string()), Ok(30)]
+        );
+        assert_eq!(whole_or_each(2, run, Err).await, [Ok(0), Ok(10)]);
+        assert_eq!(
+            whole_or_each(
+                1,
+                |_| async { Err::<Vec<Result<u8, &str>>, _>("alone") },
+                Err
+            )
+            .await,
+            [Err("alone")]
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! What orders read before they are planned, for every order of a batch in one
 //! statement without locks.
-use crate::combiner::Batchable;
+use crate::combiner::{Batchable, whole_or_each};
 use crate::ledger::PointBalance;
 use crate::vouchers::lookup;
 use crate::{DomainError, Result};
@@ -95,6 +95,7 @@ struct Wanted<'a> {
     redeeming: bool,
 }
 
+/// Reads change nothing: any orders of a shop may share one, so a read claims nothing.
 impl Batchable for ReadJob {
     type Output = ReadOutput;
 
@@ -102,28 +103,10 @@ impl Batchable for ReadJob {
         self.shop_id
     }
 
-    fn claims(&self) -> Vec<String> {
-        // Reads change nothing: any orders may share one.
-        Vec::new()
-    }
-
     async fn run(db: DatabaseConnection, batch: Vec<Self>) -> Vec<ReadOutput> {
-        match read(&db, &batch).await {
-            Ok(found) => found,
-            // A batch that failed as a whole is read again order by order, so that
-            // each order gets its own answer.
-            Err(_) if batch.len() > 1 => {
-                let mut each = Vec::with_capacity(batch.len());
-                for job in &batch {
-                    each.push(match read(&db, std::slice::from_ref(job)).await {
-                        Ok(mut one) => one.pop().unwrap_or(Ok(None)),
-                        Err(e) => Err(e),
-                    });
-                }
-                each
-            }
-            Err(e) => vec![Err(e)],
-        }
+        // A batch that failed as a whole is read again order by order, so that each
+        // order gets its own answer.
+        whole_or_each(batch.len(), |range| read(&db, &batch[range]), Err).await
     }
 }
 

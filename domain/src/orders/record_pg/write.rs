@@ -1,7 +1,7 @@
 //! Every row of every planned order of a batch in one statement, which checks what each
 //! plan assumed and writes all of them or none.
 use crate::Result;
-use crate::combiner::Batchable;
+use crate::combiner::{Batchable, whole_or_each};
 use chrono::{DateTime, Utc};
 use loyalty_entities::member;
 use sea_orm::{
@@ -151,29 +151,21 @@ impl Batchable for WriteJob {
         self.shop_id
     }
 
-    fn claims(&self) -> Vec<String> {
-        self.claims.clone()
+    fn claims(&self) -> &[String] {
+        &self.claims
     }
 
     async fn run(db: DatabaseConnection, batch: Vec<Self>) -> Vec<WriteOutput> {
-        match write(&db, &batch).await {
-            Ok(saved) => saved,
-            // One order's failed check, or a race on one key, undid the whole batch:
-            // each order is written again alone, so only that one goes the portable way.
-            Err(_) if batch.len() > 1 => {
-                let mut each = Vec::with_capacity(batch.len());
-                for job in &batch {
-                    each.push(match write(&db, std::slice::from_ref(job)).await {
-                        Ok(mut one) => one.pop().unwrap_or(Ok(None)),
-                        Err(e) if must_retry_portably(&e) => Ok(None),
-                        Err(e) => Err(e.into()),
-                    });
-                }
-                each
+        // One order's failed check, or a race on one key, undoes the whole batch: each
+        // order is then written again alone, so only that one goes the portable way.
+        let settle = |e: DbErr| {
+            if must_retry_portably(&e) {
+                Ok(None)
+            } else {
+                Err(e.into())
             }
-            Err(e) if must_retry_portably(&e) => vec![Ok(None)],
-            Err(e) => vec![Err(e.into())],
-        }
+        };
+        whole_or_each(batch.len(), |range| write(&db, &batch[range]), settle).await
     }
 }
 
