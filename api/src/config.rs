@@ -6,6 +6,7 @@ use loyalty_domain::context::CacheTimes;
 use loyalty_domain::messaging::smtp::SmtpChannel;
 use loyalty_domain::messaging::zns::ZnsChannel;
 use loyalty_domain::messaging::{Channels, Prices};
+use loyalty_domain::orders::DEFAULT_ORDER_BATCHES;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,10 +35,10 @@ pub struct DbConfig {
     /// Statements reading orders, and statements writing them, that run at once on
     /// PostgreSQL; orders arriving meanwhile wait and are read or written together by
     /// the next one.
-    #[arg(long, env = "LOYALTY_ORDER_BATCH_RUNNERS", default_value_t = 2)]
+    #[arg(long, env = "LOYALTY_ORDER_BATCH_RUNNERS", default_value_t = DEFAULT_ORDER_BATCHES.runners)]
     pub order_batch_runners: usize,
     /// Orders read or written by one statement at most.
-    #[arg(long, env = "LOYALTY_ORDER_BATCH_MAX", default_value_t = 64)]
+    #[arg(long, env = "LOYALTY_ORDER_BATCH_MAX", default_value_t = DEFAULT_ORDER_BATCHES.max_items)]
     pub order_batch_max: usize,
 }
 

@@ -10,6 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use loyalty_api::config::{DbConfig, Limits};
 use loyalty_domain::Ctx;
 use loyalty_domain::clock::ManualClock;
+use loyalty_domain::orders::DEFAULT_ORDER_BATCHES;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -75,8 +76,8 @@ async fn database() -> (DbConfig, Option<tempfile::TempDir>) {
                     db_max_connections: 10,
                     policy_cache_ms: TEST_POLICY_CACHE_MS,
                     key_cache_ms: 5000,
-                    order_batch_runners: 2,
-                    order_batch_max: 64,
+                    order_batch_runners: DEFAULT_ORDER_BATCHES.runners,
+                    order_batch_max: DEFAULT_ORDER_BATCHES.max_items,
                 },
                 None,
             )
@@ -90,8 +91,8 @@ async fn database() -> (DbConfig, Option<tempfile::TempDir>) {
                     db_max_connections: 1,
                     policy_cache_ms: TEST_POLICY_CACHE_MS,
                     key_cache_ms: 5000,
-                    order_batch_runners: 2,
-                    order_batch_max: 64,
+                    order_batch_runners: DEFAULT_ORDER_BATCHES.runners,
+                    order_batch_max: DEFAULT_ORDER_BATCHES.max_items,
                 },
                 Some(dir),
             )

@@ -10,6 +10,6 @@ pub mod result;
 
 pub use input::{OrderInput, OrderLine, RefundInput};
 pub use record::record;
-pub use record_pg::OrderQueues;
+pub use record_pg::{DEFAULT_ORDER_BATCHES, OrderQueues};
 pub use refund::refund;
 pub use result::OrderOutcome;

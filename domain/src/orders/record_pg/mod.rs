@@ -54,15 +54,17 @@ impl OrderQueues {
     }
 }
 
+/// Two batches of reads and two of writes at once, 64 orders each at most: on a two-core
+/// database fewer runners leave it idle between batches and more make the batches small
+/// (each statement's fixed cost is then paid by fewer orders).
+pub const DEFAULT_ORDER_BATCHES: BatchLimits = BatchLimits {
+    runners: 2,
+    max_items: 64,
+};
+
 impl Default for OrderQueues {
-    /// Two batches of reads and two of writes at once, 64 orders each at most: on a
-    /// two-core database fewer runners leave it idle between batches and more make the
-    /// batches small (each statement's fixed cost is then paid by fewer orders).
     fn default() -> Self {
-        Self::new(BatchLimits {
-            runners: 2,
-            max_items: 64,
-        })
+        Self::new(DEFAULT_ORDER_BATCHES)
     }
 }
 
