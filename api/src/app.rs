@@ -2,6 +2,7 @@
 use crate::auth::OperatorToken;
 use crate::config::{DbConfig, Limits};
 use crate::http::{self, AppState};
+use crate::parsed_queries::ParsedQueries;
 use crate::{db, graphql};
 use axum::Router;
 use axum::body::Body;
@@ -36,6 +37,7 @@ pub fn router_with(
         introspection: graphql::build_for_introspection(Some(ctx.clone()), limits),
         ctx,
         operator: OperatorToken::new(operator_token),
+        queries: ParsedQueries::default(),
     };
     Router::new()
         .route("/graphql", get(http::get_graphql).post(http::graphql))
@@ -71,8 +73,12 @@ pub fn router_with(
 pub async fn context(db_config: &DbConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Ctx> {
     let db = db::connect(db_config).await?;
     db::migrate(&db).await?;
-    Ok(Ctx::with_cache_times(db, clock, db_config.cache_times())
-        .with_order_batches(db_config.order_batches()))
+    let mut ctx = Ctx::with_cache_times(db, clock, db_config.cache_times())
+        .with_order_batches(db_config.order_batches());
+    if let Some(order_db) = db::connect_order_pool(db_config).await? {
+        ctx = ctx.with_order_db(order_db);
+    }
+    Ok(ctx)
 }
 
 /// The context on the wall clock.

@@ -6,6 +6,7 @@ use crate::auth::{self, OperatorToken};
 use crate::error::{Code, assign_codes};
 use crate::graphql::LoyaltySchema;
 use crate::loaders::Loaders;
+use crate::parsed_queries::ParsedQueries;
 use async_graphql::http::GraphiQLSource;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub ctx: Ctx,
     /// The operator token's digest.
     pub operator: OperatorToken,
+    /// Documents parsed before.
+    pub queries: ParsedQueries,
 }
 
 /// The media type of GraphQL-over-HTTP responses, used when the client accepts it.
@@ -81,9 +84,9 @@ pub async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: By
 
 /// Whether the operation a request would run is a mutation (GET may only read).
 /// Whether `op` (named `name`) is an operation the request may run.
-fn chosen(request: &async_graphql::Request, name: Option<&async_graphql::Name>) -> bool {
-    match (&request.operation_name, name) {
-        (Some(wanted), Some(n)) => wanted.as_str() == n.as_str(),
+fn chosen(wanted: Option<&str>, name: Option<&async_graphql::Name>) -> bool {
+    match (wanted, name) {
+        (Some(wanted), Some(n)) => wanted == n.as_str(),
         (Some(_), None) => false,
         (None, _) => true,
     }
@@ -94,26 +97,27 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
     let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
         return false;
     };
-    doc.operations
-        .iter()
-        .any(|(name, op)| chosen(request, name) && op.node.ty == OperationType::Mutation)
+    doc.operations.iter().any(|(name, op)| {
+        chosen(request.operation_name.as_deref(), name) && op.node.ty == OperationType::Mutation
+    })
 }
 
 /// Whether the request only introspects: every operation it may run is a query whose
 /// top-level selections are all `__schema`, `__type` or `__typename` fields (no fragment
 /// spreads), so it can reach no data whatever its depth.
-fn is_introspection(request: &async_graphql::Request) -> bool {
+fn is_introspection(request: &mut async_graphql::Request) -> bool {
     use async_graphql::parser::types::{OperationType, Selection};
     if !request.query.contains("__") {
         return false;
     }
-    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
+    let operation_name = request.operation_name.clone();
+    let Ok(doc) = request.parsed_query() else {
         return false;
     };
     let mut ops = doc
         .operations
         .iter()
-        .filter(|(name, _)| chosen(request, *name))
+        .filter(|(name, _)| chosen(operation_name.as_deref(), *name))
         .peekable();
     ops.peek().is_some()
         && ops.all(|(_, op)| {
@@ -158,9 +162,10 @@ async fn execute(state: AppState, headers: HeaderMap, request: async_graphql::Re
         .operation_name
         .clone()
         .unwrap_or_else(|| "anonymous".into());
-    let request = request.data(caller).data(Loaders::new(&state.ctx));
+    let mut request = request.data(caller).data(Loaders::new(&state.ctx));
     let started = std::time::Instant::now();
-    let schema = if is_introspection(&request) {
+    state.queries.attach(&mut request);
+    let schema = if is_introspection(&mut request) {
         &state.introspection
     } else {
         &state.schema
@@ -233,7 +238,7 @@ mod tests {
         if let Some(name) = operation {
             request = request.operation_name(name);
         }
-        is_introspection(&request)
+        is_introspection(&mut request)
     }
 
     #[test]

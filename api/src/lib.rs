@@ -12,6 +12,7 @@ pub mod graphql;
 pub mod http;
 pub mod loaders;
 pub mod metrics;
+pub mod parsed_queries;
 pub mod server;
 pub mod telemetry;
 pub mod transfer;

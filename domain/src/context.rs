@@ -31,6 +31,10 @@ impl Default for CacheTimes {
 pub struct Ctx {
     /// The connection pool.
     pub db: DatabaseConnection,
+    /// The connections order batches run on: on PostgreSQL a pool of their own whose
+    /// plans are made once per connection and never scan a whole table (see
+    /// `loyalty_api::db::connect_order_pool`); otherwise `db` itself.
+    pub order_db: DatabaseConnection,
     /// Where "now" comes from.
     pub clock: Arc<dyn Clock>,
     /// Shops' policies (see [`PolicyCache`]).
@@ -54,6 +58,7 @@ impl Ctx {
         times: CacheTimes,
     ) -> Self {
         Self {
+            order_db: db.clone(),
             db,
             clock,
             policies: Arc::new(PolicyCache::new(times.policy)),
@@ -65,6 +70,12 @@ impl Ctx {
     /// The same context with order batches within `limits` (see [`OrderQueues`]).
     pub fn with_order_batches(mut self, limits: BatchLimits) -> Self {
         self.orders = Arc::new(OrderQueues::new(limits));
+        self
+    }
+
+    /// The same context with order batches run on `order_db`.
+    pub fn with_order_db(mut self, order_db: DatabaseConnection) -> Self {
+        self.order_db = order_db;
         self
     }
 }

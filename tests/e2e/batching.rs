@@ -116,3 +116,36 @@ async fn orders_sent_together_to_two_replicas_each_count_once() {
         assert_eq!(cached(&a, &admin, &c).await, (100, 0), "{c}: cache");
     }
 }
+
+/// On PostgreSQL, order batches run on connections of their own that plan each
+/// statement once and never scan a whole table; the rest of the API keeps PostgreSQL's
+/// usual planning (its searches need plans made for their parameters).
+#[tokio::test]
+async fn order_batches_plan_once_on_connections_of_their_own() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = spawn_app().await;
+    if loyalty_tests::backend() != "postgres" {
+        return;
+    }
+    let show = |db: &sea_orm::DatabaseConnection, setting: &str| {
+        let sql = format!("SELECT current_setting('{setting}') AS v");
+        let db = db.clone();
+        async move {
+            let row = db
+                .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|| panic!("no row"));
+            row.try_get::<String>("", "v")
+                .unwrap_or_else(|e| panic!("{e}"))
+        }
+    };
+    let ctx = &app.ctx;
+    assert_eq!(
+        show(&ctx.order_db, "plan_cache_mode").await,
+        "force_generic_plan"
+    );
+    assert_eq!(show(&ctx.order_db, "enable_seqscan").await, "off");
+    assert_eq!(show(&ctx.db, "plan_cache_mode").await, "auto");
+    assert_eq!(show(&ctx.db, "enable_seqscan").await, "on");
+}
