@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 
 mod ceiling;
 mod client;
+mod cpu;
 mod seed;
 mod stats;
 mod workload;
@@ -175,13 +176,16 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs a phase and records the SQL statements the server ran meanwhile.
+/// Runs a phase and records the SQL statements the server ran and the CPU time the
+/// machine spent meanwhile.
 async fn counted(
     statements: &AtomicU64,
     phase: impl std::future::Future<Output = stats::Phase>,
 ) -> stats::Phase {
     let before = statements.load(Ordering::Relaxed);
+    let cpu = cpu::Times::now();
     let mut phase = phase.await;
+    phase.cpu = cpu::between(cpu, cpu::Times::now());
     phase.statements = statements.load(Ordering::Relaxed) - before;
     phase
 }

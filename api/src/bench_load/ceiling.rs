@@ -38,6 +38,7 @@ pub async fn sql_inserts(
     conn.execute_unprepared("TRUNCATE bench_insert_scratch")
         .await?;
     let (count, errors) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let cpu = super::cpu::Times::now();
     let start = Instant::now();
     let until = start + duration;
     let mut set = tokio::task::JoinSet::new();
@@ -73,6 +74,7 @@ pub async fn sql_inserts(
         count: count.load(Ordering::Relaxed),
         errors: errors.load(Ordering::Relaxed),
         elapsed,
+        cpu: super::cpu::between(cpu, super::cpu::Times::now()),
     })
 }
 

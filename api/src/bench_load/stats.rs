@@ -92,6 +92,8 @@ pub struct Phase {
     pub elapsed: Duration,
     /// SQL statements the server ran meanwhile.
     pub statements: u64,
+    /// CPU time of the whole machine meanwhile (see [`super::cpu`]).
+    pub cpu: Option<super::cpu::Times>,
 }
 
 impl Phase {
@@ -101,6 +103,7 @@ impl Phase {
             ops: names.iter().map(|n| (*n, OpStats::default())).collect(),
             elapsed: Duration::ZERO,
             statements: 0,
+            cpu: None,
         }
     }
 
@@ -197,6 +200,8 @@ pub struct Inserts {
     pub errors: u64,
     /// Wall time.
     pub elapsed: Duration,
+    /// CPU time of the whole machine meanwhile (see [`super::cpu`]).
+    pub cpu: Option<super::cpu::Times>,
 }
 
 impl Inserts {
@@ -326,6 +331,20 @@ pub fn print_report(report: &Report<'_>) {
             100.0 * orders / inserts.rate().max(f64::MIN_POSITIVE)
         );
     }
+    let orders = orders_only.rate("recordOrder") * orders_only.elapsed.as_secs_f64();
+    if let (Some(order), Some(insert)) = (orders_only.cpu, inserts.cpu) {
+        let per_order = per_op(order.busy, orders);
+        let per_insert = per_op(insert.busy, inserts.count as f64);
+        println!(
+            "busy CPU of the whole machine per operation: recordOrder (phase 1b) {per_order:.3} ms, INSERT (sqlx) {per_insert:.3} ms: one order costs {:.1} INSERTs",
+            per_order / per_insert.max(f64::MIN_POSITIVE)
+        );
+        println!(
+            "CPU time the hypervisor took meanwhile: {:.0} % (phase 1b), {:.0} % (INSERTs)",
+            order.stolen_percent(),
+            insert.stolen_percent()
+        );
+    }
     println!();
     let sent = open.ops.first().map_or(0, |(_, s)| s.ok() + s.errors);
     println!(
@@ -333,4 +352,13 @@ pub fn print_report(report: &Report<'_>) {
         open.elapsed.as_secs_f64()
     );
     print!("{}", open.table(false));
+}
+
+/// Milliseconds of `busy` per operation (0 without operations).
+fn per_op(busy: Duration, ops: f64) -> f64 {
+    if ops > 0.0 {
+        busy.as_secs_f64() * 1000.0 / ops
+    } else {
+        0.0
+    }
 }
