@@ -82,8 +82,8 @@ pub async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: By
     execute(state, headers, request).await
 }
 
-/// Whether the operation a request would run is a mutation (GET may only read).
-/// Whether `op` (named `name`) is an operation the request may run.
+/// Whether the operation named `name` is one that a request asking for the operation
+/// `wanted` (or for none) may run.
 fn chosen(wanted: Option<&str>, name: Option<&async_graphql::Name>) -> bool {
     match (wanted, name) {
         (Some(wanted), Some(n)) => wanted == n.as_str(),
@@ -92,6 +92,7 @@ fn chosen(wanted: Option<&str>, name: Option<&async_graphql::Name>) -> bool {
     }
 }
 
+/// Whether the operation a request would run is a mutation (GET may only read).
 fn is_mutation(request: &async_graphql::Request) -> bool {
     use async_graphql::parser::types::OperationType;
     let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
