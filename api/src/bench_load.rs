@@ -69,12 +69,9 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
     // SQL statements the server runs, to show what one request costs the database.
     let statements = Arc::new(AtomicU64::new(0));
     let counter = statements.clone();
-    let count = move |_: &sea_orm::metric::Info| {
+    ctx.set_metric_callback(move |_: &sea_orm::metric::Info| {
         counter.fetch_add(1, Ordering::Relaxed);
-    };
-    // Order batches run on a pool of their own: its statements count too.
-    ctx.order_db.set_metric_callback(count.clone());
-    ctx.db.set_metric_callback(count);
+    });
 
     // The real router on a loopback port, as `loyalty serve` runs it (no jobs: they
     // would add their own load at random moments).

@@ -78,4 +78,14 @@ impl Ctx {
         self.order_db = order_db;
         self
     }
+
+    /// Calls `callback` after every statement of both pools (`db` and `order_db`), for
+    /// counting or tracing what requests cost the database.
+    pub fn set_metric_callback<F>(&mut self, callback: F)
+    where
+        F: Fn(&sea_orm::metric::Info<'_>) + Clone + Send + Sync + 'static,
+    {
+        self.order_db.set_metric_callback(callback.clone());
+        self.db.set_metric_callback(callback);
+    }
 }

@@ -137,7 +137,7 @@ async fn serve(
     let statements = Arc::new(AtomicU64::new(0));
     let counter = statements.clone();
     let trace = std::env::var("TRACE_SQL").is_ok();
-    let count = move |info: &sea_orm::metric::Info| {
+    ctx.set_metric_callback(move |info: &sea_orm::metric::Info| {
         counter.fetch_add(1, Ordering::SeqCst);
         if trace {
             eprintln!(
@@ -145,10 +145,7 @@ async fn serve(
                 info.statement.sql.chars().take(90).collect::<String>()
             );
         }
-    };
-    // Order batches run on a pool of their own on PostgreSQL: its statements count too.
-    ctx.order_db.set_metric_callback(count.clone());
-    ctx.db.set_metric_callback(count);
+    });
     let router = loyalty_api::app::router(ctx.clone(), Some(OPERATOR_TOKEN), &limits);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
