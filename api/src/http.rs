@@ -192,15 +192,16 @@ async fn execute(state: AppState, headers: HeaderMap, request: async_graphql::Re
         "application/json"
     };
     // A request that never executed has no `data` entry in the modern media type.
-    let serialized = serde_json::to_value(&response).map(|mut v| {
-        if modern
-            && not_executed
-            && let Some(o) = v.as_object_mut()
-        {
-            o.remove("data");
-        }
-        v.to_string()
-    });
+    let serialized = if modern && not_executed {
+        serde_json::to_value(&response).map(|mut v| {
+            if let Some(o) = v.as_object_mut() {
+                o.remove("data");
+            }
+            v.to_string()
+        })
+    } else {
+        serde_json::to_string(&response)
+    };
     match serialized {
         Ok(body) => typed_response(status, body, content_type),
         Err(e) => {

@@ -15,7 +15,7 @@ use loyalty_domain::access::Role;
 use loyalty_domain::ids::parse_id;
 use loyalty_domain::paging::page_size;
 use loyalty_domain::shops::{self, Shop};
-use loyalty_domain::{DomainError, ledger, members, orders, vouchers};
+use loyalty_domain::{Ctx, DomainError, ledger, members, orders, vouchers};
 
 /// A customer of the shop; a registered member once `registeredAt` is set.
 pub struct Member(pub members::Member);
@@ -56,19 +56,24 @@ impl Member {
         let Some(tier_id) = self.0.tier_id else {
             return Ok(None);
         };
-        let list = ctx
-            .data_unchecked::<Loaders>()
-            .tier_lists
-            .load_one(self.0.shop_id)
-            .await
-            .map_err(unshare)
-            .gql()?;
-        Ok(list
-            .and_then(|l| l.iter().find(|t| t.id == tier_id).cloned())
-            .map(|tier| Tier {
-                shop_id: self.0.shop_id,
-                tier,
-            }))
+        // A fresh cached policy answers at once; the loader (one load for a whole page)
+        // only when the cache must be read again.
+        let shop_id = self.0.shop_id;
+        let tier = match ctx.data_unchecked::<Ctx>().policies.fresh(shop_id) {
+            Some(policy) => policy.tiers.iter().find(|t| t.id == tier_id).cloned(),
+            None => ctx
+                .data_unchecked::<Loaders>()
+                .tier_lists
+                .load_one(shop_id)
+                .await
+                .map_err(unshare)
+                .gql()?
+                .and_then(|l| l.iter().find(|t| t.id == tier_id).cloned()),
+        };
+        Ok(tier.map(|tier| Tier {
+            shop_id: self.0.shop_id,
+            tier,
+        }))
     }
     /// Paid spend counted toward the tier in the current cycle, VND.
     async fn ranking_spend(&self) -> Dec {

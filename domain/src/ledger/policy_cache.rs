@@ -57,14 +57,21 @@ impl PolicyCache {
 
     /// The shop's policy for a read: cached if loaded within the freshness window.
     pub async fn recent<C: ConnectionTrait>(&self, conn: &C, shop_id: Uuid) -> Result<Arc<Policy>> {
-        if let Some(c) = self.entries.get(&shop_id)
-            && c.loaded.elapsed() < self.fresh_for
-        {
-            return Ok(c.policy);
+        if let Some(policy) = self.fresh(shop_id) {
+            return Ok(policy);
         }
         let policy = Arc::new(Policy::load(conn, shop_id).await?);
         self.keep(shop_id, &policy);
         Ok(policy)
+    }
+
+    /// The shop's policy if one was loaded within the freshness window, without waiting
+    /// for anything: what [`Self::recent`] returns without reading the database.
+    pub fn fresh(&self, shop_id: Uuid) -> Option<Arc<Policy>> {
+        self.entries
+            .get(&shop_id)
+            .filter(|c| c.loaded.elapsed() < self.fresh_for)
+            .map(|c| c.policy)
     }
 
     /// The shop's policy for a write, as of the database now: one statement when the

@@ -178,13 +178,13 @@ fn write_job(
         .iter()
         .map(|code| serde_json::json!({"code": code, "order_id": order.id, "now": now}))
         .collect();
-    let (fresh, existing, standing) = match row_version {
+    let (fresh, standing) = match row_version {
         None => {
             // A new customer has no lots but this order's.
             member.points_available = available;
             member.points_pending = pending;
             member.points_as_of = Some(now);
-            (json(&[&member])?, "[]".to_string(), "[]".to_string())
+            (json(&[&member])?, "[]".to_string())
         }
         Some(row_version) => {
             let standing = Standing {
@@ -193,8 +193,15 @@ fn write_job(
                 available,
                 pending,
                 now,
+                tier_id: member.tier_id,
+                ranking_spend: member.ranking_spend,
+                total_orders: member.total_orders,
+                total_spent: member.total_spent,
+                last_purchase_at: member.last_purchase_at,
+                cycle_start: member.cycle_start,
+                prev_cycle_spend: member.prev_cycle_spend,
             };
-            ("[]".to_string(), json(&[&member])?, json(&[standing])?)
+            ("[]".to_string(), json(&[standing])?)
         }
     };
     let mut claims = vec![format!("order:{key}"), format!("customer:{customer}")];
@@ -210,7 +217,6 @@ fn write_job(
             created_at: now,
         }])?,
         fresh,
-        member: existing,
         standing,
         entries: json(&ledger.entries)?,
         lots: json(&ledger.lots)?,

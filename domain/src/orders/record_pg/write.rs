@@ -2,7 +2,7 @@
 //! plan assumed and writes all of them or none.
 use crate::Result;
 use crate::combiner::{Batchable, whole_or_each};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use loyalty_entities::member;
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, FromQueryResult, RuntimeErr,
@@ -21,7 +21,8 @@ const RETRYABLE: [&str; 2] = ["40P01", "40001"];
 /// `= ANY (ARRAY(...))`: joined to a JSON set instead, the planner expects a hundred rows
 /// and scans every member, lot or voucher of the shop. A customer's live balances are
 /// read from the snapshot before this statement's own lots, so the plan's change to them
-/// (`$5`) is added. The guard checks that every customer was created or was still the
+/// is added; an existing customer's row comes as what an order changes of it (`$4`), not
+/// the whole row: PostgreSQL parses every JSON key it is sent. The guard checks that every customer was created or was still the
 /// version read (`xmin`: every write that moves a member's points or standing updates
 /// its row, so an unchanged row means unchanged lots, debt and standing), and that every
 /// lot drawn and every voucher used was still there.
@@ -31,42 +32,42 @@ claim AS (INSERT INTO idempotency_keys (shop_id, scope, key, request_hash, resou
   FROM json_to_recordset($2::json) AS k(key text, request_hash text, resource_id uuid, created_at timestamptz)), \
 fresh AS (INSERT INTO members SELECT * FROM json_populate_recordset(NULL::members, $3::json) RETURNING *), \
 saved AS (UPDATE members AS m SET \
-    tier_id = r.tier_id, ranking_spend = r.ranking_spend, total_orders = r.total_orders, \
-    total_spent = r.total_spent, last_purchase_at = r.last_purchase_at, \
-    cycle_start = r.cycle_start, prev_cycle_spend = r.prev_cycle_spend, \
-    updated_at = r.updated_at, points_as_of = d.now, \
+    tier_id = d.tier_id, ranking_spend = d.ranking_spend, total_orders = d.total_orders, \
+    total_spent = d.total_spent, last_purchase_at = d.last_purchase_at, \
+    cycle_start = d.cycle_start, prev_cycle_spend = d.prev_cycle_spend, \
+    updated_at = d.now, points_as_of = d.now, \
     points_available = d.available + (SELECT CAST(COALESCE(SUM(l.remaining), 0) AS BIGINT) FROM point_lots l \
       WHERE l.shop_id = m.shop_id AND l.member_id = m.id AND l.remaining > 0 \
         AND (l.expires_at IS NULL OR l.expires_at > d.now) AND l.available_at <= d.now), \
     points_pending = d.pending + (SELECT CAST(COALESCE(SUM(l.remaining), 0) AS BIGINT) FROM point_lots l \
       WHERE l.shop_id = m.shop_id AND l.member_id = m.id AND l.remaining > 0 \
         AND (l.expires_at IS NULL OR l.expires_at > d.now) AND l.available_at > d.now) \
-  FROM json_populate_recordset(NULL::members, $4::json) AS r \
-  JOIN json_to_recordset($5::json) AS d(id uuid, row_version text, available bigint, pending bigint, now timestamptz) \
-    ON d.id = r.id \
-  WHERE m.shop_id = $1 AND m.id = ANY (ARRAY(SELECT x.id FROM json_to_recordset($5::json) AS x(id uuid))) \
-    AND m.id = r.id AND m.xmin = d.row_version::xid \
+  FROM json_to_recordset($4::json) AS d(id uuid, row_version text, available bigint, pending bigint, \
+    now timestamptz, tier_id uuid, ranking_spend bigint, total_orders bigint, total_spent bigint, \
+    last_purchase_at timestamptz, cycle_start date, prev_cycle_spend bigint) \
+  WHERE m.shop_id = $1 AND m.id = ANY (ARRAY(SELECT x.id FROM json_to_recordset($4::json) AS x(id uuid))) \
+    AND m.id = d.id AND m.xmin = d.row_version::xid \
   RETURNING m.*), \
 entries AS (INSERT INTO ledger_entries \
-  SELECT * FROM json_populate_recordset(NULL::ledger_entries, $6::json)), \
-lots AS (INSERT INTO point_lots SELECT * FROM json_populate_recordset(NULL::point_lots, $7::json)), \
+  SELECT * FROM json_populate_recordset(NULL::ledger_entries, $5::json)), \
+lots AS (INSERT INTO point_lots SELECT * FROM json_populate_recordset(NULL::point_lots, $6::json)), \
 drawn AS (UPDATE point_lots AS l SET remaining = l.remaining - d.points \
-  FROM json_to_recordset($8::json) AS d(lot_id uuid, points bigint) \
-  WHERE l.shop_id = $1 AND l.id = ANY (ARRAY(SELECT x.lot_id FROM json_to_recordset($8::json) AS x(lot_id uuid))) \
+  FROM json_to_recordset($7::json) AS d(lot_id uuid, points bigint) \
+  WHERE l.shop_id = $1 AND l.id = ANY (ARRAY(SELECT x.lot_id FROM json_to_recordset($7::json) AS x(lot_id uuid))) \
     AND l.id = d.lot_id AND l.remaining >= d.points RETURNING 1), \
 allocations AS (INSERT INTO lot_allocations \
-  SELECT * FROM json_populate_recordset(NULL::lot_allocations, $9::json)), \
+  SELECT * FROM json_populate_recordset(NULL::lot_allocations, $8::json)), \
 used AS (UPDATE vouchers AS v SET used_at = u.now, order_id = u.order_id \
-  FROM json_to_recordset($10::json) AS u(code text, order_id uuid, now timestamptz) \
-  WHERE v.shop_id = $1 AND v.code = ANY (ARRAY(SELECT x.code FROM json_to_recordset($10::json) AS x(code text))) \
+  FROM json_to_recordset($9::json) AS u(code text, order_id uuid, now timestamptz) \
+  WHERE v.shop_id = $1 AND v.code = ANY (ARRAY(SELECT x.code FROM json_to_recordset($9::json) AS x(code text))) \
     AND v.code = u.code AND v.used_at IS NULL RETURNING 1), \
 discounts AS (INSERT INTO order_discounts \
-  SELECT * FROM json_populate_recordset(NULL::order_discounts, $11::json)), \
-placed AS (INSERT INTO orders SELECT * FROM json_populate_recordset(NULL::orders, $12::json)), \
-lines AS (INSERT INTO order_lines SELECT * FROM json_populate_recordset(NULL::order_lines, $13::json)), \
+  SELECT * FROM json_populate_recordset(NULL::order_discounts, $10::json)), \
+placed AS (INSERT INTO orders SELECT * FROM json_populate_recordset(NULL::orders, $11::json)), \
+lines AS (INSERT INTO order_lines SELECT * FROM json_populate_recordset(NULL::order_lines, $12::json)), \
 member AS (SELECT * FROM fresh UNION ALL SELECT * FROM saved) \
-SELECT loyalty_guard((SELECT count(*) FROM member) = $14 \
-    AND (SELECT count(*) FROM drawn) = $15 AND (SELECT count(*) FROM used) = $16, \
+SELECT loyalty_guard((SELECT count(*) FROM member) = $13 \
+    AND (SELECT count(*) FROM drawn) = $14 AND (SELECT count(*) FROM used) = $15, \
     'a customer, a voucher or a lot changed since it was read') AS loyalty_guarded, member.* \
 FROM (SELECT 1) AS one LEFT JOIN member ON true";
 
@@ -85,9 +86,7 @@ pub struct WriteJob {
     pub key: String,
     /// The customer's row, when new (else `[]`).
     pub fresh: String,
-    /// The customer's row, when it exists (else `[]`).
-    pub member: String,
-    /// The existing customer's row version and balance change (else `[]`).
+    /// The existing customer's row version and what the order changes (else `[]`).
     pub standing: String,
     /// Ledger entries.
     pub entries: String,
@@ -124,7 +123,8 @@ pub struct KeyRow<'a> {
     pub created_at: DateTime<Utc>,
 }
 
-/// An existing customer's row version and the change the order makes to its balances.
+/// An existing customer's row version, the change the order makes to its balances and
+/// its standing after the order.
 #[derive(Serialize)]
 pub struct Standing {
     /// The customer's id.
@@ -137,6 +137,20 @@ pub struct Standing {
     pub pending: i64,
     /// The order's time.
     pub now: DateTime<Utc>,
+    /// The tier after the order.
+    pub tier_id: Option<Uuid>,
+    /// Spend counted toward the tier in the current cycle.
+    pub ranking_spend: i64,
+    /// Orders so far.
+    pub total_orders: i64,
+    /// Spend so far.
+    pub total_spent: i64,
+    /// The latest purchase.
+    pub last_purchase_at: Option<DateTime<Utc>>,
+    /// First day of the accumulation cycle.
+    pub cycle_start: Option<NaiveDate>,
+    /// Ranking spend of the cycle before.
+    pub prev_cycle_spend: i64,
 }
 
 /// The customer's row as saved; `None` when the order must take the portable path (a
@@ -201,7 +215,6 @@ async fn write(
         shop_id.into(),
         all(|j| &j.key).into(),
         all(|j| &j.fresh).into(),
-        all(|j| &j.member).into(),
         all(|j| &j.standing).into(),
         all(|j| &j.entries).into(),
         all(|j| &j.lots).into(),
