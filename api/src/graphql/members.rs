@@ -15,7 +15,7 @@ use loyalty_domain::access::Role;
 use loyalty_domain::ids::parse_id;
 use loyalty_domain::paging::page_size;
 use loyalty_domain::shops::{self, Shop};
-use loyalty_domain::{Ctx, DomainError, ledger, members, orders, vouchers};
+use loyalty_domain::{Ctx, DomainError, ledger, members, orders, tiers, vouchers};
 
 /// A customer of the shop; a registered member once `registeredAt` is set.
 pub struct Member(pub members::Member);
@@ -59,8 +59,9 @@ impl Member {
         // A fresh cached policy answers at once; the loader (one load for a whole page)
         // only when the cache must be read again.
         let shop_id = self.0.shop_id;
+        let pick = |list: &[tiers::Tier]| list.iter().find(|t| t.id == tier_id).cloned();
         let tier = match ctx.data_unchecked::<Ctx>().policies.fresh(shop_id) {
-            Some(policy) => policy.tiers.iter().find(|t| t.id == tier_id).cloned(),
+            Some(policy) => pick(&policy.tiers),
             None => ctx
                 .data_unchecked::<Loaders>()
                 .tier_lists
@@ -68,7 +69,7 @@ impl Member {
                 .await
                 .map_err(unshare)
                 .gql()?
-                .and_then(|l| l.iter().find(|t| t.id == tier_id).cloned()),
+                .and_then(|l| pick(&l)),
         };
         Ok(tier.map(|tier| Tier {
             shop_id: self.0.shop_id,

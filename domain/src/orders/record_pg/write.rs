@@ -22,8 +22,8 @@ const RETRYABLE: [&str; 2] = ["40P01", "40001"];
 /// and scans every member, lot or voucher of the shop. A customer's live balances are
 /// read from the snapshot before this statement's own lots, so the plan's change to them
 /// is added; an existing customer's row comes as what an order changes of it (`$4`), not
-/// the whole row: PostgreSQL parses every JSON key it is sent. The guard checks that every customer was created or was still the
-/// version read (`xmin`: every write that moves a member's points or standing updates
+/// the whole row: PostgreSQL parses every JSON key it is sent. The guard checks that
+/// every customer was created or was still the version read (`xmin`: every write that moves a member's points or standing updates
 /// its row, so an unchanged row means unchanged lots, debt and standing), and that every
 /// lot drawn and every voucher used was still there.
 const WRITE: &str = "WITH \
