@@ -2,10 +2,10 @@
 //! so a page of members costs the same number of statements whatever its size. They are
 //! created per request, so their caches never outlive it.
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use loyalty_domain::ledger::{self, PointBalance};
+use loyalty_domain::ledger::{self, LiveBalance, PointBalance};
 use loyalty_domain::{Ctx, DomainError, offers, tiers};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use uuid::Uuid;
 
 /// A shop's tiers by rank, for `Member.tier`, from the replica's policy cache.
@@ -49,7 +49,32 @@ impl Loader<Uuid> for TierCountLoader {
     }
 }
 
-/// Point balances, for `Member.points`: one pair of statements per shop in the batch.
+/// Available and pending points, for `Member.points { available pending }`: one
+/// statement per shop in the batch, over the members' lots only.
+pub struct LiveBalanceLoader(pub Ctx);
+
+impl Loader<(Uuid, Uuid)> for LiveBalanceLoader {
+    type Value = LiveBalance;
+    type Error = Arc<DomainError>;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, Uuid)],
+    ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
+        let now = self.0.clock.now();
+        let mut out = HashMap::new();
+        for (shop, members) in by_shop(keys) {
+            let balances = ledger::live_balances(&self.0.db, shop, &members, now)
+                .await
+                .map_err(Arc::new)?;
+            out.extend(balances.into_iter().map(|(m, b)| ((shop, m), b)));
+        }
+        Ok(out)
+    }
+}
+
+/// Whole balances, for `Member.points { used expired }`: one statement per shop in the
+/// batch, which sums the members' ledger entries too.
 pub struct BalanceLoader(pub Ctx);
 
 impl Loader<(Uuid, Uuid)> for BalanceLoader {
@@ -61,12 +86,8 @@ impl Loader<(Uuid, Uuid)> for BalanceLoader {
         keys: &[(Uuid, Uuid)],
     ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
         let now = self.0.clock.now();
-        let mut by_shop: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-        for (shop, member) in keys {
-            by_shop.entry(*shop).or_default().push(*member);
-        }
         let mut out = HashMap::new();
-        for (shop, members) in by_shop {
+        for (shop, members) in by_shop(keys) {
             let balances = ledger::balances(&self.0.db, shop, &members, now)
                 .await
                 .map_err(Arc::new)?;
@@ -74,6 +95,15 @@ impl Loader<(Uuid, Uuid)> for BalanceLoader {
         }
         Ok(out)
     }
+}
+
+/// Members' ids grouped by shop.
+fn by_shop(keys: &[(Uuid, Uuid)]) -> HashMap<Uuid, Vec<Uuid>> {
+    let mut by_shop: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for (shop, member) in keys {
+        by_shop.entry(*shop).or_default().push(*member);
+    }
+    by_shop
 }
 
 /// Offers by id, for `Voucher.offer`.
@@ -130,40 +160,68 @@ impl Loader<(Uuid, Uuid, u64)> for LedgerLoader {
     }
 }
 
-/// The loaders of one request.
-pub struct Loaders {
-    /// See [`TierListLoader`].
-    pub tier_lists: DataLoader<TierListLoader, HashMapCache>,
-    /// See [`TierCountLoader`].
-    pub tier_counts: DataLoader<TierCountLoader, HashMapCache>,
-    /// See [`BalanceLoader`].
-    pub balances: DataLoader<BalanceLoader, HashMapCache>,
-    /// See [`OfferLoader`].
-    pub offers: DataLoader<OfferLoader, HashMapCache>,
-    /// See [`LedgerLoader`].
-    pub ledgers: DataLoader<LedgerLoader, HashMapCache>,
-}
-
 /// A loader with a per-request cache: a key asked for twice (or primed by a list, see
 /// `graphql::members::prime`) is loaded once.
-fn loader<K, T>(inner: T) -> DataLoader<T, HashMapCache>
-where
-    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
-    T: Loader<K>,
-{
-    DataLoader::with_cache(inner, tokio::spawn, HashMapCache::default())
+type Cached<T> = DataLoader<T, HashMapCache>;
+
+/// The loaders of one request, each made when the request first needs it: most
+/// requests need one or none, and a loader costs a few allocations to make.
+pub struct Loaders {
+    ctx: Ctx,
+    tier_lists: OnceLock<Cached<TierListLoader>>,
+    tier_counts: OnceLock<Cached<TierCountLoader>>,
+    live_balances: OnceLock<Cached<LiveBalanceLoader>>,
+    balances: OnceLock<Cached<BalanceLoader>>,
+    offers: OnceLock<Cached<OfferLoader>>,
+    ledgers: OnceLock<Cached<LedgerLoader>>,
+}
+
+fn loader<T>(cell: &OnceLock<Cached<T>>, make: impl FnOnce() -> T) -> &Cached<T> {
+    cell.get_or_init(|| DataLoader::with_cache(make(), tokio::spawn, HashMapCache::default()))
 }
 
 impl Loaders {
-    /// Fresh loaders for one request.
+    /// Loaders for one request (none made yet).
     pub fn new(ctx: &Ctx) -> Self {
         Self {
-            tier_lists: loader::<Uuid, _>(TierListLoader(ctx.clone())),
-            tier_counts: loader::<Uuid, _>(TierCountLoader(ctx.clone())),
-            balances: loader::<(Uuid, Uuid), _>(BalanceLoader(ctx.clone())),
-            offers: loader::<(Uuid, Uuid), _>(OfferLoader(ctx.clone())),
-            ledgers: loader::<(Uuid, Uuid, u64), _>(LedgerLoader(ctx.clone())),
+            ctx: ctx.clone(),
+            tier_lists: OnceLock::new(),
+            tier_counts: OnceLock::new(),
+            live_balances: OnceLock::new(),
+            balances: OnceLock::new(),
+            offers: OnceLock::new(),
+            ledgers: OnceLock::new(),
         }
+    }
+
+    /// See [`TierListLoader`].
+    pub fn tier_lists(&self) -> &Cached<TierListLoader> {
+        loader(&self.tier_lists, || TierListLoader(self.ctx.clone()))
+    }
+
+    /// See [`TierCountLoader`].
+    pub fn tier_counts(&self) -> &Cached<TierCountLoader> {
+        loader(&self.tier_counts, || TierCountLoader(self.ctx.clone()))
+    }
+
+    /// See [`LiveBalanceLoader`].
+    pub fn live_balances(&self) -> &Cached<LiveBalanceLoader> {
+        loader(&self.live_balances, || LiveBalanceLoader(self.ctx.clone()))
+    }
+
+    /// See [`BalanceLoader`].
+    pub fn balances(&self) -> &Cached<BalanceLoader> {
+        loader(&self.balances, || BalanceLoader(self.ctx.clone()))
+    }
+
+    /// See [`OfferLoader`].
+    pub fn offers(&self) -> &Cached<OfferLoader> {
+        loader(&self.offers, || OfferLoader(self.ctx.clone()))
+    }
+
+    /// See [`LedgerLoader`].
+    pub fn ledgers(&self) -> &Cached<LedgerLoader> {
+        loader(&self.ledgers, || LedgerLoader(self.ctx.clone()))
     }
 }
 

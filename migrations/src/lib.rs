@@ -13,6 +13,7 @@ mod m20261123_000004_offers;
 mod m20261123_000005_campaigns;
 mod m20261124_000006_policy_version;
 mod m20261202_000007_write_guard;
+mod m20261203_000008_debt_index;
 mod support;
 
 /// Runs the project's migrations in order.
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_campaigns::Migration),
             Box::new(m20261124_000006_policy_version::Migration),
             Box::new(m20261202_000007_write_guard::Migration),
+            Box::new(m20261203_000008_debt_index::Migration),
         ]
     }
 }

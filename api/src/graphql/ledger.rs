@@ -6,25 +6,58 @@ use crate::graphql::connection::{PageInfo, encode, page_info};
 use crate::graphql::enums::{Channel, LedgerKind};
 use crate::graphql::members::Member;
 use crate::graphql::scalars::Dec;
-use crate::loaders::Loaders;
-use async_graphql::{Context, ID, InputObject, SimpleObject};
+use crate::loaders::{Loaders, unshare};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use loyalty_domain::access::Role;
 use loyalty_domain::ids::parse_id;
 use loyalty_domain::paging::Page;
 use loyalty_domain::{ledger, orders};
+use uuid::Uuid;
+
+/// A member's points by state: available and pending from the member's lots (or from the
+/// write that just changed them); used and expired, which sum the member's whole ledger,
+/// read only when a client asks for them.
+#[derive(Clone, Copy)]
+pub struct PointBalance {
+    /// The member's shop and id.
+    pub key: (Uuid, Uuid),
+    /// Available and pending.
+    pub live: ledger::LiveBalance,
+}
+
+impl PointBalance {
+    async fn whole(&self, ctx: &Context<'_>) -> async_graphql::Result<ledger::PointBalance> {
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .balances()
+            .load_one(self.key)
+            .await
+            .map_err(unshare)
+            .gql()?
+            .unwrap_or_default())
+    }
+}
 
 /// A member's points by state.
-#[derive(SimpleObject, Clone, Copy)]
-pub struct PointBalance {
+#[Object]
+impl PointBalance {
     /// Spendable now.
-    pub available: i64,
+    async fn available(&self) -> i64 {
+        self.live.available
+    }
     /// Earned, not yet spendable.
-    pub pending: i64,
+    async fn pending(&self) -> i64 {
+        self.live.pending
+    }
     /// Spent.
-    pub used: i64,
+    async fn used(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        Ok(self.whole(ctx).await?.used)
+    }
     /// Expired.
-    pub expired: i64,
+    async fn expired(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        Ok(self.whole(ctx).await?.expired)
+    }
 }
 
 /// One movement of points.
@@ -189,7 +222,7 @@ impl LedgerMutation {
         if let Some(balance) = outcome.balance {
             // The write knew the balance: `member { points }` needs no second read.
             ctx.data_unchecked::<Loaders>()
-                .balances
+                .live_balances()
                 .feed_one((shop_id, outcome.member.id), balance)
                 .await;
         }

@@ -64,7 +64,7 @@ impl Member {
             Some(policy) => pick(&policy.tiers),
             None => ctx
                 .data_unchecked::<Loaders>()
-                .tier_lists
+                .tier_lists()
                 .load_one(shop_id)
                 .await
                 .map_err(unshare)
@@ -97,20 +97,16 @@ impl Member {
     }
     /// Point balances, as of now.
     async fn points(&self, ctx: &Context<'_>) -> async_graphql::Result<PointBalance> {
-        let b = ctx
+        let key = (self.0.shop_id, self.0.id);
+        let live = ctx
             .data_unchecked::<Loaders>()
-            .balances
-            .load_one((self.0.shop_id, self.0.id))
+            .live_balances()
+            .load_one(key)
             .await
             .map_err(unshare)
             .gql()?
             .unwrap_or_default();
-        Ok(PointBalance {
-            available: b.available,
-            pending: b.pending,
-            used: b.used,
-            expired: b.expired,
-        })
+        Ok(PointBalance { key, live })
     }
     /// The member's vouchers, newest first, optionally of one status.
     async fn vouchers(
@@ -172,7 +168,7 @@ impl Member {
             // First pages batch across the members of a list.
             let page = ctx
                 .data_unchecked::<Loaders>()
-                .ledgers
+                .ledgers()
                 .load_one((self.0.shop_id, self.0.id, limit))
                 .await
                 .map_err(unshare)
@@ -453,15 +449,24 @@ async fn prime(
     let ids: Vec<uuid::Uuid> = edges.iter().map(|e| e.node.0.id).collect();
     if node.field("tier").exists() {
         loaders
-            .tier_lists
+            .tier_lists()
             .load_one(shop_id)
             .await
             .map_err(unshare)
             .gql()?;
     }
-    if node.field("points").exists() {
+    let points = node.field("points");
+    if points.exists() {
         loaders
-            .balances
+            .live_balances()
+            .load_many(ids.iter().map(|m| (shop_id, *m)))
+            .await
+            .map_err(unshare)
+            .gql()?;
+    }
+    if points.field("used").exists() || points.field("expired").exists() {
+        loaders
+            .balances()
             .load_many(ids.iter().map(|m| (shop_id, *m)))
             .await
             .map_err(unshare)
@@ -481,7 +486,7 @@ async fn prime(
         };
         if let (true, Ok(n)) = (first_page, page_size(first)) {
             loaders
-                .ledgers
+                .ledgers()
                 .load_many(ids.iter().map(|m| (shop_id, *m, n)))
                 .await
                 .map_err(unshare)

@@ -177,7 +177,7 @@ impl Voucher {
     async fn offer(&self, ctx: &Context<'_>) -> async_graphql::Result<Offer> {
         let offer = ctx
             .data_unchecked::<Loaders>()
-            .offers
+            .offers()
             .load_one((self.shop_id, self.voucher.offer_id))
             .await
             .map_err(unshare)

@@ -59,7 +59,7 @@ impl Tier {
     async fn member_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         let counts = ctx
             .data_unchecked::<Loaders>()
-            .tier_counts
+            .tier_counts()
             .load_one(self.shop_id)
             .await
             .map_err(unshare)

@@ -126,6 +126,9 @@ pub async fn debt<C: ConnectionTrait>(conn: &C, shop_id: Uuid, member_id: Uuid) 
         )
         .filter(ledger_entry::Column::ShopId.eq(shop_id))
         .filter(ledger_entry::Column::MemberId.eq(member_id))
+        // Only the entries of the partial index `ledger_entries_debt`: the sum is the
+        // same, and it reads a handful of entries instead of the member's history.
+        .filter(Expr::cust("debt_change <> 0"))
         .into_tuple()
         .one(conn)
         .await?;

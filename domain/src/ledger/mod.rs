@@ -15,6 +15,6 @@ pub mod policy;
 pub mod policy_cache;
 
 pub use adjust::{AdjustInput, adjust};
-pub use balance::{PointBalance, balance, balances};
+pub use balance::{LiveBalance, PointBalance, balance, balances, live_balances};
 pub use history::{LedgerCursor, LedgerEntry, entries, newest_of_many};
 pub use kind::LedgerKind;

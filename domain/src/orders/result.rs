@@ -1,5 +1,5 @@
 //! What recording or refunding an order answers.
-use crate::ledger::PointBalance;
+use crate::ledger::LiveBalance;
 use crate::members::Member;
 use crate::{DomainError, Result};
 use loyalty_entities::{member, order};
@@ -27,10 +27,11 @@ pub struct OrderOutcome {
     pub refunded_amount: i64,
     /// The member as it is now.
     pub member: Member,
-    /// The member's points right after the order, when the write knew them exactly
-    /// (the PostgreSQL path): the API answers `member { points }` from it instead of
-    /// reading the ledger again.
-    pub balance: Option<PointBalance>,
+    /// The member's available and pending points right after the order, when the
+    /// write knew them exactly (the PostgreSQL path): the API answers
+    /// `member { points { available pending } }` from them instead of reading the lots
+    /// again.
+    pub balance: Option<LiveBalance>,
 }
 
 /// Reads the outcome of a stored order.

@@ -29,6 +29,7 @@ use super::input::{CleanLine, OrderInput};
 use super::plan::{Loaded, OrderPlan, plan};
 use super::result::{OrderOutcome, outcome};
 use crate::combiner::{BatchLimits, Batchable, Combiner};
+use crate::ledger::LiveBalance;
 use crate::members::Member;
 use crate::vouchers::lookup;
 use crate::{Ctx, Result, ids::new_id};
@@ -97,7 +98,6 @@ pub(super) async fn try_record(
         customer: customer.to_string(),
         codes: codes.clone(),
         redeeming: input.redeem_points > 0,
-        now,
     };
     let Some(found) = batched(&queues.reads, ctx, job).await? else {
         return Ok(None);
@@ -122,12 +122,11 @@ pub(super) async fn try_record(
     let Some(saved) = batched(&queues.writes, ctx, job).await? else {
         return Ok(None);
     };
-    let Kept { order, entries } = kept;
-    let mut balance = found.balance;
-    balance.available = saved.points_available;
-    balance.pending = saved.points_pending;
-    balance.add_entries(&entries);
-    let mut answer = outcome(order, Member::from_row(saved)?)?;
+    let balance = LiveBalance {
+        available: saved.points_available,
+        pending: saved.points_pending,
+    };
+    let mut answer = outcome(kept.order, Member::from_row(saved)?)?;
     answer.balance = Some(balance);
     Ok(Some(answer))
 }
@@ -148,7 +147,6 @@ where
 /// What the order's answer is built from once written.
 struct Kept {
     order: loyalty_entities::order::Model,
-    entries: Vec<loyalty_entities::ledger_entry::Model>,
 }
 
 /// The order's rows as JSON, for the write combiner.
@@ -229,10 +227,7 @@ fn write_job(
         draw_count: ledger.draws.len(),
         voucher_count: vouchers_used.len(),
     };
-    let kept = Kept {
-        order,
-        entries: ledger.entries,
-    };
+    let kept = Kept { order };
     Ok((job, kept))
 }
 

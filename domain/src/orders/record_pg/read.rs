@@ -1,10 +1,8 @@
 //! What orders read before they are planned, for every order of a batch in one
 //! statement without locks.
 use crate::combiner::{Batchable, whole_or_each};
-use crate::ledger::PointBalance;
 use crate::vouchers::lookup;
 use crate::{DomainError, Result};
-use chrono::{DateTime, Utc};
 use loyalty_entities::{member, point_lot};
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseConnection, FromQueryResult, QueryResult, Statement,
@@ -13,21 +11,21 @@ use serde::Serialize;
 use uuid::Uuid;
 
 /// Per order of the batch (`$2`, one JSON object each): the program version, whether its
-/// key was used, the customer (with its row version), what the customer's ledger adds up
-/// to (debt, points spent, restored and expired), the presented vouchers with their
-/// offers and, when redeeming, the customer's lots; one row per order, in `loyalty_i`,
-/// whether or not the customer exists. The key and the customer are lateral subqueries
-/// that the planner cannot flatten or hash (`LIMIT`, `OFFSET 0`), so each order is an
-/// index lookup whatever the planner guesses of the batch's size: as an `EXISTS`, the
-/// key's check became one scan of every key of the shop, hashed.
+/// key was used, the customer (with its row version), the points the customer owes from
+/// refunds, the presented vouchers with their offers and, when redeeming, the customer's
+/// lots; one row per order, in `loyalty_i`, whether or not the customer exists. The key
+/// and the customer are lateral subqueries that the planner cannot flatten or hash
+/// (`LIMIT`, `OFFSET 0`), so each order is an index lookup whatever the planner guesses
+/// of the batch's size: as an `EXISTS`, the key's check became one scan of every key of
+/// the shop, hashed. The debt is summed over the entries of the partial index
+/// `ledger_entries_debt` only, so an order's read does not grow with the customer's
+/// history (the answer's points used and expired, which would, are read only when a
+/// client asks for them).
 const READ: &str = "SELECT q.i AS loyalty_i, \
   (SELECT p.version FROM programs p WHERE p.shop_id = $1) AS loyalty_program_version, \
   (k.used IS NOT NULL) AS loyalty_key_used, \
-  e.owed AS loyalty_owed, e.spent AS loyalty_spent, e.restored AS loyalty_restored, \
-  e.expired AS loyalty_expired_entries, \
-  (SELECT CAST(COALESCE(SUM(l.remaining), 0) AS BIGINT) FROM point_lots l \
-     WHERE l.shop_id = $1 AND l.member_id = m.id AND l.remaining > 0 AND l.expires_at <= q.now) \
-    AS loyalty_expired_lots, \
+  (SELECT CAST(COALESCE(SUM(x.debt_change), 0) AS BIGINT) FROM ledger_entries x \
+     WHERE x.shop_id = $1 AND x.member_id = m.id AND x.debt_change <> 0) AS loyalty_owed, \
   (SELECT CAST(json_agg(json_build_array(row_to_json(v), row_to_json(o))) AS TEXT) \
      FROM vouchers v LEFT JOIN offers o ON o.shop_id = v.shop_id AND o.id = v.offer_id \
      WHERE v.shop_id = $1 AND v.code = ANY (ARRAY(SELECT json_array_elements_text(q.codes)))) \
@@ -35,19 +33,13 @@ const READ: &str = "SELECT q.i AS loyalty_i, \
   (SELECT CAST(json_agg(l) AS TEXT) FROM point_lots l \
      WHERE q.redeeming AND l.shop_id = $1 AND l.member_id = m.id AND l.remaining > 0) AS loyalty_lots, \
   m.* \
-FROM json_to_recordset($2::json) AS q(i int, key text, customer text, now timestamptz, codes json, redeeming boolean) \
+FROM json_to_recordset($2::json) AS q(i int, key text, customer text, codes json, redeeming boolean) \
 LEFT JOIN LATERAL (SELECT true AS used FROM idempotency_keys k \
     WHERE k.shop_id = $1 AND k.scope = 'order' AND k.key = q.key LIMIT 1) AS k ON true \
 LEFT JOIN LATERAL (SELECT m.xmin::text AS loyalty_row_version, m.* FROM members m \
-    WHERE m.shop_id = $1 AND m.external_id = q.customer OFFSET 0) AS m ON true \
-LEFT JOIN LATERAL (SELECT \
-    CAST(COALESCE(SUM(x.debt_change), 0) AS BIGINT) AS owed, \
-    CAST(COALESCE(SUM(x.points) FILTER (WHERE x.kind IN ('REDEEM', 'REWARD')), 0) AS BIGINT) AS spent, \
-    CAST(COALESCE(SUM(x.points) FILTER (WHERE x.kind = 'REVERSE' AND x.points > 0), 0) AS BIGINT) AS restored, \
-    CAST(COALESCE(SUM(x.points) FILTER (WHERE x.kind = 'EXPIRE'), 0) AS BIGINT) AS expired \
-  FROM ledger_entries x WHERE x.shop_id = $1 AND x.member_id = m.id) AS e ON true";
+    WHERE m.shop_id = $1 AND m.external_id = q.customer OFFSET 0) AS m ON true";
 
-/// What one order reads: its key, customer, presented codes (normalized) and time.
+/// What one order reads: its key, customer and presented codes (normalized).
 #[derive(Debug, Clone)]
 pub struct ReadJob {
     /// The shop.
@@ -60,8 +52,6 @@ pub struct ReadJob {
     pub codes: Vec<String>,
     /// Whether the order redeems points (then the customer's lots are read).
     pub redeeming: bool,
-    /// The order's time.
-    pub now: DateTime<Utc>,
 }
 
 /// What the read found for one order.
@@ -77,8 +67,6 @@ pub struct Found {
     pub vouchers: Vec<lookup::Found>,
     /// The customer's lots with points left (read only when redeeming).
     pub lots: Vec<point_lot::Model>,
-    /// Used and expired before the order (available and pending come from the write).
-    pub balance: PointBalance,
 }
 
 /// `None` when the order must take the portable path: its key was used before, or the
@@ -90,7 +78,6 @@ struct Wanted<'a> {
     i: usize,
     key: &'a str,
     customer: &'a str,
-    now: DateTime<Utc>,
     codes: &'a [String],
     redeeming: bool,
 }
@@ -121,7 +108,6 @@ async fn read(db: &DatabaseConnection, batch: &[ReadJob]) -> Result<Vec<ReadOutp
             i,
             key: &j.key,
             customer: &j.customer,
-            now: j.now,
             codes: &j.codes,
             redeeming: j.redeeming,
         })
@@ -152,20 +138,12 @@ fn parse(row: &QueryResult) -> ReadOutput {
         Some(v) => Some((member::Model::from_query_result(row, "")?, v)),
         None => None,
     };
-    let sum =
-        |column: &str| -> Result<i64> { Ok(row.try_get::<Option<i64>>("", column)?.unwrap_or(0)) };
-    let balance = PointBalance {
-        used: -sum("loyalty_spent")? - sum("loyalty_restored")?,
-        expired: sum("loyalty_expired_lots")? - sum("loyalty_expired_entries")?,
-        ..PointBalance::default()
-    };
     Ok(Some(Found {
         version,
         member,
-        owed: sum("loyalty_owed")?,
+        owed: row.try_get::<Option<i64>>("", "loyalty_owed")?.unwrap_or(0),
         vouchers: rows_of(row, "loyalty_vouchers")?,
         lots: rows_of(row, "loyalty_lots")?,
-        balance,
     }))
 }
 
