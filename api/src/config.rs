@@ -40,6 +40,10 @@ pub struct DbConfig {
     /// Orders read or written by one statement at most.
     #[arg(long, env = "LOYALTY_ORDER_BATCH_MAX", default_value_t = DEFAULT_ORDER_BATCHES.max_items)]
     pub order_batch_max: usize,
+    /// Orders that must be waiting before a second statement starts beside a running
+    /// one (1: as soon as any waits).
+    #[arg(long, env = "LOYALTY_ORDER_BATCH_SPILL", default_value_t = DEFAULT_ORDER_BATCHES.spill)]
+    pub order_batch_spill: usize,
 }
 
 impl DbConfig {
@@ -56,6 +60,7 @@ impl DbConfig {
         BatchLimits {
             runners: self.order_batch_runners,
             max_items: self.order_batch_max,
+            spill: self.order_batch_spill,
         }
     }
 }

@@ -47,6 +47,11 @@ pub struct BatchLimits {
     pub runners: usize,
     /// Items in one batch at most.
     pub max_items: usize,
+    /// Items that must be waiting for a runner beyond the first to start, or to take
+    /// another batch. One runner takes whatever waits; a second one running beside it on
+    /// a handful of items would split the next batch in two, and each statement's fixed
+    /// cost would be paid twice for the same items.
+    pub spill: usize,
 }
 
 type Waiting<B> = (B, oneshot::Sender<<B as Batchable>::Output>);
@@ -84,6 +89,7 @@ impl<B: Batchable> Combiner<B> {
             limits: BatchLimits {
                 runners: limits.runners.max(1),
                 max_items: limits.max_items.max(1),
+                spill: limits.spill.max(1),
             },
             stage,
         }
@@ -102,7 +108,9 @@ impl<B: Batchable> Combiner<B> {
         let start_runner = {
             let mut queue = self.lock();
             queue.waiting.push_back((item, tx));
-            let start = queue.running < self.limits.runners;
+            let start = queue.running == 0
+                || (queue.running < self.limits.runners
+                    && queue.waiting.len() >= self.limits.spill);
             if start {
                 queue.running += 1;
             }
@@ -125,7 +133,13 @@ impl<B: Batchable> Combiner<B> {
         loop {
             let batch = {
                 let mut queue = self.lock();
-                let batch = take_batch(&mut queue.waiting, self.limits.max_items);
+                // Decided under the lock: a runner stops only while another one runs,
+                // which will take what waits.
+                let batch = if queue.running == 1 || queue.waiting.len() >= self.limits.spill {
+                    take_batch(&mut queue.waiting, self.limits.max_items)
+                } else {
+                    Vec::new()
+                };
                 if batch.is_empty() {
                     queue.running -= 1;
                     place.finished = true;
@@ -320,6 +334,7 @@ mod tests {
         let limits = BatchLimits {
             runners: 2,
             max_items: 16,
+            spill: 1,
         };
         let combiner = Arc::new(Combiner::new("test", limits));
         let db = DatabaseConnection::default();
@@ -350,6 +365,28 @@ mod tests {
         panic!("runners stop when the queue is empty");
     }
 
+    #[tokio::test]
+    async fn a_second_runner_waits_for_enough_items() {
+        let limits = BatchLimits {
+            runners: 2,
+            max_items: 16,
+            spill: 4,
+        };
+        let combiner = Arc::new(Combiner::new("test", limits));
+        let db = DatabaseConnection::default();
+        let send = |n: u32| {
+            let (combiner, db) = (combiner.clone(), db.clone());
+            tokio::spawn(async move { combiner.submit(&db, Slow(n)).await })
+        };
+        let first = send(0);
+        // Queued while the first batch runs: fewer than `spill`, so no second runner
+        // takes them apart; the first takes both once its batch is done.
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        let (second, third) = (send(1), send(2));
+        let answers = [first.await, second.await, third.await].map(|h| h.ok().flatten());
+        assert_eq!(answers, [Some((0, 1)), Some((1, 2)), Some((2, 2))]);
+    }
+
     /// A batch that panics when it holds item 0, slowly enough for others to queue.
     struct Fragile(u32);
 
@@ -370,6 +407,7 @@ mod tests {
         let limits = BatchLimits {
             runners: 1,
             max_items: 16,
+            spill: 1,
         };
         let combiner = Arc::new(Combiner::new("test", limits));
         let db = DatabaseConnection::default();

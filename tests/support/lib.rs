@@ -78,6 +78,7 @@ async fn database() -> (DbConfig, Option<tempfile::TempDir>) {
                     key_cache_ms: 5000,
                     order_batch_runners: DEFAULT_ORDER_BATCHES.runners,
                     order_batch_max: DEFAULT_ORDER_BATCHES.max_items,
+                    order_batch_spill: DEFAULT_ORDER_BATCHES.spill,
                 },
                 None,
             )
@@ -93,6 +94,7 @@ async fn database() -> (DbConfig, Option<tempfile::TempDir>) {
                     key_cache_ms: 5000,
                     order_batch_runners: DEFAULT_ORDER_BATCHES.runners,
                     order_batch_max: DEFAULT_ORDER_BATCHES.max_items,
+                    order_batch_spill: DEFAULT_ORDER_BATCHES.spill,
                 },
                 Some(dir),
             )
