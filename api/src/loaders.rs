@@ -61,15 +61,11 @@ impl Loader<(Uuid, Uuid)> for LiveBalanceLoader {
         &self,
         keys: &[(Uuid, Uuid)],
     ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
-        let now = self.0.clock.now();
-        let mut out = HashMap::new();
-        for (shop, members) in by_shop(keys) {
-            let balances = ledger::live_balances(&self.0.db, shop, &members, now)
-                .await
-                .map_err(Arc::new)?;
-            out.extend(balances.into_iter().map(|(m, b)| ((shop, m), b)));
-        }
-        Ok(out)
+        let (db, now) = (&self.0.db, self.0.clock.now());
+        per_shop(keys, |shop, members| async move {
+            ledger::live_balances(db, shop, &members, now).await
+        })
+        .await
     }
 }
 
@@ -85,25 +81,32 @@ impl Loader<(Uuid, Uuid)> for BalanceLoader {
         &self,
         keys: &[(Uuid, Uuid)],
     ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
-        let now = self.0.clock.now();
-        let mut out = HashMap::new();
-        for (shop, members) in by_shop(keys) {
-            let balances = ledger::balances(&self.0.db, shop, &members, now)
-                .await
-                .map_err(Arc::new)?;
-            out.extend(balances.into_iter().map(|(m, b)| ((shop, m), b)));
-        }
-        Ok(out)
+        let (db, now) = (&self.0.db, self.0.clock.now());
+        per_shop(keys, |shop, members| async move {
+            ledger::balances(db, shop, &members, now).await
+        })
+        .await
     }
 }
 
-/// Members' ids grouped by shop.
-fn by_shop(keys: &[(Uuid, Uuid)]) -> HashMap<Uuid, Vec<Uuid>> {
+/// Values of (shop, member) keys, loaded by `load` once per shop for all its members.
+async fn per_shop<V, Fut>(
+    keys: &[(Uuid, Uuid)],
+    load: impl Fn(Uuid, Vec<Uuid>) -> Fut,
+) -> Result<HashMap<(Uuid, Uuid), V>, Arc<DomainError>>
+where
+    Fut: Future<Output = loyalty_domain::Result<HashMap<Uuid, V>>>,
+{
     let mut by_shop: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     for (shop, member) in keys {
         by_shop.entry(*shop).or_default().push(*member);
     }
-    by_shop
+    let mut out = HashMap::new();
+    for (shop, members) in by_shop {
+        let found = load(shop, members).await.map_err(Arc::new)?;
+        out.extend(found.into_iter().map(|(m, v)| ((shop, m), v)));
+    }
+    Ok(out)
 }
 
 /// Offers by id, for `Voucher.offer`.
