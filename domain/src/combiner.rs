@@ -48,9 +48,10 @@ pub struct BatchLimits {
     /// Items in one batch at most.
     pub max_items: usize,
     /// Items that must be waiting for a runner beyond the first to start, or to take
-    /// another batch. One runner takes whatever waits; a second one running beside it on
-    /// a handful of items would split the next batch in two, and each statement's fixed
-    /// cost would be paid twice for the same items.
+    /// another batch, unless they belong to different groups. One runner takes whatever
+    /// waits; a second one running beside it on a handful of items of one group would
+    /// split the next batch in two, and each statement's fixed cost would be paid twice
+    /// for the same items.
     pub spill: usize,
 }
 
@@ -109,8 +110,7 @@ impl<B: Batchable> Combiner<B> {
             let mut queue = self.lock();
             queue.waiting.push_back((item, tx));
             let start = queue.running == 0
-                || (queue.running < self.limits.runners
-                    && queue.waiting.len() >= self.limits.spill);
+                || (queue.running < self.limits.runners && self.worth_another(&queue));
             if start {
                 queue.running += 1;
             }
@@ -121,6 +121,19 @@ impl<B: Batchable> Combiner<B> {
             tokio::spawn(async move { me.drain(db).await });
         }
         rx.await.ok()
+    }
+
+    /// Whether a runner beyond the first should start, or go on, for what waits: enough
+    /// items for two batches to be worth their fixed cost, or items of different groups
+    /// (shops), which never share a batch anyway.
+    fn worth_another(&self, queue: &Queue<B>) -> bool {
+        if queue.waiting.len() >= self.limits.spill {
+            return true;
+        }
+        let mut groups = queue.waiting.iter().map(|(item, _)| item.group());
+        groups
+            .next()
+            .is_some_and(|first| groups.any(|group| group != first))
     }
 
     /// Runs batches until the queue is empty.
@@ -135,7 +148,7 @@ impl<B: Batchable> Combiner<B> {
                 let mut queue = self.lock();
                 // Decided under the lock: a runner stops only while another one runs,
                 // which will take what waits.
-                let batch = if queue.running == 1 || queue.waiting.len() >= self.limits.spill {
+                let batch = if queue.running == 1 || self.worth_another(&queue) {
                     take_batch(&mut queue.waiting, self.limits.max_items)
                 } else {
                     Vec::new()
@@ -385,6 +398,57 @@ mod tests {
         let (second, third) = (send(1), send(2));
         let answers = [first.await, second.await, third.await].map(|h| h.ok().flatten());
         assert_eq!(answers, [Some((0, 1)), Some((1, 2)), Some((2, 2))]);
+    }
+
+    /// An item of a group whose batch, when the item holds a gate, waits for the gate.
+    struct Gated(Uuid, Option<Arc<tokio::sync::Notify>>);
+
+    impl Batchable for Gated {
+        type Output = Uuid;
+        fn group(&self) -> Uuid {
+            self.0
+        }
+        async fn run(_: DatabaseConnection, batch: Vec<Self>) -> Vec<Uuid> {
+            for gate in batch.iter().filter_map(|g| g.1.as_ref()) {
+                gate.notified().await;
+            }
+            batch.into_iter().map(|g| g.0).collect()
+        }
+    }
+
+    #[tokio::test]
+    async fn items_of_other_groups_start_a_second_runner_below_the_spill() {
+        let limits = BatchLimits {
+            runners: 2,
+            max_items: 16,
+            spill: 16,
+        };
+        let combiner = Arc::new(Combiner::new("test", limits));
+        let db = DatabaseConnection::default();
+        let send = |group: u128, gate: Option<Arc<tokio::sync::Notify>>| {
+            let (combiner, db) = (combiner.clone(), db.clone());
+            tokio::spawn(async move {
+                combiner
+                    .submit(&db, Gated(Uuid::from_u128(group), gate))
+                    .await
+            })
+        };
+        let gate = Arc::new(tokio::sync::Notify::new());
+        let held = send(1, Some(gate.clone()));
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        // Two shops wait behind the held batch: they cannot join it, so a second runner
+        // takes the first of them while it is held.
+        let (other, third) = (send(2, None), send(3, None));
+        let ran = tokio::time::timeout(std::time::Duration::from_secs(5), other).await;
+        assert!(
+            matches!(ran, Ok(Ok(Some(g))) if g == Uuid::from_u128(2)),
+            "another shop's item ran beside the held batch"
+        );
+        gate.notify_one();
+        for (handle, group) in [(held, 1), (third, 3)] {
+            let answer = tokio::time::timeout(std::time::Duration::from_secs(5), handle).await;
+            assert!(matches!(answer, Ok(Ok(Some(g))) if g == Uuid::from_u128(group)));
+        }
     }
 
     /// A batch that panics when it holds item 0, slowly enough for others to queue.

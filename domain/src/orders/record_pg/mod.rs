@@ -64,7 +64,7 @@ impl OrderQueues {
 }
 
 /// Up to two batches of reads and two of writes at once, 64 orders each at most, the
-/// second only while 16 orders wait. Measured on a two-core machine with 32 clients
+/// second only while 16 orders wait (or orders of several shops). Measured on a two-core machine with 32 clients
 /// (`loyalty bench load`, docs/performance.md): a second statement started as soon as
 /// any order waited made batches of 4-5 orders and cost 0.52 ms of machine CPU per
 /// order; one statement at a time made batches twice as large at 0.40 ms, but left the
