@@ -220,7 +220,8 @@ impl LedgerMutation {
             .await
             .gql()?;
         if let Some(balance) = outcome.balance {
-            // The write knew the balance: `member { points }` needs no second read.
+            // The write knew the live balance: `member { points { available pending } }`
+            // needs no second read.
             ctx.data_unchecked::<Loaders>()
                 .live_balances()
                 .feed_one((shop_id, outcome.member.id), balance)
