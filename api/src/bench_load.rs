@@ -26,6 +26,7 @@ mod client;
 mod cpu;
 mod seed;
 mod stats;
+mod wal;
 mod workload;
 
 /// Requests of each operation sent by one client alone, before the loads.
@@ -109,6 +110,7 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
         args.clients, args.duration
     );
     let mixed = counted(
+        &ctx.db,
         &statements,
         workload::closed_loop(&api, &plan, args.clients, duration, workload::Mix::Standard),
     )
@@ -119,6 +121,7 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
         args.clients, args.duration
     );
     let orders_only = counted(
+        &ctx.db,
         &statements,
         workload::closed_loop(
             &api,
@@ -144,6 +147,7 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
     );
     let rate_duration = Duration::from_secs(args.rate_duration);
     let open = counted(
+        &ctx.db,
         &statements,
         workload::open_loop(&api, &plan, args.rate, rate_duration),
     )
@@ -173,16 +177,19 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs a phase and records the SQL statements the server ran and the CPU time the
-/// machine spent meanwhile.
+/// Runs a phase and records the SQL statements the server ran, the CPU time the
+/// machine spent and the WAL PostgreSQL wrote meanwhile.
 async fn counted(
+    db: &sea_orm::DatabaseConnection,
     statements: &AtomicU64,
     phase: impl std::future::Future<Output = stats::Phase>,
 ) -> stats::Phase {
     let before = statements.load(Ordering::Relaxed);
+    let wal = wal::position(db).await;
     let cpu = cpu::Times::now();
     let mut phase = phase.await;
     phase.cpu = cpu::between(cpu, cpu::Times::now());
+    phase.wal = wal::between(wal, wal::position(db).await);
     phase.statements = statements.load(Ordering::Relaxed) - before;
     phase
 }

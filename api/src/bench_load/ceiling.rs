@@ -38,6 +38,7 @@ pub async fn sql_inserts(
     conn.execute_unprepared("TRUNCATE bench_insert_scratch")
         .await?;
     let (count, errors) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let wal = super::wal::position(&conn).await;
     let cpu = super::cpu::Times::now();
     let start = Instant::now();
     let until = start + duration;
@@ -69,12 +70,15 @@ pub async fn sql_inserts(
     }
     set.join_all().await;
     let elapsed = start.elapsed();
+    let cpu = super::cpu::between(cpu, super::cpu::Times::now());
+    let wal = super::wal::between(wal, super::wal::position(&conn).await);
     conn.close().await?;
     Ok(Inserts {
         count: count.load(Ordering::Relaxed),
         errors: errors.load(Ordering::Relaxed),
         elapsed,
-        cpu: super::cpu::between(cpu, super::cpu::Times::now()),
+        cpu,
+        wal,
     })
 }
 

@@ -94,6 +94,8 @@ pub struct Phase {
     pub statements: u64,
     /// CPU time of the whole machine meanwhile (see [`super::cpu`]).
     pub cpu: Option<super::cpu::Times>,
+    /// Bytes of WAL written meanwhile (see [`super::wal`]).
+    pub wal: Option<u64>,
 }
 
 impl Phase {
@@ -104,6 +106,7 @@ impl Phase {
             elapsed: Duration::ZERO,
             statements: 0,
             cpu: None,
+            wal: None,
         }
     }
 
@@ -202,6 +205,8 @@ pub struct Inserts {
     pub elapsed: Duration,
     /// CPU time of the whole machine meanwhile (see [`super::cpu`]).
     pub cpu: Option<super::cpu::Times>,
+    /// Bytes of WAL written meanwhile (see [`super::wal`]).
+    pub wal: Option<u64>,
 }
 
 impl Inserts {
@@ -343,6 +348,14 @@ pub fn print_report(report: &Report<'_>) {
             "CPU time the hypervisor took meanwhile: {:.0} % (phase 1b), {:.0} % (INSERTs)",
             order.stolen_percent(),
             insert.stolen_percent()
+        );
+    }
+    if let (Some(order), Some(insert)) = (orders_only.wal, inserts.wal) {
+        let per = |bytes: u64, ops: f64| bytes as f64 / 1024.0 / ops.max(f64::MIN_POSITIVE);
+        println!(
+            "WAL written per operation: recordOrder (phase 1b) {:.2} KiB, INSERT (sqlx) {:.2} KiB",
+            per(order, orders),
+            per(insert, inserts.count as f64)
         );
     }
     println!();
