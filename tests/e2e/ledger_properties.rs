@@ -201,6 +201,17 @@ impl World {
         let b = ledger::balance(db, self.shop, self.member, now)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
+        // What `Member.points` answers without the ledger: the lots' half of the balance.
+        let live = ledger::live_balances(db, self.shop, &[self.member], now)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .remove(&self.member)
+            .unwrap_or_default();
+        assert_eq!(
+            (live.available, live.pending),
+            (b.available, b.pending),
+            "live balance"
+        );
         // The cached balances used by search equal the ledger: at once when nothing but
         // writes happened since, and after the refresh job when time moved.
         let cached = |db| async move {
