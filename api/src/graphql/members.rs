@@ -98,14 +98,26 @@ impl Member {
     /// Point balances, as of now.
     async fn points(&self, ctx: &Context<'_>) -> async_graphql::Result<PointBalance> {
         let key = (self.0.shop_id, self.0.id);
-        let live = ctx
-            .data_unchecked::<Loaders>()
-            .live_balances()
-            .load_one(key)
-            .await
-            .map_err(unshare)
-            .gql()?
-            .unwrap_or_default();
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let live = if wants_whole(&ctx.look_ahead()) {
+            // The whole balance's one statement answers all four fields.
+            loaders
+                .balances()
+                .load_one(key)
+                .await
+                .map_err(unshare)
+                .gql()?
+                .unwrap_or_default()
+                .live()
+        } else {
+            loaders
+                .live_balances()
+                .load_one(key)
+                .await
+                .map_err(unshare)
+                .gql()?
+                .unwrap_or_default()
+        };
         Ok(PointBalance { key, live })
     }
     /// The member's vouchers, newest first, optionally of one status.
@@ -436,6 +448,13 @@ impl MemberConnection {
     }
 }
 
+/// Whether a `points` selection asks for used or expired points: then the whole balance
+/// is loaded, whose statement also gives available and pending, instead of the lots'
+/// sums and then the whole balance.
+fn wants_whole(points: &async_graphql::Lookahead<'_>) -> bool {
+    points.field("used").exists() || points.field("expired").exists()
+}
+
 /// Loads, in one batch per kind, what the page's nested fields will ask for (balances,
 /// first ledger pages), so their per-member loads hit the request's cache: the number of
 /// statements does not depend on the page size, nor on how fast members resolve.
@@ -455,19 +474,20 @@ async fn prime(
             .map_err(unshare)
             .gql()?;
     }
+    // The loader `Member.points` will use (see `wants_whole`).
     let points = node.field("points");
-    if points.exists() {
+    let keys = ids.iter().map(|m| (shop_id, *m));
+    if wants_whole(&points) {
         loaders
-            .live_balances()
-            .load_many(ids.iter().map(|m| (shop_id, *m)))
+            .balances()
+            .load_many(keys)
             .await
             .map_err(unshare)
             .gql()?;
-    }
-    if points.field("used").exists() || points.field("expired").exists() {
+    } else if points.exists() {
         loaders
-            .balances()
-            .load_many(ids.iter().map(|m| (shop_id, *m)))
+            .live_balances()
+            .load_many(keys)
             .await
             .map_err(unshare)
             .gql()?;

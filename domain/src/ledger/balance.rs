@@ -26,6 +26,16 @@ pub struct PointBalance {
     pub expired: i64,
 }
 
+impl PointBalance {
+    /// Its available and pending points.
+    pub fn live(&self) -> LiveBalance {
+        LiveBalance {
+            available: self.available,
+            pending: self.pending,
+        }
+    }
+}
+
 /// Available and pending points: what the lots hold now, whatever the member's history.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LiveBalance {
@@ -120,6 +130,11 @@ fn lot_sums(shop_id: Uuid, members: &[Uuid], now: DateTime<Utc>) -> SelectStatem
         .to_owned()
 }
 
+/// A zero balance for each of `members`: a member without lots or entries has no row.
+fn zeroed<T: Default>(members: &[Uuid]) -> HashMap<Uuid, T> {
+    members.iter().map(|m| (*m, T::default())).collect()
+}
+
 /// Available and pending points of `members` at `now`, from their lots alone: one
 /// statement whose cost does not grow with the members' histories.
 pub async fn live_balances<C: ConnectionTrait>(
@@ -128,10 +143,7 @@ pub async fn live_balances<C: ConnectionTrait>(
     members: &[Uuid],
     now: DateTime<Utc>,
 ) -> Result<HashMap<Uuid, LiveBalance>> {
-    let mut out: HashMap<Uuid, LiveBalance> = members
-        .iter()
-        .map(|m| (*m, LiveBalance::default()))
-        .collect();
+    let mut out: HashMap<Uuid, LiveBalance> = zeroed(members);
     if members.is_empty() {
         return Ok(out);
     }
@@ -154,10 +166,7 @@ pub async fn balances<C: ConnectionTrait>(
     members: &[Uuid],
     now: DateTime<Utc>,
 ) -> Result<HashMap<Uuid, PointBalance>> {
-    let mut out: HashMap<Uuid, PointBalance> = members
-        .iter()
-        .map(|m| (*m, PointBalance::default()))
-        .collect();
+    let mut out: HashMap<Uuid, PointBalance> = zeroed(members);
     if members.is_empty() {
         return Ok(out);
     }

@@ -64,12 +64,13 @@ impl OrderQueues {
 }
 
 /// Up to two batches of reads and two of writes at once, 64 orders each at most, the
-/// second only while 16 orders wait (or orders of several shops). Measured on a two-core machine with 32 clients
-/// (`loyalty bench load`, docs/performance.md): a second statement started as soon as
-/// any order waited made batches of 4-5 orders and cost 0.52 ms of machine CPU per
-/// order; one statement at a time made batches twice as large at 0.40 ms, but left the
-/// machine idle while it ran; the second one joining at 16 waiting orders kept the
-/// large batches (0.40 ms) and gained 16 % in orders per second over both.
+/// second only while 16 orders wait (or orders of several shops). Measured on a two-core
+/// machine with 32 clients (`loyalty bench load`, docs/performance.md): a second
+/// statement started as soon as any order waited made batches of 4-5 orders and cost
+/// 0.52 ms of machine CPU per order; one statement at a time made batches twice as large
+/// at 0.40 ms, but left the machine idle while it ran; the second one joining at 16
+/// waiting orders kept the large batches (0.40 ms) and gained 16 % in orders per second
+/// over both.
 pub const DEFAULT_ORDER_BATCHES: BatchLimits = BatchLimits {
     runners: 2,
     max_items: 64,
@@ -123,7 +124,7 @@ pub(super) async fn try_record(
         owed: found.owed,
     };
     let planned = plan(&policy, input, lines, loaded, new_id(), now)?;
-    let (job, kept) = write_job(planned, key, customer, hash, row_version, now)?;
+    let (job, order) = write_job(planned, key, customer, hash, row_version, now)?;
     let Some(saved) = batched(&queues.writes, ctx, job).await? else {
         return Ok(None);
     };
@@ -131,7 +132,7 @@ pub(super) async fn try_record(
         available: saved.points_available,
         pending: saved.points_pending,
     };
-    let mut answer = outcome(kept.order, Member::from_row(saved)?)?;
+    let mut answer = outcome(order, Member::from_row(saved)?)?;
     answer.balance = Some(balance);
     Ok(Some(answer))
 }
@@ -149,12 +150,8 @@ where
         .flatten())
 }
 
-/// What the order's answer is built from once written.
-struct Kept {
-    order: loyalty_entities::order::Model,
-}
-
-/// The order's rows as JSON, for the write combiner.
+/// The order's rows as JSON, for the write combiner, and the order row (the answer is
+/// built from it once written).
 fn write_job(
     planned: OrderPlan,
     key: &str,
@@ -162,7 +159,7 @@ fn write_job(
     hash: &str,
     row_version: Option<String>,
     now: DateTime<Utc>,
-) -> Result<(WriteJob, Kept)> {
+) -> Result<(WriteJob, loyalty_entities::order::Model)> {
     let OrderPlan {
         order,
         lines,
@@ -232,8 +229,7 @@ fn write_job(
         draw_count: ledger.draws.len(),
         voucher_count: vouchers_used.len(),
     };
-    let kept = Kept { order };
-    Ok((job, kept))
+    Ok((job, order))
 }
 
 fn json<T: serde::Serialize + ?Sized>(rows: &T) -> Result<String> {
