@@ -21,8 +21,8 @@
 //! Batches run on [`Ctx::order_db`]. Planned afresh for each execution, the two
 //! statements' dozen tables cost PostgreSQL more to plan than to run (a quarter of its
 //! time under load), and PostgreSQL keeps planning them afresh: its estimate of the
-//! one plan made for every execution counts the JSON sets at a hundred rows. That pool's
-//! connections therefore plan each statement once, with sequential scans disabled: both
+//! one plan made for every execution counts the sets of rows sent (JSON or arrays) at
+//! a hundred rows. That pool's connections therefore plan each statement once, with sequential scans disabled: both
 //! statements only ever find rows by key, and a reused plan made while a table was
 //! small could otherwise keep scanning it after it grew.
 use super::input::{CleanLine, OrderInput};
@@ -37,12 +37,13 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use uuid::Uuid;
 
+mod columns;
 mod read;
 pub mod turns;
 mod write;
 
 use read::ReadJob;
-use write::{KeyRow, Standing, WriteJob};
+use write::{Customer, Standing, WriteJob};
 
 /// This replica's order queues: the customers' turns and the read and write combiners.
 #[derive(Debug)]
@@ -124,7 +125,7 @@ pub(super) async fn try_record(
         owed: found.owed,
     };
     let planned = plan(&policy, input, lines, loaded, new_id(), now)?;
-    let (job, order) = write_job(planned, key, customer, hash, row_version, now)?;
+    let (job, order) = write_job(planned, key, customer, hash, row_version, now);
     let Some(saved) = batched(&queues.writes, ctx, job).await? else {
         return Ok(None);
     };
@@ -150,8 +151,8 @@ where
         .flatten())
 }
 
-/// The order's rows as JSON, for the write combiner, and the order row (the answer is
-/// built from it once written).
+/// The order's rows, for the write combiner, and the order row (the answer is built from
+/// it once written).
 fn write_job(
     planned: OrderPlan,
     key: &str,
@@ -159,7 +160,7 @@ fn write_job(
     hash: &str,
     row_version: Option<String>,
     now: DateTime<Utc>,
-) -> Result<(WriteJob, loyalty_entities::order::Model)> {
+) -> (WriteJob, loyalty_entities::order::Model) {
     let OrderPlan {
         order,
         lines,
@@ -169,67 +170,47 @@ fn write_job(
         mut member,
     } = planned;
     let (available, pending) = ledger.balance_change(now);
-    let draws: Vec<serde_json::Value> = ledger
-        .draws
-        .iter()
-        .map(|d| serde_json::json!({"lot_id": d.lot_id, "points": d.points}))
-        .collect();
-    let used: Vec<serde_json::Value> = vouchers_used
-        .iter()
-        .map(|code| serde_json::json!({"code": code, "order_id": order.id, "now": now}))
-        .collect();
-    let (fresh, standing) = match row_version {
+    let customer_row = match row_version {
         None => {
             // A new customer has no lots but this order's.
             member.points_available = available;
             member.points_pending = pending;
             member.points_as_of = Some(now);
-            (json(&[&member])?, "[]".to_string())
+            Customer::New(Box::new(member))
         }
-        Some(row_version) => {
-            let standing = Standing {
-                id: member.id,
-                row_version,
-                available,
-                pending,
-                now,
-                tier_id: member.tier_id,
-                ranking_spend: member.ranking_spend,
-                total_orders: member.total_orders,
-                total_spent: member.total_spent,
-                last_purchase_at: member.last_purchase_at,
-                cycle_start: member.cycle_start,
-                prev_cycle_spend: member.prev_cycle_spend,
-            };
-            ("[]".to_string(), json(&[standing])?)
-        }
+        Some(row_version) => Customer::Existing(Standing {
+            id: member.id,
+            row_version,
+            available,
+            pending,
+            tier_id: member.tier_id,
+            ranking_spend: member.ranking_spend,
+            total_orders: member.total_orders,
+            total_spent: member.total_spent,
+            last_purchase_at: member.last_purchase_at,
+            cycle_start: member.cycle_start,
+            prev_cycle_spend: member.prev_cycle_spend,
+        }),
     };
     let mut claims = vec![format!("order:{key}"), format!("customer:{customer}")];
     claims.extend(vouchers_used.iter().map(|c| format!("voucher:{c}")));
     let job = WriteJob {
         shop_id: order.shop_id,
         claims,
-        member_id: member.id,
-        key: json(&[KeyRow {
-            key,
-            request_hash: hash,
-            resource_id: order.id,
-            created_at: now,
-        }])?,
-        fresh,
-        standing,
-        entries: json(&ledger.entries)?,
-        lots: json(&ledger.lots)?,
-        draws: json(&draws)?,
-        allocations: json(&ledger.allocations)?,
-        used: json(&used)?,
-        discounts: json(&discounts)?,
-        order: json(&[&order])?,
-        lines: json(&lines)?,
-        draw_count: ledger.draws.len(),
-        voucher_count: vouchers_used.len(),
+        key: key.to_string(),
+        request_hash: hash.to_string(),
+        now,
+        customer: customer_row,
+        entries: ledger.entries,
+        lots: ledger.lots,
+        draws: ledger.draws,
+        allocations: ledger.allocations,
+        vouchers_used,
+        discounts,
+        order: order.clone(),
+        lines,
     };
-    Ok((job, order))
+    (job, order)
 }
 
 fn json<T: serde::Serialize + ?Sized>(rows: &T) -> Result<String> {

@@ -1,14 +1,17 @@
 //! Every row of every planned order of a batch in one statement, which checks what each
 //! plan assumed and writes all of them or none.
-use crate::Result;
+use super::columns::{Columns, Kind, Shape};
 use crate::combiner::{Batchable, whole_or_each};
+use crate::ledger::plan::Draw;
+use crate::{DomainError, Result};
 use chrono::{DateTime, NaiveDate, Utc};
-use loyalty_entities::member;
-use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, FromQueryResult, RuntimeErr,
-    SqlErr, Statement,
+use loyalty_entities::{
+    ledger_entry, lot_allocation, member, order, order_discount, order_line, point_lot,
 };
-use serde::Serialize;
+use sea_orm::sqlx::postgres::PgArguments;
+use sea_orm::sqlx::{Postgres, query::Query};
+use sea_orm::{DatabaseConnection, DbErr, FromQueryResult, QueryResult, RuntimeErr, SqlErr, Value};
+use std::sync::{Arc, LazyLock};
 use uuid::Uuid;
 
 /// The SQLSTATE `loyalty_guard` raises (migration `m20261202_000007_write_guard`).
@@ -16,63 +19,266 @@ const GUARD_FAILED: &str = "LY409";
 /// PostgreSQL's deadlock and serialization failures: two replicas' batches crossed.
 const RETRYABLE: [&str; 2] = ["40P01", "40001"];
 
-/// Rows come as JSON arrays shaped like the tables (`json_populate_recordset`), so the
-/// text never changes and stays prepared. Rows to update are named as
-/// `= ANY (ARRAY(...))`: joined to a JSON set instead, the planner expects a hundred rows
-/// and scans every member, lot or voucher of the shop. A customer's live balances are
-/// read from the snapshot before this statement's own lots, so the plan's change to them
-/// is added; an existing customer's row comes as what an order changes of it (`$4`), not
-/// the whole row: PostgreSQL parses every JSON key it is sent. The guard checks that
-/// every customer was created or was still the version read (`xmin`: every write that moves a member's points or standing updates
-/// its row, so an unchanged row means unchanged lots, debt and standing), and that every
-/// lot drawn and every voucher used was still there.
-const WRITE: &str = "WITH \
+/// The columns of every set of rows the statement writes, and its text.
+struct Write {
+    keys: Shape,
+    members: Shape,
+    standing: Shape,
+    entries: Shape,
+    lots: Shape,
+    draws: Shape,
+    allocations: Shape,
+    used: Shape,
+    discounts: Shape,
+    orders: Shape,
+    lines: Shape,
+    sql: String,
+}
+
+/// Made once: the entities' columns never change while the process runs, so neither
+/// does the text, and each connection prepares and plans it once.
+static WRITE: LazyLock<std::result::Result<Write, String>> =
+    LazyLock::new(|| Write::new().map_err(|e| e.to_string()));
+
+impl Write {
+    fn new() -> Result<Self> {
+        let mut write = Write {
+            keys: Shape::of(&[
+                ("key", Kind::Text),
+                ("request_hash", Kind::Text),
+                ("resource_id", Kind::Uuid),
+                ("created_at", Kind::Time),
+            ]),
+            members: Shape::of_entity::<member::Entity>()?,
+            standing: Shape::of(&[
+                ("id", Kind::Uuid),
+                ("row_version", Kind::Text),
+                ("available", Kind::BigInt),
+                ("pending", Kind::BigInt),
+                ("now", Kind::Time),
+                ("tier_id", Kind::Uuid),
+                ("ranking_spend", Kind::BigInt),
+                ("total_orders", Kind::BigInt),
+                ("total_spent", Kind::BigInt),
+                ("last_purchase_at", Kind::Time),
+                ("cycle_start", Kind::Date),
+                ("prev_cycle_spend", Kind::BigInt),
+            ]),
+            entries: Shape::of_entity::<ledger_entry::Entity>()?,
+            lots: Shape::of_entity::<point_lot::Entity>()?,
+            draws: Shape::of(&[("lot_id", Kind::Uuid), ("points", Kind::BigInt)]),
+            allocations: Shape::of_entity::<lot_allocation::Entity>()?,
+            used: Shape::of(&[
+                ("code", Kind::Text),
+                ("order_id", Kind::Uuid),
+                ("now", Kind::Time),
+            ]),
+            discounts: Shape::of_entity::<order_discount::Entity>()?,
+            orders: Shape::of_entity::<order::Entity>()?,
+            lines: Shape::of_entity::<order_line::Entity>()?,
+            sql: String::new(),
+        };
+        write.sql = write.statement()?;
+        Ok(write)
+    }
+
+    /// Every row of a batch in one statement. `$1` is the shop; then come the columns of
+    /// each set of rows in turn, and last the number of customers, lot draws and
+    /// vouchers the guard expects. Rows to update are named as `= ANY ($n)` on their
+    /// key's array, so each is an index lookup whatever the planner guesses of the
+    /// batch's size. A customer's live balances are read from the snapshot before this
+    /// statement's own lots (both in one pass over them), so the plan's change to them is
+    /// added; an existing
+    /// customer's row comes as what an order changes of it, not the whole row. The guard
+    /// checks that every customer was created or was still the version read (`xmin`:
+    /// every write that moves a member's points or standing updates its row, so an
+    /// unchanged row means unchanged lots, debt and standing), and that every lot drawn
+    /// and every voucher used was still there.
+    fn statement(&self) -> Result<String> {
+        let mut next = 2;
+        let mut first = |shape: &Shape| {
+            let at = next;
+            next += shape.len();
+            at
+        };
+        let keys = first(&self.keys);
+        let members = first(&self.members);
+        let standing = first(&self.standing);
+        let entries = first(&self.entries);
+        let lots = first(&self.lots);
+        let draws = first(&self.draws);
+        let allocations = first(&self.allocations);
+        let used = first(&self.used);
+        let discounts = first(&self.discounts);
+        let orders = first(&self.orders);
+        let lines = first(&self.lines);
+        let counts = next;
+        let key_of = |shape: &Shape, at: usize, name: &str| {
+            shape
+                .param(at, name)
+                .ok_or_else(|| DomainError::Internal(format!("no column {name} to match on")))
+        };
+        let member_ids = key_of(&self.standing, standing, "id")?;
+        let lot_ids = key_of(&self.draws, draws, "lot_id")?;
+        let codes = key_of(&self.used, used, "code")?;
+        let insert = |table: &str, shape: &Shape, at: usize| {
+            format!(
+                "INSERT INTO {table} ({}) SELECT * FROM {}",
+                shape.names(),
+                shape.unnest(at)
+            )
+        };
+        Ok(format!(
+            "WITH \
 claim AS (INSERT INTO idempotency_keys (shop_id, scope, key, request_hash, resource_id, created_at) \
-  SELECT $1, 'order', k.key, k.request_hash, k.resource_id, k.created_at \
-  FROM json_to_recordset($2::json) AS k(key text, request_hash text, resource_id uuid, created_at timestamptz)), \
-fresh AS (INSERT INTO members SELECT * FROM json_populate_recordset(NULL::members, $3::json) RETURNING *), \
+  SELECT $1, 'order', k.key, k.request_hash, k.resource_id, k.created_at FROM {keys_set} AS k({keys_names})), \
+fresh AS ({fresh} RETURNING *), \
 saved AS (UPDATE members AS m SET \
     tier_id = d.tier_id, ranking_spend = d.ranking_spend, total_orders = d.total_orders, \
     total_spent = d.total_spent, last_purchase_at = d.last_purchase_at, \
     cycle_start = d.cycle_start, prev_cycle_spend = d.prev_cycle_spend, \
     updated_at = d.now, points_as_of = d.now, \
-    points_available = d.available + (SELECT CAST(COALESCE(SUM(l.remaining), 0) AS BIGINT) FROM point_lots l \
-      WHERE l.shop_id = m.shop_id AND l.member_id = m.id AND l.remaining > 0 \
-        AND (l.expires_at IS NULL OR l.expires_at > d.now) AND l.available_at <= d.now), \
-    points_pending = d.pending + (SELECT CAST(COALESCE(SUM(l.remaining), 0) AS BIGINT) FROM point_lots l \
-      WHERE l.shop_id = m.shop_id AND l.member_id = m.id AND l.remaining > 0 \
-        AND (l.expires_at IS NULL OR l.expires_at > d.now) AND l.available_at > d.now) \
-  FROM json_to_recordset($4::json) AS d(id uuid, row_version text, available bigint, pending bigint, \
-    now timestamptz, tier_id uuid, ranking_spend bigint, total_orders bigint, total_spent bigint, \
-    last_purchase_at timestamptz, cycle_start date, prev_cycle_spend bigint) \
-  WHERE m.shop_id = $1 AND m.id = ANY (ARRAY(SELECT x.id FROM json_to_recordset($4::json) AS x(id uuid))) \
+    (points_available, points_pending) = (SELECT \
+      d.available + CAST(COALESCE(SUM(l.remaining) FILTER (WHERE l.available_at <= d.now), 0) AS BIGINT), \
+      d.pending + CAST(COALESCE(SUM(l.remaining) FILTER (WHERE l.available_at > d.now), 0) AS BIGINT) \
+      FROM point_lots l WHERE l.shop_id = m.shop_id AND l.member_id = m.id AND l.remaining > 0 \
+        AND (l.expires_at IS NULL OR l.expires_at > d.now)) \
+  FROM {standing_set} AS d({standing_names}) \
+  WHERE m.shop_id = $1 AND m.id = ANY (${member_ids}::uuid[]) \
     AND m.id = d.id AND m.xmin = d.row_version::xid \
   RETURNING m.*), \
-entries AS (INSERT INTO ledger_entries \
-  SELECT * FROM json_populate_recordset(NULL::ledger_entries, $5::json)), \
-lots AS (INSERT INTO point_lots SELECT * FROM json_populate_recordset(NULL::point_lots, $6::json)), \
+entries AS ({entries}), \
+lots AS ({lots}), \
 drawn AS (UPDATE point_lots AS l SET remaining = l.remaining - d.points \
-  FROM json_to_recordset($7::json) AS d(lot_id uuid, points bigint) \
-  WHERE l.shop_id = $1 AND l.id = ANY (ARRAY(SELECT x.lot_id FROM json_to_recordset($7::json) AS x(lot_id uuid))) \
+  FROM {draws_set} AS d({draws_names}) \
+  WHERE l.shop_id = $1 AND l.id = ANY (${lot_ids}::uuid[]) \
     AND l.id = d.lot_id AND l.remaining >= d.points RETURNING 1), \
-allocations AS (INSERT INTO lot_allocations \
-  SELECT * FROM json_populate_recordset(NULL::lot_allocations, $8::json)), \
+allocations AS ({allocations}), \
 used AS (UPDATE vouchers AS v SET used_at = u.now, order_id = u.order_id \
-  FROM json_to_recordset($9::json) AS u(code text, order_id uuid, now timestamptz) \
-  WHERE v.shop_id = $1 AND v.code = ANY (ARRAY(SELECT x.code FROM json_to_recordset($9::json) AS x(code text))) \
+  FROM {used_set} AS u({used_names}) \
+  WHERE v.shop_id = $1 AND v.code = ANY (${codes}::text[]) \
     AND v.code = u.code AND v.used_at IS NULL RETURNING 1), \
-discounts AS (INSERT INTO order_discounts \
-  SELECT * FROM json_populate_recordset(NULL::order_discounts, $10::json)), \
-placed AS (INSERT INTO orders SELECT * FROM json_populate_recordset(NULL::orders, $11::json)), \
-lines AS (INSERT INTO order_lines SELECT * FROM json_populate_recordset(NULL::order_lines, $12::json)), \
+discounts AS ({discounts}), \
+placed AS ({orders}), \
+lines AS ({lines}), \
 member AS (SELECT * FROM fresh UNION ALL SELECT * FROM saved) \
-SELECT loyalty_guard((SELECT count(*) FROM member) = $13 \
-    AND (SELECT count(*) FROM drawn) = $14 AND (SELECT count(*) FROM used) = $15, \
+SELECT loyalty_guard((SELECT count(*) FROM member) = ${c0}::int8 \
+    AND (SELECT count(*) FROM drawn) = ${c1}::int8 AND (SELECT count(*) FROM used) = ${c2}::int8, \
     'a customer, a voucher or a lot changed since it was read') AS loyalty_guarded, member.* \
-FROM (SELECT 1) AS one LEFT JOIN member ON true";
+FROM (SELECT 1) AS one LEFT JOIN member ON true",
+            keys_set = self.keys.unnest(keys),
+            keys_names = self.keys.names(),
+            fresh = insert("members", &self.members, members),
+            standing_set = self.standing.unnest(standing),
+            standing_names = self.standing.names(),
+            entries = insert("ledger_entries", &self.entries, entries),
+            lots = insert("point_lots", &self.lots, lots),
+            draws_set = self.draws.unnest(draws),
+            draws_names = self.draws.names(),
+            allocations = insert("lot_allocations", &self.allocations, allocations),
+            used_set = self.used.unnest(used),
+            used_names = self.used.names(),
+            discounts = insert("order_discounts", &self.discounts, discounts),
+            orders = insert("orders", &self.orders, orders),
+            lines = insert("order_lines", &self.lines, lines),
+            c0 = counts,
+            c1 = counts + 1,
+            c2 = counts + 2,
+        ))
+    }
 
-/// One planned order's rows, already as JSON (made by the order's own task, so the
-/// runner only joins them). Each table's rows are a JSON array.
+    /// The statement with every row of `batch` bound.
+    fn bind(&'static self, batch: &[WriteJob]) -> Result<Query<'static, Postgres, PgArguments>> {
+        let shop_id = batch.first().map(|j| j.shop_id).unwrap_or_default();
+        let mut keys = Columns::new(&self.keys);
+        let mut members = Columns::new(&self.members);
+        let mut standing = Columns::new(&self.standing);
+        let mut entries = Columns::new(&self.entries);
+        let mut lots = Columns::new(&self.lots);
+        let mut draws = Columns::new(&self.draws);
+        let mut allocations = Columns::new(&self.allocations);
+        let mut used = Columns::new(&self.used);
+        let mut discounts = Columns::new(&self.discounts);
+        let mut orders = Columns::new(&self.orders);
+        let mut lines = Columns::new(&self.lines);
+        let (mut draw_count, mut voucher_count) = (0_i64, 0_i64);
+        for job in batch {
+            keys.push([
+                Value::from(job.key.clone()),
+                Value::from(job.request_hash.clone()),
+                Value::from(job.order.id),
+                Value::from(job.now),
+            ])?;
+            match &job.customer {
+                Customer::New(row) => members.push_model(&**row)?,
+                Customer::Existing(s) => standing.push([
+                    Value::from(s.id),
+                    Value::from(s.row_version.clone()),
+                    Value::from(s.available),
+                    Value::from(s.pending),
+                    Value::from(job.now),
+                    Value::from(s.tier_id),
+                    Value::from(s.ranking_spend),
+                    Value::from(s.total_orders),
+                    Value::from(s.total_spent),
+                    Value::from(s.last_purchase_at),
+                    Value::from(s.cycle_start),
+                    Value::from(s.prev_cycle_spend),
+                ])?,
+            }
+            for row in &job.entries {
+                entries.push_model(row)?;
+            }
+            for row in &job.lots {
+                lots.push_model(row)?;
+            }
+            for draw in &job.draws {
+                draws.push([Value::from(draw.lot_id), Value::from(draw.points)])?;
+                draw_count += 1;
+            }
+            for row in &job.allocations {
+                allocations.push_model(row)?;
+            }
+            for code in &job.vouchers_used {
+                used.push([
+                    Value::from(code.clone()),
+                    Value::from(job.order.id),
+                    Value::from(job.now),
+                ])?;
+                voucher_count += 1;
+            }
+            for row in &job.discounts {
+                discounts.push_model(row)?;
+            }
+            orders.push_model(&job.order)?;
+            for row in &job.lines {
+                lines.push_model(row)?;
+            }
+        }
+        let mut query = sea_orm::sqlx::query(self.sql.as_str()).bind(shop_id);
+        for columns in [
+            keys,
+            members,
+            standing,
+            entries,
+            lots,
+            draws,
+            allocations,
+            used,
+            discounts,
+            orders,
+            lines,
+        ] {
+            query = columns.bind(query);
+        }
+        Ok(query
+            .bind(batch.len() as i64)
+            .bind(draw_count)
+            .bind(voucher_count))
+    }
+}
+
+/// One planned order's rows, for the write combiner.
 #[derive(Debug)]
 pub struct WriteJob {
     /// The shop.
@@ -80,52 +286,54 @@ pub struct WriteJob {
     /// The order's external id, the customer's external id and the codes it uses: no two
     /// orders of a batch share one.
     pub claims: Vec<String>,
-    /// The customer's id.
-    pub member_id: Uuid,
-    /// The idempotency key's row.
+    /// The order's external id (its idempotency key).
     pub key: String,
-    /// The customer's row, when new (else `[]`).
-    pub fresh: String,
-    /// The existing customer's row version and what the order changes (else `[]`).
-    pub standing: String,
+    /// The hash of its request.
+    pub request_hash: String,
+    /// The order's time.
+    pub now: DateTime<Utc>,
+    /// The customer, created by the order or as it changes.
+    pub customer: Customer,
     /// Ledger entries.
-    pub entries: String,
-    /// Lots.
-    pub lots: String,
-    /// Points drawn from lots.
-    pub draws: String,
+    pub entries: Vec<ledger_entry::Model>,
+    /// New lots.
+    pub lots: Vec<point_lot::Model>,
+    /// Points drawn from existing lots.
+    pub draws: Vec<Draw>,
     /// Allocations of drawn points.
-    pub allocations: String,
-    /// Vouchers used (code, order, time).
-    pub used: String,
+    pub allocations: Vec<lot_allocation::Model>,
+    /// Codes of the vouchers it uses up.
+    pub vouchers_used: Vec<String>,
     /// Discounts.
-    pub discounts: String,
+    pub discounts: Vec<order_discount::Model>,
     /// The order row.
-    pub order: String,
+    pub order: order::Model,
     /// Its lines.
-    pub lines: String,
-    /// How many lots it draws from.
-    pub draw_count: usize,
-    /// How many vouchers it uses.
-    pub voucher_count: usize,
+    pub lines: Vec<order_line::Model>,
 }
 
-/// The idempotency key's row of an order.
-#[derive(Serialize)]
-pub struct KeyRow<'a> {
-    /// The order's external id.
-    pub key: &'a str,
-    /// The hash of its request.
-    pub request_hash: &'a str,
-    /// The order's id.
-    pub resource_id: Uuid,
-    /// When it was claimed.
-    pub created_at: DateTime<Utc>,
+impl WriteJob {
+    /// The customer's id.
+    pub fn member_id(&self) -> Uuid {
+        match &self.customer {
+            Customer::New(row) => row.id,
+            Customer::Existing(s) => s.id,
+        }
+    }
+}
+
+/// The customer of an order as written.
+#[derive(Debug)]
+pub enum Customer {
+    /// Created by the order: the whole row.
+    New(Box<member::Model>),
+    /// Existing: its row version and what the order changes.
+    Existing(Standing),
 }
 
 /// An existing customer's row version, the change the order makes to its balances and
 /// its standing after the order.
-#[derive(Serialize)]
+#[derive(Debug)]
 pub struct Standing {
     /// The customer's id.
     pub id: Uuid,
@@ -135,8 +343,6 @@ pub struct Standing {
     pub available: i64,
     /// Change to the pending points.
     pub pending: i64,
-    /// The order's time.
-    pub now: DateTime<Utc>,
     /// The tier after the order.
     pub tier_id: Option<Uuid>,
     /// Spend counted toward the tier in the current cycle.
@@ -183,57 +389,27 @@ impl Batchable for WriteJob {
     }
 }
 
-/// A JSON array of every item of the JSON arrays `parts`.
-fn concat<'a>(parts: impl Iterator<Item = &'a str>) -> String {
-    let mut out = String::from("[");
-    for part in parts {
-        let inner = part
-            .strip_prefix('[')
-            .and_then(|p| p.strip_suffix(']'))
-            .unwrap_or("");
-        if inner.is_empty() {
-            continue;
-        }
-        if out.len() > 1 {
-            out.push(',');
-        }
-        out.push_str(inner);
-    }
-    out.push(']');
-    out
-}
-
 async fn write(
     db: &DatabaseConnection,
     batch: &[WriteJob],
 ) -> std::result::Result<Vec<WriteOutput>, DbErr> {
-    let Some(shop_id) = batch.first().map(|j| j.shop_id) else {
+    if batch.is_empty() {
         return Ok(Vec::new());
-    };
-    let all = |part: fn(&WriteJob) -> &str| concat(batch.iter().map(part));
-    let values: Vec<sea_orm::Value> = vec![
-        shop_id.into(),
-        all(|j| &j.key).into(),
-        all(|j| &j.fresh).into(),
-        all(|j| &j.standing).into(),
-        all(|j| &j.entries).into(),
-        all(|j| &j.lots).into(),
-        all(|j| &j.draws).into(),
-        all(|j| &j.allocations).into(),
-        all(|j| &j.used).into(),
-        all(|j| &j.discounts).into(),
-        all(|j| &j.order).into(),
-        all(|j| &j.lines).into(),
-        (batch.len() as i64).into(),
-        (batch.iter().map(|j| j.draw_count).sum::<usize>() as i64).into(),
-        (batch.iter().map(|j| j.voucher_count).sum::<usize>() as i64).into(),
-    ];
-    let statement = Statement::from_sql_and_values(DatabaseBackend::Postgres, WRITE, values);
-    let rows = db.query_all_raw(statement).await?;
+    }
+    let write = WRITE.as_ref().map_err(|e| DbErr::Custom(e.clone()))?;
+    let query = write
+        .bind(batch)
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
+    // Bound as typed arrays, which sea-orm's values cannot carry with NULLs in them: the
+    // statement runs on the order pool's own sqlx pool.
+    let rows = query
+        .fetch_all(db.get_postgres_connection_pool())
+        .await
+        .map_err(|e| DbErr::Query(RuntimeErr::SqlxError(Arc::new(e))))?;
     let mut saved: Vec<WriteOutput> = batch.iter().map(|_| Ok(None)).collect();
     for row in rows {
-        let model = member::Model::from_query_result(&row, "")?;
-        if let Some(i) = batch.iter().position(|j| j.member_id == model.id) {
+        let model = member::Model::from_query_result(&QueryResult::from(row), "")?;
+        if let Some(i) = batch.iter().position(|j| j.member_id() == model.id) {
             saved[i] = Ok(Some(model));
         }
     }
