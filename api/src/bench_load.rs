@@ -68,8 +68,8 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
     seed::ensure_database(&args.db.database_url).await?;
     let mut ctx = app::system_context(&args.db).await?;
     // SQL statements the server runs, to show what one request costs the database.
-    let statements = Arc::new(AtomicU64::new(0));
-    let counter = statements.clone();
+    let statements = Statements::default();
+    let counter = statements.through_sea_orm.clone();
     ctx.set_metric_callback(move |_: &sea_orm::metric::Info| {
         counter.fetch_add(1, Ordering::Relaxed);
     });
@@ -181,30 +181,47 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
 /// machine spent and the WAL PostgreSQL wrote meanwhile.
 async fn counted(
     db: &sea_orm::DatabaseConnection,
-    statements: &AtomicU64,
+    statements: &Statements,
     phase: impl std::future::Future<Output = stats::Phase>,
 ) -> stats::Phase {
-    let before = statements.load(Ordering::Relaxed);
+    let before = statements.count();
     let wal = wal::position(db).await;
     let cpu = cpu::Times::now();
     let mut phase = phase.await;
     phase.cpu = cpu::between(cpu, cpu::Times::now());
     phase.wal = wal::between(wal, wal::position(db).await);
-    phase.statements = statements.load(Ordering::Relaxed) - before;
+    phase.statements = statements.count() - before;
     phase
+}
+
+/// The value of a combiner's series `name` for `stage` (0 before its first batch).
+fn batch_series(name: &str, stage: &str) -> f64 {
+    let wanted = format!("{name}{{stage=\"{stage}\"}}");
+    crate::metrics::series_values(name)
+        .iter()
+        .find(|(s, _)| *s == wanted)
+        .map_or(0.0, |(_, v)| *v)
+}
+
+/// SQL statements the server has run: those through sea-orm (its metric callback) and
+/// the order write batches, which run on sqlx directly (bound as typed arrays).
+#[derive(Default)]
+pub struct Statements {
+    through_sea_orm: Arc<AtomicU64>,
+}
+
+impl Statements {
+    /// Statements so far.
+    pub fn count(&self) -> u64 {
+        let writes = batch_series("loyalty_batches_total", "order_write");
+        self.through_sea_orm.load(Ordering::Relaxed) + writes as u64
+    }
 }
 
 /// How the run's orders were batched on their way to PostgreSQL: statements, orders per
 /// statement and time per statement, for reads and writes.
 fn print_batches() {
-    let series = crate::metrics::series_values("loyalty_batch");
-    let value = |name: &str, stage: &str| {
-        let wanted = format!("{name}{{stage=\"{stage}\"}}");
-        series
-            .iter()
-            .find(|(s, _)| *s == wanted)
-            .map_or(0.0, |(_, v)| *v)
-    };
+    let value = batch_series;
     for stage in ["order_read", "order_write"] {
         let batches = value("loyalty_batches_total", stage);
         if batches == 0.0 {

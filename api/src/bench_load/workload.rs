@@ -1,4 +1,5 @@
 //! The operations the clients send, the closed loop and the open loop.
+use super::Statements;
 use super::client::Api;
 use super::seed::Shop;
 use super::stats::{OPS, Phase};
@@ -218,13 +219,13 @@ pub async fn warm_up(api: &Api, plan: &Plan, n: u64) -> u64 {
 
 /// One client sending `n` requests of each operation in turn, counting the SQL
 /// statements the server runs for them: the cost of a request without contention.
-pub async fn one_client(api: &Api, plan: &Plan, n: u64, statements: &AtomicU64) -> Phase {
+pub async fn one_client(api: &Api, plan: &Plan, n: u64, statements: &Statements) -> Phase {
     let mut rng = SmallRng::from_os_rng();
     let mut phase = Phase::new(&OPS);
     let mut walk = None;
     let start = Instant::now();
     for op in OPS {
-        let before = statements.load(Ordering::Relaxed);
+        let before = statements.count();
         for _ in 0..n {
             let t = Instant::now();
             let outcome = match op {
@@ -237,7 +238,7 @@ pub async fn one_client(api: &Api, plan: &Plan, n: u64, statements: &AtomicU64) 
             };
             phase.op(op).record(t.elapsed(), outcome);
         }
-        phase.op(op).statements = statements.load(Ordering::Relaxed) - before;
+        phase.op(op).statements = statements.count() - before;
     }
     phase.elapsed = start.elapsed();
     phase
