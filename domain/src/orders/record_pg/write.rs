@@ -10,7 +10,9 @@ use loyalty_entities::{
 };
 use sea_orm::sqlx::postgres::PgArguments;
 use sea_orm::sqlx::{Postgres, query::Query};
-use sea_orm::{DatabaseConnection, DbErr, FromQueryResult, QueryResult, RuntimeErr, SqlErr, Value};
+use sea_orm::{
+    DatabaseConnection, DbBackend, DbErr, FromQueryResult, QueryResult, RuntimeErr, SqlErr, Value,
+};
 use std::sync::{Arc, LazyLock};
 use uuid::Uuid;
 
@@ -396,6 +398,11 @@ async fn write(
     if batch.is_empty() {
         return Ok(Vec::new());
     }
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Err(DbErr::Custom(
+            "order batches are written on PostgreSQL only".into(),
+        ));
+    }
     let write = WRITE.as_ref().map_err(|e| DbErr::Custom(e.clone()))?;
     let query = write
         .bind(batch)
@@ -429,5 +436,50 @@ fn must_retry_portably(e: &DbErr) -> bool {
                 if db.code().is_some_and(|c| c == GUARD_FAILED || RETRYABLE.contains(&c.as_ref())))
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::sqlx::{Arguments, Execute};
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn the_statement_uses_every_parameter_it_binds() {
+        let write = WRITE
+            .as_ref()
+            .expect("the entities' columns all have array types");
+        let columns: usize = [
+            &write.keys,
+            &write.members,
+            &write.standing,
+            &write.entries,
+            &write.lots,
+            &write.draws,
+            &write.allocations,
+            &write.used,
+            &write.discounts,
+            &write.orders,
+            &write.lines,
+        ]
+        .iter()
+        .map(|shape| shape.len())
+        .sum();
+        // The shop, every column, and the three counts the guard checks.
+        let bound = 1 + columns + 3;
+        let used: BTreeSet<usize> = write
+            .sql
+            .split('$')
+            .skip(1)
+            .filter_map(|rest| {
+                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                digits.parse().ok()
+            })
+            .collect();
+        assert_eq!(used, (1..=bound).collect::<BTreeSet<_>>());
+        let mut query = write.bind(&[]).expect("an empty batch binds");
+        let arguments = query.take_arguments().expect("arguments").expect("bound");
+        assert_eq!(arguments.len(), bound);
     }
 }
