@@ -8,7 +8,9 @@
 //!    recent ledger) and 5 % `refundOrder`;
 //!    1b. the same clients sending `recordOrder` alone;
 //! 2. the database's own ceiling for single-row inserts from a pool of the same size,
-//!    without the API, for the same duration (and `pgbench` doing the same, if found);
+//!    without the API, for the same duration (and `pgbench` doing the same, if found).
+//!    1b and 2 run in turns of `--duration / --slices` each, so that a shared machine's
+//!    neighbours weigh on both alike;
 //! 3. an open loop of `quote` at `--rate` requests per second.
 //!
 //! A program, not a test: it prints figures, it asserts nothing.
@@ -50,6 +52,10 @@ pub struct LoadArgs {
     /// Seconds of the open-loop phase.
     #[arg(long, default_value_t = 20)]
     pub rate_duration: u64,
+    /// Slices phases 1b and 2 are cut into, run in turn (1b, 2, 1b, 2, ...), so that
+    /// both see the same neighbours on a shared machine.
+    #[arg(long, default_value_t = 4)]
+    pub slices: u32,
     /// Skips `pgbench` even when it is on the PATH.
     #[arg(long)]
     pub no_pgbench: bool,
@@ -116,25 +122,30 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
     )
     .await;
 
+    // The ratio compares phase 1b with phase 2: on a shared VM the neighbours' load
+    // moves both by a fifth between minutes, so they run in turns.
+    let slices = args.slices.max(1);
+    let slice = duration / slices;
     eprintln!(
-        "phase 1b: {} clients, recordOrder only, {}s",
-        args.clients, args.duration
+        "phases 1b and 2 in {slices} turns of {:.1}s each: {} clients, recordOrder only; single-row INSERT ceiling",
+        slice.as_secs_f64(),
+        args.clients
     );
-    let orders_only = counted(
-        &ctx.db,
-        &statements,
-        workload::closed_loop(
-            &api,
-            &plan,
-            args.clients,
-            duration,
-            workload::Mix::OrdersOnly,
-        ),
-    )
-    .await;
-
-    eprintln!("phase 2: single-row INSERT ceiling, {}s", args.duration);
-    let inserts = ceiling::sql_inserts(&args.db, shop.shop_id, args.clients, duration).await?;
+    let scratch = ceiling::scratch(&args.db).await?;
+    let mut orders_only = stats::Phase::new(&stats::OPS);
+    let mut inserts = stats::Inserts::default();
+    for turn in 0..slices {
+        orders_only.add(
+            counted(
+                &ctx.db,
+                &statements,
+                workload::closed_loop(&api, &plan, args.clients, slice, workload::Mix::OrdersOnly),
+            )
+            .await,
+        );
+        inserts.add(ceiling::sql_inserts(&scratch, shop.shop_id, args.clients, slice, turn).await);
+    }
+    scratch.close().await?;
     let pgbench = if args.no_pgbench {
         None
     } else {

@@ -3,7 +3,7 @@
 //! key under a primary key and a unique index, amounts, times), without the API.
 use super::stats::{Inserts, PgBench};
 use crate::config::DbConfig;
-use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -25,20 +25,27 @@ const TABLE: &str = "CREATE TABLE IF NOT EXISTS bench_insert_scratch (
 
 const INSERT: &str = "INSERT INTO bench_insert_scratch VALUES ($1, $2, $3, $4, 'POS', now(), $5::numeric, $5::numeric, $6, now())";
 
-/// `tasks` tasks inserting one row at a time for `duration` through a pool of the
-/// server's size; the scratch table is emptied first.
-pub async fn sql_inserts(
-    db: &DbConfig,
-    shop: Uuid,
-    tasks: usize,
-    duration: Duration,
-) -> anyhow::Result<Inserts> {
+/// A pool of the server's size with the scratch table made and emptied, for
+/// [`sql_inserts`].
+pub async fn scratch(db: &DbConfig) -> anyhow::Result<DatabaseConnection> {
     let conn = crate::db::connect(db).await?;
     conn.execute_unprepared(TABLE).await?;
     conn.execute_unprepared("TRUNCATE bench_insert_scratch")
         .await?;
+    Ok(conn)
+}
+
+/// `tasks` tasks inserting one row at a time for `duration` through `conn` (from
+/// [`scratch`]); `turn` keeps each turn's keys apart from the earlier turns'.
+pub async fn sql_inserts(
+    conn: &DatabaseConnection,
+    shop: Uuid,
+    tasks: usize,
+    duration: Duration,
+    turn: u32,
+) -> Inserts {
     let (count, errors) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
-    let wal = super::wal::position(&conn).await;
+    let wal = super::wal::position(conn).await;
     let cpu = super::cpu::Times::now();
     let start = Instant::now();
     let until = start + duration;
@@ -55,7 +62,7 @@ pub async fn sql_inserts(
                     [
                         shop.into(),
                         Uuid::now_v7().into(),
-                        format!("ins-{task}-{n}").into(),
+                        format!("ins-{turn}-{task}-{n}").into(),
                         Uuid::now_v7().into(),
                         150_000i64.into(),
                         150i64.into(),
@@ -71,15 +78,14 @@ pub async fn sql_inserts(
     set.join_all().await;
     let elapsed = start.elapsed();
     let cpu = super::cpu::between(cpu, super::cpu::Times::now());
-    let wal = super::wal::between(wal, super::wal::position(&conn).await);
-    conn.close().await?;
-    Ok(Inserts {
+    let wal = super::wal::between(wal, super::wal::position(conn).await);
+    Inserts {
         count: count.load(Ordering::Relaxed),
         errors: errors.load(Ordering::Relaxed),
         elapsed,
         cpu,
         wal,
-    })
+    }
 }
 
 /// The same insert from `pgbench` (prepared statements, one connection per pooled

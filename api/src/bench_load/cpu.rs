@@ -59,6 +59,15 @@ impl Times {
         }
     }
 
+    /// The times of two spans together.
+    pub fn plus(self, other: Self) -> Self {
+        Self {
+            busy: self.busy + other.busy,
+            stolen: self.stolen + other.stolen,
+            total: self.total + other.total,
+        }
+    }
+
     /// The share of all CPU time the hypervisor took, in percent.
     pub fn stolen_percent(&self) -> f64 {
         100.0 * self.stolen.as_secs_f64() / self.total.as_secs_f64().max(f64::MIN_POSITIVE)

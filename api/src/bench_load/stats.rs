@@ -120,6 +120,17 @@ impl Phase {
         &mut self.ops[i].1
     }
 
+    /// Adds a later slice of the same phase: its outcomes, time, statements, CPU time
+    /// and WAL.
+    pub fn add(&mut self, other: Phase) {
+        let first = self.elapsed.is_zero();
+        self.elapsed += other.elapsed;
+        self.statements += other.statements;
+        self.cpu = then(first, self.cpu, other.cpu, super::cpu::Times::plus);
+        self.wal = then(first, self.wal, other.wal, |a, b| a + b);
+        self.merge(other);
+    }
+
     /// Adds another client's outcomes.
     pub fn merge(&mut self, other: Phase) {
         for (name, stats) in other.ops {
@@ -195,7 +206,7 @@ impl Phase {
 }
 
 /// Single-row inserts without the API.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Inserts {
     /// Rows inserted.
     pub count: u64,
@@ -210,10 +221,34 @@ pub struct Inserts {
 }
 
 impl Inserts {
+    /// Adds a later slice.
+    pub fn add(&mut self, other: Inserts) {
+        let first = self.elapsed.is_zero();
+        self.count += other.count;
+        self.errors += other.errors;
+        self.elapsed += other.elapsed;
+        self.cpu = then(first, self.cpu, other.cpu, super::cpu::Times::plus);
+        self.wal = then(first, self.wal, other.wal, |a, b| a + b);
+    }
+
     /// Inserts per second.
     pub fn rate(&self) -> f64 {
         self.count as f64 / self.elapsed.as_secs_f64()
     }
+}
+
+/// A measure of slices so far (`so_far`, nothing yet when `first`) and of the next
+/// slice, combined by `f`; unknown once any slice lacks it.
+fn then<T>(
+    first: bool,
+    so_far: Option<T>,
+    next: Option<T>,
+    f: impl FnOnce(T, T) -> T,
+) -> Option<T> {
+    if first {
+        return next;
+    }
+    Some(f(so_far?, next?))
 }
 
 /// What `pgbench` reported.
@@ -373,5 +408,58 @@ fn per_op(busy: Duration, ops: f64) -> f64 {
         busy.as_secs_f64() * 1000.0 / ops
     } else {
         0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench_load::cpu::Times;
+
+    fn slice(count: u64, secs: u64, cpu: Option<Times>) -> Inserts {
+        Inserts {
+            count,
+            errors: 0,
+            elapsed: Duration::from_secs(secs),
+            cpu,
+            wal: Some(10),
+        }
+    }
+
+    #[test]
+    fn slices_add_up_to_one_phase() {
+        let busy = |s| Times {
+            busy: Duration::from_secs(s),
+            stolen: Duration::ZERO,
+            total: Duration::from_secs(2 * s),
+        };
+        let mut all = Inserts::default();
+        all.add(slice(100, 5, Some(busy(4))));
+        all.add(slice(300, 5, Some(busy(6))));
+        assert_eq!(all.count, 400);
+        assert_eq!(all.rate(), 40.0);
+        assert_eq!(all.cpu.map(|c| c.busy), Some(Duration::from_secs(10)));
+        assert_eq!(all.wal, Some(20));
+        all.add(slice(1, 1, None));
+        assert_eq!(
+            all.cpu, None,
+            "a slice without a reading leaves the sum unknown"
+        );
+
+        let mut orders = Phase::new(&OPS);
+        for n in [2, 3] {
+            let mut part = Phase::new(&OPS);
+            for _ in 0..n {
+                part.op("recordOrder")
+                    .record(Duration::from_millis(5), Ok(()));
+            }
+            part.elapsed = Duration::from_secs(1);
+            part.statements = 2 * n;
+            part.cpu = Some(busy(1));
+            orders.add(part);
+        }
+        assert_eq!(orders.rate("recordOrder"), 2.5);
+        assert_eq!(orders.statements, 10);
+        assert_eq!(orders.cpu.map(|c| c.busy), Some(Duration::from_secs(2)));
     }
 }
