@@ -232,14 +232,13 @@ impl Statements {
 /// How the run's orders were batched on their way to PostgreSQL: statements, orders per
 /// statement and time per statement, for reads and writes.
 fn print_batches() {
-    let value = batch_series;
     for stage in ["order_read", "order_write"] {
-        let batches = value("loyalty_batches_total", stage);
+        let batches = batch_series("loyalty_batches_total", stage);
         if batches == 0.0 {
             continue;
         }
-        let items = value("loyalty_batched_items_total", stage);
-        let seconds = value("loyalty_batch_duration_seconds_sum", stage);
+        let items = batch_series("loyalty_batched_items_total", stage);
+        let seconds = batch_series("loyalty_batch_duration_seconds_sum", stage);
         println!(
             "{stage} batches of the whole run: {batches} statements for {items} orders, {:.1} orders and {:.1} ms per statement",
             items / batches,

@@ -22,9 +22,9 @@
 //! statements' dozen tables cost PostgreSQL more to plan than to run (a quarter of its
 //! time under load), and PostgreSQL keeps planning them afresh: its estimate of the
 //! one plan made for every execution counts the sets of rows sent (JSON or arrays) at
-//! a hundred rows. That pool's connections therefore plan each statement once, with sequential scans disabled: both
-//! statements only ever find rows by key, and a reused plan made while a table was
-//! small could otherwise keep scanning it after it grew.
+//! a hundred rows. That pool's connections therefore plan each statement once, with
+//! sequential scans disabled: both statements only ever find rows by key, and a reused
+//! plan made while a table was small could otherwise keep scanning it after it grew.
 use super::input::{CleanLine, OrderInput};
 use super::plan::{Loaded, OrderPlan, plan};
 use super::result::{OrderOutcome, outcome};

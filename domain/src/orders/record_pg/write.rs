@@ -90,30 +90,31 @@ impl Write {
     /// key's array, so each is an index lookup whatever the planner guesses of the
     /// batch's size. A customer's live balances are read from the snapshot before this
     /// statement's own lots (both in one pass over them), so the plan's change to them is
-    /// added; an existing
-    /// customer's row comes as what an order changes of it, not the whole row. The guard
+    /// added; an existing customer's row comes as what an order changes of it, not the
+    /// whole row. The guard
     /// checks that every customer was created or was still the version read (`xmin`:
     /// every write that moves a member's points or standing updates its row, so an
     /// unchanged row means unchanged lots, debt and standing), and that every lot drawn
     /// and every voucher used was still there.
     fn statement(&self) -> Result<String> {
         let mut next = 2;
-        let mut first = |shape: &Shape| {
+        let [
+            keys,
+            members,
+            standing,
+            entries,
+            lots,
+            draws,
+            allocations,
+            used,
+            discounts,
+            orders,
+            lines,
+        ] = self.sets().map(|shape| {
             let at = next;
             next += shape.len();
             at
-        };
-        let keys = first(&self.keys);
-        let members = first(&self.members);
-        let standing = first(&self.standing);
-        let entries = first(&self.entries);
-        let lots = first(&self.lots);
-        let draws = first(&self.draws);
-        let allocations = first(&self.allocations);
-        let used = first(&self.used);
-        let discounts = first(&self.discounts);
-        let orders = first(&self.orders);
-        let lines = first(&self.lines);
+        });
         let counts = next;
         let key_of = |shape: &Shape, at: usize, name: &str| {
             shape
@@ -192,18 +193,20 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
     /// The statement with every row of `batch` bound.
     fn bind(&'static self, batch: &[WriteJob]) -> Result<Query<'static, Postgres, PgArguments>> {
         let shop_id = batch.first().map(|j| j.shop_id).unwrap_or_default();
-        let mut keys = Columns::new(&self.keys);
-        let mut members = Columns::new(&self.members);
-        let mut standing = Columns::new(&self.standing);
-        let mut entries = Columns::new(&self.entries);
-        let mut lots = Columns::new(&self.lots);
-        let mut draws = Columns::new(&self.draws);
-        let mut allocations = Columns::new(&self.allocations);
-        let mut used = Columns::new(&self.used);
-        let mut discounts = Columns::new(&self.discounts);
-        let mut orders = Columns::new(&self.orders);
-        let mut lines = Columns::new(&self.lines);
-        let (mut draw_count, mut voucher_count) = (0_i64, 0_i64);
+        let mut sets = self.sets().map(Columns::new);
+        let [
+            keys,
+            members,
+            standing,
+            entries,
+            lots,
+            draws,
+            allocations,
+            used,
+            discounts,
+            orders,
+            lines,
+        ] = &mut sets;
         for job in batch {
             keys.push([
                 Value::from(job.key.clone()),
@@ -236,7 +239,6 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
             }
             for draw in &job.draws {
                 draws.push([Value::from(draw.lot_id), Value::from(draw.points)])?;
-                draw_count += 1;
             }
             for row in &job.allocations {
                 allocations.push_model(row)?;
@@ -247,7 +249,6 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
                     Value::from(job.order.id),
                     Value::from(job.now),
                 ])?;
-                voucher_count += 1;
             }
             for row in &job.discounts {
                 discounts.push_model(row)?;
@@ -258,25 +259,32 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
             }
         }
         let mut query = sea_orm::sqlx::query(self.sql.as_str()).bind(shop_id);
-        for columns in [
-            keys,
-            members,
-            standing,
-            entries,
-            lots,
-            draws,
-            allocations,
-            used,
-            discounts,
-            orders,
-            lines,
-        ] {
+        for columns in sets {
             query = columns.bind(query);
         }
+        let count = |of: fn(&WriteJob) -> usize| batch.iter().map(of).sum::<usize>() as i64;
         Ok(query
             .bind(batch.len() as i64)
-            .bind(draw_count)
-            .bind(voucher_count))
+            .bind(count(|j| j.draws.len()))
+            .bind(count(|j| j.vouchers_used.len())))
+    }
+
+    /// Every set of rows, in the order of their parameters (the statement's text and
+    /// the binding both follow it).
+    fn sets(&self) -> [&Shape; 11] {
+        [
+            &self.keys,
+            &self.members,
+            &self.standing,
+            &self.entries,
+            &self.lots,
+            &self.draws,
+            &self.allocations,
+            &self.used,
+            &self.discounts,
+            &self.orders,
+            &self.lines,
+        ]
     }
 }
 
@@ -450,22 +458,7 @@ mod tests {
         let write = WRITE
             .as_ref()
             .expect("the entities' columns all have array types");
-        let columns: usize = [
-            &write.keys,
-            &write.members,
-            &write.standing,
-            &write.entries,
-            &write.lots,
-            &write.draws,
-            &write.allocations,
-            &write.used,
-            &write.discounts,
-            &write.orders,
-            &write.lines,
-        ]
-        .iter()
-        .map(|shape| shape.len())
-        .sum();
+        let columns: usize = write.sets().iter().map(|shape| shape.len()).sum();
         // The shop, every column, and the three counts the guard checks.
         let bound = 1 + columns + 3;
         let used: BTreeSet<usize> = write
