@@ -12,6 +12,7 @@ pub mod idempotency_key;
 pub mod ledger_entry;
 pub mod lot_allocation;
 pub mod member;
+pub mod member_search;
 pub mod messaging_account;
 pub mod messaging_topup;
 pub mod offer;

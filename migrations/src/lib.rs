@@ -14,6 +14,7 @@ mod m20261123_000005_campaigns;
 mod m20261124_000006_policy_version;
 mod m20261202_000007_write_guard;
 mod m20261203_000008_debt_index;
+mod m20261204_000009_member_search;
 mod support;
 
 /// Runs the project's migrations in order.
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_policy_version::Migration),
             Box::new(m20261202_000007_write_guard::Migration),
             Box::new(m20261203_000008_debt_index::Migration),
+            Box::new(m20261204_000009_member_search::Migration),
         ]
     }
 }

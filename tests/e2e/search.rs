@@ -202,6 +202,49 @@ async fn every_filter_narrows_and_they_combine() {
     }
 }
 
+/// Profile filters match a copy of the profile kept off the row every order updates:
+/// an edit, and orders after it, leave search seeing the profile as it now is.
+#[tokio::test]
+async fn profile_filters_follow_profile_edits_and_orders() {
+    let app = spawn_app().await;
+    let admin = people(&app).await;
+    app.upsert_member(
+        &admin,
+        json!({"externalId": "binh", "name": "Phạm Thị Bình", "phone": "0977000222", "email": "binh@new.vn", "gender": "FEMALE", "province": "Huế", "birthday": "1985-03-02"}),
+    )
+    .await;
+    app.order(&admin, "o5", "binh", 100_000, 0).await.data();
+    for (filter, found) in [
+        (json!({"name": "pham thi"}), set(&["binh"])),
+        (json!({"name": "tran thi"}), set(&[])),
+        (json!({"phonePrefix": "0977"}), set(&["binh"])),
+        (json!({"phonePrefix": "028"}), set(&[])),
+        (json!({"email": "new.vn"}), set(&["binh"])),
+        (json!({"province": "Huế"}), set(&["binh"])),
+        (json!({"province": "Hồ Chí Minh"}), set(&[])),
+        (json!({"birthdayMonth": 3}), set(&["binh"])),
+        (json!({"birthdayMonth": 12}), set(&[])),
+        (
+            json!({"gender": "FEMALE", "totalOrders": {"min": 2}}),
+            set(&["binh"]),
+        ),
+    ] {
+        assert_eq!(
+            sorted(&app, &admin, filter.clone()).await,
+            found,
+            "{filter}"
+        );
+    }
+    // A customer an order creates is searchable at once.
+    app.order(&admin, "o6", "new-customer", 100_000, 0)
+        .await
+        .data();
+    assert_eq!(
+        sorted(&app, &admin, json!({"gender": "UNKNOWN"})).await,
+        set(&["van", "x", "new-customer"])
+    );
+}
+
 #[tokio::test]
 async fn saved_filters_count_shop_days() {
     let app = spawn_app().await; // now: 2026-11-23 10:00 in Vietnam

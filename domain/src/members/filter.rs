@@ -6,7 +6,7 @@ use crate::ledger::expiry::local_midnight;
 use crate::shops::Shop;
 use crate::{DomainError, Result};
 use chrono::{DateTime, Duration, Utc};
-use loyalty_entities::{member, order, segment};
+use loyalty_entities::{member, member_search, order, segment};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait};
 use serde::{Deserialize, Serialize};
@@ -200,34 +200,19 @@ pub async fn condition<C: ConnectionTrait>(
 fn own_condition(shop: &Shop, now: DateTime<Utc>, f: &MemberFilter) -> Condition {
     use member::Column as M;
     let mut c = Condition::all().add(M::ShopId.eq(shop.id));
-    if let Some(n) = f.name.as_deref().map(fold).filter(|n| !n.is_empty()) {
-        c = c.add(Expr::col(M::SearchName).like(contains(&n)));
-    }
-    if let Some(p) = &f.phone_prefix {
-        c = c.add(Expr::col(M::Phone).like(LikeExpr::new(format!("{}%", phone_prefix(p)))));
-    }
-    if let Some(e) = f
-        .email
-        .as_deref()
-        .map(|e| e.trim().to_lowercase())
-        .filter(|e| !e.is_empty())
-    {
-        c = c.add(Expr::col(M::Email).like(contains(&e)));
-    }
-    if let Some(g) = f.gender {
-        c = c.add(M::Gender.eq(g.as_str()));
+    if let Some(profile) = profile_condition(f) {
+        let mut sub = Query::select();
+        sub.column(member_search::Column::MemberId)
+            .from(member_search::Entity)
+            .and_where(member_search::Column::ShopId.eq(shop.id))
+            .cond_where(profile);
+        c = c.add(Expr::col((member::Entity, M::Id)).in_subquery(sub));
     }
     c = range(c, M::TotalOrders, f.total_orders);
     c = range(c, M::TotalSpent, f.total_spent);
     c = range(c, M::PointsAvailable, f.available_points);
     if let Some(ids) = &f.tier_ids {
         c = c.add(M::TierId.is_in(ids.clone()));
-    }
-    if let Some(p) = &f.province {
-        c = c.add(M::Province.eq(p.trim()));
-    }
-    if let Some(d) = &f.district {
-        c = c.add(M::District.eq(d.trim()));
     }
     if let Some(r) = f.purchased_within {
         let mut sub = Query::select();
@@ -258,9 +243,6 @@ fn own_condition(shop: &Shop, now: DateTime<Utc>, f: &MemberFilter) -> Condition
     if let Some(days) = f.last_purchase_older_than_days {
         c = c.add(M::LastPurchaseAt.lt(days_ago_start(shop, now, days)));
     }
-    if let Some(m) = f.birthday_month {
-        c = c.add(M::BirthMonth.eq(m as i32));
-    }
     match f.saved {
         None | Some(SavedFilter::All) => {}
         Some(SavedFilter::BoughtLast7Days) => {
@@ -276,6 +258,41 @@ fn own_condition(shop: &Shop, now: DateTime<Utc>, f: &MemberFilter) -> Condition
         Some(SavedFilter::NotRegistered) => c = c.add(M::RegisteredAt.is_null()),
     }
     c
+}
+
+/// The filters on profile columns, which are matched in `member_search` (their indexes
+/// live there, off the row every order updates); `None` when the filter has none.
+fn profile_condition(f: &MemberFilter) -> Option<Condition> {
+    use member_search::Column as S;
+    let col = |c: S| Expr::col((member_search::Entity, c));
+    let mut c = Condition::all();
+    if let Some(n) = f.name.as_deref().map(fold).filter(|n| !n.is_empty()) {
+        c = c.add(col(S::SearchName).like(contains(&n)));
+    }
+    if let Some(p) = &f.phone_prefix {
+        c = c.add(col(S::Phone).like(LikeExpr::new(format!("{}%", phone_prefix(p)))));
+    }
+    if let Some(e) = f
+        .email
+        .as_deref()
+        .map(|e| e.trim().to_lowercase())
+        .filter(|e| !e.is_empty())
+    {
+        c = c.add(col(S::Email).like(contains(&e)));
+    }
+    if let Some(g) = f.gender {
+        c = c.add(col(S::Gender).eq(g.as_str()));
+    }
+    if let Some(p) = &f.province {
+        c = c.add(col(S::Province).eq(p.trim()));
+    }
+    if let Some(d) = &f.district {
+        c = c.add(col(S::District).eq(d.trim()));
+    }
+    if let Some(m) = f.birthday_month {
+        c = c.add(col(S::BirthMonth).eq(m as i32));
+    }
+    (!c.is_empty()).then_some(c)
 }
 
 #[cfg(test)]
