@@ -202,6 +202,7 @@ async fn load<C: ConnectionTrait>(db: &C, shop: uuid::Uuid, n: u64) -> anyhow::R
              FROM ledger_entries WHERE shop_id = '{shop}'"
         ),
         "ANALYZE members".to_owned(),
+        "ANALYZE member_search".to_owned(),
         "ANALYZE orders".to_owned(),
         "ANALYZE ledger_entries".to_owned(),
         "ANALYZE point_lots".to_owned(),
