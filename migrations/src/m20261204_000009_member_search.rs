@@ -177,6 +177,11 @@ impl MigrationTrait for Migration {
                 ))
                 .await?;
             }
+            // Until autovacuum gets to the copied rows, the planner would guess a
+            // handful of matches for every profile filter and fetch and sort all of
+            // them instead of walking the table in member order (420 ms instead of 6 ms
+            // for a keyword page at a million members).
+            conn.execute_unprepared("ANALYZE member_search").await?;
         }
         Ok(())
     }
