@@ -39,6 +39,9 @@ pub struct Model {
     pub points_pending: i64,
     /// When the cached balances were computed.
     pub points_as_of: Option<DateTimeUtc>,
+    /// Until when the cached balances stay right without a recount: no live lot of the
+    /// member matures or expires before it. `None`: unknown (recount).
+    pub points_stable_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

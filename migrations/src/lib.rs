@@ -15,6 +15,7 @@ mod m20261124_000006_policy_version;
 mod m20261202_000007_write_guard;
 mod m20261203_000008_debt_index;
 mod m20261204_000009_member_search;
+mod m20261204_000010_points_stable_until;
 mod support;
 
 /// Runs the project's migrations in order.
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_write_guard::Migration),
             Box::new(m20261203_000008_debt_index::Migration),
             Box::new(m20261204_000009_member_search::Migration),
+            Box::new(m20261204_000010_points_stable_until::Migration),
         ]
     }
 }

@@ -689,3 +689,58 @@ async fn concurrent_refunds_of_one_order_never_refund_more_than_it_paid() {
     let rest = app.refund(&admin, "o2", "rest", 50_000).await;
     assert_eq!(rest.data()["refundOrder"]["refundedAmount"], "100000");
 }
+
+/// The balances cached on the member row (which search filters and sorts by) stay equal
+/// to the lots when orders come after some of the customer's lots matured or expired,
+/// with no job run in between: an order adds its change to the cache only while none
+/// of the customer's lots has changed state since the cache was counted.
+#[tokio::test]
+async fn cached_balances_follow_lots_that_mature_and_expire_between_orders() {
+    let app = spawn_app().await;
+    let admin = shop(
+        &app,
+        json!({"pendingHours": 24, "expiry": {"kind": "DAYS_AFTER_EARN", "days": 30}}),
+    )
+    .await;
+    let steps = [
+        Duration::zero(),
+        Duration::hours(1),
+        Duration::hours(24), // the first lot matured
+        Duration::minutes(30),
+        Duration::days(30), // the first lots expired, the later ones matured
+        Duration::hours(1),
+        Duration::hours(23) + Duration::minutes(30), // the last one matured
+    ];
+    let mut id = None;
+    for (n, step) in steps.into_iter().enumerate() {
+        app.advance(step);
+        let amount = 100_000 * (n as i64 + 1);
+        app.order(&admin, &format!("o{n}"), "c1", amount, 0)
+            .await
+            .data();
+        if id.is_none() {
+            let m = app
+                .gql(
+                    Some(&admin),
+                    "{ member(externalId: \"c1\") { id } }",
+                    json!({}),
+                )
+                .await;
+            id = m.data()["member"]["id"]
+                .as_str()
+                .and_then(|s| s.parse::<uuid::Uuid>().ok());
+        }
+        let Some(id) = id else { panic!("no member id") };
+        let (available, pending, _, _) = app.points(&admin, "c1").await;
+        assert_eq!(
+            app.cached_points(id).await,
+            (available, pending),
+            "after order {n}"
+        );
+    }
+    let (available, pending, _, expired) = app.points(&admin, "c1").await;
+    assert!(
+        available > 0 && pending > 0 && expired > 0,
+        "the steps crossed maturities and expiries: {available} {pending} {expired}"
+    );
+}

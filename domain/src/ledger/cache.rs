@@ -27,6 +27,12 @@ pub async fn refresh<C: ConnectionTrait>(
             live_sum(shop_id, member_id, now, false).into(),
         )
         .col_expr(member::Column::PointsAsOf, Expr::value(now))
+        // A recount does not say when the next lot matures or expires: the next order
+        // on the batched path recounts and finds out.
+        .col_expr(
+            member::Column::PointsStableUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .filter(member::Column::ShopId.eq(shop_id))
         .filter(member::Column::Id.eq(member_id))
         .exec(conn)

@@ -178,6 +178,7 @@ pub(crate) fn blank_row(
         points_available: 0,
         points_pending: 0,
         points_as_of: None,
+        points_stable_until: None,
         created_at: now,
         updated_at: now,
     }
@@ -296,6 +297,10 @@ pub async fn save_standing_and_points<C: ConnectionTrait>(
             live_sum(row.shop_id, row.id, now, false).into(),
         )
         .col_expr(member::Column::PointsAsOf, Expr::value(now))
+        .col_expr(
+            member::Column::PointsStableUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .exec_with_returning(conn)
         .await?
         .pop()

@@ -84,6 +84,12 @@ impl Default for OrderQueues {
     }
 }
 
+/// `points_stable_until` of a member none of whose live lots will ever mature or expire:
+/// the last second of the year 9999, which chrono and PostgreSQL both keep.
+fn stable_forever() -> DateTime<Utc> {
+    DateTime::from_timestamp(253_402_300_799, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// Records the order in two (shared) statements when nothing stands in the way; `None`
 /// when the order must take the portable path (it wrote nothing then).
 pub(super) async fn try_record(
@@ -170,12 +176,20 @@ fn write_job(
         mut member,
     } = planned;
     let (available, pending) = ledger.balance_change(now);
+    let stable_until = ledger
+        .lots
+        .iter()
+        .flat_map(|lot| [Some(lot.available_at), lot.expires_at])
+        .flatten()
+        .filter(|at| *at > now)
+        .min();
     let customer_row = match row_version {
         None => {
             // A new customer has no lots but this order's.
             member.points_available = available;
             member.points_pending = pending;
             member.points_as_of = Some(now);
+            member.points_stable_until = Some(stable_until.unwrap_or_else(stable_forever));
             Customer::New(Box::new(member))
         }
         Some(row_version) => Customer::Existing(Standing {
@@ -190,6 +204,7 @@ fn write_job(
             last_purchase_at: member.last_purchase_at,
             cycle_start: member.cycle_start,
             prev_cycle_spend: member.prev_cycle_spend,
+            stable_until,
         }),
     };
     let mut claims = vec![format!("order:{key}"), format!("customer:{customer}")];

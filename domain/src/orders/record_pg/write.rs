@@ -65,6 +65,7 @@ impl Write {
                 ("last_purchase_at", Kind::Time),
                 ("cycle_start", Kind::Date),
                 ("prev_cycle_spend", Kind::BigInt),
+                ("stable_until", Kind::Time),
             ]),
             entries: Shape::of_entity::<ledger_entry::Entity>()?,
             lots: Shape::of_entity::<point_lot::Entity>()?,
@@ -90,7 +91,9 @@ impl Write {
     /// key's array, so each is an index lookup whatever the planner guesses of the
     /// batch's size. A customer's live balances are read from the snapshot before this
     /// statement's own lots (both in one pass over them), so the plan's change to them is
-    /// added; an existing customer's row comes as what an order changes of it, not the
+    /// added; while no lot of the customer has matured or expired since they were
+    /// counted (`points_stable_until`), the cached balances plus the change are the same
+    /// sum, and the lots are not read. An existing customer's row comes as what an order changes of it, not the
     /// whole row. The guard
     /// checks that every customer was created or was still the version read (`xmin`:
     /// every write that moves a member's points or standing updates its row, so an
@@ -141,11 +144,19 @@ saved AS (UPDATE members AS m SET \
     total_spent = d.total_spent, last_purchase_at = d.last_purchase_at, \
     cycle_start = d.cycle_start, prev_cycle_spend = d.prev_cycle_spend, \
     updated_at = d.now, points_as_of = d.now, \
-    (points_available, points_pending) = (SELECT \
+    (points_available, points_pending, points_stable_until) = ( \
+      SELECT m.points_available + d.available, m.points_pending + d.pending, \
+        LEAST(m.points_stable_until, d.stable_until) \
+      WHERE m.points_stable_until > d.now \
+      UNION ALL SELECT \
       d.available + CAST(COALESCE(SUM(l.remaining) FILTER (WHERE l.available_at <= d.now), 0) AS BIGINT), \
-      d.pending + CAST(COALESCE(SUM(l.remaining) FILTER (WHERE l.available_at > d.now), 0) AS BIGINT) \
-      FROM point_lots l WHERE l.shop_id = m.shop_id AND l.member_id = m.id AND l.remaining > 0 \
-        AND (l.expires_at IS NULL OR l.expires_at > d.now)) \
+      d.pending + CAST(COALESCE(SUM(l.remaining) FILTER (WHERE l.available_at > d.now), 0) AS BIGINT), \
+      LEAST(MIN(l.available_at) FILTER (WHERE l.available_at > d.now), MIN(l.expires_at), \
+        d.stable_until, CAST('{never}' AS timestamptz)) \
+      FROM point_lots l WHERE NOT COALESCE(m.points_stable_until > d.now, false) \
+        AND l.shop_id = m.shop_id AND l.member_id = m.id AND l.remaining > 0 \
+        AND (l.expires_at IS NULL OR l.expires_at > d.now) \
+      HAVING NOT COALESCE(m.points_stable_until > d.now, false)) \
   FROM {standing_set} AS d({standing_names}) \
   WHERE m.shop_id = $1 AND m.id = ANY (${member_ids}::uuid[]) \
     AND m.id = d.id AND m.xmin = d.row_version::xid \
@@ -184,6 +195,7 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
             discounts = insert("order_discounts", &self.discounts, discounts),
             orders = insert("orders", &self.orders, orders),
             lines = insert("order_lines", &self.lines, lines),
+            never = super::stable_forever().to_rfc3339(),
             c0 = counts,
             c1 = counts + 1,
             c2 = counts + 2,
@@ -229,6 +241,7 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
                     Value::from(s.last_purchase_at),
                     Value::from(s.cycle_start),
                     Value::from(s.prev_cycle_spend),
+                    Value::from(s.stable_until),
                 ])?,
             }
             for row in &job.entries {
@@ -367,6 +380,8 @@ pub struct Standing {
     pub cycle_start: Option<NaiveDate>,
     /// Ranking spend of the cycle before.
     pub prev_cycle_spend: i64,
+    /// The first time one of the order's new lots matures or expires.
+    pub stable_until: Option<DateTime<Utc>>,
 }
 
 /// The customer's row as saved; `None` when the order must take the portable path (a
