@@ -219,7 +219,7 @@ impl MigrationTrait for Migration {
         }
         if backend == DatabaseBackend::Postgres {
             conn.execute_unprepared(
-                "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'member_search_name_trgm') THEN \
+                "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'member_search_name_trgm') THEN \
                  EXECUTE (SELECT format('CREATE INDEX members_search_name_trgm ON members USING gin (search_name %I.gin_trgm_ops)', extnamespace::regnamespace::text) FROM pg_extension WHERE extname = 'pg_trgm'); \
                  END IF; END $$",
             )
