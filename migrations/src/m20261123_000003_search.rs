@@ -1,7 +1,7 @@
 //! Member search: materialized point balances and birth month for filtering and sorting,
 //! saved segments, and an index for every filter and sort (each starting with shop_id).
 //! On PostgreSQL, a trigram index serves name keywords with a leading wildcard.
-use crate::support::{shop_index, shop_table};
+use crate::support::{shop_index, shop_table, trgm_schema};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
@@ -119,16 +119,9 @@ impl MigrationTrait for Migration {
             if ok {
                 // The extension lives in the schema it was first created in, which need
                 // not be on this connection's search path: name its operator class fully.
-                let row = conn
-                    .query_one_raw(sea_orm_migration::sea_orm::Statement::from_string(
-                        backend,
-                        "SELECT extnamespace::regnamespace::text AS schema FROM pg_extension WHERE extname = 'pg_trgm'",
-                    ))
-                    .await?;
-                let schema: String = match row {
-                    Some(r) => r.try_get("", "schema")?,
-                    None => "public".to_owned(),
-                };
+                let schema = trgm_schema(conn)
+                    .await?
+                    .unwrap_or_else(|| "public".to_owned());
                 conn.execute_unprepared(&format!(
                     "CREATE INDEX members_search_name_trgm ON members USING gin (search_name {schema}.gin_trgm_ops)"
                 ))

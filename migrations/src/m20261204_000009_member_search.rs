@@ -11,9 +11,9 @@
 //! kept equal to `members` by triggers on the rare writes that change them (a new member,
 //! a profile edit, an import); member search filters through it. Sort indexes (name,
 //! registration) stay on `members`, since a page sorted by them walks the index.
-use crate::support::{shop_index, shop_table_keyed, text, text_null};
+use crate::support::{shop_index, shop_table_keyed, text, text_null, trgm_schema};
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{DatabaseBackend, Statement};
+use sea_orm_migration::sea_orm::DatabaseBackend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -50,12 +50,13 @@ const MOVED: [(&str, &str, &[&str]); 5] = [
     ),
 ];
 
-fn list(prefix: &str) -> String {
+/// Each copied column through `each`, joined by `sep`.
+fn joined(sep: &str, each: impl Fn(&str) -> String) -> String {
     COLUMNS
         .iter()
-        .map(|c| format!("{prefix}{c}"))
+        .map(|c| each(c))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(sep)
 }
 
 /// The triggers that keep `member_search` equal to `members`. A member's row is inserted
@@ -64,26 +65,18 @@ fn list(prefix: &str) -> String {
 /// update trigger.
 fn triggers(backend: DatabaseBackend) -> Vec<String> {
     let cols = COLUMNS.join(", ");
-    let changed = COLUMNS
-        .iter()
-        .map(|c| format!("{c} = NEW.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
     let insert = format!(
         "INSERT INTO member_search (shop_id, member_id, {cols}) VALUES (NEW.shop_id, NEW.id, {})",
-        list("NEW.")
+        joined(", ", |c| format!("NEW.{c}"))
     );
     let update = format!(
-        "UPDATE member_search SET {changed} WHERE shop_id = NEW.shop_id AND member_id = NEW.id"
+        "UPDATE member_search SET {} WHERE shop_id = NEW.shop_id AND member_id = NEW.id",
+        joined(", ", |c| format!("{c} = NEW.{c}"))
     );
     let delete = "DELETE FROM member_search WHERE shop_id = OLD.shop_id AND member_id = OLD.id";
     match backend {
         DatabaseBackend::Postgres => {
-            let distinct = COLUMNS
-                .iter()
-                .map(|c| format!("OLD.{c} IS DISTINCT FROM NEW.{c}"))
-                .collect::<Vec<_>>()
-                .join(" OR ");
+            let distinct = joined(" OR ", |c| format!("OLD.{c} IS DISTINCT FROM NEW.{c}"));
             vec![
                 format!(
                     "CREATE FUNCTION loyalty_member_search_insert() RETURNS trigger LANGUAGE plpgsql AS \
@@ -142,10 +135,9 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        let cols = COLUMNS.join(", ");
         conn.execute_unprepared(&format!(
-            "INSERT INTO member_search (shop_id, member_id, {}) SELECT shop_id, id, {} FROM members",
-            COLUMNS.join(", "),
-            COLUMNS.join(", ")
+            "INSERT INTO member_search (shop_id, member_id, {cols}) SELECT shop_id, id, {cols} FROM members"
         ))
         .await?;
         for statement in triggers(backend) {
@@ -162,14 +154,7 @@ impl MigrationTrait for Migration {
         if backend == DatabaseBackend::Postgres {
             // The trigram index exists only where the extension could be created
             // (migration m20261123_000003); it moves with the keyword filter.
-            let schema = conn
-                .query_one_raw(Statement::from_string(
-                    backend,
-                    "SELECT extnamespace::regnamespace::text AS schema FROM pg_extension WHERE extname = 'pg_trgm'",
-                ))
-                .await?;
-            if let Some(row) = schema {
-                let schema: String = row.try_get("", "schema")?;
+            if let Some(schema) = trgm_schema(conn).await? {
                 conn.execute_unprepared("DROP INDEX IF EXISTS members_search_name_trgm")
                     .await?;
                 conn.execute_unprepared(&format!(
@@ -217,12 +202,13 @@ impl MigrationTrait for Migration {
                 .create_index(shop_index("members", old, &cols, false))
                 .await?;
         }
-        if backend == DatabaseBackend::Postgres {
-            conn.execute_unprepared(
-                "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'member_search_name_trgm') THEN \
-                 EXECUTE (SELECT format('CREATE INDEX members_search_name_trgm ON members USING gin (search_name %I.gin_trgm_ops)', extnamespace::regnamespace::text) FROM pg_extension WHERE extname = 'pg_trgm'); \
-                 END IF; END $$",
-            )
+        if backend == DatabaseBackend::Postgres
+            && let Some(schema) = trgm_schema(conn).await?
+        {
+            // `up` moved the trigram index wherever the extension was installed.
+            conn.execute_unprepared(&format!(
+                "CREATE INDEX IF NOT EXISTS members_search_name_trgm ON members USING gin (search_name {schema}.gin_trgm_ops)"
+            ))
             .await?;
         }
         manager

@@ -1,5 +1,6 @@
 //! Small builders shared by migrations: a shop-scoped table and shop-first indexes.
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, Statement};
 
 /// A `CREATE TABLE` whose primary key is `(shop_id, <key>)`.
 pub fn shop_table(name: &'static str, key: Option<&'static str>) -> TableCreateStatement {
@@ -84,4 +85,17 @@ pub fn bigint(name: &'static str) -> ColumnDef {
 /// A nullable bigint.
 pub fn bigint_null(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).big_integer().null().to_owned()
+}
+
+/// The schema the `pg_trgm` extension lives in, when it is installed (PostgreSQL only).
+/// It need not be on the connection's search path, so its operator classes are named
+/// with it.
+pub async fn trgm_schema<C: ConnectionTrait>(conn: &C) -> Result<Option<String>, DbErr> {
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT extnamespace::regnamespace::text AS schema FROM pg_extension WHERE extname = 'pg_trgm'",
+        ))
+        .await?;
+    row.map(|r| r.try_get("", "schema")).transpose()
 }

@@ -7,7 +7,7 @@ use crate::Result;
 use chrono::{DateTime, Utc};
 use loyalty_entities::{member, point_lot};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, UpdateMany};
 use uuid::Uuid;
 
 /// Recomputes one member's cached balances at `now`, in one statement.
@@ -17,7 +17,25 @@ pub async fn refresh<C: ConnectionTrait>(
     member_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    member::Entity::update_many()
+    recount(member::Entity::update_many(), shop_id, member_id, now)
+        .filter(member::Column::ShopId.eq(shop_id))
+        .filter(member::Column::Id.eq(member_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// `update` setting the member's cached balances to a count of its live lots at `now`.
+/// A recount does not say when the next lot matures or expires: it leaves that unknown
+/// (`points_stable_until`), and the next order on the batched path counts again and
+/// finds out.
+pub(crate) fn recount(
+    update: UpdateMany<member::Entity>,
+    shop_id: Uuid,
+    member_id: Uuid,
+    now: DateTime<Utc>,
+) -> UpdateMany<member::Entity> {
+    update
         .col_expr(
             member::Column::PointsAvailable,
             live_sum(shop_id, member_id, now, true).into(),
@@ -27,17 +45,10 @@ pub async fn refresh<C: ConnectionTrait>(
             live_sum(shop_id, member_id, now, false).into(),
         )
         .col_expr(member::Column::PointsAsOf, Expr::value(now))
-        // A recount does not say when the next lot matures or expires: the next order
-        // on the batched path recounts and finds out.
         .col_expr(
             member::Column::PointsStableUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
-        .filter(member::Column::ShopId.eq(shop_id))
-        .filter(member::Column::Id.eq(member_id))
-        .exec(conn)
-        .await?;
-    Ok(())
 }
 
 /// Members of the shop with a lot that matured or expired between their cache time and

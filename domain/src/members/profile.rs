@@ -285,22 +285,7 @@ pub async fn save_standing_and_points<C: ConnectionTrait>(
     row: &member::Model,
     now: DateTime<Utc>,
 ) -> Result<member::Model> {
-    use crate::ledger::balance::live_sum;
-    use sea_orm::sea_query::Expr;
-    standing_update(row)
-        .col_expr(
-            member::Column::PointsAvailable,
-            live_sum(row.shop_id, row.id, now, true).into(),
-        )
-        .col_expr(
-            member::Column::PointsPending,
-            live_sum(row.shop_id, row.id, now, false).into(),
-        )
-        .col_expr(member::Column::PointsAsOf, Expr::value(now))
-        .col_expr(
-            member::Column::PointsStableUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
+    crate::ledger::cache::recount(standing_update(row), row.shop_id, row.id, now)
         .exec_with_returning(conn)
         .await?
         .pop()

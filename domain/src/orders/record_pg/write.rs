@@ -93,12 +93,13 @@ impl Write {
     /// statement's own lots (both in one pass over them), so the plan's change to them is
     /// added; while no lot of the customer has matured or expired since they were
     /// counted (`points_stable_until`), the cached balances plus the change are the same
-    /// sum, and the lots are not read. An existing customer's row comes as what an order changes of it, not the
-    /// whole row. The guard
-    /// checks that every customer was created or was still the version read (`xmin`:
-    /// every write that moves a member's points or standing updates its row, so an
-    /// unchanged row means unchanged lots, debt and standing), and that every lot drawn
-    /// and every voucher used was still there.
+    /// sum, and the lots are not read (the recount's `WHERE` names that condition too,
+    /// so that PostgreSQL skips its scan, and its `HAVING` drops the aggregate's row).
+    /// An existing customer's row comes as what an order changes of it, not the whole
+    /// row. The guard checks that every customer was created or was still the version
+    /// read (`xmin`: every write that moves a member's points or standing updates its
+    /// row, so an unchanged row means unchanged lots, debt and standing), and that every
+    /// lot drawn and every voucher used was still there.
     fn statement(&self) -> Result<String> {
         let mut next = 2;
         let [
