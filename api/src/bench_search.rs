@@ -70,21 +70,25 @@ async fn measure(
         ))
         .await?;
     let gold: String = tiers.first().context("no Gold tier")?.try_get("", "id")?;
+    let newest = json!({"field": "REGISTERED_AT", "direction": "DESC"});
     let cases = [
         (
             "tier Gold + 6,000-8,000 points",
             json!({"tierIds": [gold.clone()], "availablePoints": {"min": 6000, "max": 8000}}),
+            json!(null),
             json!(null),
         ),
         (
             "name keyword \"nguyen van\"",
             json!({"name": "nguyen van"}),
             json!(null),
+            json!(null),
         ),
         (
             "bought in the last 30 days + Hà Nội",
             json!({"province": "Hà Nội"}),
             json!("BOUGHT_LAST_30_DAYS"),
+            json!(null),
         ),
         // The worst case, kept in view: a combination almost nobody matches (about 80
         // rows), where PostgreSQL walks the id order looking for 20 of them.
@@ -92,6 +96,20 @@ async fn measure(
             "tier Gold + 1,000-5,000 points (rare)",
             json!({"tierIds": [gold], "availablePoints": {"min": 1000, "max": 5000}}),
             json!(null),
+            json!(null),
+        ),
+        // Sorts whose index lives on the profile copy (`member_search`).
+        (
+            "everyone by name",
+            json!(null),
+            json!(null),
+            json!({"field": "NAME", "direction": "ASC"}),
+        ),
+        (
+            "Hà Nội, newest registration first",
+            json!({"province": "Hà Nội"}),
+            json!(null),
+            newest,
         ),
     ];
     let principal = Principal {
@@ -107,18 +125,18 @@ async fn measure(
         "{:<40} {:>12} {:>12} {:>14}",
         "filter", "median", "p95", "with count"
     );
-    for (name, filter, saved) in cases {
+    for (name, filter, saved, order) in cases {
         let mut times = Vec::new();
         let mut counted = Vec::new();
         for with_count in [false, true] {
             let selection = if with_count { "totalCount " } else { "" };
             let query = format!(
-                "query($f: MemberFilter, $s: SavedFilter) {{ members(filter: $f, saved: $s, first: 20) {{ {selection}edges {{ node {{ externalId name tier {{ name }} points {{ available }} }} }} }} }}"
+                "query($f: MemberFilter, $s: SavedFilter, $o: MemberOrderBy) {{ members(filter: $f, saved: $s, orderBy: $o, first: 20) {{ {selection}edges {{ node {{ externalId name tier {{ name }} points {{ available }} }} }} }} }}"
             );
             for _ in 0..runs {
                 let request = async_graphql::Request::new(query.clone())
                     .variables(async_graphql::Variables::from_json(
-                        json!({"f": filter, "s": saved}),
+                        json!({"f": filter, "s": saved, "o": order}),
                     ))
                     .data(Caller::Shop(principal))
                     .data(Loaders::new(ctx));

@@ -1,6 +1,6 @@
-//! The member columns that search filters on, copied from `members` by triggers
-//! (migration `m20261204_000009_member_search`), so that their indexes live off the row
-//! every order updates. Read-only for the application: write `members`.
+//! The member columns that search filters and sorts on (name, registration), copied
+//! from `members` by triggers (migrations `m20261204_000009` and `m20261204_000011`), so
+//! that their indexes live off the row every order updates. Read-only for the application: write `members`.
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -18,6 +18,9 @@ pub struct Model {
     pub province: Option<String>,
     pub district: Option<String>,
     pub birth_month: Option<i32>,
+    /// When the customer registered (`members.registered_at`; migration
+    /// `m20261204_000011`), for the registration sort.
+    pub registered_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

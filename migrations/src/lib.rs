@@ -16,6 +16,8 @@ mod m20261202_000007_write_guard;
 mod m20261203_000008_debt_index;
 mod m20261204_000009_member_search;
 mod m20261204_000010_points_stable_until;
+mod m20261204_000011_sorts_on_member_search;
+mod member_search_copy;
 mod support;
 
 /// Runs the project's migrations in order.
@@ -35,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000008_debt_index::Migration),
             Box::new(m20261204_000009_member_search::Migration),
             Box::new(m20261204_000010_points_stable_until::Migration),
+            Box::new(m20261204_000011_sorts_on_member_search::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@
 //! kept equal to `members` by triggers on the rare writes that change them (a new member,
 //! a profile edit, an import); member search filters through it. Sort indexes (name,
 //! registration) stay on `members`, since a page sorted by them walks the index.
+use crate::member_search_copy;
 use crate::support::{shop_index, shop_table_keyed, text, text_null, trgm_schema};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
@@ -50,72 +51,6 @@ const MOVED: [(&str, &str, &[&str]); 5] = [
     ),
 ];
 
-/// Each copied column through `each`, joined by `sep`.
-fn joined(sep: &str, each: impl Fn(&str) -> String) -> String {
-    COLUMNS
-        .iter()
-        .map(|c| each(c))
-        .collect::<Vec<_>>()
-        .join(sep)
-}
-
-/// The triggers that keep `member_search` equal to `members`. A member's row is inserted
-/// with its copy, a change to a copied column is copied, and a deleted member takes its
-/// copy along. Order writes set none of the copied columns, so they never fire the
-/// update trigger.
-fn triggers(backend: DatabaseBackend) -> Vec<String> {
-    let cols = COLUMNS.join(", ");
-    let insert = format!(
-        "INSERT INTO member_search (shop_id, member_id, {cols}) VALUES (NEW.shop_id, NEW.id, {})",
-        joined(", ", |c| format!("NEW.{c}"))
-    );
-    let update = format!(
-        "UPDATE member_search SET {} WHERE shop_id = NEW.shop_id AND member_id = NEW.id",
-        joined(", ", |c| format!("{c} = NEW.{c}"))
-    );
-    let delete = "DELETE FROM member_search WHERE shop_id = OLD.shop_id AND member_id = OLD.id";
-    match backend {
-        DatabaseBackend::Postgres => {
-            let distinct = joined(" OR ", |c| format!("OLD.{c} IS DISTINCT FROM NEW.{c}"));
-            vec![
-                format!(
-                    "CREATE FUNCTION loyalty_member_search_insert() RETURNS trigger LANGUAGE plpgsql AS \
-                     $$ BEGIN {insert}; RETURN NULL; END $$"
-                ),
-                format!(
-                    "CREATE FUNCTION loyalty_member_search_update() RETURNS trigger LANGUAGE plpgsql AS \
-                     $$ BEGIN {update}; RETURN NULL; END $$"
-                ),
-                format!(
-                    "CREATE FUNCTION loyalty_member_search_delete() RETURNS trigger LANGUAGE plpgsql AS \
-                     $$ BEGIN {delete}; RETURN NULL; END $$"
-                ),
-                "CREATE TRIGGER members_search_insert AFTER INSERT ON members \
-                 FOR EACH ROW EXECUTE FUNCTION loyalty_member_search_insert()"
-                    .to_string(),
-                format!(
-                    "CREATE TRIGGER members_search_update AFTER UPDATE OF {cols} ON members \
-                     FOR EACH ROW WHEN ({distinct}) EXECUTE FUNCTION loyalty_member_search_update()"
-                ),
-                "CREATE TRIGGER members_search_delete AFTER DELETE ON members \
-                 FOR EACH ROW EXECUTE FUNCTION loyalty_member_search_delete()"
-                    .to_string(),
-            ]
-        }
-        _ => vec![
-            format!(
-                "CREATE TRIGGER members_search_insert AFTER INSERT ON members BEGIN {insert}; END"
-            ),
-            format!(
-                "CREATE TRIGGER members_search_update AFTER UPDATE OF {cols} ON members BEGIN {update}; END"
-            ),
-            format!(
-                "CREATE TRIGGER members_search_delete AFTER DELETE ON members BEGIN {delete}; END"
-            ),
-        ],
-    }
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -140,7 +75,7 @@ impl MigrationTrait for Migration {
             "INSERT INTO member_search (shop_id, member_id, {cols}) SELECT shop_id, id, {cols} FROM members"
         ))
         .await?;
-        for statement in triggers(backend) {
+        for statement in member_search_copy::create(backend, &COLUMNS) {
             conn.execute_unprepared(&statement).await?;
         }
         for (old, new, cols) in MOVED {
@@ -174,25 +109,7 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let backend = manager.get_database_backend();
         let conn = manager.get_connection();
-        for trigger in [
-            "members_search_insert",
-            "members_search_update",
-            "members_search_delete",
-        ] {
-            let sql = match backend {
-                DatabaseBackend::Postgres => format!("DROP TRIGGER IF EXISTS {trigger} ON members"),
-                _ => format!("DROP TRIGGER IF EXISTS {trigger}"),
-            };
-            conn.execute_unprepared(&sql).await?;
-        }
-        if backend == DatabaseBackend::Postgres {
-            for kind in ["insert", "update", "delete"] {
-                conn.execute_unprepared(&format!(
-                    "DROP FUNCTION IF EXISTS loyalty_member_search_{kind}()"
-                ))
-                .await?;
-            }
-        }
+        member_search_copy::drop(conn).await?;
         for (old, _, cols) in MOVED {
             let cols: Vec<&'static str> = cols
                 .iter()

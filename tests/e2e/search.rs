@@ -202,8 +202,9 @@ async fn every_filter_narrows_and_they_combine() {
     }
 }
 
-/// Profile filters match a copy of the profile kept off the row every order updates:
-/// an edit, and orders after it, leave search seeing the profile as it now is.
+/// Profile filters and the sorts by name and registration read a copy of the profile
+/// kept off the row every order updates: an edit, a registration, and orders after
+/// them, leave search seeing the profile as it now is.
 #[tokio::test]
 async fn profile_filters_follow_profile_edits_and_orders() {
     let app = spawn_app().await;
@@ -242,6 +243,28 @@ async fn profile_filters_follow_profile_edits_and_orders() {
     assert_eq!(
         sorted(&app, &admin, json!({"gender": "UNKNOWN"})).await,
         set(&["van", "x", "new-customer"])
+    );
+    // Sorts by name and by registration walk the copy as well.
+    app.upsert_member(&admin, json!({"externalId": "van", "name": "Vũ Vân"}))
+        .await;
+    let asc = |field: &str| json!({"field": field, "direction": "ASC"});
+    assert_eq!(
+        ids(&app, &admin, json!(null), json!(null), asc("NAME")).await,
+        vec!["new-customer", "x", "duc", "an", "binh", "van"]
+    );
+    assert_eq!(
+        ids(&app, &admin, json!(null), json!(null), asc("REGISTERED_AT")).await,
+        vec!["an", "duc", "binh", "van", "x", "new-customer"],
+        "not registered: last, in id order"
+    );
+    app.upsert_member(
+        &admin,
+        json!({"externalId": "new-customer", "register": true}),
+    )
+    .await;
+    assert_eq!(
+        ids(&app, &admin, json!(null), json!(null), asc("REGISTERED_AT")).await,
+        vec!["an", "duc", "new-customer", "binh", "van", "x"]
     );
 }
 
@@ -390,7 +413,7 @@ async fn sorted_pages_have_no_gaps_or_repeats_while_rows_arrive() {
         }
         expected.insert(id);
     }
-    for field in ["TOTAL_SPENT", "LAST_PURCHASE", "NAME"] {
+    for field in ["TOTAL_SPENT", "LAST_PURCHASE", "NAME", "REGISTERED_AT"] {
         for dir in ["ASC", "DESC"] {
             let mut seen = Vec::new();
             let mut after: Option<String> = None;
@@ -560,4 +583,42 @@ async fn a_nested_page_costs_the_same_statements_at_any_size() {
     eprintln!("statements for a nested page: {small} at 10 members, {large} at 100");
     assert_eq!(small, large, "statements at 10 and at 100 members");
     assert!(large <= 12, "a handful of statements, got {large}");
+}
+
+/// The migration that moved the name and registration sorts to the profile copy can be
+/// undone and redone on a shop with members: the copy's registration time is filled
+/// from the member rows, and the triggers copy it again.
+#[tokio::test]
+async fn the_sort_migration_goes_down_and_up_again_with_members() {
+    use loyalty_migrations::{Migrator, MigratorTrait};
+    let app = spawn_app().await;
+    let admin = people(&app).await;
+    let asc = |field: &str| json!({"field": field, "direction": "ASC"});
+    let names = ids(&app, &admin, json!(null), json!(null), asc("NAME")).await;
+    let registered = ids(&app, &admin, json!(null), json!(null), asc("REGISTERED_AT")).await;
+    assert_eq!(registered[..2], ["an", "duc"]);
+    Migrator::down(&app.ctx.db, Some(1))
+        .await
+        .unwrap_or_else(|e| panic!("down: {e}"));
+    // Written while the copy has no registration column.
+    app.upsert_member(&admin, json!({"externalId": "x", "register": true}))
+        .await;
+    Migrator::up(&app.ctx.db, None)
+        .await
+        .unwrap_or_else(|e| panic!("up: {e}"));
+    assert_eq!(
+        ids(&app, &admin, json!(null), json!(null), asc("NAME")).await,
+        names
+    );
+    assert_eq!(
+        ids(&app, &admin, json!(null), json!(null), asc("REGISTERED_AT")).await,
+        vec!["an", "duc", "x", "binh", "van"]
+    );
+    app.advance(chrono::Duration::minutes(1));
+    app.upsert_member(&admin, json!({"externalId": "van", "register": true}))
+        .await;
+    assert_eq!(
+        ids(&app, &admin, json!(null), json!(null), asc("REGISTERED_AT")).await,
+        vec!["an", "duc", "x", "van", "binh"]
+    );
 }

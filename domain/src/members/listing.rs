@@ -11,13 +11,14 @@ use crate::paging::Page;
 use crate::shops::Shop;
 use crate::{DomainError, Result};
 use chrono::{DateTime, Utc};
-use loyalty_entities::member;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order};
+use loyalty_entities::{member, member_search};
+use sea_orm::sea_query::{ColumnRef, Condition, Expr, ExprTrait, Order, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// What members are sorted by.
@@ -84,15 +85,115 @@ fn key_of(row: &member::Model, field: SortField) -> SortKey {
     }
 }
 
-fn column(field: SortField) -> Option<member::Column> {
+/// Where a sort field's values are read, with the index that serves the sort.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    /// The member row: its counters (`None`: id order).
+    Row(Option<member::Column>),
+    /// The member's search copy, `member_search`: name and registration. Their indexes
+    /// live there so that the member row, which every order updates (never HOT), does
+    /// not carry them (migration `m20261204_000011`).
+    Copy(member_search::Column),
+}
+
+fn source(field: SortField) -> Source {
+    use member::Column as M;
+    use member_search::Column as S;
     match field {
-        SortField::Name => Some(member::Column::SearchName),
-        SortField::TotalSpent => Some(member::Column::TotalSpent),
-        SortField::TotalOrders => Some(member::Column::TotalOrders),
-        SortField::AvailablePoints => Some(member::Column::PointsAvailable),
-        SortField::LastPurchase => Some(member::Column::LastPurchaseAt),
-        SortField::RegisteredAt => Some(member::Column::RegisteredAt),
-        SortField::Created => None,
+        SortField::Name => Source::Copy(S::SearchName),
+        SortField::TotalSpent => Source::Row(Some(M::TotalSpent)),
+        SortField::TotalOrders => Source::Row(Some(M::TotalOrders)),
+        SortField::AvailablePoints => Source::Row(Some(M::PointsAvailable)),
+        SortField::LastPurchase => Source::Row(Some(M::LastPurchaseAt)),
+        SortField::RegisteredAt => Source::Copy(S::RegisteredAt),
+        SortField::Created => Source::Row(None),
+    }
+}
+
+impl Source {
+    /// The sort column, if any, and the id column that breaks ties.
+    fn columns(self) -> (Option<ColumnRef>, ColumnRef) {
+        match self {
+            Source::Row(col) => (col.map(Into::into), member::Column::Id.into()),
+            Source::Copy(col) => (Some(col.into()), member_search::Column::MemberId.into()),
+        }
+    }
+
+    /// `members` matching `members_cond`, as a condition on this source's table.
+    fn matching(self, shop: &Shop, members_cond: Condition) -> Condition {
+        match self {
+            Source::Row(_) => members_cond,
+            Source::Copy(_) => {
+                let mut sub = Query::select();
+                sub.column((member::Entity, member::Column::Id))
+                    .from(member::Entity)
+                    .cond_where(members_cond);
+                Condition::all()
+                    .add(member_search::Column::ShopId.eq(shop.id))
+                    .add(
+                        Expr::col((member_search::Entity, member_search::Column::MemberId))
+                            .in_subquery(sub),
+                    )
+            }
+        }
+    }
+
+    /// Up to `limit` members matching `cond` (on this source's table), sorted by the
+    /// sort column when `sorted`, then by id, in `dir`.
+    async fn fetch<C: ConnectionTrait>(
+        self,
+        conn: &C,
+        shop: &Shop,
+        cond: Condition,
+        sorted: bool,
+        dir: Order,
+        limit: u64,
+    ) -> Result<Vec<member::Model>> {
+        let (col, id) = self.columns();
+        let col = col.filter(|_| sorted);
+        match self {
+            Source::Row(_) => {
+                let mut query = member::Entity::find().filter(cond);
+                if let Some(col) = col {
+                    query = query.order_by(Expr::col(col), dir.clone());
+                }
+                Ok(query
+                    .order_by(Expr::col(id), dir)
+                    .limit(limit)
+                    .all(conn)
+                    .await?)
+            }
+            Source::Copy(_) => {
+                // The page's ids in the copy's index order, then their rows.
+                let mut query = Query::select();
+                query
+                    .column(member_search::Column::MemberId)
+                    .from(member_search::Entity)
+                    .cond_where(cond);
+                if let Some(col) = col {
+                    query.order_by(col, dir.clone());
+                }
+                query.order_by(id, dir).limit(limit);
+                let ids = conn
+                    .query_all(&query)
+                    .await?
+                    .iter()
+                    .map(|row| row.try_get::<Uuid>("", "member_id"))
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut rows = member::Entity::find()
+                    .filter(member::Column::ShopId.eq(shop.id))
+                    .filter(member::Column::Id.is_in(ids.clone()))
+                    .all(conn)
+                    .await?;
+                let at: HashMap<Uuid, usize> =
+                    ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+                rows.sort_by_key(|row| at.get(&row.id).copied().unwrap_or(usize::MAX));
+                Ok(rows)
+            }
+        }
     }
 }
 
@@ -101,38 +202,38 @@ fn nullable(field: SortField) -> bool {
     matches!(field, SortField::LastPurchase | SortField::RegisteredAt)
 }
 
-/// Rows after the cursor in the given order.
-fn after(order: MemberOrder, cursor: &MemberCursor) -> Result<Condition> {
-    let id = member::Column::Id;
+/// Rows after the cursor in the given order, as a condition on `source`'s table.
+fn after(order: MemberOrder, source: Source, cursor: &MemberCursor) -> Result<Condition> {
+    let (col, id) = source.columns();
     let (beyond_id, beyond) = if order.descending {
         (Expr::col(id).lt(cursor.id), true)
     } else {
         (Expr::col(id).gt(cursor.id), false)
     };
-    let past = |col: member::Column, v: sea_orm::Value| {
+    let past = |col: ColumnRef, v: sea_orm::Value| {
         if beyond {
             Expr::col(col).lt(v)
         } else {
             Expr::col(col).gt(v)
         }
     };
-    let tie = |col: member::Column, v: sea_orm::Value| {
+    let tie = |col: ColumnRef, v: sea_orm::Value| {
         Condition::all()
             .add(Expr::col(col).eq(v))
             .add(beyond_id.clone())
     };
     let mismatch = || DomainError::invalid("after", "the cursor belongs to another order");
-    Ok(match (column(order.field), &cursor.key) {
+    Ok(match (col, &cursor.key) {
         (None, SortKey::None) => Condition::all().add(beyond_id.clone()),
         (Some(col), SortKey::Text(v)) => Condition::any()
-            .add(past(col, v.clone().into()))
+            .add(past(col.clone(), v.clone().into()))
             .add(tie(col, v.clone().into())),
         (Some(col), SortKey::Int(v)) => Condition::any()
-            .add(past(col, (*v).into()))
+            .add(past(col.clone(), (*v).into()))
             .add(tie(col, (*v).into())),
         // Only the rows with a value: the empty ones, which follow, are read apart.
         (Some(col), SortKey::Time(Some(v))) => Condition::any()
-            .add(past(col, (*v).into()))
+            .add(past(col.clone(), (*v).into()))
             .add(tie(col, (*v).into())),
         (Some(col), SortKey::Time(None)) => Condition::all()
             .add(Expr::col(col).is_null())
@@ -167,64 +268,42 @@ pub async fn page<C: ConnectionTrait>(
     limit: u64,
 ) -> Result<Page<MemberCursor, Member>> {
     filter.validate()?;
-    let base = condition(conn, shop, now, filter).await?;
+    let source = source(order.field);
+    let base = source.matching(shop, condition(conn, shop, now, filter).await?);
     let mut cond = base.clone();
     if let Some(c) = after_cursor {
         check_cursor(c, filter, order)?;
-        cond = cond.add(after(order, c)?);
+        cond = cond.add(after(order, source, c)?);
     }
     let dir = if order.descending {
         Order::Desc
     } else {
         Order::Asc
     };
-    let rows = match column(order.field) {
+    let rows = match source.columns().0 {
         Some(col) if nullable(order.field) => {
             // Rows with a value, then the empty ones, each an index range of its own:
             // one ORDER BY that put empty values last would sort the whole shop.
             let in_values = !matches!(after_cursor, Some(c) if c.key == SortKey::Time(None));
             let mut rows = if in_values {
-                member::Entity::find()
-                    .filter(cond.clone().add(Expr::col(col).is_not_null()))
-                    .order_by(col, dir.clone())
-                    .order_by(member::Column::Id, dir.clone())
-                    .limit(limit + 1)
-                    .all(conn)
+                let valued = cond.clone().add(Expr::col(col.clone()).is_not_null());
+                source
+                    .fetch(conn, shop, valued, true, dir.clone(), limit + 1)
                     .await?
             } else {
                 Vec::new()
             };
             let wanted = limit + 1 - rows.len() as u64;
             if wanted > 0 {
-                let mut empty = Condition::all().add(Expr::col(col).is_null());
-                if in_values {
-                    // The cursor's `after` applies to valued rows only; start afresh.
-                    empty = empty.add(base.clone());
-                } else {
-                    empty = empty.add(cond.clone());
-                }
-                rows.extend(
-                    member::Entity::find()
-                        .filter(empty)
-                        .order_by(member::Column::Id, dir.clone())
-                        .limit(wanted)
-                        .all(conn)
-                        .await?,
-                );
+                // The cursor's `after` applies to valued rows only; start afresh.
+                let empty = Condition::all()
+                    .add(Expr::col(col).is_null())
+                    .add(if in_values { base } else { cond });
+                rows.extend(source.fetch(conn, shop, empty, false, dir, wanted).await?);
             }
             rows
         }
-        col => {
-            let mut query = member::Entity::find().filter(cond);
-            if let Some(col) = col {
-                query = query.order_by(col, dir.clone());
-            }
-            query
-                .order_by(member::Column::Id, dir)
-                .limit(limit + 1)
-                .all(conn)
-                .await?
-        }
+        _ => source.fetch(conn, shop, cond, true, dir, limit + 1).await?,
     };
     let of = fingerprint(filter, order);
     let items = rows
