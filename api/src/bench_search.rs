@@ -94,7 +94,13 @@ async fn measure(
         // rows), where PostgreSQL walks the id order looking for 20 of them.
         (
             "tier Gold + 1,000-5,000 points (rare)",
-            json!({"tierIds": [gold], "availablePoints": {"min": 1000, "max": 5000}}),
+            json!({"tierIds": [gold.clone()], "availablePoints": {"min": 1000, "max": 5000}}),
+            json!(null),
+            json!(null),
+        ),
+        (
+            "tier Gold",
+            json!({"tierIds": [gold]}),
             json!(null),
             json!(null),
         ),
