@@ -20,7 +20,7 @@ use sea_orm_migration::sea_orm::DatabaseBackend;
 pub struct Migration;
 
 /// The copied columns, in the order both tables' statements name them.
-const COLUMNS: [&str; 7] = [
+pub(crate) const COLUMNS: [&str; 7] = [
     "search_name",
     "phone",
     "email",

@@ -8,6 +8,7 @@
 //! database raised `recordOrder` from 30.4-30.8 % to 33.2-33.9 % of the INSERT ceiling.
 //! A page sorted by name or registration now walks `member_search`'s index and looks up
 //! the member rows it needs (`domain::members::listing`).
+use crate::m20261204_000009_member_search::COLUMNS as BEFORE;
 use crate::member_search_copy;
 use crate::support::{shop_index, ts_null};
 use sea_orm_migration::prelude::*;
@@ -16,28 +17,13 @@ use sea_orm_migration::sea_orm::DatabaseBackend;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// The columns `member_search` copied before this migration (`m20261204_000009`).
-const BEFORE: [&str; 7] = [
-    "search_name",
-    "phone",
-    "email",
-    "gender",
-    "province",
-    "district",
-    "birth_month",
-];
-
-/// The columns it copies from this migration on.
-const AFTER: [&str; 8] = [
-    "search_name",
-    "phone",
-    "email",
-    "gender",
-    "province",
-    "district",
-    "birth_month",
-    "registered_at",
-];
+/// The columns it copies from this migration on: those of `m20261204_000009`, and the
+/// registration time.
+fn after() -> Vec<&'static str> {
+    let mut columns = BEFORE.to_vec();
+    columns.push("registered_at");
+    columns
+}
 
 /// The indexes that move: (name and columns on `members`, name and columns on
 /// `member_search`).
@@ -75,7 +61,7 @@ impl MigrationTrait for Migration {
         )
         .await?;
         member_search_copy::drop(conn).await?;
-        for statement in member_search_copy::create(backend, &AFTER) {
+        for statement in member_search_copy::create(backend, &after()) {
             conn.execute_unprepared(&statement).await?;
         }
         for (old, _, new, cols) in MOVED {
