@@ -1,7 +1,8 @@
 //! Orders, refunds, the points ledger with its lots and allocations, idempotency keys,
 //! and the members' cycle counters.
 use crate::support::{
-    bigint, shop_index, shop_table, shop_table_keyed, text, text_null, ts, ts_null,
+    add_column, bigint, drop_column, shop_index, shop_table, shop_table_keyed, text, text_null, ts,
+    ts_null,
 };
 use sea_orm_migration::prelude::*;
 
@@ -200,20 +201,10 @@ impl MigrationTrait for Migration {
             .await?;
 
         manager
-            .alter_table(
-                Table::alter()
-                    .table("members")
-                    .add_column(col("cycle_start").date().null())
-                    .to_owned(),
-            )
+            .alter_table(add_column("members", col("cycle_start").date().null()))
             .await?;
         manager
-            .alter_table(
-                Table::alter()
-                    .table("members")
-                    .add_column(bigint_default("prev_cycle_spend"))
-                    .to_owned(),
-            )
+            .alter_table(add_column("members", bigint_default("prev_cycle_spend")))
             .await?;
         Ok(())
     }
@@ -233,14 +224,7 @@ impl MigrationTrait for Migration {
                 .await?;
         }
         for column in ["prev_cycle_spend", "cycle_start"] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table("members")
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
+            manager.alter_table(drop_column("members", column)).await?;
         }
         Ok(())
     }

@@ -1,29 +1,25 @@
 //! Member search: materialized point balances and birth month for filtering and sorting,
 //! saved segments, and an index for every filter and sort (each starting with shop_id).
 //! On PostgreSQL, a trigram index serves name keywords with a leading wildcard.
-use crate::support::{shop_index, shop_table, trgm_schema};
+use crate::support::{add_column, drop_column, shop_index, shop_table, trgm_schema};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn add(table: &'static str, column: ColumnDef) -> TableAlterStatement {
-    Table::alter().table(table).add_column(column).to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .alter_table(add(
+            .alter_table(add_column(
                 "members",
                 ColumnDef::new("birth_month").integer().null().to_owned(),
             ))
             .await?;
         for col in ["points_available", "points_pending"] {
             manager
-                .alter_table(add(
+                .alter_table(add_column(
                     "members",
                     ColumnDef::new(col)
                         .big_integer()
@@ -34,7 +30,7 @@ impl MigrationTrait for Migration {
                 .await?;
         }
         manager
-            .alter_table(add(
+            .alter_table(add_column(
                 "members",
                 ColumnDef::new("points_as_of")
                     .timestamp_with_time_zone()
@@ -141,9 +137,7 @@ impl MigrationTrait for Migration {
             "points_available",
             "birth_month",
         ] {
-            manager
-                .alter_table(Table::alter().table("members").drop_column(col).to_owned())
-                .await?;
+            manager.alter_table(drop_column("members", col)).await?;
         }
         Ok(())
     }

@@ -1,5 +1,7 @@
 //! Offers (their rule configuration), vouchers, rewards, and the discounts each order got.
-use crate::support::{shop_index, shop_table, shop_table_keyed, text, text_null, ts, ts_null};
+use crate::support::{
+    add_column, drop_column, shop_index, shop_table, shop_table_keyed, text, text_null, ts, ts_null,
+};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -117,24 +119,17 @@ impl MigrationTrait for Migration {
             .await?;
 
         manager
-            .alter_table(
-                Table::alter()
-                    .table("orders")
-                    .add_column(col("voucher_discount").big_integer().not_null().default(0))
-                    .to_owned(),
-            )
+            .alter_table(add_column(
+                "orders",
+                col("voucher_discount").big_integer().not_null().default(0),
+            ))
             .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .alter_table(
-                Table::alter()
-                    .table("orders")
-                    .drop_column("voucher_discount")
-                    .to_owned(),
-            )
+            .alter_table(drop_column("orders", "voucher_discount"))
             .await?;
         for table in ["rewards", "order_discounts", "vouchers", "offers"] {
             manager

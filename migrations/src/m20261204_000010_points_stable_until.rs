@@ -3,6 +3,7 @@
 //! they were computed. Until then an order adds its own change to the cache instead of
 //! summing every live lot of the member again, a sum that grows with the member's
 //! history. NULL means unknown: the next order sums the lots and sets it.
+use crate::support::{add_column, drop_column, ts_null};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -12,27 +13,13 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .alter_table(
-                Table::alter()
-                    .table("members")
-                    .add_column(
-                        ColumnDef::new("points_stable_until")
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
-                    .to_owned(),
-            )
+            .alter_table(add_column("members", ts_null("points_stable_until")))
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .alter_table(
-                Table::alter()
-                    .table("members")
-                    .drop_column("points_stable_until")
-                    .to_owned(),
-            )
+            .alter_table(drop_column("members", "points_stable_until"))
             .await
     }
 }

@@ -10,7 +10,7 @@
 //! the member rows it needs (`domain::members::listing`).
 use crate::m20261204_000009_member_search::COLUMNS as BEFORE;
 use crate::member_search_copy;
-use crate::support::{shop_index, ts_null};
+use crate::support::{add_column, drop_column, shop_index, ts_null};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
@@ -48,12 +48,7 @@ impl MigrationTrait for Migration {
         let backend = manager.get_database_backend();
         let conn = manager.get_connection();
         manager
-            .alter_table(
-                Table::alter()
-                    .table("member_search")
-                    .add_column(ts_null("registered_at"))
-                    .to_owned(),
-            )
+            .alter_table(add_column("member_search", ts_null("registered_at")))
             .await?;
         conn.execute_unprepared(
             "UPDATE member_search SET registered_at = (SELECT m.registered_at FROM members m \
@@ -94,12 +89,7 @@ impl MigrationTrait for Migration {
             conn.execute_unprepared(&statement).await?;
         }
         manager
-            .alter_table(
-                Table::alter()
-                    .table("member_search")
-                    .drop_column("registered_at")
-                    .to_owned(),
-            )
+            .alter_table(drop_column("member_search", "registered_at"))
             .await?;
         Ok(())
     }

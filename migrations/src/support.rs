@@ -87,6 +87,16 @@ pub fn bigint_null(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).big_integer().null().to_owned()
 }
 
+/// `ALTER TABLE <table> ADD COLUMN <column>`.
+pub fn add_column(table: &'static str, column: impl IntoColumnDef) -> TableAlterStatement {
+    Table::alter().table(table).add_column(column).to_owned()
+}
+
+/// `ALTER TABLE <table> DROP COLUMN <column>`.
+pub fn drop_column(table: &'static str, column: &'static str) -> TableAlterStatement {
+    Table::alter().table(table).drop_column(column).to_owned()
+}
+
 /// The schema the `pg_trgm` extension lives in, when it is installed (PostgreSQL only).
 /// It need not be on the connection's search path, so its operator classes are named
 /// with it.
