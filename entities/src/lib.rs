@@ -18,7 +18,6 @@ pub mod messaging_topup;
 pub mod offer;
 pub mod order;
 pub mod order_discount;
-pub mod order_line;
 pub mod point_lot;
 pub mod program;
 pub mod refund;

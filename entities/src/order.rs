@@ -40,6 +40,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Of `discount_total`, what vouchers took.
     pub voucher_discount: i64,
+    /// The lines as the channel sent them (after validation), in order: a JSON array of
+    /// `{product_id, group_ids, quantity, unit_price, already_discounted}`. They are
+    /// written and read with their order only, so they live in its row.
+    pub lines: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

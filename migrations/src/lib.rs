@@ -17,6 +17,7 @@ mod m20261203_000008_debt_index;
 mod m20261204_000009_member_search;
 mod m20261204_000010_points_stable_until;
 mod m20261204_000011_sorts_on_member_search;
+mod m20261204_000012_lines_on_orders;
 mod member_search_copy;
 mod support;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000009_member_search::Migration),
             Box::new(m20261204_000010_points_stable_until::Migration),
             Box::new(m20261204_000011_sorts_on_member_search::Migration),
+            Box::new(m20261204_000012_lines_on_orders::Migration),
         ]
     }
 }

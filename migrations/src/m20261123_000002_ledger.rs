@@ -6,6 +6,20 @@ use crate::support::{
 };
 use sea_orm_migration::prelude::*;
 
+/// The `order_lines` table as this migration made it (a later migration folds it into
+/// `orders.lines`, and makes it again on the way down).
+pub(crate) fn order_lines_table() -> TableCreateStatement {
+    shop_table_keyed("order_lines", &["order_id", "line_no"])
+        .col(col("order_id").uuid().not_null())
+        .col(bigint("line_no"))
+        .col(text("product_id"))
+        .col(text("group_ids"))
+        .col(bigint("quantity"))
+        .col(bigint("unit_price"))
+        .col(col("already_discounted").boolean().not_null())
+        .to_owned()
+}
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -62,19 +76,7 @@ impl MigrationTrait for Migration {
             ))
             .await?;
 
-        manager
-            .create_table(
-                shop_table_keyed("order_lines", &["order_id", "line_no"])
-                    .col(col("order_id").uuid().not_null())
-                    .col(bigint("line_no"))
-                    .col(text("product_id"))
-                    .col(text("group_ids"))
-                    .col(bigint("quantity"))
-                    .col(bigint("unit_price"))
-                    .col(col("already_discounted").boolean().not_null())
-                    .to_owned(),
-            )
-            .await?;
+        manager.create_table(order_lines_table()).await?;
 
         manager
             .create_table(

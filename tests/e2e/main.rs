@@ -11,6 +11,7 @@ mod ledger;
 mod ledger_properties;
 mod malformed;
 mod members;
+mod order_lines;
 mod program;
 mod search;
 mod tenancy;

@@ -73,8 +73,9 @@ pub struct OrderInput {
     pub redeem_points: i64,
 }
 
-/// A line after validation: whole VND and checked quantities.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A line after validation: whole VND and checked quantities. Serialized as an element
+/// of the order's `lines` column.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CleanLine {
     /// The product.
     pub product_id: String,

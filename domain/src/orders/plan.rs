@@ -13,7 +13,7 @@ use crate::tiers::ranking::{add_spend, roll};
 use crate::vouchers::lookup::Refusal;
 use crate::{DomainError, Result};
 use chrono::{DateTime, SubsecRound, Utc};
-use loyalty_entities::{member, order, order_discount, order_line, point_lot};
+use loyalty_entities::{member, order, order_discount, point_lot};
 use uuid::Uuid;
 
 /// What the order is planned against, read under the member's lock (or, on the
@@ -37,8 +37,6 @@ pub struct Loaded {
 pub struct OrderPlan {
     /// The order.
     pub order: order::Model,
-    /// Its lines.
-    pub lines: Vec<order_line::Model>,
     /// Its discounts, in the order they applied.
     pub discounts: Vec<order_discount::Model>,
     /// Vouchers it uses up (each must still be unused when written).
@@ -178,24 +176,11 @@ pub fn plan(
         ranking_cycle,
         tier_id: tier.map(|t| t.id),
         created_at: now,
+        lines: serde_json::to_string(lines)
+            .map_err(|e| DomainError::Internal(format!("order lines as JSON: {e}")))?,
     };
-    let lines = lines
-        .iter()
-        .enumerate()
-        .map(|(i, line)| order_line::Model {
-            shop_id,
-            order_id,
-            line_no: i as i64,
-            product_id: line.product_id.clone(),
-            group_ids: serde_json::to_string(&line.group_ids).unwrap_or_default(),
-            quantity: line.quantity,
-            unit_price: line.unit_price,
-            already_discounted: line.already_discounted,
-        })
-        .collect();
     Ok(OrderPlan {
         order,
-        lines,
         discounts,
         vouchers_used,
         ledger,

@@ -12,7 +12,7 @@ use crate::members::profile::{blank_row, save_standing_and_points};
 use crate::vouchers::lookup::present;
 use crate::{Ctx, DomainError, Result, ids::new_id};
 use chrono::{DateTime, SubsecRound, Utc};
-use loyalty_entities::{member, order, order_discount, order_line, voucher};
+use loyalty_entities::{member, order, order_discount, voucher};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, DatabaseTransaction, DbBackend, EntityTrait, IntoActiveModel, QueryFilter, SqlErr,
@@ -169,7 +169,6 @@ async fn write(
 ) -> Result<OrderOutcome> {
     let OrderPlan {
         order: stored,
-        lines,
         discounts,
         vouchers_used,
         ledger,
@@ -200,9 +199,6 @@ async fn write(
     }
     let member = save_standing_and_points(txn, &row, now).await?;
     order::Entity::insert(stored.clone().into_active_model())
-        .exec_without_returning(txn)
-        .await?;
-    order_line::Entity::insert_many(lines.into_iter().map(|l| l.into_active_model()))
         .exec_without_returning(txn)
         .await?;
     outcome(stored, Member::from_row(member)?)

@@ -218,7 +218,7 @@ impl Columns {
 mod tests {
     use super::*;
     use loyalty_entities::{
-        ledger_entry, lot_allocation, member, order, order_discount, order_line, point_lot,
+        ledger_entry, lot_allocation, member, order, order_discount, point_lot,
     };
 
     #[test]
@@ -226,7 +226,6 @@ mod tests {
         let shapes = [
             Shape::of_entity::<member::Entity>(),
             Shape::of_entity::<order::Entity>(),
-            Shape::of_entity::<order_line::Entity>(),
             Shape::of_entity::<order_discount::Entity>(),
             Shape::of_entity::<ledger_entry::Entity>(),
             Shape::of_entity::<point_lot::Entity>(),

@@ -169,7 +169,6 @@ fn write_job(
 ) -> (WriteJob, loyalty_entities::order::Model) {
     let OrderPlan {
         order,
-        lines,
         discounts,
         vouchers_used,
         ledger,
@@ -223,7 +222,6 @@ fn write_job(
         vouchers_used,
         discounts,
         order: order.clone(),
-        lines,
     };
     (job, order)
 }

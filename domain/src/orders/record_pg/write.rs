@@ -5,9 +5,7 @@ use crate::combiner::{Batchable, whole_or_each};
 use crate::ledger::plan::Draw;
 use crate::{DomainError, Result};
 use chrono::{DateTime, NaiveDate, Utc};
-use loyalty_entities::{
-    ledger_entry, lot_allocation, member, order, order_discount, order_line, point_lot,
-};
+use loyalty_entities::{ledger_entry, lot_allocation, member, order, order_discount, point_lot};
 use sea_orm::sqlx::postgres::PgArguments;
 use sea_orm::sqlx::{Postgres, query::Query};
 use sea_orm::{
@@ -33,7 +31,6 @@ struct Write {
     used: Shape,
     discounts: Shape,
     orders: Shape,
-    lines: Shape,
     sql: String,
 }
 
@@ -78,7 +75,6 @@ impl Write {
             ]),
             discounts: Shape::of_entity::<order_discount::Entity>()?,
             orders: Shape::of_entity::<order::Entity>()?,
-            lines: Shape::of_entity::<order_line::Entity>()?,
             sql: String::new(),
         };
         write.sql = write.statement()?;
@@ -113,7 +109,6 @@ impl Write {
             used,
             discounts,
             orders,
-            lines,
         ] = self.sets().map(|shape| {
             let at = next;
             next += shape.len();
@@ -175,7 +170,6 @@ used AS (UPDATE vouchers AS v SET used_at = u.now, order_id = u.order_id \
     AND v.code = u.code AND v.used_at IS NULL RETURNING 1), \
 discounts AS ({discounts}), \
 placed AS ({orders}), \
-lines AS ({lines}), \
 member AS (SELECT * FROM fresh UNION ALL SELECT * FROM saved) \
 SELECT loyalty_guard((SELECT count(*) FROM member) = ${c0}::int8 \
     AND (SELECT count(*) FROM drawn) = ${c1}::int8 AND (SELECT count(*) FROM used) = ${c2}::int8, \
@@ -195,7 +189,6 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
             used_names = self.used.names(),
             discounts = insert("order_discounts", &self.discounts, discounts),
             orders = insert("orders", &self.orders, orders),
-            lines = insert("order_lines", &self.lines, lines),
             never = super::stable_forever().to_rfc3339(),
             c0 = counts,
             c1 = counts + 1,
@@ -218,7 +211,6 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
             used,
             discounts,
             orders,
-            lines,
         ] = &mut sets;
         for job in batch {
             keys.push([
@@ -268,9 +260,6 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
                 discounts.push_model(row)?;
             }
             orders.push_model(&job.order)?;
-            for row in &job.lines {
-                lines.push_model(row)?;
-            }
         }
         let mut query = sea_orm::sqlx::query(self.sql.as_str()).bind(shop_id);
         for columns in sets {
@@ -285,7 +274,7 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
 
     /// Every set of rows, in the order of their parameters (the statement's text and
     /// the binding both follow it).
-    fn sets(&self) -> [&Shape; 11] {
+    fn sets(&self) -> [&Shape; 10] {
         [
             &self.keys,
             &self.members,
@@ -297,7 +286,6 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
             &self.used,
             &self.discounts,
             &self.orders,
-            &self.lines,
         ]
     }
 }
@@ -332,8 +320,6 @@ pub struct WriteJob {
     pub discounts: Vec<order_discount::Model>,
     /// The order row.
     pub order: order::Model,
-    /// Its lines.
-    pub lines: Vec<order_line::Model>,
 }
 
 impl WriteJob {
