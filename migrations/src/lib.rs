@@ -18,6 +18,7 @@ mod m20261204_000009_member_search;
 mod m20261204_000010_points_stable_until;
 mod m20261204_000011_sorts_on_member_search;
 mod m20261204_000012_lines_on_orders;
+mod m20261204_000013_order_key_unique_once;
 mod member_search_copy;
 mod support;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000010_points_stable_until::Migration),
             Box::new(m20261204_000011_sorts_on_member_search::Migration),
             Box::new(m20261204_000012_lines_on_orders::Migration),
+            Box::new(m20261204_000013_order_key_unique_once::Migration),
         ]
     }
 }

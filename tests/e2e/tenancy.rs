@@ -172,3 +172,22 @@ async fn a_shop_never_sees_another_shops_members() {
         .await;
     assert_eq!(reg.code(), "NOT_FOUND");
 }
+
+/// Orders are found by external id within their shop only: two shops may use the same
+/// order id, and each refunds its own.
+#[tokio::test]
+async fn a_refund_finds_the_order_of_its_own_shop() {
+    let app = spawn_app().await;
+    let (_, admin_a) = app.create_shop("A").await;
+    let (_, admin_b) = app.create_shop("B").await;
+    app.order(&admin_a, "o1", "c1", 500_000, 0).await.data();
+    assert_eq!(
+        app.refund(&admin_b, "o1", "r1", 1_000).await.code(),
+        "NOT_FOUND"
+    );
+    app.order(&admin_b, "o1", "c1", 200_000, 0).await.data();
+    let b = app.refund(&admin_b, "o1", "r1", 200_000).await;
+    assert_eq!(b.data()["refundOrder"]["refundedAmount"], "200000");
+    let a = app.refund(&admin_a, "o1", "r1", 100_000).await;
+    assert_eq!(a.data()["refundOrder"]["refundedAmount"], "100000");
+}

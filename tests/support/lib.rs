@@ -481,3 +481,19 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("jobs: {e}"))
     }
 }
+
+/// Reverts the migration named `name` and every later one, the last first, so that a
+/// test of one migration's `down` still reverts that one when later migrations exist;
+/// `Migrator::up` brings them all back.
+pub async fn migrate_down_through(db: &sea_orm::DatabaseConnection, name: &str) {
+    use loyalty_migrations::{Migrator, MigratorTrait};
+    let all = Migrator::migrations();
+    let at = all
+        .iter()
+        .position(|m| m.name() == name)
+        .unwrap_or_else(|| panic!("no migration {name}"));
+    let steps = u32::try_from(all.len() - at).unwrap_or(u32::MAX);
+    Migrator::down(db, Some(steps))
+        .await
+        .unwrap_or_else(|e| panic!("down through {name}: {e}"));
+}

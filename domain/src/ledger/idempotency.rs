@@ -3,6 +3,7 @@
 use crate::{DomainError, Result};
 use chrono::{DateTime, Utc};
 use loyalty_entities::idempotency_key;
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, TryInsertResult};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -30,6 +31,21 @@ impl Scope {
             Scope::Reward => "reward",
         }
     }
+}
+
+/// `SELECT resource_id` of the key, for a subquery: how a resource is found by the
+/// client's id when only its key keeps that id unique (an order by its external id: the
+/// key is claimed in the order's transaction, so a second unique index on `orders` would
+/// cost every order an index entry for nothing).
+pub fn resource_of(shop_id: Uuid, scope: Scope, key: &str) -> SelectStatement {
+    let col = |c: idempotency_key::Column| Expr::col((idempotency_key::Entity, c));
+    Query::select()
+        .column((idempotency_key::Entity, idempotency_key::Column::ResourceId))
+        .from(idempotency_key::Entity)
+        .and_where(col(idempotency_key::Column::ShopId).eq(shop_id))
+        .and_where(col(idempotency_key::Column::Scope).eq(scope.as_str()))
+        .and_where(col(idempotency_key::Column::Key).eq(key))
+        .to_owned()
 }
 
 /// The SHA-256 of a request's canonical JSON.

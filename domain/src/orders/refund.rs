@@ -8,7 +8,7 @@
 use super::input::RefundInput;
 use super::result::{OrderOutcome, load, outcome};
 use crate::ledger::LedgerKind;
-use crate::ledger::idempotency::{Claimed, Scope, claim_first, request_hash};
+use crate::ledger::idempotency::{Claimed, Scope, claim_first, request_hash, resource_of};
 use crate::ledger::lots::{Credit, Debit, DrawFrom, credit_only, debit_only, lock_member};
 use crate::members::Member;
 use crate::members::profile::{clean_external_id, save_standing_and_points};
@@ -53,7 +53,7 @@ pub async fn refund(ctx: &Ctx, shop_id: Uuid, input: RefundInput) -> Result<Orde
     // each reading what the one before left to refund.
     let o = order::Entity::find()
         .filter(order::Column::ShopId.eq(shop_id))
-        .filter(order::Column::ExternalId.eq(&order_key))
+        .filter(order::Column::Id.in_subquery(resource_of(shop_id, Scope::Order, &order_key)))
         .lock(LockType::Update)
         .one(&txn)
         .await?
