@@ -8,10 +8,6 @@
 //! each item alone at once: batches grow only with the load, and no request waits for a
 //! timer.
 //!
-//! A batch that has done its work and only waits (for its commit to reach the disk) gives
-//! its place back ([`Release::now`]): the next batch then runs meanwhile, instead of the
-//! queue waiting on the disk with the machine idle.
-//!
 //! Items of one batch share a [`Batchable::group`] (the shop: one statement then touches
 //! one shop's rows, one shard on a distributed database) and never share a
 //! [`Batchable::claims`] name (an order key, a customer, a voucher), so that no batch
@@ -20,7 +16,6 @@ use sea_orm::DatabaseConnection;
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::oneshot;
 use uuid::Uuid;
@@ -38,12 +33,10 @@ pub trait Batchable: Send + Sized + 'static {
         &[]
     }
 
-    /// Runs the batch; returns one output per item, in the batch's order. It may give its
-    /// runner's place back early with `release` (see [`Release`]).
+    /// Runs the batch; returns one output per item, in the batch's order.
     fn run(
         db: DatabaseConnection,
         batch: Vec<Self>,
-        release: Release<Self>,
     ) -> impl Future<Output = Vec<Self::Output>> + Send;
 }
 
@@ -116,25 +109,18 @@ impl<B: Batchable> Combiner<B> {
         let start_runner = {
             let mut queue = self.lock();
             queue.waiting.push_back((item, tx));
-            self.claim_runner(&mut queue)
+            let start = queue.running == 0
+                || (queue.running < self.limits.runners && self.worth_another(&queue));
+            if start {
+                queue.running += 1;
+            }
+            start
         };
         if start_runner {
             let (me, db) = (self.clone(), db.clone());
             tokio::spawn(async move { me.drain(db).await });
         }
         rx.await.ok()
-    }
-
-    /// Whether a new runner should start for what waits, counted as running if so: the
-    /// first always, another within the limit when [`Self::worth_another`].
-    fn claim_runner(&self, queue: &mut Queue<B>) -> bool {
-        let start = !queue.waiting.is_empty()
-            && (queue.running == 0
-                || (queue.running < self.limits.runners && self.worth_another(queue)));
-        if start {
-            queue.running += 1;
-        }
-        start
     }
 
     /// Whether a runner beyond the first should start, or go on, for what waits: enough
@@ -156,7 +142,6 @@ impl<B: Batchable> Combiner<B> {
             combiner: self.clone(),
             db: db.clone(),
             finished: false,
-            released: Arc::new(AtomicBool::new(false)),
         };
         loop {
             let batch = {
@@ -180,53 +165,13 @@ impl<B: Batchable> Combiner<B> {
                 .increment(batch.len() as u64);
             let (items, senders): (Vec<B>, Vec<_>) = batch.into_iter().unzip();
             let started = std::time::Instant::now();
-            let release = Release {
-                combiner: self.clone(),
-                db: db.clone(),
-                released: place.released.clone(),
-            };
-            let outputs = B::run(db.clone(), items, release).await;
+            let outputs = B::run(db.clone(), items).await;
             metrics::histogram!("loyalty_batch_duration_seconds", "stage" => self.stage)
                 .record(started.elapsed().as_secs_f64());
             for (tx, output) in senders.into_iter().zip(outputs) {
                 // The requester may have gone (its client hung up): the work stands.
                 let _ = tx.send(output);
             }
-            if place.released.load(Ordering::Acquire) {
-                // Its place went to the queue: what waits has a runner, or had none
-                // to wait for.
-                place.finished = true;
-                return;
-            }
-        }
-    }
-}
-
-/// A running batch's place among the runners, which the batch may give back before it
-/// ends: once it has done its share of the work and only waits (a commit reaching the
-/// disk), the next batch may run meanwhile. The batch's answers still go out when it
-/// ends; its runner then stops.
-pub struct Release<B: Batchable> {
-    combiner: Arc<Combiner<B>>,
-    db: DatabaseConnection,
-    released: Arc<AtomicBool>,
-}
-
-impl<B: Batchable> Release<B> {
-    /// Gives the place back (once; later calls do nothing), starting a runner for what
-    /// waits if the limits allow one.
-    pub fn now(&self) {
-        if self.released.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        let start = {
-            let mut queue = self.combiner.lock();
-            queue.running -= 1;
-            self.combiner.claim_runner(&mut queue)
-        };
-        if start {
-            let (me, db) = (self.combiner.clone(), self.db.clone());
-            tokio::spawn(async move { me.drain(db).await });
         }
     }
 }
@@ -238,13 +183,11 @@ struct Running<B: Batchable> {
     combiner: Arc<Combiner<B>>,
     db: DatabaseConnection,
     finished: bool,
-    /// The place was given back already ([`Release`]).
-    released: Arc<AtomicBool>,
 }
 
 impl<B: Batchable> Drop for Running<B> {
     fn drop(&mut self) {
-        if self.finished || self.released.load(Ordering::Acquire) {
+        if self.finished {
             return;
         }
         let runtime = tokio::runtime::Handle::try_current().ok();
@@ -335,7 +278,7 @@ mod tests {
         fn claims(&self) -> &[String] {
             &self.1
         }
-        async fn run(_: DatabaseConnection, batch: Vec<Self>, _: Release<Self>) -> Vec<()> {
+        async fn run(_: DatabaseConnection, batch: Vec<Self>) -> Vec<()> {
             vec![(); batch.len()]
         }
     }
@@ -392,11 +335,7 @@ mod tests {
         fn group(&self) -> Uuid {
             Uuid::nil()
         }
-        async fn run(
-            _: DatabaseConnection,
-            batch: Vec<Self>,
-            _: Release<Self>,
-        ) -> Vec<(u32, usize)> {
+        async fn run(_: DatabaseConnection, batch: Vec<Self>) -> Vec<(u32, usize)> {
             tokio::time::sleep(std::time::Duration::from_millis(30)).await;
             let size = batch.len();
             batch.into_iter().map(|s| (s.0, size)).collect()
@@ -469,7 +408,7 @@ mod tests {
         fn group(&self) -> Uuid {
             self.0
         }
-        async fn run(_: DatabaseConnection, batch: Vec<Self>, _: Release<Self>) -> Vec<Uuid> {
+        async fn run(_: DatabaseConnection, batch: Vec<Self>) -> Vec<Uuid> {
             for gate in batch.iter().filter_map(|g| g.1.as_ref()) {
                 gate.notified().await;
             }
@@ -512,60 +451,6 @@ mod tests {
         }
     }
 
-    /// An item whose batch gives its place back at once, then, when the item holds a
-    /// gate, waits for the gate (as a write waits for its commit).
-    struct Releasing(u32, Option<Arc<tokio::sync::Notify>>);
-
-    impl Batchable for Releasing {
-        type Output = u32;
-        fn group(&self) -> Uuid {
-            Uuid::nil()
-        }
-        async fn run(_: DatabaseConnection, batch: Vec<Self>, release: Release<Self>) -> Vec<u32> {
-            release.now();
-            release.now();
-            for gate in batch.iter().filter_map(|r| r.1.as_ref()) {
-                gate.notified().await;
-            }
-            batch.into_iter().map(|r| r.0).collect()
-        }
-    }
-
-    #[tokio::test]
-    async fn a_batch_that_gives_its_place_back_lets_the_next_one_run_meanwhile() {
-        let limits = BatchLimits {
-            runners: 1,
-            max_items: 16,
-            spill: 1,
-        };
-        let combiner = Arc::new(Combiner::new("test", limits));
-        let db = DatabaseConnection::default();
-        let send = |n: u32, gate: Option<Arc<tokio::sync::Notify>>| {
-            let (combiner, db) = (combiner.clone(), db.clone());
-            tokio::spawn(async move { combiner.submit(&db, Releasing(n, gate)).await })
-        };
-        let gate = Arc::new(tokio::sync::Notify::new());
-        let held = send(0, Some(gate.clone()));
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        // One runner at most, and it is still in the held batch: only the place it gave
-        // back lets this one run.
-        let next = tokio::time::timeout(std::time::Duration::from_secs(5), send(1, None)).await;
-        assert!(matches!(next, Ok(Ok(Some(1)))), "the next batch ran");
-        gate.notify_one();
-        let answer = tokio::time::timeout(std::time::Duration::from_secs(5), held).await;
-        assert!(
-            matches!(answer, Ok(Ok(Some(0)))),
-            "the held batch still answers"
-        );
-        for _ in 0..100 {
-            if combiner.lock().running == 0 {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        panic!("every runner stopped, counted once");
-    }
-
     /// A batch that panics when it holds item 0, slowly enough for others to queue.
     struct Fragile(u32);
 
@@ -574,7 +459,7 @@ mod tests {
         fn group(&self) -> Uuid {
             Uuid::nil()
         }
-        async fn run(_: DatabaseConnection, batch: Vec<Self>, _: Release<Self>) -> Vec<u32> {
+        async fn run(_: DatabaseConnection, batch: Vec<Self>) -> Vec<u32> {
             tokio::time::sleep(std::time::Duration::from_millis(30)).await;
             assert!(batch.iter().all(|f| f.0 != 0), "a batch that fails hard");
             batch.into_iter().map(|f| f.0).collect()

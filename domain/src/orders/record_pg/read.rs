@@ -1,6 +1,6 @@
 //! What orders read before they are planned, for every order of a batch in one
 //! statement without locks.
-use crate::combiner::{Batchable, Release, whole_or_each};
+use crate::combiner::{Batchable, whole_or_each};
 use crate::vouchers::lookup;
 use crate::{DomainError, Result};
 use loyalty_entities::{member, point_lot};
@@ -90,7 +90,7 @@ impl Batchable for ReadJob {
         self.shop_id
     }
 
-    async fn run(db: DatabaseConnection, batch: Vec<Self>, _: Release<Self>) -> Vec<ReadOutput> {
+    async fn run(db: DatabaseConnection, batch: Vec<Self>) -> Vec<ReadOutput> {
         // A batch that failed as a whole is read again order by order, so that each
         // order gets its own answer.
         whole_or_each(batch.len(), |range| read(&db, &batch[range]), Err).await

@@ -1,7 +1,7 @@
 //! Every row of every planned order of a batch in one statement, which checks what each
 //! plan assumed and writes all of them or none.
 use super::columns::{Columns, Kind, Shape};
-use crate::combiner::{Batchable, Release, whole_or_each};
+use crate::combiner::{Batchable, whole_or_each};
 use crate::ledger::plan::Draw;
 use crate::{DomainError, Result};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -387,11 +387,7 @@ impl Batchable for WriteJob {
         &self.claims
     }
 
-    async fn run(
-        db: DatabaseConnection,
-        batch: Vec<Self>,
-        release: Release<Self>,
-    ) -> Vec<WriteOutput> {
+    async fn run(db: DatabaseConnection, batch: Vec<Self>) -> Vec<WriteOutput> {
         // One order's failed check, or a race on one key, undoes the whole batch: each
         // order is then written again alone, so only that one goes the portable way.
         let settle = |e: DbErr| {
@@ -401,19 +397,13 @@ impl Batchable for WriteJob {
                 Err(e.into())
             }
         };
-        let write = |range| write(&db, &batch[range], &release);
-        whole_or_each(batch.len(), write, settle).await
+        whole_or_each(batch.len(), |range| write(&db, &batch[range]), settle).await
     }
 }
 
-/// Writes `batch` in a transaction of its own, and gives the runner's place back once the
-/// statement has run: the commit that follows only waits for the disk (a third of a
-/// batch's time under load, `IO:WALSync` in `pg_stat_activity`), and the next batch runs
-/// meanwhile.
 async fn write(
     db: &DatabaseConnection,
     batch: &[WriteJob],
-    release: &Release<WriteJob>,
 ) -> std::result::Result<Vec<WriteOutput>, DbErr> {
     if batch.is_empty() {
         return Ok(Vec::new());
@@ -428,17 +418,11 @@ async fn write(
         .bind(batch)
         .map_err(|e| DbErr::Custom(e.to_string()))?;
     // Bound as typed arrays, which sea-orm's values cannot carry with NULLs in them: the
-    // statement runs on the order pool's own sqlx pool. A failed statement's transaction
-    // is rolled back when it is dropped.
-    let failed = |e| DbErr::Query(RuntimeErr::SqlxError(Arc::new(e)));
-    let mut txn = db
-        .get_postgres_connection_pool()
-        .begin()
+    // statement runs on the order pool's own sqlx pool.
+    let rows = query
+        .fetch_all(db.get_postgres_connection_pool())
         .await
-        .map_err(failed)?;
-    let rows = query.fetch_all(&mut *txn).await.map_err(failed)?;
-    release.now();
-    txn.commit().await.map_err(failed)?;
+        .map_err(|e| DbErr::Query(RuntimeErr::SqlxError(Arc::new(e))))?;
     let mut saved: Vec<WriteOutput> = batch.iter().map(|_| Ok(None)).collect();
     for row in rows {
         let model = member::Model::from_query_result(&QueryResult::from(row), "")?;
