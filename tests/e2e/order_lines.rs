@@ -4,7 +4,10 @@
 use loyalty_domain::orders::input::CleanLine;
 use loyalty_entities::order;
 use loyalty_tests::{TestApp, spawn_app};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QueryResult, Statement,
+    TryGetable,
+};
 use serde_json::{Value, json};
 
 const RECORD: &str = "mutation($i: OrderInput!) { recordOrder(input: $i) { orderId } }";
@@ -71,6 +74,11 @@ async fn stored(app: &TestApp) -> Vec<(String, Vec<CleanLine>)> {
         .collect()
 }
 
+/// Column `c` of `row`; a value that does not decode fails the test.
+fn column<T: TryGetable>(row: &QueryResult, c: &str) -> T {
+    row.try_get("", c).unwrap_or_else(|e| panic!("{c}: {e}"))
+}
+
 fn expected() -> Vec<(String, Vec<CleanLine>)> {
     orders()
         .into_iter()
@@ -106,16 +114,16 @@ async fn the_lines_migration_goes_down_and_up_again_with_orders() {
         .unwrap_or_else(|e| panic!("order_lines: {e}"));
     let mut tables: Vec<(String, Vec<CleanLine>)> = Vec::new();
     for (i, row) in rows.iter().enumerate() {
-        let get = |c: &str| -> i64 { row.try_get("", c).unwrap_or_else(|e| panic!("{c}: {e}")) };
-        let id: String = row.try_get("", "external_id").unwrap_or_default();
-        let groups: String = row.try_get("", "group_ids").unwrap_or_default();
+        let get = |c: &str| -> i64 { column(row, c) };
+        let id: String = column(row, "external_id");
+        let groups: String = column(row, "group_ids");
         let line = CleanLine {
-            product_id: row.try_get("", "product_id").unwrap_or_default(),
+            product_id: column(row, "product_id"),
             group_ids: serde_json::from_str(&groups)
                 .unwrap_or_else(|e| panic!("group_ids {groups}: {e}")),
             quantity: get("quantity"),
             unit_price: get("unit_price"),
-            already_discounted: row.try_get("", "already_discounted").unwrap_or_default(),
+            already_discounted: column(row, "already_discounted"),
         };
         match tables.last_mut() {
             Some((last, lines)) if *last == id => {
