@@ -32,16 +32,15 @@ pub struct DbConfig {
     /// a key revoked in the database stops working within this time.
     #[arg(long, env = "LOYALTY_KEY_CACHE_MS", default_value_t = 5000)]
     pub key_cache_ms: u64,
-    /// Statements reading orders, and statements writing them, that run at once on
-    /// PostgreSQL; orders arriving meanwhile wait and are read or written together by
-    /// the next one.
+    /// Batches of orders that run at once on PostgreSQL, each read by one statement and
+    /// written by another; orders arriving meanwhile wait and form the next batch.
     #[arg(long, env = "LOYALTY_ORDER_BATCH_RUNNERS", default_value_t = DEFAULT_ORDER_BATCHES.runners)]
     pub order_batch_runners: usize,
-    /// Orders read or written by one statement at most.
+    /// Orders in one batch at most.
     #[arg(long, env = "LOYALTY_ORDER_BATCH_MAX", default_value_t = DEFAULT_ORDER_BATCHES.max_items)]
     pub order_batch_max: usize,
-    /// Orders that must be waiting before a second statement starts beside a running
-    /// one (1: as soon as any waits).
+    /// Orders that must be waiting before a second batch starts beside a running one
+    /// (1: as soon as any waits).
     #[arg(long, env = "LOYALTY_ORDER_BATCH_SPILL", default_value_t = DEFAULT_ORDER_BATCHES.spill)]
     pub order_batch_spill: usize,
 }

@@ -47,8 +47,8 @@ const ORDER_PLANNING: [(&str, &str); 2] = [
     ("enable_seqscan", "off"),
 ];
 
-/// The pool order batches run on, on PostgreSQL: one connection for each statement
-/// reading and each writing orders that may run at once. `None` on SQLite, whose orders
+/// The pool order batches run on, on PostgreSQL: one connection for each batch that may
+/// run at once (a batch runs its read, then its write). `None` on SQLite, whose orders
 /// take the portable path on the one connection.
 ///
 /// The settings go in the connection's startup packet rather than a `SET`, so they can
@@ -60,7 +60,7 @@ pub async fn connect_order_pool(config: &DbConfig) -> Result<Option<DatabaseConn
         return Ok(None);
     }
     let mut options = options(config);
-    let connections = 2 * config.order_batch_runners.max(1);
+    let connections = config.order_batch_runners.max(1);
     options
         .max_connections(u32::try_from(connections).unwrap_or(u32::MAX))
         .min_connections(0)

@@ -149,3 +149,57 @@ async fn order_batches_plan_once_on_connections_of_their_own() {
     assert_eq!(show(&ctx.db, "plan_cache_mode").await, "auto");
     assert_eq!(show(&ctx.db, "enable_seqscan").await, "on");
 }
+
+/// An order refused in its batch (it redeems more points than its customer has) is
+/// answered with its own error, and neither holds up nor undoes the orders it was read
+/// with: their tasks plan while the batch waits, and the batch writes those that planned.
+#[tokio::test]
+async fn an_order_refused_in_its_batch_leaves_the_others_written() {
+    let app = spawn_app().await;
+    let (_, admin) = app.create_shop("A").await;
+    app.activate(
+        &admin,
+        json!({"spendPerRankingPoint": "1000", "rewardRatePercent": "100"}),
+        "INITIAL_TIER",
+    )
+    .await;
+    let customers: Vec<String> = (0..12).map(|c| format!("c{c}")).collect();
+    // Odd customers earn 100 points, even ones 10.
+    let first = |i: usize| if i % 2 == 1 { 100_000 } else { 10_000 };
+    for (i, c) in customers.iter().enumerate() {
+        app.order(&admin, &format!("{c}-first"), c, first(i), 0)
+            .await
+            .data();
+    }
+    app.advance(Duration::days(2));
+
+    // Every customer redeems 50 points at once.
+    let sent: Vec<Value> = customers
+        .iter()
+        .map(|c| order(&format!("{c}-second"), c, 50))
+        .collect();
+    let codes = app.race(&admin, RECORD, sent).await;
+
+    for (i, c) in customers.iter().enumerate() {
+        let m = app
+            .gql(
+                Some(&admin),
+                "query($e: String) { member(externalId: $e) { totalOrders } }",
+                json!({ "e": c }),
+            )
+            .await;
+        let orders = &m.data()["member"]["totalOrders"];
+        if i % 2 == 1 {
+            assert_eq!(codes[i], "OK", "{c}");
+            assert_eq!(*orders, 2, "{c}");
+            // 100 + 50 earned (50 points paid 50,000 VND), 50 spent.
+            assert_eq!(app.points(&admin, c).await, (100, 0, 50, 0), "{c}");
+            assert_eq!(cached(&app, &admin, c).await, (100, 0), "{c}: cache");
+        } else {
+            assert_eq!(codes[i], "INSUFFICIENT_POINTS", "{c}");
+            assert_eq!(*orders, 1, "{c}");
+            assert_eq!(app.points(&admin, c).await, (10, 0, 0, 0), "{c}");
+            assert_eq!(cached(&app, &admin, c).await, (10, 0), "{c}: cache");
+        }
+    }
+}

@@ -12,10 +12,11 @@
 //! the portable path, which waits for locks instead of checking: under contention the
 //! result is the same as if this path had not been tried.
 //!
-//! Reads and writes go through a [`Combiner`] each: the orders of one shop that are in
-//! flight together are read by one statement and written by one (and committed by one
-//! commit), which is most of what an order costs on a loaded machine. A batch whose check
-//! fails is written again order by order. The orders of one customer take turns on this
+//! Orders go through a [`Combiner`] of [`batch::OrderJob`]s: the orders of one shop that
+//! are in flight together form a batch, read by one statement, planned each by its own
+//! task, and written by one statement (and committed by one commit), which is most of
+//! what an order costs on a loaded machine. A batch whose check fails is written again
+//! order by order. The orders of one customer take turns on this
 //! replica ([`turns`]), so a batch never fails on this replica's own orders.
 //!
 //! Batches run on [`Ctx::order_db`]. Planned afresh for each execution, the two
@@ -28,7 +29,7 @@
 use super::input::{CleanLine, OrderInput};
 use super::plan::{Loaded, OrderPlan, plan};
 use super::result::{OrderOutcome, outcome};
-use crate::combiner::{BatchLimits, Batchable, Combiner};
+use crate::combiner::{BatchLimits, Combiner};
 use crate::ledger::LiveBalance;
 use crate::members::Member;
 use crate::vouchers::lookup;
@@ -37,41 +38,42 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use uuid::Uuid;
 
+mod batch;
 mod columns;
 mod read;
 pub mod turns;
 mod write;
 
+use batch::{OrderJob, Planner};
 use read::ReadJob;
 use write::{Customer, Standing, WriteJob};
 
-/// This replica's order queues: the customers' turns and the read and write combiners.
+/// This replica's order queues: the customers' turns and the combiner of order batches.
 #[derive(Debug)]
 pub struct OrderQueues {
     turns: turns::Turns,
-    reads: Arc<Combiner<ReadJob>>,
-    writes: Arc<Combiner<WriteJob>>,
+    batches: Arc<Combiner<OrderJob>>,
 }
 
 impl OrderQueues {
-    /// Queues whose reads and writes each run in batches within `limits`.
+    /// Queues whose orders run in batches within `limits`.
     pub fn new(limits: BatchLimits) -> Self {
         Self {
             turns: turns::Turns::default(),
-            reads: Arc::new(Combiner::new("order_read", limits)),
-            writes: Arc::new(Combiner::new("order_write", limits)),
+            batches: Arc::new(Combiner::new("order", limits)),
         }
     }
 }
 
-/// Up to two batches of reads and two of writes at once, 64 orders each at most, the
-/// second only while 16 orders wait (or orders of several shops). Measured on a two-core
-/// machine with 32 clients (`loyalty bench load`, docs/performance.md): a second
-/// statement started as soon as any order waited made batches of 4-5 orders and cost
-/// 0.52 ms of machine CPU per order; one statement at a time made batches twice as large
-/// at 0.40 ms, but left the machine idle while it ran; the second one joining at 16
-/// waiting orders kept the large batches (0.40 ms) and gained 16 % in orders per second
-/// over both.
+/// Up to two batches at once, 64 orders each at most, the second only while 16 orders
+/// wait (or orders of several shops). Measured on a two-core machine with 32 clients
+/// (`loyalty bench load`, docs/performance.md): a second batch started as soon as any
+/// order waited made batches of 4-5 orders and cost 0.52 ms of machine CPU per order;
+/// one batch at a time made batches twice as large at 0.40 ms, but left the machine
+/// idle while it ran; the second one joining at 16 waiting orders kept the large batches
+/// (0.40 ms) and gained 16 % in orders per second over both. (Measured when reads and
+/// writes were batched apart; with batches that carry their orders from read to write,
+/// 8 and 4 waiting orders made smaller batches and measured no better.)
 pub const DEFAULT_ORDER_BATCHES: BatchLimits = BatchLimits {
     runners: 2,
     max_items: 64,
@@ -90,8 +92,10 @@ fn stable_forever() -> DateTime<Utc> {
     DateTime::from_timestamp(253_402_300_799, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
-/// Records the order in two (shared) statements when nothing stands in the way; `None`
-/// when the order must take the portable path (it wrote nothing then).
+/// Records the order in its batch's two statements when nothing stands in the way; `None`
+/// when the order must take the portable path (it wrote nothing then). The order's
+/// task plans it while its batch waits: the batch sends what it read, and writes the
+/// rows the task sends back (or nothing for the order, when planning refused it).
 pub(super) async fn try_record(
     ctx: &Ctx,
     shop_id: Uuid,
@@ -105,34 +109,45 @@ pub(super) async fn try_record(
     let queues = &ctx.orders;
     let _turn = queues.turns.take(shop_id, customer).await;
     let codes = lookup::normalize_all(&input.voucher_codes);
-    let job = ReadJob {
+    let mut claims = vec![format!("order:{key}"), format!("customer:{customer}")];
+    claims.extend(codes.iter().map(|c| format!("voucher:{c}")));
+    let read = ReadJob {
         shop_id,
         key: key.to_string(),
         customer: customer.to_string(),
         codes: codes.clone(),
         redeeming: input.redeem_points > 0,
     };
-    let Some(found) = batched(&queues.reads, ctx, job).await? else {
+    let (job, planner) = OrderJob::new(read, claims);
+    let Planner { found, planned } = planner;
+    let planning = async move {
+        // The batch was lost (its runner panicked) when its sender is gone.
+        let Ok(found) = found.await else {
+            return Ok(None);
+        };
+        let order = OrderAt {
+            shop_id,
+            input,
+            lines,
+            hash,
+            now,
+        };
+        match found.and_then(|found| plan_found(ctx, &order, found, codes)) {
+            Ok(Some((write, order))) => {
+                let _ = planned.send(Some(write));
+                Ok(Some(order))
+            }
+            other => {
+                let _ = planned.send(None);
+                other.map(|_| None)
+            }
+        }
+    };
+    let (written, planned) = tokio::join!(queues.batches.submit(&ctx.order_db, job), planning);
+    let Some(order) = planned? else {
         return Ok(None);
     };
-    let Some(policy) = ctx.policies.at_version(shop_id, found.version) else {
-        return Ok(None);
-    };
-    let (member, row_version) = match found.member {
-        Some((row, version)) => (row, Some(version)),
-        None => (super::record::new_customer(&policy, customer, now), None),
-    };
-    let (vouchers, refused) = lookup::judge(found.vouchers, codes, Some(member.id), now)?;
-    let loaded = Loaded {
-        member,
-        vouchers,
-        refused,
-        lots: found.lots,
-        owed: found.owed,
-    };
-    let planned = plan(&policy, input, lines, loaded, new_id(), now)?;
-    let (job, order) = write_job(planned, key, customer, hash, row_version, now);
-    let Some(saved) = batched(&queues.writes, ctx, job).await? else {
+    let Some(saved) = written.transpose()?.flatten() else {
         return Ok(None);
     };
     let balance = LiveBalance {
@@ -144,25 +159,52 @@ pub(super) async fn try_record(
     Ok(Some(answer))
 }
 
-/// Runs `job` in the next batch of `combiner`; `None` when the order must take the
-/// portable path (its batch said so, or was lost).
-async fn batched<B, T>(combiner: &Arc<Combiner<B>>, ctx: &Ctx, job: B) -> Result<Option<T>>
-where
-    B: Batchable<Output = Result<Option<T>>>,
-{
-    Ok(combiner
-        .submit(&ctx.order_db, job)
-        .await
-        .transpose()?
-        .flatten())
+/// An order as `try_record` was given it.
+struct OrderAt<'a> {
+    shop_id: Uuid,
+    input: &'a OrderInput,
+    lines: &'a [CleanLine],
+    hash: &'a str,
+    now: DateTime<Utc>,
 }
 
-/// The order's rows, for the write combiner, and the order row (the answer is built from
+/// Plans an order on what its batch read: its rows to write and the order row; `None`
+/// when it must take the portable path.
+fn plan_found(
+    ctx: &Ctx,
+    at: &OrderAt<'_>,
+    found: Option<read::Found>,
+    codes: Vec<String>,
+) -> Result<Option<(WriteJob, loyalty_entities::order::Model)>> {
+    let Some(found) = found else {
+        return Ok(None);
+    };
+    let Some(policy) = ctx.policies.at_version(at.shop_id, found.version) else {
+        return Ok(None);
+    };
+    let customer = at.input.member_external_id.trim();
+    let (member, row_version) = match found.member {
+        Some((row, version)) => (row, Some(version)),
+        None => (super::record::new_customer(&policy, customer, at.now), None),
+    };
+    let (vouchers, refused) = lookup::judge(found.vouchers, codes, Some(member.id), at.now)?;
+    let loaded = Loaded {
+        member,
+        vouchers,
+        refused,
+        lots: found.lots,
+        owed: found.owed,
+    };
+    let planned = plan(&policy, at.input, at.lines, loaded, new_id(), at.now)?;
+    let key = at.input.external_id.trim();
+    Ok(Some(write_job(planned, key, at.hash, row_version, at.now)))
+}
+
+/// The order's rows to write, and the order row (the answer is built from
 /// it once written).
 fn write_job(
     planned: OrderPlan,
     key: &str,
-    customer: &str,
     hash: &str,
     row_version: Option<String>,
     now: DateTime<Utc>,
@@ -206,11 +248,8 @@ fn write_job(
             stable_until,
         }),
     };
-    let mut claims = vec![format!("order:{key}"), format!("customer:{customer}")];
-    claims.extend(vouchers_used.iter().map(|c| format!("voucher:{c}")));
     let job = WriteJob {
         shop_id: order.shop_id,
-        claims,
         key: key.to_string(),
         request_hash: hash.to_string(),
         now,

@@ -1,6 +1,6 @@
 //! What orders read before they are planned, for every order of a batch in one
 //! statement without locks.
-use crate::combiner::{Batchable, whole_or_each};
+use crate::combiner::whole_or_each;
 use crate::vouchers::lookup;
 use crate::{DomainError, Result};
 use loyalty_entities::{member, point_lot};
@@ -82,19 +82,10 @@ struct Wanted<'a> {
     redeeming: bool,
 }
 
-/// Reads change nothing: any orders of a shop may share one, so a read claims nothing.
-impl Batchable for ReadJob {
-    type Output = ReadOutput;
-
-    fn group(&self) -> Uuid {
-        self.shop_id
-    }
-
-    async fn run(db: DatabaseConnection, batch: Vec<Self>) -> Vec<ReadOutput> {
-        // A batch that failed as a whole is read again order by order, so that each
-        // order gets its own answer.
-        whole_or_each(batch.len(), |range| read(&db, &batch[range]), Err).await
-    }
+/// Reads every order of `batch` in one statement; a batch that failed as a whole is read
+/// again order by order, so that each order gets its own answer.
+pub async fn read_all(db: &DatabaseConnection, batch: Vec<ReadJob>) -> Vec<ReadOutput> {
+    whole_or_each(batch.len(), |range| read(db, &batch[range]), Err).await
 }
 
 async fn read(db: &DatabaseConnection, batch: &[ReadJob]) -> Result<Vec<ReadOutput>> {

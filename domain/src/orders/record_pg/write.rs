@@ -1,7 +1,7 @@
 //! Every row of every planned order of a batch in one statement, which checks what each
 //! plan assumed and writes all of them or none.
 use super::columns::{Columns, Kind, Shape};
-use crate::combiner::{Batchable, whole_or_each};
+use crate::combiner::whole_or_each;
 use crate::ledger::plan::Draw;
 use crate::{DomainError, Result};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -290,14 +290,11 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
     }
 }
 
-/// One planned order's rows, for the write combiner.
+/// One planned order's rows.
 #[derive(Debug)]
 pub struct WriteJob {
     /// The shop.
     pub shop_id: Uuid,
-    /// The order's external id, the customer's external id and the codes it uses: no two
-    /// orders of a batch share one.
-    pub claims: Vec<String>,
     /// The order's external id (its idempotency key).
     pub key: String,
     /// The hash of its request.
@@ -376,29 +373,18 @@ pub struct Standing {
 /// nothing of it was written then.
 pub type WriteOutput = Result<Option<member::Model>>;
 
-impl Batchable for WriteJob {
-    type Output = WriteOutput;
-
-    fn group(&self) -> Uuid {
-        self.shop_id
-    }
-
-    fn claims(&self) -> &[String] {
-        &self.claims
-    }
-
-    async fn run(db: DatabaseConnection, batch: Vec<Self>) -> Vec<WriteOutput> {
-        // One order's failed check, or a race on one key, undoes the whole batch: each
-        // order is then written again alone, so only that one goes the portable way.
-        let settle = |e: DbErr| {
-            if must_retry_portably(&e) {
-                Ok(None)
-            } else {
-                Err(e.into())
-            }
-        };
-        whole_or_each(batch.len(), |range| write(&db, &batch[range]), settle).await
-    }
+/// Writes every order of `batch` in one statement. One order's failed check, or a race
+/// on one key, undoes the whole batch: each order is then written again alone, so only
+/// that one goes the portable way.
+pub async fn write_all(db: &DatabaseConnection, batch: Vec<WriteJob>) -> Vec<WriteOutput> {
+    let settle = |e: DbErr| {
+        if must_retry_portably(&e) {
+            Ok(None)
+        } else {
+            Err(e.into())
+        }
+    };
+    whole_or_each(batch.len(), |range| write(db, &batch[range]), settle).await
 }
 
 async fn write(
