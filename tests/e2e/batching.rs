@@ -151,8 +151,8 @@ async fn order_batches_plan_once_on_connections_of_their_own() {
 }
 
 /// An order refused in its batch (it redeems more points than its customer has) is
-/// answered with its own error, and neither holds up nor undoes the orders it was read
-/// with: their tasks plan while the batch waits, and the batch writes those that planned.
+/// answered with its own error, and does not undo the orders it was read with: the
+/// batch writes those whose plans stood.
 #[tokio::test]
 async fn an_order_refused_in_its_batch_leaves_the_others_written() {
     let app = spawn_app().await;

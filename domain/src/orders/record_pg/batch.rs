@@ -1,57 +1,59 @@
-//! One batch of orders from its read to its commit: read by one statement, planned by
-//! each order's own task, written by one statement.
+//! One batch of orders from its read to its commit: read by one statement, planned, and
+//! written by one statement.
 //!
 //! Read and written by two queues, each order joined whichever read batch and then
 //! whichever write batch was next: the orders a runner took were those that happened to
 //! wait at that stage at that moment, and four runners shared the clients in flight.
 //! Here the orders that wait together stay together through both statements, so one
 //! batch carries every order that arrived while the last one ran, and each statement's
-//! and each commit's fixed cost is shared by that many.
-use super::read::{ReadJob, ReadOutput};
-use super::write::{WriteJob, WriteOutput};
+//! and each commit's fixed cost is shared by that many. The runner plans the orders
+//! itself between the two statements: a plan is pure and short, and waking each order's
+//! task to plan it, then waiting for the slowest, cost more than the plans.
+use super::read::{ReadJob, read_all};
+use super::write::write_all;
+use crate::Result;
 use crate::combiner::Batchable;
+use crate::ledger::policy_cache::PolicyCache;
+use crate::orders::input::{CleanLine, OrderInput};
+use chrono::{DateTime, Utc};
+use loyalty_entities::{member, order};
 use sea_orm::DatabaseConnection;
-use tokio::sync::oneshot;
+use std::sync::Arc;
 use uuid::Uuid;
 
-/// One order of a batch: what it reads, and the channels to its task, which plans it.
+/// An order of a batch: what it reads, and what its plan needs.
 #[derive(Debug)]
 pub struct OrderJob {
-    read: ReadJob,
-    claims: Vec<String>,
-    found: oneshot::Sender<ReadOutput>,
-    planned: oneshot::Receiver<Option<WriteJob>>,
+    /// What the batch's read looks up for it.
+    pub read: ReadJob,
+    /// Its key, its customer and the codes it presents (the vouchers it may use up): no
+    /// two orders of a batch share one.
+    pub claims: Vec<String>,
+    /// The order as sent.
+    pub order: ToPlan,
 }
 
-/// The task's ends of an [`OrderJob`]'s channels: what its read found, and where its
-/// plan goes (`None`, or a dropped sender, writes nothing for it).
+/// What planning an order needs besides what its batch read.
 #[derive(Debug)]
-pub struct Planner {
-    /// What the batch's read found for the order (an error when the batch was lost).
-    pub found: oneshot::Receiver<ReadOutput>,
-    /// The order's rows to write.
-    pub planned: oneshot::Sender<Option<WriteJob>>,
+pub struct ToPlan {
+    /// The shops' policies (the order plans against the version its read found).
+    pub policies: Arc<PolicyCache>,
+    /// The order as sent.
+    pub input: OrderInput,
+    /// Its validated lines.
+    pub lines: Vec<CleanLine>,
+    /// The hash of its request.
+    pub hash: String,
+    /// The order's time.
+    pub now: DateTime<Utc>,
 }
 
-impl OrderJob {
-    /// The job for `read` and the ends its task keeps. `claims` are the names the order
-    /// may share with no other of its batch: its key, its customer and the codes it
-    /// presents (the vouchers it may use up).
-    pub fn new(read: ReadJob, claims: Vec<String>) -> (Self, Planner) {
-        let (found_tx, found) = oneshot::channel();
-        let (planned, planned_rx) = oneshot::channel();
-        let job = Self {
-            read,
-            claims,
-            found: found_tx,
-            planned: planned_rx,
-        };
-        (job, Planner { found, planned })
-    }
-}
+/// The order row and its customer's row as saved; `None` when the order must take the
+/// portable path (nothing of it was written then); an error when its plan refused it.
+pub type OrderOutput = Result<Option<(order::Model, member::Model)>>;
 
 impl Batchable for OrderJob {
-    type Output = WriteOutput;
+    type Output = OrderOutput;
 
     fn group(&self) -> Uuid {
         self.read.shop_id
@@ -61,33 +63,30 @@ impl Batchable for OrderJob {
         &self.claims
     }
 
-    async fn run(db: DatabaseConnection, batch: Vec<Self>) -> Vec<WriteOutput> {
+    async fn run(db: DatabaseConnection, batch: Vec<Self>) -> Vec<OrderOutput> {
         let count = batch.len();
-        let (reads, links): (Vec<ReadJob>, Vec<_>) = batch
-            .into_iter()
-            .map(|job| (job.read, (job.found, job.planned)))
-            .unzip();
-        let found = super::read::read_all(&db, reads).await;
-        let mut plans = Vec::with_capacity(count);
-        for ((found_tx, planned), found) in links.into_iter().zip(found) {
-            // A task that is gone (its client hung up) plans nothing: its receiver
-            // below then reports a dropped sender.
-            let _ = found_tx.send(found);
-            plans.push(planned);
-        }
-        // Every task plans at once; awaiting them in turn waits for the slowest.
-        let mut at = Vec::with_capacity(count);
-        let mut jobs = Vec::with_capacity(count);
-        for (i, planned) in plans.into_iter().enumerate() {
-            if let Ok(Some(job)) = planned.await {
-                at.push(i);
-                jobs.push(job);
+        let (reads, orders): (Vec<ReadJob>, Vec<ToPlan>) =
+            batch.into_iter().map(|job| (job.read, job.order)).unzip();
+        let codes: Vec<Vec<String>> = reads.iter().map(|r| r.codes.clone()).collect();
+        // One group per batch: every order is of this shop.
+        let shop_id = reads.first().map(|r| r.shop_id).unwrap_or_default();
+        let found = read_all(&db, reads).await;
+        let mut outputs: Vec<OrderOutput> = (0..count).map(|_| Ok(None)).collect();
+        let (mut at, mut jobs, mut rows) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, ((order, found), codes)) in orders.iter().zip(found).zip(codes).enumerate() {
+            match found.and_then(|found| super::plan_found(shop_id, order, found, codes)) {
+                Ok(Some((job, row))) => {
+                    at.push(i);
+                    jobs.push(job);
+                    rows.push(row);
+                }
+                Ok(None) => {}
+                Err(e) => outputs[i] = Err(e),
             }
         }
-        let written = super::write::write_all(&db, jobs).await;
-        let mut outputs: Vec<WriteOutput> = (0..count).map(|_| Ok(None)).collect();
-        for (i, output) in at.into_iter().zip(written) {
-            outputs[i] = output;
+        let written = write_all(&db, jobs).await;
+        for ((i, row), saved) in at.into_iter().zip(rows).zip(written) {
+            outputs[i] = saved.map(|saved| saved.map(|member| (row, member)));
         }
         outputs
     }

@@ -13,11 +13,11 @@
 //! result is the same as if this path had not been tried.
 //!
 //! Orders go through a [`Combiner`] of [`batch::OrderJob`]s: the orders of one shop that
-//! are in flight together form a batch, read by one statement, planned each by its own
-//! task, and written by one statement (and committed by one commit), which is most of
-//! what an order costs on a loaded machine. A batch whose check fails is written again
-//! order by order. The orders of one customer take turns on this
-//! replica ([`turns`]), so a batch never fails on this replica's own orders.
+//! are in flight together form a batch, read by one statement, planned, and written by
+//! one statement (and committed by one commit), which is most of what an order costs on
+//! a loaded machine. A batch whose check fails is written again order by order. The
+//! orders of one customer take turns on this replica ([`turns`]), so a batch never
+//! fails on this replica's own orders.
 //!
 //! Batches run on [`Ctx::order_db`]. Planned afresh for each execution, the two
 //! statements' dozen tables cost PostgreSQL more to plan than to run (a quarter of its
@@ -44,7 +44,7 @@ mod read;
 pub mod turns;
 mod write;
 
-use batch::{OrderJob, Planner};
+use batch::{OrderJob, ToPlan};
 use read::ReadJob;
 use write::{Customer, Standing, WriteJob};
 
@@ -93,9 +93,7 @@ fn stable_forever() -> DateTime<Utc> {
 }
 
 /// Records the order in its batch's two statements when nothing stands in the way; `None`
-/// when the order must take the portable path (it wrote nothing then). The order's
-/// task plans it while its batch waits: the batch sends what it read, and writes the
-/// rows the task sends back (or nothing for the order, when planning refused it).
+/// when the order must take the portable path (it wrote nothing then).
 pub(super) async fn try_record(
     ctx: &Ctx,
     shop_id: Uuid,
@@ -111,43 +109,31 @@ pub(super) async fn try_record(
     let codes = lookup::normalize_all(&input.voucher_codes);
     let mut claims = vec![format!("order:{key}"), format!("customer:{customer}")];
     claims.extend(codes.iter().map(|c| format!("voucher:{c}")));
-    let read = ReadJob {
-        shop_id,
-        key: key.to_string(),
-        customer: customer.to_string(),
-        codes: codes.clone(),
-        redeeming: input.redeem_points > 0,
-    };
-    let (job, planner) = OrderJob::new(read, claims);
-    let Planner { found, planned } = planner;
-    let planning = async move {
-        // The batch was lost (its runner panicked) when its sender is gone.
-        let Ok(found) = found.await else {
-            return Ok(None);
-        };
-        let order = OrderAt {
+    let job = OrderJob {
+        read: ReadJob {
             shop_id,
-            input,
-            lines,
-            hash,
+            key: key.to_string(),
+            customer: customer.to_string(),
+            codes,
+            redeeming: input.redeem_points > 0,
+        },
+        claims,
+        order: ToPlan {
+            policies: ctx.policies.clone(),
+            input: input.clone(),
+            lines: lines.to_vec(),
+            hash: hash.to_string(),
             now,
-        };
-        match found.and_then(|found| plan_found(ctx, &order, found, codes)) {
-            Ok(Some((write, order))) => {
-                let _ = planned.send(Some(write));
-                Ok(Some(order))
-            }
-            other => {
-                let _ = planned.send(None);
-                other.map(|_| None)
-            }
-        }
+        },
     };
-    let (written, planned) = tokio::join!(queues.batches.submit(&ctx.order_db, job), planning);
-    let Some(order) = planned? else {
-        return Ok(None);
-    };
-    let Some(saved) = written.transpose()?.flatten() else {
+    // `None` from the combiner: the batch was lost (its runner panicked).
+    let Some((order, saved)) = queues
+        .batches
+        .submit(&ctx.order_db, job)
+        .await
+        .transpose()?
+        .flatten()
+    else {
         return Ok(None);
     };
     let balance = LiveBalance {
@@ -159,27 +145,18 @@ pub(super) async fn try_record(
     Ok(Some(answer))
 }
 
-/// An order as `try_record` was given it.
-struct OrderAt<'a> {
-    shop_id: Uuid,
-    input: &'a OrderInput,
-    lines: &'a [CleanLine],
-    hash: &'a str,
-    now: DateTime<Utc>,
-}
-
 /// Plans an order on what its batch read: its rows to write and the order row; `None`
 /// when it must take the portable path.
 fn plan_found(
-    ctx: &Ctx,
-    at: &OrderAt<'_>,
+    shop_id: Uuid,
+    at: &ToPlan,
     found: Option<read::Found>,
     codes: Vec<String>,
 ) -> Result<Option<(WriteJob, loyalty_entities::order::Model)>> {
     let Some(found) = found else {
         return Ok(None);
     };
-    let Some(policy) = ctx.policies.at_version(at.shop_id, found.version) else {
+    let Some(policy) = at.policies.at_version(shop_id, found.version) else {
         return Ok(None);
     };
     let customer = at.input.member_external_id.trim();
@@ -195,9 +172,9 @@ fn plan_found(
         lots: found.lots,
         owed: found.owed,
     };
-    let planned = plan(&policy, at.input, at.lines, loaded, new_id(), at.now)?;
+    let planned = plan(&policy, &at.input, &at.lines, loaded, new_id(), at.now)?;
     let key = at.input.external_id.trim();
-    Ok(Some(write_job(planned, key, at.hash, row_version, at.now)))
+    Ok(Some(write_job(planned, key, &at.hash, row_version, at.now)))
 }
 
 /// The order's rows to write, and the order row (the answer is built from
