@@ -67,14 +67,13 @@ impl Batchable for OrderJob {
         let count = batch.len();
         let (reads, orders): (Vec<ReadJob>, Vec<ToPlan>) =
             batch.into_iter().map(|job| (job.read, job.order)).unzip();
-        let codes: Vec<Vec<String>> = reads.iter().map(|r| r.codes.clone()).collect();
         // One group per batch: every order is of this shop.
         let shop_id = reads.first().map(|r| r.shop_id).unwrap_or_default();
-        let found = read_all(&db, reads).await;
+        let found = read_all(&db, &reads).await;
         let mut outputs: Vec<OrderOutput> = (0..count).map(|_| Ok(None)).collect();
         let (mut at, mut jobs, mut rows) = (Vec::new(), Vec::new(), Vec::new());
-        for (i, ((order, found), codes)) in orders.iter().zip(found).zip(codes).enumerate() {
-            match found.and_then(|found| super::plan_found(shop_id, order, found, codes)) {
+        for (i, ((order, found), read)) in orders.iter().zip(found).zip(reads).enumerate() {
+            match found.and_then(|found| super::plan_found(shop_id, order, found, read.codes)) {
                 Ok(Some((job, row))) => {
                     at.push(i);
                     jobs.push(job);

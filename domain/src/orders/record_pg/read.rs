@@ -84,7 +84,7 @@ struct Wanted<'a> {
 
 /// Reads every order of `batch` in one statement; a batch that failed as a whole is read
 /// again order by order, so that each order gets its own answer.
-pub async fn read_all(db: &DatabaseConnection, batch: Vec<ReadJob>) -> Vec<ReadOutput> {
+pub async fn read_all(db: &DatabaseConnection, batch: &[ReadJob]) -> Vec<ReadOutput> {
     whole_or_each(batch.len(), |range| read(db, &batch[range]), Err).await
 }
 
