@@ -15,6 +15,18 @@ fn order(id: &str, customer: &str, redeem: i64) -> Value {
         "redeemPoints": redeem}})
 }
 
+/// A shop whose program earns a point per 1,000 VND; its admin key.
+async fn shop_with_a_point_per_thousand(app: &TestApp) -> String {
+    let (_, admin) = app.create_shop("A").await;
+    app.activate(
+        &admin,
+        json!({"spendPerRankingPoint": "1000", "rewardRatePercent": "100"}),
+        "INITIAL_TIER",
+    )
+    .await;
+    admin
+}
+
 /// The member row's cached balances, by external id.
 async fn cached(app: &TestApp, admin: &str, customer: &str) -> (i64, i64) {
     let m = app
@@ -39,13 +51,7 @@ async fn cached(app: &TestApp, admin: &str, customer: &str) -> (i64, i64) {
 async fn orders_sent_together_to_two_replicas_each_count_once() {
     let a = spawn_app().await;
     let b = a.replica(60_000).await;
-    let (_, admin) = a.create_shop("A").await;
-    a.activate(
-        &admin,
-        json!({"spendPerRankingPoint": "1000", "rewardRatePercent": "100"}),
-        "INITIAL_TIER",
-    )
-    .await;
+    let admin = shop_with_a_point_per_thousand(&a).await;
     let customers: Vec<String> = (0..16).map(|c| format!("c{c}")).collect();
     for c in &customers {
         a.order(&admin, &format!("{c}-first"), c, 100_000, 0)
@@ -156,13 +162,7 @@ async fn order_batches_plan_once_on_connections_of_their_own() {
 #[tokio::test]
 async fn an_order_refused_in_its_batch_leaves_the_others_written() {
     let app = spawn_app().await;
-    let (_, admin) = app.create_shop("A").await;
-    app.activate(
-        &admin,
-        json!({"spendPerRankingPoint": "1000", "rewardRatePercent": "100"}),
-        "INITIAL_TIER",
-    )
-    .await;
+    let admin = shop_with_a_point_per_thousand(&app).await;
     let customers: Vec<String> = (0..12).map(|c| format!("c{c}")).collect();
     // Odd customers earn 100 points, even ones 10.
     let first = |i: usize| if i % 2 == 1 { 100_000 } else { 10_000 };
