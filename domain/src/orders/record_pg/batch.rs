@@ -67,13 +67,11 @@ impl Batchable for OrderJob {
         let count = batch.len();
         let (reads, orders): (Vec<ReadJob>, Vec<ToPlan>) =
             batch.into_iter().map(|job| (job.read, job.order)).unzip();
-        // One group per batch: every order is of this shop.
-        let shop_id = reads.first().map(|r| r.shop_id).unwrap_or_default();
         let found = read_all(&db, &reads).await;
         let mut outputs: Vec<OrderOutput> = (0..count).map(|_| Ok(None)).collect();
         let (mut at, mut jobs, mut rows) = (Vec::new(), Vec::new(), Vec::new());
-        for (i, ((order, found), read)) in orders.iter().zip(found).zip(reads).enumerate() {
-            match found.and_then(|found| super::plan_found(shop_id, order, found, read.codes)) {
+        for (i, ((order, read), found)) in orders.into_iter().zip(reads).zip(found).enumerate() {
+            match found.and_then(|found| super::plan_found(order, read, found)) {
                 Ok(Some((job, row))) => {
                     at.push(i);
                     jobs.push(job);
@@ -83,7 +81,7 @@ impl Batchable for OrderJob {
                 Err(e) => outputs[i] = Err(e),
             }
         }
-        let written = write_all(&db, jobs).await;
+        let written = write_all(&db, &jobs).await;
         for ((i, row), saved) in at.into_iter().zip(rows).zip(written) {
             outputs[i] = saved.map(|saved| saved.map(|member| (row, member)));
         }

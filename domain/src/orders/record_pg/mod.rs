@@ -145,26 +145,27 @@ pub(super) async fn try_record(
     Ok(Some(answer))
 }
 
-/// Plans an order on what its batch read: its rows to write and the order row; `None`
-/// when it must take the portable path.
+/// Plans an order on what its batch read for `read`: its rows to write and the order
+/// row; `None` when it must take the portable path.
 fn plan_found(
-    shop_id: Uuid,
-    at: &ToPlan,
+    at: ToPlan,
+    read: ReadJob,
     found: Option<read::Found>,
-    codes: Vec<String>,
 ) -> Result<Option<(WriteJob, loyalty_entities::order::Model)>> {
     let Some(found) = found else {
         return Ok(None);
     };
-    let Some(policy) = at.policies.at_version(shop_id, found.version) else {
+    let Some(policy) = at.policies.at_version(read.shop_id, found.version) else {
         return Ok(None);
     };
-    let customer = at.input.member_external_id.trim();
     let (member, row_version) = match found.member {
         Some((row, version)) => (row, Some(version)),
-        None => (super::record::new_customer(&policy, customer, at.now), None),
+        None => (
+            super::record::new_customer(&policy, &read.customer, at.now),
+            None,
+        ),
     };
-    let (vouchers, refused) = lookup::judge(found.vouchers, codes, Some(member.id), at.now)?;
+    let (vouchers, refused) = lookup::judge(found.vouchers, read.codes, Some(member.id), at.now)?;
     let loaded = Loaded {
         member,
         vouchers,
@@ -173,16 +174,21 @@ fn plan_found(
         owed: found.owed,
     };
     let planned = plan(&policy, &at.input, &at.lines, loaded, new_id(), at.now)?;
-    let key = at.input.external_id.trim();
-    Ok(Some(write_job(planned, key, &at.hash, row_version, at.now)))
+    Ok(Some(write_job(
+        planned,
+        read.key,
+        at.hash,
+        row_version,
+        at.now,
+    )))
 }
 
 /// The order's rows to write, and the order row (the answer is built from
 /// it once written).
 fn write_job(
     planned: OrderPlan,
-    key: &str,
-    hash: &str,
+    key: String,
+    hash: String,
     row_version: Option<String>,
     now: DateTime<Utc>,
 ) -> (WriteJob, loyalty_entities::order::Model) {
@@ -227,8 +233,8 @@ fn write_job(
     };
     let job = WriteJob {
         shop_id: order.shop_id,
-        key: key.to_string(),
-        request_hash: hash.to_string(),
+        key,
+        request_hash: hash,
         now,
         customer: customer_row,
         entries: ledger.entries,

@@ -376,7 +376,7 @@ pub type WriteOutput = Result<Option<member::Model>>;
 /// Writes every order of `batch` in one statement. One order's failed check, or a race
 /// on one key, undoes the whole batch: each order is then written again alone, so only
 /// that one goes the portable way.
-pub async fn write_all(db: &DatabaseConnection, batch: Vec<WriteJob>) -> Vec<WriteOutput> {
+pub async fn write_all(db: &DatabaseConnection, batch: &[WriteJob]) -> Vec<WriteOutput> {
     let settle = |e: DbErr| {
         if must_retry_portably(&e) {
             Ok(None)
