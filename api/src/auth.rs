@@ -2,6 +2,8 @@
 //! check it on every operation.
 use crate::error::{Code, Gql};
 use async_graphql::{Context, Guard};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use loyalty_domain::access::{self, Principal, Role};
 use loyalty_domain::{Ctx, DomainError};
 use sha2::{Digest, Sha256};
@@ -38,28 +40,60 @@ fn digest(s: &str) -> [u8; 32] {
     Sha256::digest(s.as_bytes()).into()
 }
 
-/// Resolves the caller from a raw `Authorization` header value.
-pub async fn resolve(ctx: &Ctx, operator: &OperatorToken, header: Option<&str>) -> Caller {
+/// Resolves the caller from a raw `Authorization` header value. A key that could not be
+/// checked (the database failed) is [`Unchecked`], not [`Caller::Invalid`]: it may well
+/// be valid, and partners take `UNAUTHENTICATED` as final.
+pub async fn resolve(
+    ctx: &Ctx,
+    operator: &OperatorToken,
+    header: Option<&str>,
+) -> Result<Caller, Unchecked> {
     let Some(token) = header
         .and_then(|h| h.strip_prefix("Bearer "))
         .map(str::trim)
     else {
-        return if header.is_some() {
+        return Ok(if header.is_some() {
             Caller::Invalid
         } else {
             Caller::Anonymous
-        };
+        });
     };
     if operator.matches(token) {
-        return Caller::Operator;
+        return Ok(Caller::Operator);
     }
     match access::authenticate(ctx, token).await {
-        Ok(p) => Caller::Shop(p),
-        Err(DomainError::Unauthenticated) => Caller::Invalid,
+        Ok(p) => Ok(Caller::Shop(p)),
+        Err(DomainError::Unauthenticated) => Ok(Caller::Invalid),
         Err(e) => {
-            tracing::error!(error = %e, "authentication failed");
-            Caller::Invalid
+            tracing::error!(error = %e, "API key lookup failed");
+            Err(Unchecked)
         }
+    }
+}
+
+/// A presented key that could not be checked because the key lookup failed. The request
+/// is refused before it runs as retryable: 503 with `Retry-After` and the `INTERNAL` code.
+#[derive(Debug, Clone, Copy)]
+pub struct Unchecked;
+
+/// Seconds a client should wait before retrying a request whose key could not be checked.
+pub const RETRY_AFTER_SECS: u32 = 1;
+
+impl IntoResponse for Unchecked {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({"errors": [{
+            "message": "the API key could not be checked (the database is unavailable); \
+                        retry the request shortly",
+            "extensions": {"code": Code::Internal.as_str()},
+        }]});
+        let mut response = (StatusCode::SERVICE_UNAVAILABLE, body.to_string()).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        response
     }
 }
 

@@ -158,7 +158,10 @@ async fn execute(state: AppState, headers: HeaderMap, request: async_graphql::Re
     let authorization = headers
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or_default());
-    let caller = auth::resolve(&state.ctx, &state.operator, authorization).await;
+    let caller = match auth::resolve(&state.ctx, &state.operator, authorization).await {
+        Ok(caller) => caller,
+        Err(unchecked) => return unchecked.into_response(),
+    };
     let operation = request
         .operation_name
         .clone()

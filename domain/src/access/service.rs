@@ -1,8 +1,10 @@
 //! Creating keys and authenticating presented ones.
+use super::cache::Lookup;
 use super::{Role, keys};
 use crate::{Ctx, DomainError, Result, ids::new_id};
 use loyalty_entities::api_key;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// An authenticated shop key: the shop every operation is scoped to and the role.
@@ -27,30 +29,45 @@ pub struct CreatedKey {
     pub role: Role,
 }
 
-/// Looks up a presented key; an unknown, malformed or revoked key is `Unauthenticated`.
-/// Keys that authenticated are kept in `ctx.keys` for a few seconds.
+/// Looks up a presented key; an unknown, malformed or revoked key is `Unauthenticated`,
+/// and a lookup the database failed is `Db` (the caller may retry; the key may be fine).
+/// Keys that authenticated are kept in `ctx.keys` for a few seconds, and requests
+/// presenting one key at once share its lookup (see [`KeyCache`](super::cache::KeyCache)).
 pub async fn authenticate(ctx: &Ctx, presented: &str) -> Result<Principal> {
     let shop_id = keys::shop_of(presented).ok_or(DomainError::Unauthenticated)?;
     let hash = keys::hash(presented);
-    if let Some(principal) = ctx.keys.get(&hash) {
-        return Ok(principal);
-    }
+    ctx.keys
+        .get_or_load(&hash, look_up(ctx, shop_id, &hash))
+        .await
+        .map_err(|e| replay(&e))?
+        .ok_or(DomainError::Unauthenticated)
+}
+
+/// Reads a key's row: its principal, or `None` when it is unknown or revoked.
+async fn look_up(ctx: &Ctx, shop_id: Uuid, hash: &str) -> Lookup {
     let row = api_key::Entity::find()
         .filter(api_key::Column::ShopId.eq(shop_id))
-        .filter(api_key::Column::KeyHash.eq(hash.as_str()))
+        .filter(api_key::Column::KeyHash.eq(hash))
         .one(&ctx.db)
-        .await?
-        .ok_or(DomainError::Unauthenticated)?;
-    if row.revoked_at.is_some() {
-        return Err(DomainError::Unauthenticated);
-    }
-    let principal = Principal {
+        .await
+        .map_err(|e| Arc::new(DomainError::from(e)))?;
+    let Some(row) = row.filter(|r| r.revoked_at.is_none()) else {
+        return Ok(None);
+    };
+    Ok(Some(Principal {
         shop_id,
         key_id: row.id,
-        role: Role::parse(&row.role)?,
-    };
-    ctx.keys.keep(hash, principal);
-    Ok(principal)
+        role: Role::parse(&row.role).map_err(Arc::new)?,
+    }))
+}
+
+/// The failure of a shared lookup, for one of the requests that waited for it: a
+/// database failure stays one, so that every such request is told to retry.
+fn replay(shared: &DomainError) -> DomainError {
+    match shared {
+        DomainError::Db(e) => DomainError::Db(DbErr::Custom(format!("key lookup: {e}"))),
+        other => DomainError::Internal(format!("key lookup: {other}")),
+    }
 }
 
 /// Creates a key for `shop_id` inside the caller's transaction.
