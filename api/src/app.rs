@@ -1,4 +1,5 @@
 //! Assembling the application: database, schema, routes and protective layers.
+use crate::admission::Admission;
 use crate::auth::OperatorToken;
 use crate::config::{DbConfig, Limits};
 use crate::http::{self, AppState};
@@ -14,7 +15,6 @@ use loyalty_domain::Ctx;
 use loyalty_domain::clock::{Clock, SystemClock};
 use loyalty_domain::messaging::Prices;
 use std::sync::Arc;
-use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -31,6 +31,18 @@ pub fn router_with(
     limits: &Limits,
     prices: Prices,
 ) -> Router {
+    let admission = Admission::new(limits.max_in_flight, limits.in_flight_per_shop());
+    router_admitting(ctx, operator_token, limits, prices, admission)
+}
+
+/// The router with a given admission (tests watch its queue).
+pub fn router_admitting(
+    ctx: Ctx,
+    operator_token: Option<&str>,
+    limits: &Limits,
+    prices: Prices,
+    admission: Admission,
+) -> Router {
     crate::metrics::handle();
     let state = AppState {
         schema: graphql::build_with(Some(ctx.clone()), limits, prices),
@@ -38,21 +50,24 @@ pub fn router_with(
         ctx,
         operator: OperatorToken::new(operator_token),
         queries: ParsedQueries::default(),
+        document_limits: limits.document(),
+        admission,
+        metrics_token: OperatorToken::new(limits.metrics_token.as_deref()),
     };
     Router::new()
+        // GraphQL requests wait for a place in `Admission` (past LOYALTY_MAX_IN_FLIGHT
+        // they queue rather than crowd the pool, each shop behind its own requests);
+        // health and metrics stay outside the queue.
         .route("/graphql", get(http::get_graphql).post(http::graphql))
-        // Past this many, requests queue here rather than crowd the pool: throughput
-        // stays at the maximum under overload instead of collapsing. Health and
-        // metrics stay outside the queue.
-        .route_layer(GlobalConcurrencyLimitLayer::new(limits.max_in_flight.max(1)))
         .route("/healthz", get(http::healthz))
-        .route("/metrics", get(crate::metrics::render))
+        .route("/metrics", get(http::metrics))
         .with_state(state)
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout(),
         ))
+        .layer(axum::middleware::map_response(http::coded_refusals))
         // Each request gets an id (or keeps the caller's `x-request-id`), carried in its
         // log span and echoed in the response, so a partner's report finds our logs.
         .layer(

@@ -31,8 +31,14 @@ impl OperatorToken {
         Self(token.filter(|t| !t.is_empty()).map(digest))
     }
 
-    fn matches(&self, presented: &str) -> bool {
+    /// Whether `presented` is the token.
+    pub fn matches(&self, presented: &str) -> bool {
         self.0.is_some_and(|d| d == digest(presented))
+    }
+
+    /// Whether a token is configured.
+    pub fn is_set(&self) -> bool {
+        self.0.is_some()
     }
 }
 

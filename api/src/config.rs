@@ -187,12 +187,46 @@ pub struct Limits {
     /// the connection pool keeps the pool busy without requests crowding each other.
     #[arg(long, env = "LOYALTY_MAX_IN_FLIGHT", default_value_t = 48)]
     pub max_in_flight: usize,
+    /// Of those, how many one shop may hold at once (0: half of `LOYALTY_MAX_IN_FLIGHT`);
+    /// a shop's further requests wait behind its own, and a freed place goes to the
+    /// waiting shop with the fewest running, so one shop's burst cannot starve others.
+    #[arg(long, env = "LOYALTY_MAX_IN_FLIGHT_PER_SHOP", default_value_t = 0)]
+    pub max_in_flight_per_shop: usize,
+    /// Lexical tokens in one query document (graphql-armor's default).
+    #[arg(long, env = "LOYALTY_MAX_QUERY_TOKENS", default_value_t = 1000)]
+    pub max_query_tokens: usize,
+    /// Aliased fields in one query document (graphql-armor's default).
+    #[arg(long, env = "LOYALTY_MAX_QUERY_ALIASES", default_value_t = 15)]
+    pub max_query_aliases: usize,
+    /// Directives in one query document (graphql-armor's default).
+    #[arg(long, env = "LOYALTY_MAX_QUERY_DIRECTIVES", default_value_t = 50)]
+    pub max_query_directives: usize,
+    /// Bearer token that may read `GET /metrics`; unset: `/metrics` answers 404.
+    #[arg(long, env = "LOYALTY_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 impl Limits {
     /// The request timeout as a duration.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// How many requests one shop may run at once.
+    pub fn in_flight_per_shop(&self) -> usize {
+        match self.max_in_flight_per_shop {
+            0 => (self.max_in_flight / 2).max(1),
+            n => n.min(self.max_in_flight.max(1)),
+        }
+    }
+
+    /// The limits on a query document's shape.
+    pub fn document(&self) -> crate::armor::DocumentLimits {
+        crate::armor::DocumentLimits {
+            max_tokens: self.max_query_tokens,
+            max_aliases: self.max_query_aliases,
+            max_directives: self.max_query_directives,
+        }
     }
 }
 
@@ -204,6 +238,11 @@ impl Default for Limits {
             max_query_depth: 12,
             max_query_complexity: 20_000,
             max_in_flight: 48,
+            max_in_flight_per_shop: 0,
+            max_query_tokens: 1000,
+            max_query_aliases: 15,
+            max_query_directives: 50,
+            metrics_token: None,
         }
     }
 }

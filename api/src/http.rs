@@ -1,7 +1,9 @@
-//! HTTP endpoints: `/graphql` (POST queries, GET GraphiQL) and `/healthz`.
+//! HTTP endpoints: `/graphql` (POST queries, GET GraphiQL), `/healthz` and `/metrics`.
 //!
 //! The request body is parsed here rather than by an extractor so that even a body that
 //! is not JSON gets a GraphQL-shaped error with a code, never a bare text response.
+use crate::admission::{Admission, Bucket};
+use crate::armor::DocumentLimits;
 use crate::auth::{self, OperatorToken};
 use crate::error::{Code, assign_codes};
 use crate::graphql::LoyaltySchema;
@@ -29,6 +31,12 @@ pub struct AppState {
     pub operator: OperatorToken,
     /// Documents parsed before.
     pub queries: ParsedQueries,
+    /// The limits on a document's shape.
+    pub document_limits: DocumentLimits,
+    /// Which requests run now.
+    pub admission: Admission,
+    /// The token that may read `/metrics` (none: `/metrics` is off).
+    pub metrics_token: OperatorToken,
 }
 
 /// The media type of GraphQL-over-HTTP responses, used when the client accepts it.
@@ -54,11 +62,16 @@ fn wants_graphql_response(headers: &HeaderMap) -> bool {
         .is_some_and(|a| a.contains(GRAPHQL_RESPONSE))
 }
 
-fn request_error(message: &str) -> Response {
+/// A response in the GraphQL error shape, for requests refused before any GraphQL ran.
+pub fn error_response(status: StatusCode, code: Code, message: &str) -> Response {
     let body = json!({
-        "errors": [{ "message": message, "extensions": { "code": Code::BadUserInput.as_str() } }]
+        "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
     });
-    json_response(StatusCode::BAD_REQUEST, body.to_string())
+    json_response(status, body.to_string())
+}
+
+fn request_error(message: &str) -> Response {
+    error_response(StatusCode::BAD_REQUEST, Code::BadUserInput, message)
 }
 
 /// POST /graphql.
@@ -130,7 +143,39 @@ fn is_introspection(request: &mut async_graphql::Request) -> bool {
         })
 }
 
-/// GET /graphql: a query in the URL (`?query=…&variables=…`), or GraphiQL without one.
+/// The parameters of a GraphQL request in a URL, spelled as GraphQL over HTTP spells
+/// them (`operationName`; async-graphql's own parser reads `operation_name`).
+#[derive(serde::Deserialize)]
+struct UrlRequest {
+    #[serde(default)]
+    query: String,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+fn parse_url_request(query: &str) -> Result<async_graphql::Request, String> {
+    let url: UrlRequest = serde_urlencoded::from_str(query).map_err(|e| e.to_string())?;
+    let json = |what: &str, text: Option<String>| {
+        text.filter(|t| !t.is_empty())
+            .map(|t| serde_json::from_str(&t).map_err(|e| format!("invalid {what}: {e}")))
+            .transpose()
+    };
+    let mut request = async_graphql::Request::new(url.query);
+    if let Some(variables) = json("variables", url.variables)? {
+        request = request.variables(async_graphql::Variables::from_json(variables));
+    }
+    if let Some(extensions) = json("extensions", url.extensions)? {
+        request.extensions =
+            serde_json::from_value(extensions).map_err(|e| format!("invalid extensions: {e}"))?;
+    }
+    request.operation_name = url.operation_name.filter(|n| !n.is_empty());
+    Ok(request)
+}
+
+/// GET /graphql: a query in the URL (`?query=…&variables=…&operationName=…`), or
+/// GraphiQL without one.
 pub async fn get_graphql(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -139,7 +184,7 @@ pub async fn get_graphql(
     let Some(query) = uri.query().filter(|q| !q.is_empty()) else {
         return graphiql().await.into_response();
     };
-    let request = match async_graphql::http::parse_query_string(query) {
+    let request = match parse_url_request(query) {
         Ok(r) => r,
         Err(e) => return request_error(&format!("the URL is not a GraphQL request: {e}")),
     };
@@ -154,28 +199,66 @@ pub async fn get_graphql(
     execute(state, headers, request).await
 }
 
+/// Whose share of the request places a request takes, from its `Authorization` header
+/// before the key is checked: a shop key names its shop (`lk_<shop id>_<secret>`), so a
+/// made-up key takes a place of the shop it names, never a place of the others.
+fn bucket_of(operator: &OperatorToken, authorization: Option<&str>) -> Bucket {
+    let token = authorization
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim);
+    match token {
+        Some(t) if operator.matches(t) => Bucket::Operator,
+        Some(t) => loyalty_domain::access::keys::shop_of(t).map_or(Bucket::Anonymous, Bucket::Shop),
+        None => Bucket::Anonymous,
+    }
+}
+
+/// A response refusing a document over its limits before it runs.
+fn refused(message: String) -> async_graphql::Response {
+    let mut error = async_graphql::ServerError::new(message, None);
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", Code::LimitExceeded.as_str());
+    error.extensions = Some(extensions);
+    async_graphql::Response::from_errors(vec![error])
+}
+
 async fn execute(state: AppState, headers: HeaderMap, request: async_graphql::Request) -> Response {
     let authorization = headers
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or_default());
+    // Held until the response is built: the place of this request among those running.
+    // Taken before the key is checked, so that looking up made-up keys in the database
+    // is bounded like any other work.
+    let _place = state
+        .admission
+        .admit(bucket_of(&state.operator, authorization))
+        .await;
     let caller = match auth::resolve(&state.ctx, &state.operator, authorization).await {
         Ok(caller) => caller,
         Err(unchecked) => return unchecked.into_response(),
     };
-    let operation = request
-        .operation_name
-        .clone()
-        .unwrap_or_else(|| "anonymous".into());
-    let mut request = request.data(caller).data(Loaders::new(&state.ctx));
+    let mut request = request
+        .data(caller)
+        .data(Loaders::new(&state.ctx))
+        .data(crate::graphql::cost::Turns::default());
     let started = std::time::Instant::now();
-    state.queries.attach(&mut request);
-    let schema = if is_introspection(&mut request) {
-        &state.introspection
-    } else {
-        &state.schema
+    let mut response = match state.queries.attach(&mut request, &state.document_limits) {
+        Err(message) => {
+            crate::metrics::graphql_request("other", true, started.elapsed());
+            refused(message)
+        }
+        Ok(()) => {
+            let root = crate::metrics::root_label(&mut request);
+            let schema = if is_introspection(&mut request) {
+                &state.introspection
+            } else {
+                &state.schema
+            };
+            let response = schema.execute(request).await;
+            crate::metrics::graphql_request(root, !response.errors.is_empty(), started.elapsed());
+            response
+        }
     };
-    let mut response = schema.execute(request).await;
-    crate::metrics::graphql_request(&operation, !response.errors.is_empty(), started.elapsed());
     assign_codes(&mut response);
     // With application/graphql-response+json, a request that never executed (it did not
     // parse or validate: no data at all) is a 400, as GraphQL over HTTP requires; with
@@ -231,6 +314,67 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str
             tracing::warn!(error = %e, "health check failed");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
+    }
+}
+
+/// GET /metrics: the Prometheus text format, for the bearer of `LOYALTY_METRICS_TOKEN`
+/// only (request counts and latencies tell a caller how busy each operation is).
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if !state.metrics_token.is_set() {
+        return error_response(
+            StatusCode::NOT_FOUND,
+            Code::NotFound,
+            "metrics are off: set LOYALTY_METRICS_TOKEN to read them",
+        );
+    }
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim);
+    if !presented.is_some_and(|t| state.metrics_token.matches(t)) {
+        let mut response = error_response(
+            StatusCode::UNAUTHORIZED,
+            Code::Unauthenticated,
+            "the metrics token is required (Authorization: Bearer …)",
+        );
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return response;
+    }
+    typed_response(
+        StatusCode::OK,
+        crate::metrics::render(),
+        "text/plain; version=0.0.4; charset=utf-8",
+    )
+}
+
+/// Gives the GraphQL error shape, with a code, to the refusals that layers make before
+/// any handler runs: a body over `LOYALTY_MAX_BODY_BYTES` (413, from the body limit, in
+/// plain text) and a request over `LOYALTY_REQUEST_TIMEOUT_SECS` (408, with no body).
+pub async fn coded_refusals(response: Response) -> Response {
+    let json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.contains("json"));
+    if json {
+        return response;
+    }
+    match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Code::LimitExceeded,
+            "the request body is larger than this server accepts (LOYALTY_MAX_BODY_BYTES)",
+        ),
+        StatusCode::REQUEST_TIMEOUT => error_response(
+            StatusCode::REQUEST_TIMEOUT,
+            Code::LimitExceeded,
+            "the request did not finish in the time this server allows \
+             (LOYALTY_REQUEST_TIMEOUT_SECS); a mutation that did not finish wrote nothing",
+        ),
+        _ => response,
     }
 }
 

@@ -1,6 +1,8 @@
 //! The loyalty engine's GraphQL API, HTTP server and command line.
 
+pub mod admission;
 pub mod app;
+pub mod armor;
 pub mod auth;
 pub mod bench_load;
 pub mod bench_search;

@@ -1,5 +1,5 @@
-//! Prometheus metrics: requests and latency by GraphQL operation, and background job
-//! work, rendered at `GET /metrics`.
+//! Prometheus metrics: requests and latency by root field, and background job work,
+//! rendered at `GET /metrics` for callers with the metrics token.
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -21,15 +21,88 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
-/// Records one GraphQL request: its operation name ("anonymous" without one), whether it
+/// Records one GraphQL request under its root field (see [`root_label`]), whether it
 /// answered with errors, and how long it took.
-pub fn graphql_request(operation: &str, errored: bool, elapsed: Duration) {
-    let operation = operation.to_owned();
+pub fn graphql_request(root: &'static str, errored: bool, elapsed: Duration) {
     let outcome = if errored { "error" } else { "ok" };
-    metrics::counter!("loyalty_graphql_requests_total", "operation" => operation.clone(), "outcome" => outcome)
+    metrics::counter!("loyalty_graphql_requests_total", "operation" => root, "outcome" => outcome)
         .increment(1);
-    metrics::histogram!("loyalty_graphql_request_duration_seconds", "operation" => operation)
+    metrics::histogram!("loyalty_graphql_request_duration_seconds", "operation" => root)
         .record(elapsed.as_secs_f64());
+}
+
+/// The label a request is counted under: the name of the first root field of the
+/// operation it runs (`recordOrder`, `members`), `introspection` for `__schema` and
+/// friends, or `other`. Never text the client chose (operation names, aliases): a label
+/// makes a series that lives as long as the process, so client text as a label lets any
+/// caller grow the server's memory and `/metrics` without bound.
+pub fn root_label(request: &mut async_graphql::Request) -> &'static str {
+    use async_graphql::parser::types::Selection;
+    let wanted = request.operation_name.clone();
+    let Ok(doc) = request.parsed_query() else {
+        return OTHER;
+    };
+    let operation = match wanted.as_deref() {
+        Some(name) => doc
+            .operations
+            .iter()
+            .find(|(n, _)| n.is_some_and(|n| n.as_str() == name))
+            .map(|(_, op)| op),
+        None => doc.operations.iter().next().map(|(_, op)| op),
+    };
+    let Some(operation) = operation else {
+        return OTHER;
+    };
+    let first = operation
+        .node
+        .selection_set
+        .node
+        .items
+        .iter()
+        .find_map(|item| match &item.node {
+            Selection::Field(f) => Some(f.node.name.node.as_str()),
+            _ => None,
+        });
+    match first {
+        Some(name) if name.starts_with("__") => "introspection",
+        Some(name) => root_fields().get(name).copied().unwrap_or(OTHER),
+        None => OTHER,
+    }
+}
+
+const OTHER: &str = "other";
+
+/// The root field names of the schema (query and mutation), each a label.
+fn root_fields() -> &'static std::collections::HashMap<String, &'static str> {
+    static FIELDS: OnceLock<std::collections::HashMap<String, &'static str>> = OnceLock::new();
+    FIELDS.get_or_init(|| {
+        use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+        let sdl = crate::graphql::sdl();
+        let Ok(doc) = async_graphql::parser::parse_schema(&sdl) else {
+            return Default::default();
+        };
+        doc.definitions
+            .iter()
+            .filter_map(|d| match d {
+                TypeSystemDefinition::Type(t)
+                    if matches!(t.node.name.node.as_str(), "Query" | "Mutation") =>
+                {
+                    match &t.node.kind {
+                        TypeKind::Object(o) => Some(o.fields.iter()),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            })
+            .flatten()
+            .map(|f| {
+                let name = f.node.name.node.to_string();
+                // Leaked once per process: the set is the schema's, fixed at build time.
+                let label: &'static str = Box::leak(name.clone().into_boxed_str());
+                (name, label)
+            })
+            .collect()
+    })
 }
 
 /// Records what a background job run did.
@@ -67,8 +140,9 @@ pub fn series_values(prefix: &str) -> Vec<(String, f64)> {
         .collect()
 }
 
-/// GET /metrics: the Prometheus text format.
-pub async fn render() -> String {
+/// The Prometheus text format, as `GET /metrics` answers it to a caller with the
+/// metrics token (see `http::metrics`).
+pub fn render() -> String {
     handle().map(PrometheusHandle::render).unwrap_or_default()
 }
 

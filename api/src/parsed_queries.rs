@@ -3,6 +3,7 @@
 //! server more than most of what the operation then does (a few percent of all its CPU
 //! time under load). Validation still runs on every request: it depends on the
 //! variables.
+use crate::armor::{self, DocumentLimits};
 use async_graphql::parser::types::ExecutableDocument;
 use moka::sync::Cache;
 
@@ -29,20 +30,29 @@ impl Default for ParsedQueries {
 
 impl ParsedQueries {
     /// Gives `request` its query's document, from this cache or parsed now (and kept).
+    /// A new document is first held to `limits` (tokens before parsing, then aliases and
+    /// directives), and kept only when it passes: a document in the cache passed them.
     /// A query that does not parse is left to the schema, which refuses it with the
     /// usual error.
-    pub fn attach(&self, request: &mut async_graphql::Request) {
+    pub fn attach(
+        &self,
+        request: &mut async_graphql::Request,
+        limits: &DocumentLimits,
+    ) -> Result<(), String> {
         if let Some(doc) = self.0.get(request.query.as_str()) {
             request.set_parsed_query(doc);
-            return;
+            return Ok(());
         }
+        armor::check_tokens(&request.query, limits)?;
         let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
-            return;
+            return Ok(());
         };
+        armor::check_document(&doc, limits)?;
         if request.query.len() <= LONGEST_KEPT {
             self.0.insert(request.query.clone(), doc.clone());
         }
         request.set_parsed_query(doc);
+        Ok(())
     }
 
     /// Documents kept (for tests: the cache settles its counts lazily).
@@ -67,7 +77,7 @@ mod tests {
         let query = "query($n: Int) { a(n: $n) { b } }";
         for _ in 0..3 {
             let mut request = async_graphql::Request::new(query);
-            cache.attach(&mut request);
+            cache.attach(&mut request, &DocumentLimits::default()).ok();
             let doc = request.parsed_query().map(|d| d.operations.iter().count());
             assert_eq!(doc.ok(), Some(1));
         }
@@ -78,7 +88,7 @@ mod tests {
     fn a_query_that_does_not_parse_is_not_kept() {
         let cache = ParsedQueries::default();
         let mut request = async_graphql::Request::new("{ a ");
-        cache.attach(&mut request);
+        cache.attach(&mut request, &DocumentLimits::default()).ok();
         assert!(cache.is_empty());
         assert!(
             request.parsed_query().is_err(),
@@ -91,8 +101,25 @@ mod tests {
         let cache = ParsedQueries::default();
         let fields = "f ".repeat(LONGEST_KEPT / 2 + 1);
         let mut request = async_graphql::Request::new(format!("{{ {fields} }}"));
-        cache.attach(&mut request);
+        let unlimited = DocumentLimits {
+            max_tokens: usize::MAX,
+            ..DocumentLimits::default()
+        };
+        assert!(cache.attach(&mut request, &unlimited).is_ok());
         assert!(request.parsed_query().is_ok());
         assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn a_document_over_its_limits_is_refused_and_not_kept() {
+        let cache = ParsedQueries::default();
+        let aliases: String = (0..16).map(|i| format!("a{i}: tiers {{ id }} ")).collect();
+        let mut request = async_graphql::Request::new(format!("{{ {aliases} }}"));
+        let refused = cache.attach(&mut request, &DocumentLimits::default());
+        assert!(refused.is_err_and(|e| e.contains("aliases")));
+        assert!(cache.is_empty());
+        let mut request = async_graphql::Request::new("{ tiers { id } }".repeat(200));
+        let refused = cache.attach(&mut request, &DocumentLimits::default());
+        assert!(refused.is_err_and(|e| e.contains("tokens")));
     }
 }

@@ -10,6 +10,7 @@ mod import;
 mod key_lookup;
 mod ledger;
 mod ledger_properties;
+mod limits;
 mod malformed;
 mod members;
 mod order_lines;

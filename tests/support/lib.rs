@@ -36,6 +36,8 @@ pub struct TestApp {
     pub ctx: Ctx,
     /// SQL statements the server has run so far.
     pub statements: Arc<AtomicU64>,
+    /// The server's admission of requests, to watch its queue.
+    pub admission: loyalty_api::admission::Admission,
     db: DbConfig,
     _tmp: Option<tempfile::TempDir>,
 }
@@ -148,7 +150,15 @@ async fn serve(
             );
         }
     });
-    let router = loyalty_api::app::router(ctx.clone(), Some(OPERATOR_TOKEN), &limits);
+    let admission =
+        loyalty_api::admission::Admission::new(limits.max_in_flight, limits.in_flight_per_shop());
+    let router = loyalty_api::app::router_admitting(
+        ctx.clone(),
+        Some(OPERATOR_TOKEN),
+        &limits,
+        Default::default(),
+        admission.clone(),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .unwrap_or_else(|e| panic!("bind: {e}"));
@@ -162,6 +172,7 @@ async fn serve(
         clock,
         ctx,
         statements,
+        admission,
         db,
         _tmp: tmp,
     }

@@ -2,6 +2,7 @@
 use crate::auth::{RoleGuard, domain, principal};
 use crate::error::Gql;
 use crate::graphql::connection::{PageInfo, decode, encode, page_info};
+use crate::graphql::cost;
 use crate::graphql::enums::SavedFilter;
 use crate::graphql::members::MemberFilter;
 use crate::graphql::scalars::Dec;
@@ -420,7 +421,9 @@ impl Campaign {
         self.campaign.updated_at
     }
     /// Members the audience matches right now (before sending: who would get it).
+    #[graphql(complexity = "cost::PER_ITEM_QUERY")]
     async fn audience_size(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        let _turn = cost::turn(ctx).await;
         let d = domain(ctx);
         let shop = shops::load(&d.db, self.shop_id).await.gql()?;
         let n =
@@ -430,7 +433,9 @@ impl Campaign {
         Ok(i64::try_from(n).unwrap_or(i64::MAX))
     }
     /// Recipients, sent, failed by reason, cost and attributed orders.
+    #[graphql(complexity = "cost::PER_ITEM_QUERY")]
     async fn report(&self, ctx: &Context<'_>) -> async_graphql::Result<CampaignReport> {
+        let _turn = cost::turn(ctx).await;
         let r = campaigns::report::report(&domain(ctx).db, self.shop_id, &self.campaign)
             .await
             .gql()?;
@@ -460,7 +465,7 @@ impl Campaign {
         })
     }
     /// Its recipients and what became of each, in the order they were frozen.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "cost::paged(first, child_complexity)")]
     async fn deliveries(
         &self,
         ctx: &Context<'_>,
@@ -576,7 +581,7 @@ impl CampaignQuery {
     /// The shop's campaigns, newest first.
     #[graphql(
         guard = "RoleGuard(Role::Read)",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity"
+        complexity = "cost::paged(first, child_complexity)"
     )]
     async fn campaigns(
         &self,

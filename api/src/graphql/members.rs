@@ -3,6 +3,7 @@ use crate::auth::{RoleGuard, domain, principal};
 use crate::error::{Code, Gql};
 use crate::graphql::checkout::OrderLineInput;
 use crate::graphql::connection::{PageInfo, decode, encode, page_info};
+use crate::graphql::cost;
 use crate::graphql::enums::{Gender, SavedFilter};
 use crate::graphql::ledger::{LedgerConnection, PointBalance};
 use crate::graphql::offers::{Voucher, VoucherStatus};
@@ -167,7 +168,7 @@ impl Member {
             .collect())
     }
     /// Ledger entries, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "cost::paged(first, child_complexity)")]
     async fn ledger(
         &self,
         ctx: &Context<'_>,
@@ -588,7 +589,7 @@ impl MemberQuery {
     /// oldest first), a page at a time.
     #[graphql(
         guard = "RoleGuard(Role::Read)",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity"
+        complexity = "cost::paged(first, child_complexity)"
     )]
     async fn members(
         &self,

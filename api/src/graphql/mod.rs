@@ -3,6 +3,7 @@
 pub mod campaigns;
 pub mod checkout;
 pub mod connection;
+pub mod cost;
 pub mod enums;
 pub mod ledger;
 pub mod members;

@@ -2,6 +2,7 @@
 use crate::auth::{RoleGuard, domain, principal};
 use crate::error::{Code, Gql};
 use crate::graphql::connection::{PageInfo, decode, encode, page_info};
+use crate::graphql::cost;
 use crate::graphql::enums::{DiscountKind, FixedPer, OfferTargetKind};
 use crate::graphql::scalars::Dec;
 use crate::loaders::{Loaders, unshare};
@@ -142,7 +143,9 @@ impl Offer {
         Json(serde_json::to_value(&self.offer.config).unwrap_or_default())
     }
     /// Vouchers issued and used, revenue and discount given.
+    #[graphql(complexity = "cost::PER_ITEM_QUERY")]
     async fn report(&self, ctx: &Context<'_>) -> async_graphql::Result<OfferReport> {
+        let _turn = cost::turn(ctx).await;
         let r = offers::report(&domain(ctx).db, self.shop_id, self.offer.id)
             .await
             .gql()?;
@@ -286,7 +289,10 @@ impl OfferQuery {
     }
 
     /// The shop's offers, newest first.
-    #[graphql(guard = "RoleGuard(Role::Read)")]
+    #[graphql(
+        guard = "RoleGuard(Role::Read)",
+        complexity = "cost::paged(first, child_complexity)"
+    )]
     async fn offers(
         &self,
         ctx: &Context<'_>,
@@ -346,7 +352,10 @@ impl OfferQuery {
     }
 
     /// The reward catalog.
-    #[graphql(guard = "RoleGuard(Role::Read)")]
+    #[graphql(
+        guard = "RoleGuard(Role::Read)",
+        complexity = "cost::UNPAGED_LIST * child_complexity"
+    )]
     async fn rewards(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Reward>> {
         let shop_id = principal(ctx)?.shop_id;
         Ok(rewards::list(&domain(ctx).db, shop_id)

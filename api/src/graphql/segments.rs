@@ -1,6 +1,7 @@
 //! Segments: saved member filters, evaluated on every read.
 use crate::auth::{RoleGuard, domain, principal};
 use crate::error::Gql;
+use crate::graphql::cost;
 use crate::graphql::members::{MemberConnection, MemberFilter, MemberOrderBy, member_page};
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
@@ -31,7 +32,7 @@ impl Segment {
         self.segment.created_at
     }
     /// Members matching now.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "cost::paged(first, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -51,7 +52,9 @@ impl Segment {
         .await
     }
     /// How many members match now.
+    #[graphql(complexity = "cost::PER_ITEM_QUERY")]
     async fn count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        let _turn = cost::turn(ctx).await;
         let d = domain(ctx);
         let shop = shops::load(&d.db, self.shop_id).await.gql()?;
         let n = members::listing::count(&d.db, &shop, d.clock.now(), &self.segment.filter)
@@ -68,7 +71,10 @@ pub struct SegmentQuery;
 #[Object]
 impl SegmentQuery {
     /// The shop's segments by name.
-    #[graphql(guard = "RoleGuard(Role::Read)")]
+    #[graphql(
+        guard = "RoleGuard(Role::Read)",
+        complexity = "cost::UNPAGED_LIST * child_complexity"
+    )]
     async fn segments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Segment>> {
         let shop_id = principal(ctx)?.shop_id;
         Ok(members::segments::list(&domain(ctx).db, shop_id)
