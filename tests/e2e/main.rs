@@ -18,3 +18,4 @@ mod program;
 mod search;
 mod tenancy;
 mod tiers;
+mod templates;

@@ -46,7 +46,7 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String> {
 
 /// Saves a new DRAFT campaign.
 pub async fn create(ctx: &Ctx, shop_id: Uuid, spec: CampaignSpec) -> Result<Campaign> {
-    let (name, days) = spec.check()?;
+    let (name, days) = spec.check().await?;
     check_refs(&ctx.db, shop_id, &spec).await?;
     let now = ctx.clock.now();
     let row = campaign::Model {
@@ -89,7 +89,7 @@ fn wrong_state(status: CampaignStatus, action: &str) -> DomainError {
 
 /// Replaces a DRAFT campaign's content, audience and offer.
 pub async fn update(ctx: &Ctx, shop_id: Uuid, id: Uuid, spec: CampaignSpec) -> Result<Campaign> {
-    let (name, days) = spec.check()?;
+    let (name, days) = spec.check().await?;
     let txn = ctx.db.begin().await?;
     let mut row = locked(&txn, shop_id, id).await?;
     let status = CampaignStatus::parse(&row.status)?;
@@ -111,6 +111,20 @@ pub async fn update(ctx: &Ctx, shop_id: Uuid, id: Uuid, spec: CampaignSpec) -> R
     Campaign::from_row(row)
 }
 
+/// Checks the stored templates of a DRAFT or SCHEDULED campaign about to be scheduled or
+/// sent, as saving does: one saved before the template limits (or under looser ones) is
+/// refused here with the field to fix, rather than failing every delivery. Read before
+/// the caller's transaction, so no lock is held while it renders; the content can only
+/// change through [`update`], which checks it too.
+async fn check_stored(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<()> {
+    if let Some(c) = get(&ctx.db, shop_id, id).await?
+        && matches!(c.status, CampaignStatus::Draft | CampaignStatus::Scheduled)
+    {
+        c.content.check().await?;
+    }
+    Ok(())
+}
+
 /// The UTC instant of a wall-clock time in the shop's zone.
 pub fn local_to_utc(shop: &Shop, local: NaiveDateTime) -> Result<DateTime<Utc>> {
     shop.time_zone
@@ -129,6 +143,7 @@ pub async fn schedule(ctx: &Ctx, shop_id: Uuid, id: Uuid, at: NaiveDateTime) -> 
     if at <= now {
         return Err(DomainError::invalid("at", "the time has passed"));
     }
+    check_stored(ctx, shop_id, id).await?;
     let txn = ctx.db.begin().await?;
     let mut row = locked(&txn, shop_id, id).await?;
     let status = CampaignStatus::parse(&row.status)?;
@@ -149,6 +164,7 @@ pub async fn schedule(ctx: &Ctx, shop_id: Uuid, id: Uuid, at: NaiveDateTime) -> 
 /// transaction and the workers begin sending.
 pub async fn send_now(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<Campaign> {
     let shop = crate::shops::load(&ctx.db, shop_id).await?;
+    check_stored(ctx, shop_id, id).await?;
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
     let row = locked(&txn, shop_id, id).await?;

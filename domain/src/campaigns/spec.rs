@@ -25,8 +25,9 @@ pub struct CampaignSpec {
 }
 
 impl CampaignSpec {
-    /// Checks everything that needs no database; returns the trimmed name and window.
-    pub fn check(&self) -> Result<(String, i64)> {
+    /// Checks everything that needs no database (the templates on a render thread);
+    /// returns the trimmed name and window.
+    pub async fn check(&self) -> Result<(String, i64)> {
         let name = self.name.trim();
         if name.is_empty() || name.chars().count() > 200 {
             return Err(DomainError::invalid(
@@ -42,7 +43,7 @@ impl CampaignSpec {
             ));
         }
         self.audience.validate()?;
-        self.content.validate()?;
+        self.content.check().await?;
         Ok((name.to_owned(), days))
     }
 }

@@ -1,6 +1,6 @@
 //! What a campaign sends: per channel, the message before and after filling in a member.
 use super::ChannelKind;
-use super::template::{Vars, render};
+use super::template::{Vars, off_thread, render};
 use crate::{DomainError, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -78,7 +78,9 @@ impl Content {
         }
     }
 
-    /// Refuses empty, oversized or unrenderable content.
+    /// Refuses empty, oversized or unrenderable content: every template is rendered
+    /// with [`Vars::sample`] within the template limits. CPU-bound; async code calls
+    /// [`Content::check`].
     pub fn validate(&self) -> Result<()> {
         match self {
             Self::Template {
@@ -129,7 +131,13 @@ impl Content {
         }
     }
 
-    /// Fills in `vars`; an error names what failed.
+    /// [`Content::validate`] on a render thread (see [`off_thread`]).
+    pub async fn check(&self) -> Result<()> {
+        let content = self.clone();
+        off_thread(move || content.validate()).await?
+    }
+
+    /// Fills in `vars`; an error names what failed. CPU-bound like [`render`].
     pub fn render(&self, vars: &Vars) -> Result<Rendered, String> {
         Ok(match self {
             Self::Template {
@@ -191,5 +199,21 @@ mod tests {
             body: "x".into(),
         };
         assert!(e.validate().is_err());
+    }
+
+    #[tokio::test]
+    async fn over_budget_templates_are_refused_naming_their_field() {
+        let e = Content::Email {
+            subject: "Hi {{ name }}".into(),
+            body:
+                "{% for i in range(100000) %}{% for j in range(100000) %}.{% endfor %}{% endfor %}"
+                    .into(),
+        };
+        match e.check().await {
+            Err(DomainError::InvalidInput { field, .. }) => {
+                assert_eq!(field.as_deref(), Some("email.body"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -1,8 +1,18 @@
 //! Message templates: Jinja syntax (`Xin chào {{ name }}`) over a member's fields.
 //! Unknown names are errors, caught when the campaign is saved rather than when a
 //! thousand messages go out with a blank where the name should be.
-use minijinja::{Environment, UndefinedBehavior};
+//!
+//! Templates are written by merchants, so a render is bounded like untrusted code: the
+//! source has at most [`MAX_SOURCE_BYTES`], one render at most [`FUEL`] units of work
+//! (minijinja's fuel: instructions and the data they make), the output at most
+//! [`MAX_OUTPUT_BYTES`]; and renders run on a few blocking threads ([`off_thread`]),
+//! never on the async workers that answer every shop's requests.
+use crate::{DomainError, Result};
+use minijinja::{Environment, ErrorKind, UndefinedBehavior};
 use serde::Serialize;
+use std::io;
+use std::sync::{Arc, LazyLock};
+use tokio::sync::Semaphore;
 
 /// The fields a template may use.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -41,20 +51,112 @@ impl Vars {
     }
 }
 
-fn environment() -> Environment<'static> {
+/// Largest template source, bytes: a 20,000-character e-mail body even in 4-byte
+/// characters, and a bound on what the parser reads for any caller.
+pub const MAX_SOURCE_BYTES: usize = 80_000;
+
+/// Largest filled-in text, bytes. A template's own text plus member fields stays far
+/// below it; loops that repeat text do not.
+pub const MAX_OUTPUT_BYTES: usize = 128 * 1024;
+
+/// The work one render may do, in minijinja fuel: about one unit per instruction and
+/// per 64 bytes of data made. Filling in fields costs tens; a 20,000-character body a
+/// few hundred; nested loops run out within milliseconds instead of running for hours.
+pub const FUEL: u64 = 50_000;
+
+static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(FUEL));
     env
+});
+
+/// Collects the output, refusing to grow past its cap (the render then stops at once).
+struct Capped {
+    out: Vec<u8>,
+    over: bool,
 }
 
-/// Renders `source` with `vars`; the error is in words for the merchant.
+impl io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.out.len() + buf.len() > MAX_OUTPUT_BYTES {
+            self.over = true;
+            return Err(io::Error::other("output too long"));
+        }
+        self.out.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn describe(e: &minijinja::Error) -> String {
+    match (e.kind(), e.detail()) {
+        (ErrorKind::OutOfFuel, _) => format!(
+            "the template does more work than one message may ({FUEL} steps); \
+             loops over large ranges are not allowed"
+        ),
+        (kind, Some(detail)) => format!("{kind}: {detail}"),
+        (kind, None) => kind.to_string(),
+    }
+}
+
+/// Renders `source` with `vars` within the limits above; the error is in words for the
+/// merchant. CPU-bound for up to [`FUEL`] steps: call it through [`off_thread`] from
+/// async code.
 pub fn render(source: &str, vars: &Vars) -> Result<String, String> {
-    environment()
-        .render_str(source, minijinja::value::Serde(vars))
-        .map_err(|e| match e.detail() {
-            Some(detail) => format!("{}: {detail}", e.kind()),
-            None => e.kind().to_string(),
-        })
+    if source.len() > MAX_SOURCE_BYTES {
+        return Err(format!("a template has at most {MAX_SOURCE_BYTES} bytes"));
+    }
+    let template = ENVIRONMENT
+        .template_from_str(source)
+        .map_err(|e| describe(&e))?;
+    let mut out = Capped {
+        out: Vec::new(),
+        over: false,
+    };
+    if let Err(e) = template.render_captured_to(minijinja::value::Serde(vars), &mut out) {
+        return Err(if out.over {
+            format!("a filled-in message has at most {MAX_OUTPUT_BYTES} bytes")
+        } else {
+            describe(&e)
+        });
+    }
+    // minijinja writes whole strings, and a refused write keeps none of its bytes.
+    String::from_utf8(out.out).map_err(|_| "the template made invalid text".to_owned())
+}
+
+/// Threads that may render at once: the machine's cores. Renders beyond them wait for a
+/// turn, so a flood of saves or sends cannot take every blocking thread of the process.
+fn render_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+static RENDER_TURNS: LazyLock<Arc<Semaphore>> =
+    LazyLock::new(|| Arc::new(Semaphore::new(render_threads())));
+
+/// Runs template work (`render`, content checks) on tokio's blocking threads, at most
+/// one per core at once, and waits for it without holding an async worker.
+pub async fn off_thread<T, F>(work: F) -> Result<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let turn = RENDER_TURNS
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| DomainError::Internal("the render pool is closed".into()))?;
+    // The turn moves into the task: a caller that stops waiting (a request timed out)
+    // does not free it before the render ends.
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        work()
+    })
+    .await
+    .map_err(|e| DomainError::Internal(format!("a template render failed: {e}")))
 }
 
 #[cfg(test)]
@@ -71,5 +173,50 @@ mod tests {
     fn refuses_unknown_fields_and_bad_syntax() {
         assert!(render("{{ nmae }}", &Vars::sample()).is_err());
         assert!(render("{{ name ", &Vars::sample()).is_err());
+    }
+    #[test]
+    fn nested_loops_run_out_of_fuel() {
+        // Writes nothing: the output cap cannot stop it, only fuel.
+        let source = "{% for i in range(100000) %}{% for j in range(100000) %}\
+                      {% if j == i %}{% endif %}{% endfor %}{% endfor %}";
+        let e = render(source, &Vars::sample()).err().unwrap_or_default();
+        assert!(e.contains("more work than one message may"), "{e}");
+    }
+
+    #[test]
+    fn huge_sources_and_outputs_are_refused() {
+        let source = "x".repeat(MAX_SOURCE_BYTES + 1);
+        let e = render(&source, &Vars::sample()).err().unwrap_or_default();
+        assert!(e.contains("at most 80000 bytes"), "{e}");
+        let e = render("{{ 'x' * 200000 }}", &Vars::sample())
+            .err()
+            .unwrap_or_default();
+        assert!(e.contains("filled-in message has at most"), "{e}");
+        let e = render(
+            "{% for i in range(100000) %}{{ name }}{% endfor %}",
+            &Vars::sample(),
+        )
+        .err()
+        .unwrap_or_default();
+        assert!(!e.is_empty());
+    }
+
+    #[test]
+    fn a_long_ordinary_body_fits_the_limits() {
+        let body = format!(
+            "{}{{{{ name }}}} {{{{ points }}}}",
+            "Tết đến rồi. ".repeat(1500)
+        );
+        let out = render(&body, &Vars::sample()).unwrap_or_default();
+        assert!(out.ends_with("Nguyễn Văn An 1200"), "{out}");
+    }
+
+    #[tokio::test]
+    async fn renders_off_the_async_threads() {
+        let out = off_thread(|| render("{{ shop }}", &Vars::sample())).await;
+        assert_eq!(
+            out.ok().and_then(|r| r.ok()).as_deref(),
+            Some("Cửa hàng An")
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Filling in each claimed delivery's message and handing it to the channel, several at
 //! once.
 use super::DispatchConfig;
-use crate::messaging::template::Vars;
+use crate::messaging::template::{Vars, off_thread};
 use crate::messaging::{ChannelKind, Channels, Content, Outbound, SendOutcome};
 use crate::{Ctx, DomainError, Result};
 use loyalty_entities::{campaign, campaign_delivery, member, tier, voucher};
@@ -96,14 +96,23 @@ pub async fn send_all(
     let content: Content = serde_json::from_str(&row.content)
         .map_err(|e| DomainError::Internal(format!("stored campaign content: {e}")))?;
     let vars = vars_of(ctx, row, &claimed).await?;
+    // Filling in is merchant-written template work (bounded by the template limits, but
+    // CPU all the same): the whole batch renders on a render thread, not on the async
+    // workers that answer requests.
+    let ids: Vec<Uuid> = claimed.iter().map(|d| d.id).collect();
+    let messages = off_thread(move || {
+        ids.iter()
+            .map(|id| match vars.get(id) {
+                None => Err("the member no longer exists".to_owned()),
+                Some(v) => content.render(v),
+            })
+            .collect::<Vec<_>>()
+    })
+    .await?;
     let limit = Arc::new(Semaphore::new(config.concurrency.max(1)));
     let mut tasks = JoinSet::new();
     let mut done = Vec::with_capacity(claimed.len());
-    for delivery in claimed {
-        let message = match vars.get(&delivery.id) {
-            None => Err("the member no longer exists".to_owned()),
-            Some(v) => content.render(v),
-        };
+    for (delivery, message) in claimed.into_iter().zip(messages) {
         let (message, to) = match (message, delivery.address.clone()) {
             (Ok(m), Some(to)) => (m, to),
             (Err(e), _) => {
