@@ -127,6 +127,22 @@ enum ShopCommand {
         #[command(flatten)]
         db: DbConfig,
     },
+    /// Adds VND to a shop's messaging balance (what the shop paid for messages) and
+    /// prints the balance as JSON. Operator-level, like `topUpMessagingBalance` with the
+    /// operator token: a shop's own keys cannot top up.
+    TopUp {
+        /// The shop's id.
+        #[arg(long)]
+        shop: uuid::Uuid,
+        /// VND to add.
+        #[arg(long)]
+        amount: i64,
+        /// A note kept with the top-up (an invoice number).
+        #[arg(long)]
+        note: Option<String>,
+        #[command(flatten)]
+        db: DbConfig,
+    },
 }
 
 /// Parses the command line and runs the command.
@@ -202,6 +218,28 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                 serde_json::json!({
                     "shopId": created.shop_id.to_string(),
                     "adminKey": created.admin_key,
+                })
+            );
+            Ok(())
+        }
+        Command::Shop {
+            command:
+                ShopCommand::TopUp {
+                    shop,
+                    amount,
+                    note,
+                    db,
+                },
+        } => {
+            let ctx = app::system_context(&db).await?;
+            let t = loyalty_domain::messaging::balance::top_up(&ctx, shop, amount, note.as_deref())
+                .await?;
+            println!(
+                "{}",
+                serde_json::json!({
+                    "topUpId": t.id.to_string(),
+                    "balance": t.balance.to_string(),
+                    "campaignsResumed": t.campaigns_resumed,
                 })
             );
             Ok(())

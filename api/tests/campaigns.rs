@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use support::fake_zns::{self, index_of, phone_of};
-use support::{client, database, free_port, healthy, ok, shop, start};
+use support::{TOKEN, client, database, free_port, healthy, ok, shop, start};
 
 const ZNS_TOKEN: &str = "oa-access-token";
 
@@ -92,10 +92,16 @@ impl Server {
         assert_eq!(r["importMembers"]["imported"], json!(n), "{r}");
     }
 
+    /// Tops the shop up as the operator (a shop key may not); the shop's id is in its
+    /// key, `lk_<shop id>_<secret>`.
     async fn top_up(&self, amount: i64) -> Value {
-        self.q(
-            "mutation($a: Decimal!) { topUpMessagingBalance(amount: $a) { balance } }",
-            json!({"a": amount.to_string()}),
+        let shop = self.key.split('_').nth(1).unwrap_or_default();
+        ok(
+            &self.http,
+            &self.base,
+            TOKEN,
+            "mutation($s: ID!, $a: Decimal!) { topUpMessagingBalance(shopId: $s, amount: $a) { balance } }",
+            json!({"s": shop, "a": amount.to_string()}),
         )
         .await
     }

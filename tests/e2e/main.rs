@@ -16,6 +16,7 @@ mod members;
 mod order_lines;
 mod program;
 mod search;
+mod templates;
 mod tenancy;
 mod tiers;
-mod templates;
+mod topups;

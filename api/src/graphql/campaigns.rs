@@ -1,12 +1,12 @@
 //! Broadcast campaigns, their deliveries and report, and the messaging balance.
-use crate::auth::{RoleGuard, domain, principal};
-use crate::error::Gql;
+use crate::auth::{Caller, RoleGuard, domain, principal};
+use crate::error::{Code, Gql};
 use crate::graphql::connection::{PageInfo, decode, encode, page_info};
 use crate::graphql::cost;
 use crate::graphql::enums::SavedFilter;
 use crate::graphql::members::MemberFilter;
 use crate::graphql::scalars::Dec;
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, Guard, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use loyalty_domain::access::Role;
 use loyalty_domain::campaigns::{self, CampaignSpec, CampaignStatus as Status};
@@ -533,6 +533,50 @@ pub struct MessagingBalance {
     prices: Vec<ChannelPrice>,
 }
 
+/// A top-up of the messaging balance, made by the operator.
+#[derive(SimpleObject)]
+pub struct MessagingTopUp {
+    id: ID,
+    /// VND added.
+    amount: Dec,
+    /// The balance right after it, VND.
+    balance_after: Dec,
+    /// The operator's note (an invoice number).
+    note: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+/// An edge of [`MessagingTopUpConnection`].
+#[derive(SimpleObject)]
+pub struct MessagingTopUpEdge {
+    cursor: String,
+    node: MessagingTopUp,
+}
+
+/// A page of top-ups, newest first.
+#[derive(SimpleObject)]
+pub struct MessagingTopUpConnection {
+    edges: Vec<MessagingTopUpEdge>,
+    page_info: PageInfo,
+}
+
+/// Requires the operator token: money added to a shop's messaging balance is what the
+/// shop paid the operator, so the shop's own keys (ADMIN included) cannot add it.
+struct TopUpGuard;
+
+impl Guard for TopUpGuard {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        match ctx.data_opt::<Caller>() {
+            Some(Caller::Operator) => Ok(()),
+            Some(Caller::Shop(_)) => Err(Code::Forbidden.error(
+                "only the operator token may top up a messaging balance; \
+                 a shop key reads it (messagingBalance, messagingTopUps)",
+            )),
+            _ => Err(Code::Unauthenticated.error("the operator token is required")),
+        }
+    }
+}
+
 fn prices(ctx: &Context<'_>) -> Vec<ChannelPrice> {
     let p = ctx.data_opt::<Prices>().copied().unwrap_or_default();
     [ChannelKind::Zns, ChannelKind::Email]
@@ -633,9 +677,48 @@ impl CampaignQuery {
             prices: prices(ctx),
         })
     }
+
+    /// The shop's messaging top-ups, newest first.
+    #[graphql(
+        guard = "RoleGuard(Role::Read)",
+        complexity = "cost::paged(first, child_complexity)"
+    )]
+    async fn messaging_top_ups(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i64>,
+        after: Option<String>,
+    ) -> async_graphql::Result<MessagingTopUpConnection> {
+        let shop_id = principal(ctx)?.shop_id;
+        let limit = page_size(first).gql()?;
+        let after = decode::<Uuid>(after.as_deref())?;
+        let page = messaging::balance::top_ups(&domain(ctx).db, shop_id, after, limit)
+            .await
+            .gql()?;
+        let cursors: Vec<String> = page.items.iter().map(|(k, _)| encode(*k)).collect();
+        let edges = page
+            .items
+            .into_iter()
+            .zip(cursors.iter())
+            .map(|((_, t), cursor)| MessagingTopUpEdge {
+                cursor: cursor.clone(),
+                node: MessagingTopUp {
+                    id: ID(t.id.to_string()),
+                    amount: t.amount.into(),
+                    balance_after: t.balance_after.into(),
+                    note: t.note,
+                    created_at: t.created_at,
+                },
+            })
+            .collect();
+        Ok(MessagingTopUpConnection {
+            edges,
+            page_info: page_info(&cursors, page.has_next),
+        })
+    }
 }
 
-/// Campaign mutations (ADMIN).
+/// Campaign mutations (ADMIN), and the operator's top-ups of a shop's messaging balance.
 #[derive(Default)]
 pub struct CampaignMutation;
 
@@ -722,15 +805,18 @@ impl CampaignMutation {
         steer(ctx, &id, campaigns::service::cancel).await
     }
 
-    /// Adds money to the messaging balance; campaigns stopped for balance resume.
-    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    /// Adds money to shop `shopId`'s messaging balance; its campaigns stopped for balance
+    /// resume. Operator token only (the shop reads it: `messagingBalance`,
+    /// `messagingTopUps`).
+    #[graphql(guard = "TopUpGuard")]
     async fn top_up_messaging_balance(
         &self,
         ctx: &Context<'_>,
+        shop_id: ID,
         amount: Dec,
         note: Option<String>,
     ) -> async_graphql::Result<MessagingBalance> {
-        let shop_id = principal(ctx)?.shop_id;
+        let shop_id = parse_id("shopId", &shop_id).gql()?;
         let amount: Decimal = amount.0;
         let amount = vnd_from_decimal("amount", amount).gql()?;
         let t = messaging::balance::top_up(domain(ctx), shop_id, amount, note.as_deref())

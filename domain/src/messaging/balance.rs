@@ -1,4 +1,6 @@
-//! The shop's messaging balance: topped up by the merchant, drawn by every message.
+//! The shop's messaging balance: topped up by the operator (the party the shop pays for
+//! messages; a shop's own keys cannot add money they did not pay), drawn by every
+//! message. Shops read their balance and the history of their top-ups.
 //!
 //! A message's price is held from the balance, with a guarded update, in the same
 //! transaction that claims its delivery for sending; the delivery keeps the hold until it
@@ -6,13 +8,14 @@
 //! fails for good (the hold goes back, in the transaction that records the failure). So
 //! the balance never goes below zero and never pays twice for one recipient.
 use crate::campaigns::CampaignStatus;
+use crate::paging::Page;
 use crate::{Ctx, DomainError, Result, ids::new_id};
 use chrono::{DateTime, Utc};
 use loyalty_entities::{campaign, messaging_account, messaging_topup};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -103,8 +106,58 @@ pub async fn release<C: ConnectionTrait>(conn: &C, shop_id: Uuid, amount: i64) -
     Ok(())
 }
 
-/// Adds `amount` VND to the balance and resumes the shop's campaigns that stopped for
-/// want of it, in one transaction.
+/// One top-up as the shop sees it in its history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopUpRecord {
+    /// The top-up's id.
+    pub id: Uuid,
+    /// VND added.
+    pub amount: i64,
+    /// The balance right after it, VND.
+    pub balance_after: i64,
+    /// The operator's note (an invoice number).
+    pub note: Option<String>,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+}
+
+/// The shop's top-ups, newest first, a page at a time after the top-up `before`.
+pub async fn top_ups<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    before: Option<Uuid>,
+    limit: u64,
+) -> Result<Page<Uuid, TopUpRecord>> {
+    let mut q = messaging_topup::Entity::find().filter(messaging_topup::Column::ShopId.eq(shop_id));
+    if let Some(b) = before {
+        q = q.filter(messaging_topup::Column::Id.lt(b));
+    }
+    let rows = q
+        .order_by_desc(messaging_topup::Column::Id)
+        .limit(limit + 1)
+        .all(conn)
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.id,
+                TopUpRecord {
+                    id: r.id,
+                    amount: r.amount,
+                    balance_after: r.balance_after,
+                    note: r.note,
+                    created_at: r.created_at,
+                },
+            )
+        })
+        .collect();
+    Ok(Page::from_overfetch(items, limit))
+}
+
+/// Adds `amount` VND to the balance of `shop_id` and resumes the shop's campaigns that
+/// stopped for want of it, in one transaction. Only the operator may call this (the API
+/// and the CLI check it): a shop topping itself up would make the balance cap nothing.
 pub async fn top_up(ctx: &Ctx, shop_id: Uuid, amount: i64, note: Option<&str>) -> Result<TopUp> {
     if amount <= 0 || amount > MAX_TOP_UP {
         return Err(DomainError::invalid(
@@ -118,6 +171,8 @@ pub async fn top_up(ctx: &Ctx, shop_id: Uuid, amount: i64, note: Option<&str>) -
     }
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
+    // The operator names the shop: one that does not exist gets no account.
+    crate::shops::load(&txn, shop_id).await?;
     let account = lock(&txn, shop_id, now).await?;
     let balance = account
         .balance
