@@ -183,6 +183,10 @@ pub struct Limits {
     /// Largest query complexity accepted (lists count `first` times their fields).
     #[arg(long, env = "LOYALTY_MAX_QUERY_COMPLEXITY", default_value_t = 20_000)]
     pub max_query_complexity: usize,
+    /// Active (unrevoked) API keys one shop may hold; `createApiKey` beyond it answers
+    /// `LIMIT_EXCEEDED`.
+    #[arg(long, env = "LOYALTY_MAX_KEYS_PER_SHOP", default_value_t = loyalty_domain::access::DEFAULT_MAX_KEYS_PER_SHOP)]
+    pub max_keys_per_shop: u64,
     /// GraphQL requests executed at once; more wait their turn. Near two or three times
     /// the connection pool keeps the pool busy without requests crowding each other.
     #[arg(long, env = "LOYALTY_MAX_IN_FLIGHT", default_value_t = 48)]
@@ -237,6 +241,7 @@ impl Default for Limits {
             request_timeout_secs: 30,
             max_query_depth: 12,
             max_query_complexity: 20_000,
+            max_keys_per_shop: loyalty_domain::access::DEFAULT_MAX_KEYS_PER_SHOP,
             max_in_flight: 48,
             max_in_flight_per_shop: 0,
             max_query_tokens: 1000,

@@ -6,7 +6,9 @@ use tokio::net::TcpListener;
 
 /// Runs `loyalty serve`.
 pub async fn serve(db_config: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
-    let ctx = app::system_context(db_config).await?;
+    let ctx = app::system_context(db_config)
+        .await?
+        .with_max_keys_per_shop(config.limits.max_keys_per_shop);
     if config.jobs_interval_secs > 0 {
         tokio::spawn(run_jobs(ctx.clone(), config.jobs_interval_secs));
     }

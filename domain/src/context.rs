@@ -43,6 +43,9 @@ pub struct Ctx {
     pub keys: Arc<KeyCache>,
     /// Orders being read and written on PostgreSQL (see [`OrderQueues`]).
     pub orders: Arc<OrderQueues>,
+    /// Most active (unrevoked) API keys one shop may hold; see
+    /// [`create_api_key`](crate::access::create_api_key).
+    pub max_keys_per_shop: u64,
 }
 
 impl Ctx {
@@ -64,7 +67,14 @@ impl Ctx {
             policies: Arc::new(PolicyCache::new(times.policy)),
             keys: Arc::new(KeyCache::new(times.keys)),
             orders: Arc::new(OrderQueues::default()),
+            max_keys_per_shop: crate::access::DEFAULT_MAX_KEYS_PER_SHOP,
         }
+    }
+
+    /// The same context letting a shop hold at most `n` active API keys.
+    pub fn with_max_keys_per_shop(mut self, n: u64) -> Self {
+        self.max_keys_per_shop = n;
+        self
     }
 
     /// The same context with order batches within `limits` (see [`OrderQueues`]).

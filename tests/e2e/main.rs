@@ -7,6 +7,7 @@ mod campaigns;
 mod checkout;
 mod hardening;
 mod import;
+mod key_cap;
 mod key_lookup;
 mod ledger;
 mod ledger_properties;

@@ -137,7 +137,8 @@ async fn serve(
 ) -> TestApp {
     let mut ctx = loyalty_api::app::context(&db, clock.clone())
         .await
-        .unwrap_or_else(|e| panic!("cannot start: {e:#}"));
+        .unwrap_or_else(|e| panic!("cannot start: {e:#}"))
+        .with_max_keys_per_shop(limits.max_keys_per_shop);
     let statements = Arc::new(AtomicU64::new(0));
     let counter = statements.clone();
     let trace = std::env::var("TRACE_SQL").is_ok();

@@ -6,4 +6,4 @@ pub mod role;
 pub mod service;
 
 pub use role::Role;
-pub use service::{Principal, authenticate, create_api_key};
+pub use service::{DEFAULT_MAX_KEYS_PER_SHOP, Principal, authenticate, create_api_key};

@@ -98,14 +98,43 @@ pub async fn insert_key<C: ConnectionTrait>(
     })
 }
 
-/// Creates a key in its own transaction.
+/// Active keys a shop may hold when the configuration says nothing
+/// (`LOYALTY_MAX_KEYS_PER_SHOP`).
+pub const DEFAULT_MAX_KEYS_PER_SHOP: u64 = 50;
+
+/// Creates a key in its own transaction, unless the shop already holds
+/// `ctx.max_keys_per_shop` active (unrevoked) keys: every key is a credential to guard
+/// and a cached entry on every replica, so an ADMIN cannot mint them without end.
+/// The shop's row is locked before counting, so two concurrent creations cannot both
+/// take the last place (PostgreSQL; SQLite has a single writer).
 pub async fn create_api_key(
     ctx: &Ctx,
     shop_id: Uuid,
     role: Role,
     name: Option<String>,
 ) -> Result<CreatedKey> {
-    insert_key(&ctx.db, ctx, shop_id, role, name).await
+    use loyalty_entities::shop;
+    use sea_orm::{PaginatorTrait, QuerySelect, TransactionTrait};
+    let txn = ctx.db.begin().await?;
+    shop::Entity::find_by_id(shop_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DomainError::NotFound("shop not found".into()))?;
+    let active = api_key::Entity::find()
+        .filter(api_key::Column::ShopId.eq(shop_id))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .count(&txn)
+        .await?;
+    if active >= ctx.max_keys_per_shop {
+        return Err(DomainError::LimitExceeded(format!(
+            "a shop may hold at most {} active API keys and this one holds {active}",
+            ctx.max_keys_per_shop
+        )));
+    }
+    let key = insert_key(&txn, ctx, shop_id, role, name).await?;
+    txn.commit().await?;
+    Ok(key)
 }
 
 fn clean_name(name: Option<String>) -> Result<Option<String>> {
