@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod input_guard;
 pub mod loaders;
 pub mod metrics;
 pub mod parsed_queries;

@@ -14,6 +14,7 @@ mod ledger_properties;
 mod limits;
 mod malformed;
 mod members;
+mod nul_input;
 mod order_lines;
 mod program;
 mod search;
