@@ -5,6 +5,7 @@ mod batching;
 mod caching;
 mod campaigns;
 mod checkout;
+mod cursors;
 mod hardening;
 mod import;
 mod key_cap;

@@ -10,7 +10,7 @@ use super::filter::{MemberFilter, condition};
 use crate::paging::Page;
 use crate::shops::Shop;
 use crate::{DomainError, Result};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use loyalty_entities::{member, member_search};
 use sea_orm::sea_query::{ColumnRef, Condition, Expr, ExprTrait, Order, Query};
 use sea_orm::{
@@ -242,7 +242,14 @@ fn after(order: MemberOrder, source: Source, cursor: &MemberCursor) -> Result<Co
     })
 }
 
-/// Checks that `cursor` was made for this filter and order.
+/// Longest sort text a cursor may carry: a folded name (names have at most 200
+/// characters; folding rarely lengthens one).
+const MAX_CURSOR_TEXT: usize = 1_000;
+
+/// Checks that `cursor` was made for this filter and order, and that its sort value is
+/// one this order's column could hold: cursors come back from clients, and a value the
+/// database cannot compare (a NUL, a year it cannot store) would fail the statement
+/// on one database and be read differently on the other.
 pub fn check_cursor(
     cursor: &MemberCursor,
     filter: &MemberFilter,
@@ -252,6 +259,26 @@ pub fn check_cursor(
         return Err(DomainError::invalid(
             "after",
             "the cursor belongs to another filter or order; start again without `after`",
+        ));
+    }
+    let fits = match (&cursor.key, order.field) {
+        (SortKey::Text(t), SortField::Name) => {
+            !t.contains('\0') && t.chars().count() <= MAX_CURSOR_TEXT
+        }
+        (
+            SortKey::Int(_),
+            SortField::TotalSpent | SortField::TotalOrders | SortField::AvailablePoints,
+        ) => true,
+        (SortKey::Time(t), SortField::LastPurchase | SortField::RegisteredAt) => {
+            t.is_none_or(|t| (1..=9999).contains(&t.year()))
+        }
+        (SortKey::None, SortField::Created) => true,
+        _ => false,
+    };
+    if !fits {
+        return Err(DomainError::invalid(
+            "after",
+            "the cursor does not fit this order; start again without `after`",
         ));
     }
     Ok(())
@@ -351,4 +378,49 @@ pub async fn ids_after<C: ConnectionTrait>(
         .limit(limit)
         .all(conn)
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cursor(key: SortKey, order: MemberOrder) -> MemberCursor {
+        MemberCursor {
+            key,
+            id: Uuid::nil(),
+            of: fingerprint(&MemberFilter::default(), order),
+        }
+    }
+
+    fn fits(key: SortKey, field: SortField) -> bool {
+        let order = MemberOrder {
+            field,
+            descending: false,
+        };
+        check_cursor(&cursor(key, order), &MemberFilter::default(), order).is_ok()
+    }
+
+    #[test]
+    fn a_cursor_key_must_fit_its_order() {
+        let time = |y: i32| {
+            DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+                .ok()
+                .and_then(|t| t.with_year(y))
+                .map(|t| t.with_timezone(&Utc))
+        };
+        assert!(fits(SortKey::Text("nguyen van a".into()), SortField::Name));
+        assert!(fits(SortKey::Int(-5), SortField::AvailablePoints));
+        assert!(fits(SortKey::Time(time(2026)), SortField::RegisteredAt));
+        assert!(fits(SortKey::Time(None), SortField::LastPurchase));
+        assert!(fits(SortKey::None, SortField::Created));
+
+        assert!(!fits(SortKey::Int(1), SortField::Name));
+        assert!(!fits(SortKey::Text("1".into()), SortField::TotalSpent));
+        assert!(!fits(SortKey::None, SortField::Name));
+        assert!(!fits(SortKey::Time(None), SortField::Created));
+        assert!(!fits(SortKey::Text("a\0b".into()), SortField::Name));
+        assert!(!fits(SortKey::Text("a".repeat(1_001)), SortField::Name));
+        assert!(!fits(SortKey::Time(time(-4800)), SortField::RegisteredAt));
+        assert!(!fits(SortKey::Time(time(10_000)), SortField::LastPurchase));
+    }
 }
