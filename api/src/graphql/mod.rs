@@ -22,6 +22,7 @@ use loyalty_domain::messaging::Prices;
 /// The query root.
 #[derive(MergedObject, Default)]
 pub struct Query(
+    shop::ShopQuery,
     program::ProgramQuery,
     tiers::TierQuery,
     members::MemberQuery,

@@ -1,8 +1,11 @@
-//! Tenancy: creating shops (operator) and API keys (ADMIN).
+//! Tenancy: creating shops (operator) and managing API keys (ADMIN).
 use crate::auth::{OperatorGuard, RoleGuard, domain, principal};
 use crate::error::Gql;
 use crate::graphql::enums::Role;
 use async_graphql::{ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use loyalty_domain::access::manage::{self, KeyInfo};
+use loyalty_domain::ids::parse_id;
 use loyalty_domain::{access, shops};
 
 /// A new shop and its first ADMIN key (shown once).
@@ -23,6 +26,54 @@ pub struct ApiKeyCreated {
     pub key: String,
     /// Its role.
     pub role: Role,
+}
+
+/// An API key of the shop, without its secret (only its hash is stored).
+#[derive(SimpleObject)]
+pub struct ApiKey {
+    /// The key's id.
+    pub id: ID,
+    /// The name given when it was created.
+    pub name: Option<String>,
+    /// Its role.
+    pub role: Role,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it was revoked; null while it works.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<KeyInfo> for ApiKey {
+    fn from(k: KeyInfo) -> Self {
+        Self {
+            id: ID(k.id.to_string()),
+            name: k.name,
+            role: k.role.into(),
+            created_at: k.created_at,
+            revoked_at: k.revoked_at,
+        }
+    }
+}
+
+/// Tenancy queries.
+#[derive(Default)]
+pub struct ShopQuery;
+
+#[Object]
+impl ShopQuery {
+    /// The shop's active API keys, oldest first (at most `LOYALTY_MAX_KEYS_PER_SHOP`).
+    /// ADMIN only.
+    #[graphql(guard = "RoleGuard(access::Role::Admin)")]
+    async fn api_keys(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Vec<ApiKey>> {
+        let who = principal(ctx)?;
+        let keys = manage::list_keys(&domain(ctx).db, who.shop_id)
+            .await
+            .gql()?;
+        Ok(keys.into_iter().map(ApiKey::from).collect())
+    }
 }
 
 /// Tenancy mutations.
@@ -49,7 +100,9 @@ impl ShopMutation {
         })
     }
 
-    /// Creates an API key of the caller's shop. ADMIN only.
+    /// Creates an API key of the caller's shop. ADMIN only; a shop holds at most
+    /// `LOYALTY_MAX_KEYS_PER_SHOP` active keys (`LIMIT_EXCEEDED` beyond; `revokeApiKey`
+    /// frees a place).
     #[graphql(guard = "RoleGuard(access::Role::Admin)")]
     async fn create_api_key(
         &self,
@@ -66,5 +119,22 @@ impl ShopMutation {
             key: key.plaintext,
             role: key.role.into(),
         })
+    }
+
+    /// Revokes one of the caller's shop's keys: it stops working at once on the replica
+    /// that revokes it, within `LOYALTY_KEY_CACHE_MS` on the others. The shop's last
+    /// ADMIN key cannot be revoked (`CONFLICT`). ADMIN only.
+    #[graphql(guard = "RoleGuard(access::Role::Admin)")]
+    async fn revoke_api_key(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<ApiKey> {
+        let who = principal(ctx)?;
+        let id = parse_id("id", &id).gql()?;
+        let key = manage::revoke_api_key(domain(ctx), who.shop_id, id)
+            .await
+            .gql()?;
+        Ok(key.into())
     }
 }

@@ -65,6 +65,11 @@ impl KeyCache {
         self.entries.insert(key_hash, principal);
     }
 
+    /// Forgets a key this replica revoked, so it stops authenticating here at once.
+    pub fn forget(&self, key_hash: &str) {
+        self.entries.invalidate(key_hash);
+    }
+
     /// The principal of `key_hash` from the cache, or from `load` run once for all the
     /// requests asking for this key meanwhile. A principal found is kept; an unknown key
     /// or a failure is only handed to the requests that waited for it.

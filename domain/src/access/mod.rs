@@ -2,6 +2,7 @@
 
 pub mod cache;
 pub mod keys;
+pub mod manage;
 pub mod role;
 pub mod service;
 
