@@ -14,6 +14,7 @@ pub mod error;
 pub mod ids;
 pub mod jobs;
 pub mod ledger;
+pub mod limits;
 pub mod members;
 pub mod messaging;
 pub mod money;

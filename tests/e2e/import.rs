@@ -1,5 +1,9 @@
 //! The opening-data import through the `importMembers` mutation.
-use loyalty_tests::{TestApp, spawn_app};
+use loyalty_api::config::Limits;
+use loyalty_domain::limits::MAX_POINTS;
+use loyalty_domain::members::import::{MAX_REQUEST_BYTES, MAX_REQUEST_ROWS, import_csv};
+use loyalty_tests::{TestApp, backend, spawn_app, spawn_app_with};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::{Value, json};
 
 const IMPORT: &str = "mutation($c: String!) { importMembers(csv: $c) { read imported unchanged pointsImported rejected { line reason } } }";
@@ -100,4 +104,345 @@ ok2,Giang,,,,,
             .code(),
         "FORBIDDEN"
     );
+}
+
+/// A CSV of `n` new customers `r1`…`rn`, with `special` as row `at` (1-based) when given.
+fn numbered(n: usize, special: Option<(usize, &str)>) -> String {
+    let mut csv = String::from("external_id,name,opening_points\n");
+    for i in 1..=n {
+        match special {
+            Some((at, id)) if at == i => csv.push_str(&format!("{id},Special,5\n")),
+            _ => csv.push_str(&format!("r{i},Khách {i},5\n")),
+        }
+    }
+    csv
+}
+
+async fn member_count(app: &TestApp, key: &str) -> i64 {
+    let res = app
+        .gql(Some(key), "{ members { totalCount } }", json!({}))
+        .await;
+    res.data()["members"]["totalCount"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no totalCount in {}", res.body))
+}
+
+#[tokio::test]
+async fn a_file_over_the_request_bound_is_refused_whole_and_points_to_the_command_line() {
+    let app = spawn_app().await;
+    let (_, admin) = app.create_shop("A").await;
+    let rows = app
+        .gql(
+            Some(&admin),
+            IMPORT,
+            json!({"c": numbered(MAX_REQUEST_ROWS + 1, None)}),
+        )
+        .await;
+    assert_eq!(rows.code(), "LIMIT_EXCEEDED", "{}", rows.body);
+    assert!(
+        rows.message().contains("loyalty import members"),
+        "{}",
+        rows.message()
+    );
+    // Few rows, too many bytes.
+    let wide = format!("external_id,note\nc1,{}\n", "x".repeat(MAX_REQUEST_BYTES));
+    let bytes = app.gql(Some(&admin), IMPORT, json!({"c": wide})).await;
+    assert_eq!(bytes.code(), "LIMIT_EXCEEDED", "{}", bytes.body);
+    assert_eq!(member_count(&app, &admin).await, 0);
+
+    // At the bound, it imports.
+    let ok = import(&app, &admin, &numbered(MAX_REQUEST_ROWS, None)).await;
+    assert_eq!(ok["imported"], MAX_REQUEST_ROWS);
+    assert_eq!(ok["pointsImported"], 5 * MAX_REQUEST_ROWS as i64);
+}
+
+/// A trigger that fails the insert of customer `boom`: a database error in the middle of
+/// a file, after the rows of a first 500-row batch.
+async fn fail_inserting_boom(app: &TestApp) {
+    let sql = if backend() == "postgres" {
+        "CREATE FUNCTION import_boom() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN IF NEW.external_id = 'boom' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$; \
+         CREATE TRIGGER import_boom BEFORE INSERT ON members FOR EACH ROW EXECUTE FUNCTION import_boom();"
+    } else {
+        "CREATE TRIGGER import_boom BEFORE INSERT ON members WHEN NEW.external_id = 'boom' \
+         BEGIN SELECT RAISE(ABORT, 'boom'); END;"
+    };
+    app.ctx
+        .db
+        .execute_unprepared(sql)
+        .await
+        .unwrap_or_else(|e| panic!("trigger: {e}"));
+}
+
+#[tokio::test]
+async fn a_database_error_mid_file_leaves_no_rows_behind() {
+    let app = spawn_app().await;
+    let (_, admin) = app.create_shop("A").await;
+    app.activate(&admin, json!({}), "INITIAL_TIER").await;
+    fail_inserting_boom(&app).await;
+    let res = app
+        .gql(
+            Some(&admin),
+            IMPORT,
+            json!({"c": numbered(700, Some((650, "boom")))}),
+        )
+        .await;
+    assert_eq!(res.code(), "INTERNAL", "{}", res.body);
+    assert_eq!(member_count(&app, &admin).await, 0);
+    // The same file without the failing row imports whole.
+    let ok = import(&app, &admin, &numbered(700, None)).await;
+    assert_eq!(ok["imported"], 700);
+    assert_eq!(member_count(&app, &admin).await, 700);
+}
+
+#[tokio::test]
+async fn the_command_line_import_finishes_a_stopped_file_when_run_again() {
+    let app = spawn_app().await;
+    let (shop, admin) = app.create_shop("A").await;
+    let shop: uuid::Uuid = shop.parse().unwrap_or_else(|e| panic!("{e}"));
+    app.activate(&admin, json!({}), "INITIAL_TIER").await;
+    fail_inserting_boom(&app).await;
+    let csv = numbered(700, Some((650, "boom")));
+    // The command line commits every 500 rows: the failure leaves the first batch.
+    let stopped = import_csv(&app.ctx, shop, csv.as_bytes(), |_| {}).await;
+    assert!(stopped.is_err());
+    assert_eq!(member_count(&app, &admin).await, 500);
+    let drop = if backend() == "postgres" {
+        "DROP TRIGGER import_boom ON members"
+    } else {
+        "DROP TRIGGER import_boom"
+    };
+    app.ctx
+        .db
+        .execute_unprepared(drop)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Run again: the rest is imported, the first 500 rows are unchanged, and every
+    // customer has their opening points once.
+    let report = import_csv(&app.ctx, shop, csv.as_bytes(), |_| {})
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((report.imported, report.unchanged), (200, 500));
+    assert_eq!(report.points_imported, 200 * 5);
+    assert_eq!(member_count(&app, &admin).await, 700);
+    for id in ["r1", "r500", "r501", "boom"] {
+        assert_eq!(app.points(&admin, id).await, (5, 0, 0, 0), "{id}");
+    }
+}
+
+/// Rows of the table `slow`, whose cube a trigger counts on SQLite to keep the insert of
+/// customer `slow` busy: 216 million rows, several seconds where the request has one.
+const SLOW_ROWS: u32 = 600;
+
+/// A CSV of `n` customers with only their ids, `special` as row `at`: the first 500 rows
+/// (the old batch) take well under the second the timeout test allows.
+fn bare(n: usize, at: usize, special: &str) -> String {
+    let mut csv = String::from("external_id\n");
+    for i in 1..=n {
+        if i == at {
+            csv.push_str(special);
+        } else {
+            csv.push_str(&format!("r{i}"));
+        }
+        csv.push('\n');
+    }
+    csv
+}
+
+#[tokio::test]
+async fn a_request_that_times_out_mid_file_leaves_no_rows_behind() {
+    let app = spawn_app_with(Limits {
+        request_timeout_secs: 1,
+        ..Limits::default()
+    })
+    .await;
+    let (_, admin) = app.create_shop("A").await;
+    app.upsert_member(&admin, json!({"externalId": "held"}))
+        .await;
+    // The 650th customer of the file (after a first batch of 500 rows) keeps the import
+    // waiting until the request times out: on PostgreSQL `held`, whose row this test
+    // locks; on SQLite `slow`, whose insert runs a long count.
+    let res = if backend() == "postgres" {
+        let csv = bare(700, 650, "held");
+        let blocker = app.ctx.db.begin().await.unwrap_or_else(|e| panic!("{e}"));
+        blocker
+            .execute_unprepared("SELECT 1 FROM members WHERE external_id = 'held' FOR UPDATE")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let res = app.gql(Some(&admin), IMPORT, json!({"c": csv})).await;
+        blocker.rollback().await.unwrap_or_else(|e| panic!("{e}"));
+        res
+    } else {
+        let csv = bare(700, 650, "slow");
+        let setup = format!(
+            "CREATE TABLE slow (x INTEGER); \
+             INSERT INTO slow WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {SLOW_ROWS}) SELECT x FROM c; \
+             CREATE TRIGGER import_slow BEFORE INSERT ON members WHEN NEW.external_id = 'slow' \
+             BEGIN SELECT count(*) FROM slow a, slow b, slow c; END;"
+        );
+        app.ctx
+            .db
+            .execute_unprepared(&setup)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let res = app.gql(Some(&admin), IMPORT, json!({"c": csv})).await;
+        // The abandoned statement still holds SQLite's one connection: wait for it
+        // here, outside any request and its timeout.
+        app.ctx
+            .db
+            .execute_unprepared("SELECT 1")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        res
+    };
+    assert_eq!(res.status, 408, "{}", res.body);
+    // A later import goes through (the abandoned transaction let go of its locks) and
+    // finds nothing of the timed-out one.
+    let after = import(&app, &admin, "external_id\nlater\n").await;
+    assert_eq!(after["imported"], 1);
+    assert_eq!(member_count(&app, &admin).await, 2);
+    assert_eq!(app.points(&admin, "held").await, (0, 0, 0, 0));
+}
+
+#[tokio::test]
+async fn opening_points_near_i64_max_are_refused_per_row_and_customers_can_still_order() {
+    let app = spawn_app().await;
+    let (_, admin) = app.create_shop("A").await;
+    app.activate(&admin, json!({}), "INITIAL_TIER").await;
+    // The probe's file: two balances near i64::MAX summed to a wrapped -809 before.
+    let csv = "external_id,opening_points,total_orders,total_spent
+big1,9223372036854775000,,
+big2,9223372036854775807,,
+full,\"1,000,000,000\",,
+ok,100,,
+orders,,99999999999,
+spent,,,99999999999999999999
+";
+    let r = import(&app, &admin, csv).await;
+    assert_eq!(r["read"], 6);
+    assert_eq!(r["imported"], 2, "{r}");
+    assert_eq!(r["pointsImported"], MAX_POINTS + 100);
+    let rejected: Vec<(i64, String)> = r["rejected"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|x| {
+            (
+                x["line"].as_i64().unwrap_or(0),
+                x["reason"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rejected.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+        vec![2, 3, 6, 7]
+    );
+    assert!(
+        rejected
+            .iter()
+            .all(|(_, why)| why.contains("above the limit")),
+        "{rejected:?}"
+    );
+    assert_eq!(member_count(&app, &admin).await, 2);
+
+    // A customer at the bound orders: the order is recorded, and earns what fits (none).
+    let order = app.order(&admin, "o-1", "full", 250_000, 0).await;
+    assert_eq!(
+        order.data()["recordOrder"]["pointsEarned"],
+        0,
+        "{}",
+        order.body
+    );
+    assert_eq!(app.points(&admin, "full").await, (MAX_POINTS, 0, 0, 0));
+    // Spending makes room, and the next order earns again.
+    let spend = app.order(&admin, "o-2", "full", 250_000, 1_000).await;
+    assert_eq!(
+        spend.data()["recordOrder"]["pointsRedeemed"],
+        250,
+        "{}",
+        spend.body
+    );
+    let earn = app.order(&admin, "o-3", "full", 100_000, 0).await;
+    assert_eq!(earn.data()["recordOrder"]["pointsEarned"], 250);
+    assert_eq!(app.points(&admin, "full").await, (MAX_POINTS, 0, 250, 0));
+    // A customer whose balance cannot take a row's opening points: the row is refused
+    // whole (its profile is not written either).
+    let walkin = app
+        .upsert_member(&admin, json!({"externalId": "walkin"}))
+        .await;
+    app.gql(
+        Some(&admin),
+        "mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { id } }",
+        json!({"i": {"memberId": walkin, "points": 600_000_000, "reason": "gift", "idempotencyKey": "g"}}),
+    )
+    .await
+    .data();
+    let again = import(
+        &app,
+        &admin,
+        "external_id,name,opening_points\nwalkin,Changed,500000000\n",
+    )
+    .await;
+    let reason = again["rejected"][0]["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("at most 1,000,000,000 points"), "{again}");
+    let name = app
+        .gql(
+            Some(&admin),
+            "{ member(externalId: \"walkin\") { name } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(name.data()["member"]["name"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_nul_byte_in_a_csv_field_is_a_rejected_row_on_both_databases() {
+    let app = spawn_app().await;
+    let (shop, admin) = app.create_shop("A").await;
+    let shop: uuid::Uuid = shop.parse().unwrap_or_else(|e| panic!("{e}"));
+    let csv =
+        "external_id,name,province,note\nc1,An,Hà Nội,\nc2,B\0nh,,\nc3,Cư,Huế\0,\nc4,Dung,,x\0y\n";
+    // The command line's path reads files, where nothing refused the byte before.
+    let report = import_csv(&app.ctx, shop, csv.as_bytes(), |_| {})
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rejected: Vec<(u64, String)> = report
+        .rejected
+        .iter()
+        .map(|r| (r.line, r.reason.clone()))
+        .collect();
+    assert_eq!(
+        rejected,
+        vec![
+            (3, "field name contains a NUL byte".to_owned()),
+            (4, "field province contains a NUL byte".to_owned()),
+            (5, "field note contains a NUL byte".to_owned()),
+        ]
+    );
+    assert_eq!(report.imported, 1);
+    // Over HTTP the byte is refused too, never stored and never INTERNAL: as a rejected
+    // row, or as the whole request by the edge's check of every string.
+    let res = app
+        .gql(Some(&admin), IMPORT, json!({"c": csv.replace("c1", "h1")}))
+        .await;
+    match res.body["errors"][0]["extensions"]["code"].as_str() {
+        Some(code) => assert_eq!(code, "BAD_USER_INPUT", "{}", res.body),
+        None => assert_eq!(
+            res.data()["importMembers"]["rejected"]
+                .as_array()
+                .map(Vec::len),
+            Some(3)
+        ),
+    }
+    for id in ["c2", "c3", "c4"] {
+        let m = app
+            .gql(
+                Some(&admin),
+                &format!("{{ member(externalId: \"{id}\") {{ id }} }}"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(m.data()["member"], Value::Null, "{id}");
+    }
 }

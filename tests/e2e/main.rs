@@ -1,6 +1,7 @@
 //! End-to-end tests over HTTP against the real router on a real socket.
 //! One binary, one module per area (see `support/lib.rs` for the harness).
 
+mod amounts;
 mod batching;
 mod caching;
 mod campaigns;

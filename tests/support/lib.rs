@@ -290,6 +290,11 @@ impl TestApp {
         (self.statements.load(Ordering::SeqCst) - before, res)
     }
 
+    /// The server's database URL, for a test that needs a connection of its own.
+    pub fn database_url(&self) -> &str {
+        &self.db.database_url
+    }
+
     /// Moves the server's clock forward.
     pub fn advance(&self, by: Duration) {
         self.clock.advance(by);

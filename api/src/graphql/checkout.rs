@@ -1,7 +1,7 @@
 //! Checkout: the cart and the side-effect-free quote.
 use crate::auth::{RoleGuard, domain, principal};
 use crate::error::Gql;
-use crate::graphql::scalars::Dec;
+use crate::graphql::scalars::{Dec, Int32};
 use async_graphql::{Context, ID, InputObject, SimpleObject};
 use loyalty_domain::access::Role;
 use loyalty_domain::checkout;
@@ -68,19 +68,23 @@ pub struct Quote {
     pub discounts: Vec<AppliedDiscount>,
     pub skipped: Vec<SkippedDiscount>,
     pub discount_total: Dec,
-    pub points_redeemed: i64,
+    pub points_redeemed: Int32,
     /// VND the redeemed points pay.
     pub points_value: Dec,
     pub total: Dec,
-    pub points_to_earn: i64,
+    pub points_to_earn: Int32,
     /// The member's available points (null without a known member).
-    pub available_points: Option<i64>,
+    pub available_points: Option<Int32>,
 }
 
 impl From<checkout::Quote> for Quote {
     fn from(q: checkout::Quote) -> Self {
         let b = q.breakdown;
-        let discount_total: i64 = b.applied.iter().map(|a| a.amount).sum();
+        // Each discount is at most the order, itself bounded far below 2^63.
+        let discount_total = b
+            .applied
+            .iter()
+            .fold(0i64, |sum, a| sum.saturating_add(a.amount));
         Self {
             subtotal: b.subtotal.into(),
             discounts: b
@@ -101,11 +105,11 @@ impl From<checkout::Quote> for Quote {
                 })
                 .collect(),
             discount_total: discount_total.into(),
-            points_redeemed: b.points_redeemed,
+            points_redeemed: b.points_redeemed.into(),
             points_value: b.points_value.into(),
             total: b.paid.into(),
-            points_to_earn: q.points_to_earn,
-            available_points: q.available_points,
+            points_to_earn: q.points_to_earn.into(),
+            available_points: q.available_points.map(Into::into),
         }
     }
 }

@@ -5,7 +5,7 @@ use crate::graphql::checkout::OrderLineInput;
 use crate::graphql::connection::{PageInfo, encode, page_info};
 use crate::graphql::enums::{Channel, LedgerKind};
 use crate::graphql::members::Member;
-use crate::graphql::scalars::Dec;
+use crate::graphql::scalars::{Dec, Int32};
 use crate::loaders::{Loaders, unshare};
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -43,20 +43,20 @@ impl PointBalance {
 #[Object]
 impl PointBalance {
     /// Spendable now.
-    async fn available(&self) -> i64 {
-        self.live.available
+    async fn available(&self) -> Int32 {
+        self.live.available.into()
     }
     /// Earned, not yet spendable.
-    async fn pending(&self) -> i64 {
-        self.live.pending
+    async fn pending(&self) -> Int32 {
+        self.live.pending.into()
     }
     /// Spent.
-    async fn used(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        Ok(self.whole(ctx).await?.used)
+    async fn used(&self, ctx: &Context<'_>) -> async_graphql::Result<Int32> {
+        Ok(self.whole(ctx).await?.used.into())
     }
     /// Expired.
-    async fn expired(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        Ok(self.whole(ctx).await?.expired)
+    async fn expired(&self, ctx: &Context<'_>) -> async_graphql::Result<Int32> {
+        Ok(self.whole(ctx).await?.expired.into())
     }
 }
 
@@ -66,7 +66,7 @@ pub struct LedgerEntry {
     pub id: ID,
     pub kind: LedgerKind,
     /// Signed: earnings positive, spending negative.
-    pub points: i64,
+    pub points: Int32,
     pub created_at: DateTime<Utc>,
     pub available_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
@@ -78,7 +78,7 @@ impl From<ledger::LedgerEntry> for LedgerEntry {
         Self {
             id: ID(e.id.to_string()),
             kind: e.kind.into(),
-            points: e.points,
+            points: e.points.into(),
             created_at: e.created_at,
             available_at: e.available_at,
             expires_at: e.expires_at,
@@ -144,8 +144,8 @@ pub struct OrderResult {
     pub total: Dec,
     pub discount_total: Dec,
     pub paid: Dec,
-    pub points_earned: i64,
-    pub points_redeemed: i64,
+    pub points_earned: Int32,
+    pub points_redeemed: Int32,
     /// Refunded so far.
     pub refunded_amount: Dec,
     pub member: Member,
@@ -159,8 +159,8 @@ impl From<orders::OrderOutcome> for OrderResult {
             total: o.total.into(),
             discount_total: o.discount_total.into(),
             paid: o.paid.into(),
-            points_earned: o.points_earned,
-            points_redeemed: o.points_redeemed,
+            points_earned: o.points_earned.into(),
+            points_redeemed: o.points_redeemed.into(),
             refunded_amount: o.refunded_amount.into(),
             member: Member(o.member),
         }

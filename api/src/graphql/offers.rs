@@ -4,7 +4,7 @@ use crate::error::{Code, Gql};
 use crate::graphql::connection::{PageInfo, decode, encode, page_info};
 use crate::graphql::cost;
 use crate::graphql::enums::{DiscountKind, FixedPer, OfferTargetKind};
-use crate::graphql::scalars::Dec;
+use crate::graphql::scalars::{Dec, Int32};
 use crate::loaders::{Loaders, unshare};
 use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -246,7 +246,7 @@ pub struct RuleKindInfo {
 pub struct Reward {
     id: ID,
     name: String,
-    points_cost: i64,
+    points_cost: Int32,
     offer_id: ID,
 }
 
@@ -255,7 +255,7 @@ impl From<rewards::Reward> for Reward {
         Self {
             id: ID(r.id.to_string()),
             name: r.name,
-            points_cost: r.points_cost,
+            points_cost: r.points_cost.into(),
             offer_id: ID(r.offer_id.to_string()),
         }
     }

@@ -2,7 +2,7 @@
 use crate::auth::{RoleGuard, domain, principal};
 use crate::error::Gql;
 use crate::graphql::enums::{ActivationMode, CycleKind, ExpiryKind, ProgramStatus};
-use crate::graphql::scalars::{Date, Dec};
+use crate::graphql::scalars::{Date, Dec, Int32};
 use crate::graphql::tiers::{Tier, tier_list};
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -91,11 +91,11 @@ impl Program {
     async fn reward_rate_percent(&self) -> Dec {
         self.0.reward_rate_percent.into()
     }
-    async fn points_per_thousand_vnd(&self) -> i64 {
-        self.0.points_per_thousand_vnd
+    async fn points_per_thousand_vnd(&self) -> Int32 {
+        self.0.points_per_thousand_vnd.into()
     }
-    async fn pending_hours(&self) -> i64 {
-        self.0.pending_hours
+    async fn pending_hours(&self) -> Int32 {
+        self.0.pending_hours.into()
     }
     async fn expiry(&self) -> Expiry {
         match self.0.expiry {
@@ -151,7 +151,7 @@ impl Program {
 #[derive(SimpleObject)]
 pub struct TierPreview {
     tier: Tier,
-    members: i64,
+    members: Int32,
 }
 
 /// Program queries.
@@ -175,7 +175,7 @@ impl ProgramQuery {
             .into_iter()
             .map(|(tier, members)| TierPreview {
                 tier: Tier { shop_id, tier },
-                members,
+                members: members.into(),
             })
             .collect())
     }

@@ -1,7 +1,7 @@
 //! Tiers: the ladder, its benefits, and member counts.
 use crate::auth::{RoleGuard, domain, principal};
 use crate::error::Gql;
-use crate::graphql::scalars::Dec;
+use crate::graphql::scalars::{Dec, Int32};
 use crate::loaders::{Loaders, unshare};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use loyalty_domain::access::Role;
@@ -31,8 +31,8 @@ impl Tier {
         self.tier.min_spend.into()
     }
     /// The threshold in ranking points, derived from `minSpend`.
-    async fn min_ranking_points(&self) -> i64 {
-        self.tier.min_ranking_points
+    async fn min_ranking_points(&self) -> Int32 {
+        self.tier.min_ranking_points.into()
     }
     async fn discount_percent(&self) -> Dec {
         self.tier.discount_percent.into()
@@ -56,7 +56,7 @@ impl Tier {
         self.tier.is_initial
     }
     /// Members currently in the tier.
-    async fn member_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+    async fn member_count(&self, ctx: &Context<'_>) -> async_graphql::Result<Int32> {
         let counts = ctx
             .data_unchecked::<Loaders>()
             .tier_counts()
@@ -66,7 +66,8 @@ impl Tier {
             .gql()?;
         Ok(counts
             .and_then(|c| c.get(&self.tier.id).copied())
-            .unwrap_or(0))
+            .unwrap_or(0)
+            .into())
     }
 }
 

@@ -3,7 +3,7 @@
 use super::Breakdown;
 use super::pipeline::{PipelineInput, Skipped, Source, run};
 use crate::ledger::balance::spendable;
-use crate::ledger::earning::points_for;
+use crate::ledger::earning::{points_for, within_balance};
 use crate::members;
 use crate::orders::input::{OrderLine, clean_lines};
 use crate::vouchers::lookup::present;
@@ -37,9 +37,7 @@ pub struct Quote {
 /// Prices a cart without writing anything.
 pub async fn quote(ctx: &Ctx, shop_id: Uuid, input: QuoteInput) -> Result<Quote> {
     let lines = clean_lines(&input.lines)?;
-    if input.redeem_points < 0 {
-        return Err(DomainError::invalid("redeemPoints", "must not be negative"));
-    }
+    crate::orders::input::redeem_points(input.redeem_points)?;
     if input.voucher_codes.len() > 10 {
         return Err(DomainError::invalid(
             "voucherCodes",
@@ -112,7 +110,10 @@ pub async fn quote(ctx: &Ctx, shop_id: Uuid, input: QuoteInput) -> Result<Quote>
     breakdown.skipped.extend(notes);
     let points_to_earn = match tier {
         Some(t) if policy.is_active() => {
-            points_for(breakdown.paid, &policy.program, t.point_multiplier)
+            let points = points_for(breakdown.paid, &policy.program, t.point_multiplier);
+            // As an order would credit them: within the balance's bound.
+            let held = available.unwrap_or(0);
+            within_balance(points, held, breakdown.points_redeemed)
         }
         _ => 0,
     };

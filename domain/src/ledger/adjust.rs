@@ -1,16 +1,18 @@
 //! Manual point adjustments (seed 000 s.3): add or remove points with a reason, once per
 //! idempotency key.
 use super::LedgerKind;
+use super::balance::held;
 use super::idempotency::{Scope, claim, replay, request_hash};
 use super::lots::{Credit, Debit, DrawFrom, credit, debit, lock_member};
+use crate::limits::{MAX_POINTS, fits_balance, grouped};
 use crate::members::Member;
 use crate::{Ctx, DomainError, Result};
 use sea_orm::TransactionTrait;
 use serde::Serialize;
 use uuid::Uuid;
 
-/// Largest adjustment in one call.
-pub const MAX_ADJUSTMENT: i64 = 1_000_000_000;
+/// Largest adjustment in one call, either way.
+pub const MAX_ADJUSTMENT: i64 = MAX_POINTS;
 
 /// A manual adjustment.
 #[derive(Debug, Clone, Serialize)]
@@ -27,10 +29,14 @@ pub struct AdjustInput {
 }
 
 fn validate(input: &AdjustInput) -> Result<()> {
-    if input.points == 0 || input.points.abs() > MAX_ADJUSTMENT {
+    // `unsigned_abs`: `i64::MIN.abs()` has no i64 value.
+    if input.points == 0 || input.points.unsigned_abs() > MAX_ADJUSTMENT.unsigned_abs() {
         return Err(DomainError::invalid(
             "points",
-            format!("must be non-zero and at most {MAX_ADJUSTMENT} either way"),
+            format!(
+                "must be non-zero and at most {} either way",
+                grouped(MAX_ADJUSTMENT)
+            ),
         ));
     }
     let reason = input.reason.trim();
@@ -51,7 +57,8 @@ fn validate(input: &AdjustInput) -> Result<()> {
 }
 
 /// Applies the adjustment once; a retry returns the member as it is now. Removing more
-/// than is available is `InsufficientPoints`.
+/// than is available is `InsufficientPoints`; adding more than the balance may hold
+/// ([`MAX_POINTS`] available and pending) is refused.
 pub async fn adjust(ctx: &Ctx, shop_id: Uuid, input: AdjustInput) -> Result<Member> {
     validate(&input)?;
     let hash = request_hash(&input);
@@ -68,6 +75,8 @@ pub async fn adjust(ctx: &Ctx, shop_id: Uuid, input: AdjustInput) -> Result<Memb
         let reason = Some(input.reason.trim().to_owned());
         let entry_key = Some(format!("adjust:{key}"));
         if input.points > 0 {
+            let holds = held(&txn, shop_id, member.id, now).await?;
+            fits_balance("points", holds, input.points)?;
             credit(
                 &txn,
                 shop_id,

@@ -4,8 +4,8 @@
 //! points and their `available_at`/`expires_at` against now, so points mature and expire
 //! on time even when no job has run; used and expired come from the entries.
 use super::LedgerKind;
-use crate::Result;
 use crate::sql::sum_bigint;
+use crate::{Result, limits};
 use chrono::{DateTime, Utc};
 use loyalty_entities::{ledger_entry, point_lot};
 use sea_orm::ConnectionTrait;
@@ -150,10 +150,25 @@ pub async fn live_balances<C: ConnectionTrait>(
     for row in conn.query_all(&lot_sums(shop_id, members, now)).await? {
         let member: Uuid = row.try_get_by_index(0)?;
         let b = out.entry(member).or_default();
-        b.available += row.try_get_by_index::<i64>(1)?;
-        b.pending += row.try_get_by_index::<i64>(2)?;
+        b.available = limits::add("points available", b.available, row.try_get_by_index(1)?)?;
+        b.pending = limits::add("points pending", b.pending, row.try_get_by_index(2)?)?;
     }
     Ok(out)
+}
+
+/// Points the member holds at `now`, available and pending: what a credit is measured
+/// against for the balance's bound ([`crate::limits::MAX_POINTS`]). One statement.
+pub async fn held<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    member_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let b = live_balances(conn, shop_id, &[member_id], now)
+        .await?
+        .remove(&member_id)
+        .unwrap_or_default();
+    limits::add("a member's balance", b.available, b.pending)
 }
 
 /// Balances of `members` at `now`, in one statement whatever their number: the lots'
@@ -200,10 +215,14 @@ pub async fn balances<C: ConnectionTrait>(
         let n = |i: usize| row.try_get_by_index::<i64>(i);
         let member: Uuid = row.try_get_by_index(0)?;
         let b = out.entry(member).or_default();
-        b.available += n(1)?;
-        b.pending += n(2)?;
-        b.expired += n(3)? - n(6)?;
-        b.used += -n(4)? - n(5)?;
+        // Entries of debits are negative: used is minus what redemptions took, less what
+        // refunds gave back; expired adds what lots lost to time to what the job recorded.
+        let used = limits::sub("points used", limits::sub("points used", 0, n(4)?)?, n(5)?)?;
+        let expired = limits::sub("points expired", n(3)?, n(6)?)?;
+        b.available = limits::add("points available", b.available, n(1)?)?;
+        b.pending = limits::add("points pending", b.pending, n(2)?)?;
+        b.expired = limits::add("points expired", b.expired, expired)?;
+        b.used = limits::add("points used", b.used, used)?;
     }
     Ok(out)
 }

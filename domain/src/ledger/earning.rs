@@ -1,4 +1,5 @@
 //! How many reward points a paid amount earns (seed 000 s.3, seed 001 step 3).
+use crate::limits::headroom;
 use crate::program::Program;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -6,7 +7,8 @@ use rust_decimal::prelude::ToPrimitive;
 /// `floor(paid / spend per ranking point × reward rate % × tier multiplier)`.
 ///
 /// One division at the end keeps the result exact whenever it is a whole number, so
-/// 250,000 VND at 1,000 VND per point, 100 % and ×1.5 is 375 points, not 374.
+/// 250,000 VND at 1,000 VND per point, 100 % and ×1.5 is 375 points, not 374. A result
+/// beyond 64 bits saturates (then [`within_balance`] bounds what is credited).
 pub fn points_for(paid: i64, program: &Program, multiplier: Decimal) -> i64 {
     if paid <= 0 || program.spend_per_ranking_point <= Decimal::ZERO {
         return 0;
@@ -17,9 +19,17 @@ pub fn points_for(paid: i64, program: &Program, multiplier: Decimal) -> i64 {
     let denominator = program.spend_per_ranking_point * Decimal::ONE_HUNDRED;
     numerator
         .and_then(|n| n.checked_div(denominator))
-        .and_then(|q| q.floor().to_i64())
-        .unwrap_or(0)
+        .map_or(Some(i64::MAX), |q| q.floor().to_i64())
+        .unwrap_or(i64::MAX)
         .max(0)
+}
+
+/// What an order that earns `points` credits to a member holding `held` points (available
+/// and pending) of whom it redeemed `redeemed`: all of them while the balance stays within
+/// [`crate::limits::MAX_POINTS`], and no more. The rest is not credited, so that a member at
+/// the bound can still order.
+pub fn within_balance(points: i64, held: i64, redeemed: i64) -> i64 {
+    points.clamp(0, headroom(held.saturating_sub(redeemed)))
 }
 
 #[cfg(test)]
@@ -49,5 +59,16 @@ mod tests {
         assert_eq!(points_for(9, &thirds, dec!(1)), 3);
         assert_eq!(points_for(0, &p, dec!(2)), 0);
         assert_eq!(points_for(-5, &p, dec!(2)), 0);
+    }
+
+    #[test]
+    fn earnings_saturate_and_stop_at_the_balance_bound() {
+        let tiny = program(dec!(0.0000000000000000000000000001), dec!(10000));
+        assert_eq!(points_for(100_000_000_000, &tiny, dec!(100)), i64::MAX);
+        let max = crate::limits::MAX_POINTS;
+        assert_eq!(within_balance(i64::MAX, 0, 0), max);
+        assert_eq!(within_balance(500, max - 100, 0), 100);
+        assert_eq!(within_balance(500, max - 100, 400), 500);
+        assert_eq!(within_balance(500, max + 7, 0), 0);
     }
 }

@@ -6,6 +6,7 @@
 //! writes them together with the order in a single statement. Both write the same rows.
 use super::LedgerKind;
 use super::lots::{Credit, Debit, DrawFrom, Drawn};
+use crate::limits::{self, MAX_POINTS};
 use crate::{DomainError, Result, ids::new_id};
 use chrono::{DateTime, Utc};
 use loyalty_entities::{ledger_entry, lot_allocation, point_lot};
@@ -50,24 +51,26 @@ impl LedgerWrites {
     }
 
     /// How these writes change the member's spendable and pending points at `now`
-    /// (`(available, pending)`), for a statement that cannot see its own writes.
+    /// (`(available, pending)`), for a statement that cannot see its own writes. Every
+    /// lot and draw is within [`MAX_POINTS`], so the sums are far from 64 bits; they
+    /// saturate rather than wrap all the same.
     pub fn balance_change(&self, now: DateTime<Utc>) -> (i64, i64) {
-        let (mut available, mut pending) = (0, 0);
+        let (mut available, mut pending) = (0i64, 0i64);
         for lot in &self.lots {
             if lot.expires_at.is_some_and(|e| e <= now) {
                 continue;
             }
             if lot.available_at <= now {
-                available += lot.remaining;
+                available = available.saturating_add(lot.remaining);
             } else {
-                pending += lot.remaining;
+                pending = pending.saturating_add(lot.remaining);
             }
         }
         for draw in &self.draws {
             if draw.spendable {
-                available -= draw.points;
+                available = available.saturating_sub(draw.points);
             } else {
-                pending -= draw.points;
+                pending = pending.saturating_sub(draw.points);
             }
         }
         (available, pending)
@@ -128,6 +131,12 @@ pub fn plan_credit(
 ) -> Result<(LedgerWrites, Uuid)> {
     if credit.points <= 0 {
         return Err(DomainError::Internal("a credit must be positive".into()));
+    }
+    if credit.points > MAX_POINTS {
+        return Err(DomainError::LimitExceeded(format!(
+            "one credit is at most {} points",
+            limits::grouped(MAX_POINTS)
+        )));
     }
     let earned = entry(
         shop_id,
@@ -220,7 +229,7 @@ pub fn plan_debit(
         }
         DrawFrom::Lot(id) => lots.iter().filter(|l| l.id == id).collect(),
     };
-    let have: i64 = plan.iter().map(|l| l.remaining).sum();
+    let have = limits::sum("the points to draw from", plan.iter().map(|l| l.remaining))?;
     if debit.from == DrawFrom::Available && have < debit.points {
         return Err(DomainError::InsufficientPoints {
             requested: debit.points,

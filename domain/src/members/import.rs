@@ -1,12 +1,21 @@
 //! Importing the opening-data file (seed 002): profiles, totals and opening points, from
-//! CSV, streamed in batches of one transaction each. Bad rows are reported with their
-//! line and reason and skipped; running the same file again changes nothing (profiles
-//! are upserted by external id, opening points carry the key `import:<external id>`).
+//! CSV. Bad rows are reported with their line and reason and skipped; running the same
+//! file again changes nothing (profiles are upserted by external id, opening points carry
+//! the key `import:<external id>`), so an import that stopped part-way is finished by
+//! running it again.
+//!
+//! Two ways in: [`import_csv`] streams a file of any size in batches of [`BATCH`] rows,
+//! one transaction each, reporting progress (the command line); [`import_request`] takes
+//! a bounded file ([`MAX_REQUEST_ROWS`], [`MAX_REQUEST_BYTES`]) in one transaction (the
+//! `importMembers` mutation), so that a request that fails or times out part-way, which
+//! drops the transaction, writes nothing.
 use super::Gender;
 use super::profile::{MemberInput, clean, merge, new_row};
 use crate::ledger::LedgerKind;
+use crate::ledger::balance::held;
 use crate::ledger::lots::{Credit, credit, lock_member};
 use crate::ledger::policy::Policy;
+use crate::limits::{self, MAX_OPENING_ORDERS, MAX_POINTS, MAX_SPEND_VND, fits_balance, grouped};
 use crate::{Ctx, DomainError, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use loyalty_entities::{ledger_entry, member};
@@ -16,8 +25,18 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-/// Rows per transaction.
+/// Rows per transaction of [`import_csv`].
 pub const BATCH: usize = 500;
+
+/// Most data rows [`import_request`] takes. Measured on a two-core machine shared with
+/// other builds (docs/limits.md), a debug build imported full rows at 116-490 a second:
+/// 1,000 rows take 2-9 seconds there, inside the default 30-second request timeout with
+/// room to spare, and hold the database (SQLite's one connection) no longer.
+pub const MAX_REQUEST_ROWS: usize = 1_000;
+
+/// Most bytes of CSV [`import_request`] takes: 500 bytes a row, several times a real
+/// row's size.
+pub const MAX_REQUEST_BYTES: usize = 500_000;
 
 /// The columns of the file; only `external_id` is required.
 pub const COLUMNS: [&str; 12] = [
@@ -69,7 +88,7 @@ struct Row {
     opening_points: i64,
 }
 
-fn parse_int(field: &str, raw: &str) -> Result<Option<i64>> {
+fn parse_int(field: &str, raw: &str, max: i64) -> Result<Option<i64>> {
     let t = raw.trim();
     if t.is_empty() {
         return Ok(None);
@@ -89,13 +108,24 @@ fn parse_int(field: &str, raw: &str) -> Result<Option<i64>> {
     } else {
         t.to_owned()
     };
+    // Digits beyond i64 are still a number, only too large: say so rather than "not a number".
+    let too_large = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit());
     match digits.parse::<i64>() {
-        Ok(v) if v >= 0 => Ok(Some(v)),
+        Ok(v) if (0..=max).contains(&v) => Ok(Some(v)),
+        Ok(v) if v > max => Err(too_large_error(field, raw, max)),
+        Err(_) if too_large => Err(too_large_error(field, raw, max)),
         _ => Err(DomainError::invalid(
             field,
             format!("'{raw}' is not a whole number of at least 0"),
         )),
     }
+}
+
+fn too_large_error(field: &str, raw: &str, max: i64) -> DomainError {
+    DomainError::invalid(
+        field,
+        format!("'{raw}' is above the limit of {}", grouped(max)),
+    )
 }
 
 fn parse_date(raw: &str) -> Result<Option<NaiveDate>> {
@@ -156,22 +186,23 @@ fn parse_row(line: u64, get: impl Fn(&str) -> String, today: NaiveDate) -> Resul
     Ok(Row {
         line,
         profile,
-        total_orders: parse_int("total_orders", &get("total_orders"))?,
-        total_spent: parse_int("total_spent", &get("total_spent"))?,
-        opening_points: parse_int("opening_points", &get("opening_points"))?.unwrap_or(0),
+        total_orders: parse_int("total_orders", &get("total_orders"), MAX_OPENING_ORDERS)?,
+        total_spent: parse_int("total_spent", &get("total_spent"), MAX_SPEND_VND)?,
+        opening_points: parse_int("opening_points", &get("opening_points"), MAX_POINTS)?
+            .unwrap_or(0),
     })
 }
 
-/// Imports a CSV file with a header row naming [`COLUMNS`] (any order; unknown columns
-/// are ignored). `progress` is told the rows read after each batch.
-pub async fn import_csv<R: std::io::Read>(
-    ctx: &Ctx,
-    shop_id: Uuid,
-    reader: R,
-    mut progress: impl FnMut(u64),
-) -> Result<ImportReport> {
-    let shop = crate::shops::load(&ctx.db, shop_id).await?;
-    let today = shop.local_date(ctx.clock.now());
+/// The data rows of a CSV file, each parsed into a [`Row`] or refused with its line.
+struct Rows<R: std::io::Read> {
+    records: csv::StringRecordsIntoIter<R>,
+    headers: Vec<String>,
+    today: NaiveDate,
+    read: u64,
+}
+
+/// Reads the header row, which must name an `external_id` column.
+fn open<R: std::io::Read>(reader: R, today: NaiveDate) -> Result<Rows<R>> {
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)
@@ -191,61 +222,168 @@ pub async fn import_csv<R: std::io::Read>(
             ),
         ));
     }
+    Ok(Rows {
+        records: rdr.into_records(),
+        headers,
+        today,
+        read: 0,
+    })
+}
+
+impl<R: std::io::Read> Iterator for Rows<R> {
+    type Item = std::result::Result<Row, Rejected>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let record = self.records.next()?;
+        self.read += 1;
+        let line = self.read + 1;
+        let rejected = |reason: String| Some(Err(Rejected { line, reason }));
+        let rec = match record {
+            Ok(rec) => rec,
+            Err(e) => return rejected(format!("unreadable row: {e}")),
+        };
+        // PostgreSQL refuses NUL in text and SQLite would store it: neither database
+        // decides, the file does, whichever column it is in.
+        if let Some(i) = rec.iter().position(|f| f.contains('\0')) {
+            let column = self
+                .headers
+                .get(i)
+                .filter(|h| !h.is_empty())
+                .cloned()
+                .unwrap_or_else(|| format!("in column {}", i + 1));
+            return rejected(format!("field {column} contains a NUL byte"));
+        }
+        let headers = &self.headers;
+        let get = |col: &str| {
+            headers
+                .iter()
+                .position(|h| h == col)
+                .and_then(|i| rec.get(i))
+                .unwrap_or_default()
+                .to_owned()
+        };
+        match parse_row(line, get, self.today) {
+            Ok(row) => Some(Ok(row)),
+            Err(e) => rejected(e.to_string()),
+        }
+    }
+}
+
+/// Imports a CSV file with a header row naming [`COLUMNS`] (any order; unknown columns
+/// are ignored) in transactions of [`BATCH`] rows: a file of any size, for the command
+/// line. `progress` is told the rows read after each batch. A failure part-way leaves
+/// the batches before it written; running the file again finishes it.
+pub async fn import_csv<R: std::io::Read>(
+    ctx: &Ctx,
+    shop_id: Uuid,
+    reader: R,
+    mut progress: impl FnMut(u64),
+) -> Result<ImportReport> {
+    let shop = crate::shops::load(&ctx.db, shop_id).await?;
+    let today = shop.local_date(ctx.clock.now());
     let mut report = ImportReport::default();
     let mut batch = Vec::with_capacity(BATCH);
-    for record in rdr.records() {
+    for parsed in open(reader, today)? {
         report.read += 1;
-        let line = report.read + 1;
-        match record {
-            Err(e) => report.rejected.push(Rejected {
-                line,
-                reason: format!("unreadable row: {e}"),
-            }),
-            Ok(rec) => {
-                let get = |col: &str| {
-                    headers
-                        .iter()
-                        .position(|h| h == col)
-                        .and_then(|i| rec.get(i))
-                        .unwrap_or_default()
-                        .to_owned()
-                };
-                match parse_row(line, get, today) {
-                    Ok(row) => batch.push(row),
-                    Err(e) => report.rejected.push(Rejected {
-                        line,
-                        reason: e.to_string(),
-                    }),
-                }
-            }
+        match parsed {
+            Ok(row) => batch.push(row),
+            Err(rejected) => report.rejected.push(rejected),
         }
         if batch.len() >= BATCH {
-            apply(ctx, shop_id, std::mem::take(&mut batch), &mut report).await?;
+            apply_batch(ctx, shop_id, std::mem::take(&mut batch), &mut report).await?;
             progress(report.read);
         }
     }
-    apply(ctx, shop_id, batch, &mut report).await?;
+    apply_batch(ctx, shop_id, batch, &mut report).await?;
     progress(report.read);
+    report.rejected.sort_by_key(|r| r.line);
     Ok(report)
 }
 
-async fn apply(ctx: &Ctx, shop_id: Uuid, rows: Vec<Row>, report: &mut ImportReport) -> Result<()> {
+/// Imports a CSV file as [`import_csv`] does, but all of it in one transaction: a
+/// failure anywhere, or the caller dropping the future (a request timing out), writes
+/// nothing. Files of more than [`MAX_REQUEST_ROWS`] data rows or [`MAX_REQUEST_BYTES`]
+/// bytes are refused before anything is read from the database (`LimitExceeded`): the
+/// command line imports those.
+pub async fn import_request(ctx: &Ctx, shop_id: Uuid, csv: &str) -> Result<ImportReport> {
+    let too_large = || {
+        DomainError::LimitExceeded(format!(
+            "importMembers takes at most {} rows and {} bytes of CSV, imported in one transaction; \
+             import larger files with `loyalty import members FILE --shop {shop_id}`, which \
+             commits every {BATCH} rows and can be run again to finish an import that stopped",
+            grouped(MAX_REQUEST_ROWS as i64),
+            grouped(MAX_REQUEST_BYTES as i64),
+        ))
+    };
+    if csv.len() > MAX_REQUEST_BYTES {
+        return Err(too_large());
+    }
+    let shop = crate::shops::load(&ctx.db, shop_id).await?;
+    let today = shop.local_date(ctx.clock.now());
+    let parsed: Vec<_> = open(csv.as_bytes(), today)?
+        .take(MAX_REQUEST_ROWS + 1)
+        .collect();
+    if parsed.len() > MAX_REQUEST_ROWS {
+        return Err(too_large());
+    }
+    let mut report = ImportReport {
+        read: parsed.len() as u64,
+        ..Default::default()
+    };
+    let mut rows = Vec::with_capacity(parsed.len());
+    for p in parsed {
+        match p {
+            Ok(row) => rows.push(row),
+            Err(rejected) => report.rejected.push(rejected),
+        }
+    }
+    let txn = ctx.db.begin().await?;
+    apply(&txn, shop_id, rows, &mut report, ctx.clock.now()).await?;
+    txn.commit().await?;
+    report.rejected.sort_by_key(|r| r.line);
+    Ok(report)
+}
+
+/// Applies `rows` in a transaction of their own.
+async fn apply_batch(
+    ctx: &Ctx,
+    shop_id: Uuid,
+    rows: Vec<Row>,
+    report: &mut ImportReport,
+) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
-    let policy = Policy::load(&txn, shop_id).await?;
-    let shop = crate::shops::load(&txn, shop_id).await?;
+    apply(&txn, shop_id, rows, report, ctx.clock.now()).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Applies `rows` in `txn`: a row refused for its content is reported and skipped,
+/// anything else fails the whole transaction.
+async fn apply(
+    txn: &DatabaseTransaction,
+    shop_id: Uuid,
+    rows: Vec<Row>,
+    report: &mut ImportReport,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let policy = Policy::load(txn, shop_id).await?;
+    let shop = crate::shops::load(txn, shop_id).await?;
     for row in rows {
-        match apply_row(&txn, &policy, shop.local_date(now), &row, now).await {
+        match apply_row(txn, &policy, shop.local_date(now), &row, now).await {
             Ok((changed, points)) => {
                 if changed || points > 0 {
                     report.imported += 1;
                 } else {
                     report.unchanged += 1;
                 }
-                report.points_imported += points;
+                report.points_imported =
+                    limits::add("the points imported", report.points_imported, points)?;
             }
             Err(DomainError::InvalidInput { message, .. }) => {
                 report.rejected.push(Rejected {
@@ -256,7 +394,6 @@ async fn apply(ctx: &Ctx, shop_id: Uuid, rows: Vec<Row>, report: &mut ImportRepo
             Err(e) => return Err(e),
         }
     }
-    txn.commit().await?;
     Ok(())
 }
 
@@ -276,6 +413,26 @@ async fn apply_row(
         .lock_exclusive()
         .one(txn)
         .await?;
+    // Opening points are credited once per external id; whether they fit the member's
+    // balance is decided before anything of the row is written, so that a row refused
+    // for them is refused whole.
+    let key = format!("import:{}", input_external_id(&row.profile));
+    let mut points = 0;
+    if row.opening_points > 0 {
+        let done = ledger_entry::Entity::find()
+            .filter(ledger_entry::Column::ShopId.eq(shop_id))
+            .filter(ledger_entry::Column::IdempotencyKey.eq(key.clone()))
+            .one(txn)
+            .await?
+            .is_some();
+        if !done {
+            if let Some(m) = &existing {
+                let holds = held(txn, shop_id, m.id, now).await?;
+                fits_balance("opening_points", holds, row.opening_points)?;
+            }
+            points = row.opening_points;
+        }
+    }
     let is_new = existing.is_none();
     let before = match existing {
         Some(m) => m,
@@ -304,35 +461,24 @@ async fn apply_row(
             .update(txn)
             .await?;
     }
-    let mut points = 0;
-    if row.opening_points > 0 {
-        let key = format!("import:{}", after.external_id);
-        let done = ledger_entry::Entity::find()
-            .filter(ledger_entry::Column::ShopId.eq(shop_id))
-            .filter(ledger_entry::Column::IdempotencyKey.eq(key.clone()))
-            .one(txn)
-            .await?
-            .is_some();
-        if !done {
-            lock_member(txn, shop_id, after.id).await?;
-            credit(
-                txn,
-                shop_id,
-                after.id,
-                now,
-                Credit {
-                    kind: LedgerKind::Import,
-                    points: row.opening_points,
-                    available_at: now,
-                    expires_at: policy.expires_at(now),
-                    reason: Some("opening balance".into()),
-                    order_id: None,
-                    idempotency_key: Some(key),
-                },
-            )
-            .await?;
-            points = row.opening_points;
-        }
+    if points > 0 {
+        lock_member(txn, shop_id, after.id).await?;
+        credit(
+            txn,
+            shop_id,
+            after.id,
+            now,
+            Credit {
+                kind: LedgerKind::Import,
+                points,
+                available_at: now,
+                expires_at: policy.expires_at(now),
+                reason: Some("opening balance".into()),
+                order_id: None,
+                idempotency_key: Some(key),
+            },
+        )
+        .await?;
     }
     Ok((changed, points))
 }
@@ -347,12 +493,13 @@ mod tests {
 
     #[test]
     fn numbers_dates_and_flags() {
-        assert_eq!(parse_int("x", "1,250,000").ok(), Some(Some(1_250_000)));
-        assert_eq!(parse_int("x", "1.250.000").ok(), Some(Some(1_250_000)));
-        assert_eq!(parse_int("x", "250000").ok(), Some(Some(250_000)));
-        assert!(parse_int("x", "12.5").is_err());
-        assert!(parse_int("x", "-3").is_err());
-        assert_eq!(parse_int("x", "").ok(), Some(None));
+        let max = i64::MAX;
+        assert_eq!(parse_int("x", "1,250,000", max).ok(), Some(Some(1_250_000)));
+        assert_eq!(parse_int("x", "1.250.000", max).ok(), Some(Some(1_250_000)));
+        assert_eq!(parse_int("x", "250000", max).ok(), Some(Some(250_000)));
+        assert!(parse_int("x", "12.5", max).is_err());
+        assert!(parse_int("x", "-3", max).is_err());
+        assert_eq!(parse_int("x", "", max).ok(), Some(None));
         assert_eq!(
             parse_date("17/05/1990").ok().flatten(),
             NaiveDate::from_ymd_opt(1990, 5, 17)
@@ -360,5 +507,51 @@ mod tests {
         assert!(parse_date("1990-13-01").is_err());
         assert_eq!(parse_gender("Nữ").ok(), Some(Some(Gender::Female)));
         assert_eq!(parse_bool("có").ok(), Some(Some(true)));
+    }
+
+    #[test]
+    fn amounts_above_their_limits_are_refused_not_wrapped() {
+        assert_eq!(parse_int("x", "1,000", 1000).ok(), Some(Some(1000)));
+        let over = parse_int("opening_points", "1001", 1000);
+        assert!(over.is_err_and(|e| e.to_string().contains("above the limit of 1,000")));
+        // i64::MAX and beyond: too large, not "not a number".
+        for raw in [
+            "9223372036854775807",
+            "9223372036854775808",
+            "99999999999999999999",
+        ] {
+            let e = parse_int("opening_points", raw, MAX_POINTS);
+            assert!(
+                e.is_err_and(|e| e.to_string().contains("above the limit")),
+                "{raw}"
+            );
+        }
+    }
+
+    fn parse_all(csv: &str) -> Vec<std::result::Result<Row, Rejected>> {
+        let today = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
+        match open(csv.as_bytes(), today) {
+            Ok(rows) => rows.collect(),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn a_nul_byte_in_any_field_refuses_its_row() {
+        let rows = parse_all("external_id,name,note\nc1,An,\nc2,B\0nh,\nc3,Cu,x\0\nc4\0,D,\n");
+        let refused: Vec<(u64, String)> = rows
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .map(|r| (r.line, r.reason.clone()))
+            .collect();
+        assert_eq!(
+            refused,
+            vec![
+                (3, "field name contains a NUL byte".to_owned()),
+                (4, "field note contains a NUL byte".to_owned()),
+                (5, "field external_id contains a NUL byte".to_owned()),
+            ]
+        );
+        assert!(rows[0].is_ok());
     }
 }

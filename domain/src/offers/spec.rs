@@ -1,6 +1,8 @@
 //! An offer as merchants describe it (the contract's `OfferInput`), turned into rule
 //! configuration. The shape-to-rules mapping lives here, once; pricing never sees it.
 use super::registry::{OfferConfig, RuleConfig};
+use crate::limits::{MAX_ORDER_VND, grouped};
+use crate::orders::input::{MAX_LINES, MAX_QUANTITY};
 use crate::{DomainError, Result};
 use loyalty_rules::Target;
 use rust_decimal::Decimal;
@@ -94,6 +96,27 @@ impl OfferSpec {
             return Err(DomainError::invalid(
                 "validDays",
                 "must be between 1 and 3650",
+            ));
+        }
+        let most_vnd = Decimal::from(MAX_ORDER_VND);
+        if self.discount_kind == DiscountKind::Fixed && self.value > most_vnd {
+            return Err(DomainError::invalid(
+                "value",
+                format!("a fixed discount is at most {} VND", grouped(MAX_ORDER_VND)),
+            ));
+        }
+        if self.min_value.is_some_and(|v| v > most_vnd) {
+            return Err(DomainError::invalid(
+                "minValue",
+                format!("at most {} VND", grouped(MAX_ORDER_VND)),
+            ));
+        }
+        // More units than any order can hold would never apply.
+        let most_units = MAX_LINES as i64 * MAX_QUANTITY;
+        if self.min_quantity.is_some_and(|q| q > most_units) {
+            return Err(DomainError::invalid(
+                "minQuantity",
+                format!("at most {}", grouped(most_units)),
             ));
         }
         if self.fixed_per.is_some() && self.discount_kind == DiscountKind::Percent {

@@ -1,4 +1,5 @@
 //! Orders and refunds as channels send them, validated at the edge.
+use crate::limits::{MAX_ORDER_VND, MAX_POINTS, grouped};
 use crate::members::profile::clean_external_id;
 use crate::money::non_negative_vnd;
 use crate::{DomainError, Result};
@@ -98,7 +99,7 @@ fn short_id(field: &str, raw: &str) -> Result<String> {
 }
 
 /// Validates cart lines: at least one, at most [`MAX_LINES`], positive quantities,
-/// whole non-negative prices, and a subtotal that fits.
+/// whole non-negative prices, and a subtotal of at most [`MAX_ORDER_VND`].
 pub fn clean_lines(lines: &[OrderLine]) -> Result<Vec<CleanLine>> {
     if lines.is_empty() || lines.len() > MAX_LINES {
         return Err(DomainError::invalid(
@@ -120,8 +121,16 @@ pub fn clean_lines(lines: &[OrderLine]) -> Result<Vec<CleanLine>> {
             .quantity
             .checked_mul(unit_price)
             .and_then(|v| subtotal.checked_add(v))
-            .filter(|v| *v <= 1_000_000_000_000_000)
-            .ok_or_else(|| DomainError::invalid("lines", "the order total is too large"))?;
+            .filter(|v| *v <= MAX_ORDER_VND)
+            .ok_or_else(|| {
+                DomainError::invalid(
+                    "lines",
+                    format!(
+                        "an order comes to at most {} VND before discounts",
+                        grouped(MAX_ORDER_VND)
+                    ),
+                )
+            })?;
         if line.group_ids.len() > 50 {
             return Err(DomainError::invalid(
                 "lines.groupIds",
@@ -143,6 +152,17 @@ pub fn clean_lines(lines: &[OrderLine]) -> Result<Vec<CleanLine>> {
     Ok(out)
 }
 
+/// Checks points asked for as payment: 0 to [`MAX_POINTS`].
+pub fn redeem_points(points: i64) -> Result<i64> {
+    if !(0..=MAX_POINTS).contains(&points) {
+        return Err(DomainError::invalid(
+            "redeemPoints",
+            format!("must be between 0 and {}", grouped(MAX_POINTS)),
+        ));
+    }
+    Ok(points)
+}
+
 /// Validates the order's own fields; lines by [`clean_lines`].
 pub fn validate(input: &OrderInput, now: DateTime<Utc>) -> Result<Vec<CleanLine>> {
     clean_external_id(&input.external_id)
@@ -150,9 +170,7 @@ pub fn validate(input: &OrderInput, now: DateTime<Utc>) -> Result<Vec<CleanLine>
     clean_external_id(&input.member_external_id).map_err(|_| {
         DomainError::invalid("memberExternalId", "a customer id has 1 to 100 characters")
     })?;
-    if input.redeem_points < 0 {
-        return Err(DomainError::invalid("redeemPoints", "must not be negative"));
-    }
+    redeem_points(input.redeem_points)?;
     if input.voucher_codes.len() > 10 {
         return Err(DomainError::invalid(
             "voucherCodes",

@@ -5,10 +5,11 @@
 use super::input::{CleanLine, OrderInput};
 use crate::checkout::pipeline::{PipelineInput, Source, VoucherOffer, run};
 use crate::ledger::LedgerKind;
-use crate::ledger::earning::points_for;
+use crate::ledger::earning::{points_for, within_balance};
 use crate::ledger::lots::{Credit, Debit, DrawFrom};
 use crate::ledger::plan::{LedgerWrites, plan_credit, plan_debit};
 use crate::ledger::policy::Policy;
+use crate::limits;
 use crate::tiers::ranking::{add_spend, roll};
 use crate::vouchers::lookup::Refusal;
 use crate::{DomainError, Result};
@@ -103,8 +104,19 @@ pub fn plan(
         };
         ledger.extend(plan_debit(shop_id, member_id, now, loaded.lots, debit)?.0);
     }
+    // Measured against the member's cached balance, which is never below the ledger's
+    // (points only leave it with time, by expiring), so the bound holds.
+    let held = limits::add(
+        "a member's balance",
+        row.points_available,
+        row.points_pending,
+    )?;
     let earned = match (&tier, policy.is_active()) {
-        (Some(t), true) => points_for(priced.paid, &policy.program, t.point_multiplier),
+        (Some(t), true) => within_balance(
+            points_for(priced.paid, &policy.program, t.point_multiplier),
+            held,
+            priced.points_redeemed,
+        ),
         _ => 0,
     };
     if earned > 0 {
@@ -143,8 +155,8 @@ pub fn plan(
         });
     }
 
-    row.total_orders += 1;
-    row.total_spent += priced.paid;
+    row.total_orders = limits::add("the member's orders", row.total_orders, 1)?;
+    row.total_spent = limits::add("the member's total spent", row.total_spent, priced.paid)?;
     row.last_purchase_at = Some(row.last_purchase_at.map_or(placed_at, |t| t.max(placed_at)));
     let ranking_cycle = if policy.is_active() {
         let cycle = policy.cycle_of(placed_at, now);
@@ -162,7 +174,11 @@ pub fn plan(
         channel: input.channel.as_str().to_owned(),
         placed_at,
         subtotal: priced.subtotal,
-        discount_total: priced.tier_discount + priced.voucher_discount,
+        discount_total: limits::add(
+            "the order's discounts",
+            priced.tier_discount,
+            priced.voucher_discount,
+        )?,
         voucher_discount: priced.voucher_discount,
         total: priced.total,
         points_redeemed: priced.points_redeemed,

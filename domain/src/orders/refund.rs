@@ -8,13 +8,14 @@
 use super::input::RefundInput;
 use super::result::{OrderOutcome, load, outcome};
 use crate::ledger::LedgerKind;
+use crate::ledger::balance::held;
 use crate::ledger::idempotency::{Claimed, Scope, claim_first, request_hash, resource_of};
 use crate::ledger::lots::{Credit, Debit, DrawFrom, credit_only, debit_only, lock_member};
 use crate::members::Member;
 use crate::members::profile::{clean_external_id, save_standing_and_points};
 use crate::money::vnd_from_decimal;
 use crate::tiers::ranking::{add_spend, roll};
-use crate::{Ctx, DomainError, Result, ids::new_id};
+use crate::{Ctx, DomainError, Result, ids::new_id, limits};
 use loyalty_entities::{ledger_entry, order, refund};
 use sea_orm::sea_query::LockType;
 use sea_orm::{
@@ -66,17 +67,20 @@ pub async fn refund(ctx: &Ctx, shop_id: Uuid, input: RefundInput) -> Result<Orde
         return Ok(outcome);
     }
     let mut row = lock_member(&txn, shop_id, o.member_id).await?;
-    let left = o.total - o.refunded_amount;
+    let left = limits::sub("the amount left to refund", o.total, o.refunded_amount)?;
     if amount > left {
         return Err(DomainError::invalid(
             "amount",
             format!("only {left} VND of order '{order_key}' is left to refund"),
         ));
     }
-    let refunded = o.refunded_amount + amount;
-    let reverse = share(o.points_earned, refunded, o.total) - o.reversed_points;
-    let restore = share(o.points_redeemed, refunded, o.total) - o.restored_points;
-    let spend = share(o.paid, refunded, o.total) - o.reversed_spend;
+    let refunded = limits::add("the amount refunded", o.refunded_amount, amount)?;
+    let due = |value: i64, done: i64| {
+        limits::sub("a refund's share", share(value, refunded, o.total), done)
+    };
+    let reverse = due(o.points_earned, o.reversed_points)?;
+    let mut restore = due(o.points_redeemed, o.restored_points)?;
+    let spend = due(o.paid, o.reversed_spend)?;
 
     let policy = ctx.policies.current(&txn, shop_id).await?;
     if policy.is_active() {
@@ -108,6 +112,12 @@ pub async fn refund(ctx: &Ctx, shop_id: Uuid, input: RefundInput) -> Result<Orde
         shortfall = drawn.shortfall;
     }
     if restore > 0 {
+        // Given-back points stay within the balance's bound like any credit; what does not
+        // fit is not recorded as restored, so a later refund of the order gives it back.
+        let holds = held(&txn, shop_id, row.id, now).await?;
+        restore = restore.min(limits::headroom(holds));
+    }
+    if restore > 0 {
         credit_only(
             &txn,
             shop_id,
@@ -130,15 +140,15 @@ pub async fn refund(ctx: &Ctx, shop_id: Uuid, input: RefundInput) -> Result<Orde
     if let Some(cycle) = o.ranking_cycle {
         add_spend(&policy, &mut row, cycle, -spend);
     }
-    row.total_spent = (row.total_spent - spend).max(0);
+    row.total_spent = limits::sub("the member's total spent", row.total_spent, spend)?.max(0);
     row.updated_at = now;
     let member = save_standing_and_points(&txn, &row, now).await?;
 
     let mut updated = o.clone().into_active_model();
     updated.refunded_amount = Set(refunded);
-    updated.reversed_points = Set(o.reversed_points + reverse);
-    updated.restored_points = Set(o.restored_points + restore);
-    updated.reversed_spend = Set(o.reversed_spend + spend);
+    updated.reversed_points = Set(limits::add("points reversed", o.reversed_points, reverse)?);
+    updated.restored_points = Set(limits::add("points restored", o.restored_points, restore)?);
+    updated.reversed_spend = Set(limits::add("spend reversed", o.reversed_spend, spend)?);
     let o = updated.update(&txn).await?;
     refund::Entity::insert(refund::ActiveModel {
         shop_id: Set(shop_id),

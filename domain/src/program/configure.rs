@@ -147,6 +147,15 @@ pub async fn configure(ctx: &Ctx, shop_id: Uuid, patch: ProgramPatch) -> Result<
     let txn = ctx.db.begin().await?;
     let current = load_for_update(&txn, shop_id).await?;
     let next = apply_patch(&current, &patch)?;
+    if next.spend_per_ranking_point != current.spend_per_ranking_point {
+        for t in crate::tiers::service::rows(&txn, shop_id).await? {
+            crate::tiers::validation::within_ranking_bound(
+                "spendPerRankingPoint",
+                t.min_spend,
+                &next,
+            )?;
+        }
+    }
     if next != current {
         save(&txn, &next, ctx.clock.now()).await?;
     }

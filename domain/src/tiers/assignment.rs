@@ -13,9 +13,10 @@ pub fn ranking_points(spend: i64, spend_per_ranking_point: Decimal) -> i64 {
     if spend_per_ranking_point <= Decimal::ZERO {
         return 0;
     }
-    (Decimal::from(spend) / spend_per_ranking_point)
-        .floor()
-        .to_i64()
+    // Checked: a plain division panics past Decimal's range (a tiny conversion).
+    Decimal::from(spend)
+        .checked_div(spend_per_ranking_point)
+        .and_then(|q| q.floor().to_i64())
         .unwrap_or(i64::MAX)
 }
 
@@ -26,9 +27,9 @@ pub fn ranking_points(spend: i64, spend_per_ranking_point: Decimal) -> i64 {
 /// value in SQL gives the same answer as comparing points, without decimal division there.
 pub fn effective_threshold(min_spend: i64, spend_per_ranking_point: Decimal) -> i64 {
     let points = ranking_points(min_spend, spend_per_ranking_point);
-    (Decimal::from(points) * spend_per_ranking_point)
-        .ceil()
-        .to_i64()
+    Decimal::from(points)
+        .checked_mul(spend_per_ranking_point)
+        .and_then(|v| v.ceil().to_i64())
         .unwrap_or(i64::MAX)
 }
 

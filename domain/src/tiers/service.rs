@@ -1,6 +1,6 @@
 //! Reading and changing a shop's tiers. Every change runs in one transaction that first
 //! locks the program row, so two admins editing tiers at once cannot break the ladder.
-use super::validation::validate;
+use super::validation::{validate, within_ranking_bound};
 use super::{Tier, TierInput, recompute_all};
 use crate::money::store_decimal;
 use crate::program::{Program, load_for_update};
@@ -116,6 +116,7 @@ pub async fn create(ctx: &Ctx, shop_id: Uuid, input: TierInput) -> Result<Tier> 
     let program = load_for_update(&txn, shop_id).await?;
     let others = rows(&txn, shop_id).await?;
     let mut t = validate(&input, None, &others)?;
+    within_ranking_bound("minSpend", t.min_spend, &program)?;
     t.id = new_id();
     tier::Entity::insert(active_model(shop_id, &t, ctx.clock.now()))
         .exec_without_returning(&txn)
@@ -137,6 +138,7 @@ pub async fn update(ctx: &Ctx, shop_id: Uuid, id: Uuid, input: TierInput) -> Res
         .ok_or_else(|| DomainError::NotFound("tier not found".into()))?;
     let others: Vec<Tier> = all.iter().filter(|t| t.id != id).cloned().collect();
     let next = validate(&input, Some(current), &others)?;
+    within_ranking_bound("minSpend", next.min_spend, &program)?;
     let stored = tier::Entity::find_by_id((shop_id, id))
         .one(&txn)
         .await?

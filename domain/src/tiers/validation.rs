@@ -1,6 +1,8 @@
 //! The seed's rules for a tier, checked before anything is written. Pure.
 use super::{Tier, TierInput};
+use crate::limits::{MAX_RANKING_POINTS, MAX_SPEND_VND, at_most, grouped};
 use crate::money::{non_negative_vnd, vnd_from_decimal};
+use crate::program::Program;
 use crate::{DomainError, Result};
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -26,7 +28,11 @@ pub fn validate(input: &TierInput, current: Option<&Tier>, others: &[Tier]) -> R
             format!("a tier named '{name}' already exists"),
         ));
     }
-    let min_spend = non_negative_vnd("minSpend", input.min_spend)?;
+    let min_spend = at_most(
+        "minSpend",
+        non_negative_vnd("minSpend", input.min_spend)?,
+        MAX_SPEND_VND,
+    )?;
     let is_initial = current.is_some_and(|t| t.is_initial);
     if is_initial && min_spend != 0 {
         return Err(DomainError::invalid(
@@ -98,6 +104,25 @@ pub fn validate(input: &TierInput, current: Option<&Tier>, others: &[Tier]) -> R
     })
 }
 
+/// Refuses a threshold of `min_spend` VND that needs more than [`MAX_RANKING_POINTS`]
+/// ranking points under `program`'s conversion: `Tier.minRankingPoints` is a GraphQL
+/// `Int`. `field` is the input to blame (`minSpend`, or `spendPerRankingPoint` when the
+/// conversion changes).
+pub fn within_ranking_bound(field: &str, min_spend: i64, program: &Program) -> Result<()> {
+    let points = program.ranking_points(min_spend);
+    if points > MAX_RANKING_POINTS {
+        return Err(DomainError::invalid(
+            field,
+            format!(
+                "a tier threshold is at most {} ranking points; {min_spend} VND at {} VND per ranking point is {points}",
+                grouped(MAX_RANKING_POINTS),
+                program.spend_per_ranking_point.normalize(),
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn positive_vnd(field: &str, amount: Decimal) -> Result<i64> {
     let vnd = vnd_from_decimal(field, amount)?;
     if vnd <= 0 {
@@ -136,6 +161,24 @@ mod tests {
             ..Default::default()
         };
         assert!(validate(&ok, None, &others).is_ok());
+    }
+
+    #[test]
+    fn thresholds_stay_within_the_ranking_bound() {
+        let input = TierInput {
+            name: "Huge".into(),
+            min_spend: Decimal::from(MAX_SPEND_VND) + Decimal::ONE,
+            ..Default::default()
+        };
+        assert!(validate(&input, None, &[]).is_err());
+        let p = Program::defaults(Uuid::nil());
+        assert!(within_ranking_bound("minSpend", MAX_RANKING_POINTS, &p).is_ok());
+        assert!(within_ranking_bound("minSpend", MAX_RANKING_POINTS + 1, &p).is_err());
+        let coarse = Program {
+            spend_per_ranking_point: Decimal::from(1000),
+            ..p
+        };
+        assert!(within_ranking_bound("minSpend", 5_000_000_000, &coarse).is_ok());
     }
 
     #[test]
