@@ -89,7 +89,8 @@ pub async fn context(db_config: &DbConfig, clock: Arc<dyn Clock>) -> anyhow::Res
     let db = db::connect(db_config).await?;
     db::migrate(&db).await?;
     let mut ctx = Ctx::with_cache_times(db, clock, db_config.cache_times())
-        .with_order_batches(db_config.order_batches());
+        .with_order_batches(db_config.order_batches())
+        .with_order_path(db_config.order_path);
     if let Some(order_db) = db::connect_order_pool(db_config).await? {
         ctx = ctx.with_order_db(order_db);
     }

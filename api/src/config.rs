@@ -43,6 +43,11 @@ pub struct DbConfig {
     /// (1: as soon as any waits).
     #[arg(long, env = "LOYALTY_ORDER_BATCH_SPILL", default_value_t = DEFAULT_ORDER_BATCHES.spill)]
     pub order_batch_spill: usize,
+    /// How orders are written on PostgreSQL: `batched` (orders waiting together share
+    /// their statements) or `locked` (one by one under the member's row lock, as on
+    /// SQLite). Both write the same rows; `locked` rules the batches out.
+    #[arg(long, env = "LOYALTY_ORDER_PATH", default_value = "batched")]
+    pub order_path: loyalty_domain::orders::OrderPath,
 }
 
 impl DbConfig {

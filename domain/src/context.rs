@@ -3,7 +3,7 @@ use crate::access::cache::KeyCache;
 use crate::clock::Clock;
 use crate::combiner::BatchLimits;
 use crate::ledger::policy_cache::PolicyCache;
-use crate::orders::OrderQueues;
+use crate::orders::{OrderPath, OrderQueues};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,6 +43,8 @@ pub struct Ctx {
     pub keys: Arc<KeyCache>,
     /// Orders being read and written on PostgreSQL (see [`OrderQueues`]).
     pub orders: Arc<OrderQueues>,
+    /// Which way orders are written on PostgreSQL.
+    pub order_path: OrderPath,
     /// Most active (unrevoked) API keys one shop may hold; see
     /// [`create_api_key`](crate::access::create_api_key).
     pub max_keys_per_shop: u64,
@@ -67,6 +69,7 @@ impl Ctx {
             policies: Arc::new(PolicyCache::new(times.policy)),
             keys: Arc::new(KeyCache::new(times.keys)),
             orders: Arc::new(OrderQueues::default()),
+            order_path: OrderPath::default(),
             max_keys_per_shop: crate::access::DEFAULT_MAX_KEYS_PER_SHOP,
         }
     }
@@ -80,6 +83,12 @@ impl Ctx {
     /// The same context with order batches within `limits` (see [`OrderQueues`]).
     pub fn with_order_batches(mut self, limits: BatchLimits) -> Self {
         self.orders = Arc::new(OrderQueues::new(limits));
+        self
+    }
+
+    /// The same context writing orders on PostgreSQL by `path`.
+    pub fn with_order_path(mut self, path: OrderPath) -> Self {
+        self.order_path = path;
         self
     }
 

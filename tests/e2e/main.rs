@@ -18,6 +18,7 @@ mod malformed;
 mod members;
 mod nul_input;
 mod order_lines;
+mod order_paths;
 mod program;
 mod search;
 mod templates;

@@ -81,6 +81,7 @@ async fn database() -> (DbConfig, Option<tempfile::TempDir>) {
                     order_batch_runners: DEFAULT_ORDER_BATCHES.runners,
                     order_batch_max: DEFAULT_ORDER_BATCHES.max_items,
                     order_batch_spill: DEFAULT_ORDER_BATCHES.spill,
+                    order_path: Default::default(),
                 },
                 None,
             )
@@ -97,6 +98,7 @@ async fn database() -> (DbConfig, Option<tempfile::TempDir>) {
                     order_batch_runners: DEFAULT_ORDER_BATCHES.runners,
                     order_batch_max: DEFAULT_ORDER_BATCHES.max_items,
                     order_batch_spill: DEFAULT_ORDER_BATCHES.spill,
+                    order_path: Default::default(),
                 },
                 Some(dir),
             )
@@ -107,6 +109,14 @@ async fn database() -> (DbConfig, Option<tempfile::TempDir>) {
 /// Starts a server with default limits.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(Limits::default()).await
+}
+
+/// Starts a server that writes orders on PostgreSQL by `path` (SQLite always locks).
+pub async fn spawn_app_on(path: loyalty_domain::orders::OrderPath) -> TestApp {
+    let (mut db, tmp) = database().await;
+    db.order_path = path;
+    let clock = Arc::new(ManualClock::new(start_time()));
+    serve(db, tmp, clock, Limits::default()).await
 }
 
 /// Starts a server with the given limits.

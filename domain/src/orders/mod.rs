@@ -2,6 +2,7 @@
 //! refunds, each idempotent and in one transaction.
 
 pub mod input;
+pub mod path;
 pub mod plan;
 pub mod record;
 mod record_pg;
@@ -9,6 +10,7 @@ pub mod refund;
 pub mod result;
 
 pub use input::{OrderInput, OrderLine, RefundInput};
+pub use path::OrderPath;
 pub use record::record;
 pub use record_pg::{DEFAULT_ORDER_BATCHES, OrderQueues};
 pub use refund::refund;

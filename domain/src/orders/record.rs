@@ -1,5 +1,6 @@
 //! Recording an order: price it, redeem, earn, update stats and tier, once per external id.
 use super::input::{CleanLine, OrderInput, validate};
+use super::path::OrderPath;
 use super::plan::{Loaded, OrderPlan, plan};
 use super::record_pg;
 use super::result::{OrderOutcome, load, outcome};
@@ -29,7 +30,8 @@ pub async fn record(ctx: &Ctx, shop_id: Uuid, input: OrderInput) -> Result<Order
     let now = ctx.clock.now().trunc_subsecs(6);
     let lines = validate(&input, now)?;
     let hash = request_hash(&input);
-    let path = if ctx.db.get_database_backend() == DbBackend::Postgres {
+    let batched = ctx.order_path == OrderPath::Batched;
+    let path = if ctx.db.get_database_backend() == DbBackend::Postgres && batched {
         match record_pg::try_record(ctx, shop_id, &input, &lines, &hash, now).await? {
             Some(outcome) => {
                 count(WritePath::SingleStatement);
