@@ -5,7 +5,7 @@ use crate::graphql::connection::{PageInfo, decode, encode, page_info};
 use crate::graphql::cost;
 use crate::graphql::enums::SavedFilter;
 use crate::graphql::members::MemberFilter;
-use crate::graphql::scalars::Dec;
+use crate::graphql::scalars::{Dec, Int32};
 use async_graphql::{Context, Enum, Guard, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use loyalty_domain::access::Role;
@@ -226,24 +226,24 @@ pub struct FailureCount {
     /// One of the messages given with it.
     message: String,
     /// How many.
-    count: i64,
+    count: Int32,
 }
 
 /// What a campaign reached, cost and brought.
 #[derive(SimpleObject)]
 pub struct CampaignReport {
     /// Recipients frozen when sending started, skipped ones included.
-    recipients: i64,
+    recipients: Int32,
     /// Without a phone (ZNS) or e-mail (EMAIL).
-    skipped: i64,
+    skipped: Int32,
     /// Waiting or in flight.
-    pending: i64,
+    pending: Int32,
     /// Accepted by the provider.
-    sent: i64,
+    sent: Int32,
     /// Failed for good.
-    failed: i64,
+    failed: Int32,
     /// Cancelled before sending.
-    cancelled: i64,
+    cancelled: Int32,
     /// Failures by code.
     failures: Vec<FailureCount>,
     /// What the sent messages cost, VND.
@@ -254,13 +254,13 @@ pub struct CampaignReport {
     /// The shop's messaging balance now, VND.
     balance_left: Dec,
     /// Orders recipients placed within the attribution window after their message.
-    attributed_orders: i64,
+    attributed_orders: Int32,
     /// Money those orders paid, VND.
     attributed_revenue: Dec,
     /// Vouchers issued with the messages.
-    vouchers_issued: i64,
+    vouchers_issued: Int32,
     /// Of them, used.
-    vouchers_used: i64,
+    vouchers_used: Int32,
 }
 
 /// One recipient of a campaign.
@@ -286,8 +286,8 @@ impl Delivery {
     async fn skip_reason(&self) -> Option<&str> {
         self.0.skip_reason.as_deref()
     }
-    async fn attempts(&self) -> i64 {
-        self.0.attempts
+    async fn attempts(&self) -> Int32 {
+        self.0.attempts.into()
     }
     /// The last error's code.
     async fn error_code(&self) -> Option<&str> {
@@ -389,8 +389,8 @@ impl Campaign {
     async fn offer_id(&self) -> Option<ID> {
         self.campaign.offer_id.map(|i| ID(i.to_string()))
     }
-    async fn attribution_days(&self) -> i64 {
-        self.campaign.attribution_days
+    async fn attribution_days(&self) -> Int32 {
+        self.campaign.attribution_days.into()
     }
     async fn scheduled_at(&self) -> Option<DateTime<Utc>> {
         self.campaign.scheduled_at
@@ -407,12 +407,12 @@ impl Campaign {
         self.campaign.resume_at
     }
     /// Recipients frozen when sending started (skipped ones included).
-    async fn recipients(&self) -> i64 {
-        self.campaign.recipients
+    async fn recipients(&self) -> Int32 {
+        self.campaign.recipients.into()
     }
     /// Of them, without an address on the channel.
-    async fn skipped(&self) -> i64 {
-        self.campaign.skipped
+    async fn skipped(&self) -> Int32 {
+        self.campaign.skipped.into()
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.campaign.created_at
@@ -422,7 +422,7 @@ impl Campaign {
     }
     /// Members the audience matches right now (before sending: who would get it).
     #[graphql(complexity = "cost::PER_ITEM_QUERY")]
-    async fn audience_size(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+    async fn audience_size(&self, ctx: &Context<'_>) -> async_graphql::Result<Int32> {
         let _turn = cost::turn(ctx).await;
         let d = domain(ctx);
         let shop = shops::load(&d.db, self.shop_id).await.gql()?;
@@ -430,7 +430,7 @@ impl Campaign {
             campaigns::service::audience_size(&d.db, &shop, d.clock.now(), &self.campaign.audience)
                 .await
                 .gql()?;
-        Ok(i64::try_from(n).unwrap_or(i64::MAX))
+        Ok(n.into())
     }
     /// Recipients, sent, failed by reason, cost and attributed orders.
     #[graphql(complexity = "cost::PER_ITEM_QUERY")]
@@ -440,28 +440,28 @@ impl Campaign {
             .await
             .gql()?;
         Ok(CampaignReport {
-            recipients: r.recipients,
-            skipped: r.skipped,
-            pending: r.pending,
-            sent: r.sent,
-            failed: r.failed,
-            cancelled: r.cancelled,
+            recipients: r.recipients.into(),
+            skipped: r.skipped.into(),
+            pending: r.pending.into(),
+            sent: r.sent.into(),
+            failed: r.failed.into(),
+            cancelled: r.cancelled.into(),
             failures: r
                 .failures
                 .into_iter()
                 .map(|f| FailureCount {
                     code: f.code,
                     message: f.message,
-                    count: f.count,
+                    count: f.count.into(),
                 })
                 .collect(),
             cost: r.cost.into(),
             held: r.held.into(),
             balance_left: r.balance_left.into(),
-            attributed_orders: r.attributed_orders,
+            attributed_orders: r.attributed_orders.into(),
             attributed_revenue: r.attributed_revenue.into(),
-            vouchers_issued: r.vouchers_issued,
-            vouchers_used: r.vouchers_used,
+            vouchers_issued: r.vouchers_issued.into(),
+            vouchers_used: r.vouchers_used.into(),
         })
     }
     /// Its recipients and what became of each, in the order they were frozen.

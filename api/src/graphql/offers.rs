@@ -93,8 +93,8 @@ impl From<OfferInput> for offers::OfferSpec {
 /// Vouchers issued and used, revenue of the orders that used them, discount given.
 #[derive(SimpleObject)]
 pub struct OfferReport {
-    pub issued: i64,
-    pub used: i64,
+    pub issued: Int32,
+    pub used: Int32,
     /// Paid total of the orders that used the offer's vouchers.
     pub revenue: Dec,
     pub discount_given: Dec,
@@ -131,8 +131,8 @@ impl Offer {
         self.offer.value.into()
     }
     /// Days a voucher lives after issue; null: unlimited.
-    async fn valid_days(&self) -> Option<i64> {
-        self.offer.valid_days
+    async fn valid_days(&self) -> Option<Int32> {
+        self.offer.valid_days.map(Int32::from)
     }
     /// Not archived.
     async fn active(&self) -> bool {
@@ -150,8 +150,8 @@ impl Offer {
             .await
             .gql()?;
         Ok(OfferReport {
-            issued: r.issued as i64,
-            used: r.used as i64,
+            issued: r.issued.into(),
+            used: r.used.into(),
             revenue: r.revenue.into(),
             discount_given: r.discount_given.into(),
         })

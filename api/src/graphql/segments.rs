@@ -3,6 +3,7 @@ use crate::auth::{RoleGuard, domain, principal};
 use crate::error::Gql;
 use crate::graphql::cost;
 use crate::graphql::members::{MemberConnection, MemberFilter, MemberOrderBy, member_page};
+use crate::graphql::scalars::Int32;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use loyalty_domain::access::Role;
@@ -53,14 +54,14 @@ impl Segment {
     }
     /// How many members match now.
     #[graphql(complexity = "cost::PER_ITEM_QUERY")]
-    async fn count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+    async fn count(&self, ctx: &Context<'_>) -> async_graphql::Result<Int32> {
         let _turn = cost::turn(ctx).await;
         let d = domain(ctx);
         let shop = shops::load(&d.db, self.shop_id).await.gql()?;
         let n = members::listing::count(&d.db, &shop, d.clock.now(), &self.segment.filter)
             .await
             .gql()?;
-        Ok(i64::try_from(n).unwrap_or(i64::MAX))
+        Ok(n.into())
     }
 }
 
