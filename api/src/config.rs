@@ -1,11 +1,11 @@
 //! Configuration from flags and environment variables, with documented defaults.
 use clap::Args;
 use loyalty_domain::campaigns::dispatch::DispatchConfig;
-use loyalty_domain::combiner::BatchLimits;
 use loyalty_domain::context::CacheTimes;
 use loyalty_domain::messaging::smtp::SmtpChannel;
 use loyalty_domain::messaging::zns::ZnsChannel;
 use loyalty_domain::messaging::{Channels, Prices};
+use loyalty_domain::orders::BatchLimits;
 use loyalty_domain::orders::DEFAULT_ORDER_BATCHES;
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,8 +1,8 @@
 //! What every service needs: the database, the clock and the replica's caches.
 use crate::access::cache::KeyCache;
 use crate::clock::Clock;
-use crate::combiner::BatchLimits;
 use crate::ledger::policy_cache::PolicyCache;
+use crate::orders::BatchLimits;
 use crate::orders::{OrderPath, OrderQueues};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;

@@ -8,7 +8,6 @@ pub mod access;
 pub mod campaigns;
 pub mod checkout;
 pub mod clock;
-pub mod combiner;
 pub mod context;
 pub mod error;
 pub mod ids;

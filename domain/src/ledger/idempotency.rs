@@ -23,7 +23,8 @@ pub enum Scope {
 }
 
 impl Scope {
-    fn as_str(self) -> &'static str {
+    /// The scope's name as stored in `idempotency_keys.scope`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Scope::Order => "order",
             Scope::Refund => "refund",

@@ -10,6 +10,7 @@ use crate::ledger::lots::{Credit, Debit, DrawFrom};
 use crate::ledger::plan::{LedgerWrites, plan_credit, plan_debit};
 use crate::ledger::policy::Policy;
 use crate::limits;
+use crate::members::profile::blank_row;
 use crate::tiers::ranking::{add_spend, roll};
 use crate::vouchers::lookup::Refusal;
 use crate::{DomainError, Result};
@@ -202,4 +203,19 @@ pub fn plan(
         ledger,
         member: row,
     })
+}
+
+/// A customer's first row, before their first order: in the initial tier when the
+/// program is active.
+pub(super) fn new_customer(
+    policy: &Policy,
+    external_id: &str,
+    now: DateTime<Utc>,
+) -> member::Model {
+    let tier = if policy.is_active() {
+        policy.tier_for(0).map(|t| t.id)
+    } else {
+        None
+    };
+    blank_row(policy.shop.id, external_id, now, tier)
 }

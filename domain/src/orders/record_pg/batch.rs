@@ -9,10 +9,10 @@
 //! and each commit's fixed cost is shared by that many. The runner plans the orders
 //! itself between the two statements: a plan is pure and short, and waking each order's
 //! task to plan it, then waiting for the slowest, cost more than the plans.
+use super::combiner::Batchable;
 use super::read::{ReadJob, read_all};
 use super::write::write_all;
 use crate::Result;
-use crate::combiner::Batchable;
 use crate::ledger::policy_cache::PolicyCache;
 use crate::orders::input::{CleanLine, OrderInput};
 use chrono::{DateTime, Utc};

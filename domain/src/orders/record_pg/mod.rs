@@ -29,17 +29,18 @@
 use super::input::{CleanLine, OrderInput};
 use super::plan::{Loaded, OrderPlan, plan};
 use super::result::{OrderOutcome, outcome};
-use crate::combiner::{BatchLimits, Combiner};
 use crate::ledger::LiveBalance;
 use crate::members::Member;
 use crate::vouchers::lookup;
 use crate::{Ctx, Result, ids::new_id};
 use chrono::{DateTime, Utc};
+use combiner::{BatchLimits, Combiner};
 use std::sync::Arc;
 use uuid::Uuid;
 
 mod batch;
 mod columns;
+pub mod combiner;
 mod read;
 pub mod turns;
 mod write;
@@ -161,7 +162,7 @@ fn plan_found(
     let (member, row_version) = match found.member {
         Some((row, version)) => (row, Some(version)),
         None => (
-            super::record::new_customer(&policy, &read.customer, at.now),
+            super::plan::new_customer(&policy, &read.customer, at.now),
             None,
         ),
     };

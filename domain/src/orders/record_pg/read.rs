@@ -1,6 +1,7 @@
 //! What orders read before they are planned, for every order of a batch in one
 //! statement without locks.
-use crate::combiner::whole_or_each;
+use super::combiner::whole_or_each;
+use crate::ledger::idempotency::Scope;
 use crate::vouchers::lookup;
 use crate::{DomainError, Result};
 use loyalty_entities::{member, point_lot};
@@ -8,6 +9,7 @@ use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseConnection, FromQueryResult, QueryResult, Statement,
 };
 use serde::Serialize;
+use std::sync::LazyLock;
 use uuid::Uuid;
 
 /// Per order of the batch (`$2`, one JSON object each): the program version, whether its
@@ -21,7 +23,9 @@ use uuid::Uuid;
 /// `ledger_entries_debt` only, so an order's read does not grow with the customer's
 /// history (the answer's points used and expired, which would, are read only when a
 /// client asks for them).
-const READ: &str = "SELECT q.i AS loyalty_i, \
+static READ: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT q.i AS loyalty_i, \
   (SELECT p.version FROM programs p WHERE p.shop_id = $1) AS loyalty_program_version, \
   (k.used IS NOT NULL) AS loyalty_key_used, \
   (SELECT CAST(COALESCE(SUM(x.debt_change), 0) AS BIGINT) FROM ledger_entries x \
@@ -35,9 +39,12 @@ const READ: &str = "SELECT q.i AS loyalty_i, \
   m.* \
 FROM json_to_recordset($2::json) AS q(i int, key text, customer text, codes json, redeeming boolean) \
 LEFT JOIN LATERAL (SELECT true AS used FROM idempotency_keys k \
-    WHERE k.shop_id = $1 AND k.scope = 'order' AND k.key = q.key LIMIT 1) AS k ON true \
+    WHERE k.shop_id = $1 AND k.scope = '{order}' AND k.key = q.key LIMIT 1) AS k ON true \
 LEFT JOIN LATERAL (SELECT m.xmin::text AS loyalty_row_version, m.* FROM members m \
-    WHERE m.shop_id = $1 AND m.external_id = q.customer OFFSET 0) AS m ON true";
+    WHERE m.shop_id = $1 AND m.external_id = q.customer OFFSET 0) AS m ON true",
+        order = Scope::Order.as_str()
+    )
+});
 
 /// What one order reads: its key, customer and presented codes (normalized).
 #[derive(Debug, Clone)]
@@ -104,7 +111,8 @@ async fn read(db: &DatabaseConnection, batch: &[ReadJob]) -> Result<Vec<ReadOutp
         })
         .collect();
     let values: [sea_orm::Value; 2] = [shop_id.into(), super::json(&wanted)?.into()];
-    let statement = Statement::from_sql_and_values(DatabaseBackend::Postgres, READ, values);
+    let statement =
+        Statement::from_sql_and_values(DatabaseBackend::Postgres, READ.as_str(), values);
     let rows = db.query_all_raw(statement).await?;
     let mut found: Vec<ReadOutput> = batch.iter().map(|_| Ok(None)).collect();
     for row in rows {

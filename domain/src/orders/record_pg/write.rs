@@ -1,7 +1,8 @@
 //! Every row of every planned order of a batch in one statement, which checks what each
 //! plan assumed and writes all of them or none.
 use super::columns::{Columns, Kind, Shape};
-use crate::combiner::whole_or_each;
+use super::combiner::whole_or_each;
+use crate::ledger::idempotency::Scope;
 use crate::ledger::plan::Draw;
 use crate::{DomainError, Result};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -133,7 +134,7 @@ impl Write {
         Ok(format!(
             "WITH \
 claim AS (INSERT INTO idempotency_keys (shop_id, scope, key, request_hash, resource_id, created_at) \
-  SELECT $1, 'order', k.key, k.request_hash, k.resource_id, k.created_at FROM {keys_set} AS k({keys_names})), \
+  SELECT $1, '{order_scope}', k.key, k.request_hash, k.resource_id, k.created_at FROM {keys_set} AS k({keys_names})), \
 fresh AS ({fresh} RETURNING *), \
 saved AS (UPDATE members AS m SET \
     tier_id = d.tier_id, ranking_spend = d.ranking_spend, total_orders = d.total_orders, \
@@ -190,6 +191,7 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
             discounts = insert("order_discounts", &self.discounts, discounts),
             orders = insert("orders", &self.orders, orders),
             never = super::stable_forever().to_rfc3339(),
+            order_scope = Scope::Order.as_str(),
             c0 = counts,
             c1 = counts + 1,
             c2 = counts + 2,
