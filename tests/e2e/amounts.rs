@@ -180,3 +180,26 @@ async fn a_count_beyond_32_bits_is_an_error_never_a_truncated_int() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn refunds_give_back_redeemed_points_only_within_the_balance_bound() {
+    let app = spawn_app().await;
+    let (_, admin) = app.create_shop("A").await;
+    app.activate(&admin, json!({}), "INITIAL_TIER").await;
+    let m = app.upsert_member(&admin, json!({"externalId": "m"})).await;
+    adjust(&app, &admin, &m, json!(MAX_POINTS), "fill")
+        .await
+        .data();
+    // 250 points pay the whole order (1 point = 1,000 VND); it earns nothing.
+    let paid = app.order(&admin, "o-1", "m", 250_000, 250).await;
+    assert_eq!(paid.data()["recordOrder"]["pointsRedeemed"], 250);
+    adjust(&app, &admin, &m, json!(250), "refill").await.data();
+    assert_eq!(app.points(&admin, "m").await.0, MAX_POINTS);
+    // Half refunded: 125 points are due back, and none fit.
+    app.refund(&admin, "o-1", "r-1", 125_000).await.data();
+    assert_eq!(app.points(&admin, "m").await.0, MAX_POINTS);
+    // Room for 100: the rest of the refund gives back what fits of the 250 due.
+    adjust(&app, &admin, &m, json!(-100), "spend").await.data();
+    app.refund(&admin, "o-1", "r-2", 125_000).await.data();
+    assert_eq!(app.points(&admin, "m").await.0, MAX_POINTS);
+}
