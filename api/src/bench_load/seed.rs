@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use std::fmt::Write;
 use uuid::Uuid;
 
-/// Members per `importMembers` call (about 170 KB of CSV, under the 1 MiB body limit).
-const IMPORT_CHUNK: u64 = 2_000;
+/// Members per `importMembers` call: the most one request takes (about 85 KB of CSV).
+const IMPORT_CHUNK: u64 = loyalty_domain::members::import::MAX_REQUEST_ROWS as u64;
 /// Members holding a voucher (half of them of each offer).
 const VOUCHER_HOLDERS: u64 = 4_000;
 
