@@ -24,6 +24,8 @@ pub mod program;
 pub mod rewards;
 pub mod shops;
 pub mod sql;
+#[cfg(test)]
+mod test_db;
 pub mod tiers;
 pub mod vouchers;
 

@@ -4,6 +4,7 @@
 //! points and their `available_at`/`expires_at` against now, so points mature and expire
 //! on time even when no job has run; used and expired come from the entries.
 use super::LedgerKind;
+use super::live::live;
 use crate::sql::sum_bigint;
 use crate::{Result, limits};
 use chrono::{DateTime, Utc};
@@ -65,12 +66,7 @@ pub(crate) fn live_sum(
         .from(point_lot::Entity)
         .and_where(lot(point_lot::Column::ShopId).eq(shop_id))
         .and_where(lot(point_lot::Column::MemberId).eq(member_id))
-        .and_where(lot(point_lot::Column::Remaining).gt(0))
-        .cond_where(
-            Condition::any()
-                .add(lot(point_lot::Column::ExpiresAt).is_null())
-                .add(lot(point_lot::Column::ExpiresAt).gt(now)),
-        )
+        .cond_where(live(point_lot::Entity, now))
         .and_where(matured)
         .to_owned()
 }
@@ -98,9 +94,7 @@ pub async fn spendable<C: ConnectionTrait>(
 fn lot_sums(shop_id: Uuid, members: &[Uuid], now: DateTime<Utc>) -> SelectStatement {
     let zero = || Expr::val(0i64);
     let lot = |c: point_lot::Column| Expr::col((point_lot::Entity, c));
-    let live = Condition::any()
-        .add(lot(point_lot::Column::ExpiresAt).is_null())
-        .add(lot(point_lot::Column::ExpiresAt).gt(now));
+    let live = live(point_lot::Entity, now);
     let remaining_when = |cond: Condition| {
         sum_bigint(Expr::case(cond, lot(point_lot::Column::Remaining)).finally(0i64))
     };

@@ -9,6 +9,7 @@ pub mod expiry;
 pub mod history;
 pub mod idempotency;
 pub mod kind;
+pub mod live;
 pub mod lots;
 pub mod plan;
 pub mod policy;

@@ -5,6 +5,7 @@
 //! [`super::lots`] writes them with one statement a table, the PostgreSQL order path
 //! writes them together with the order in a single statement. Both write the same rows.
 use super::LedgerKind;
+use super::live::is_live;
 use super::lots::{Credit, Debit, DrawFrom, Drawn};
 use crate::limits::{self, MAX_POINTS};
 use crate::{DomainError, Result, ids::new_id};
@@ -190,9 +191,7 @@ pub fn plan_credit(
 
 /// A lot can pay at `now`: not expired, and spendable unless `pending_ok`.
 fn usable(lot: &point_lot::Model, now: DateTime<Utc>, pending_ok: bool) -> bool {
-    lot.remaining > 0
-        && lot.expires_at.is_none_or(|e| e > now)
-        && (pending_ok || lot.available_at <= now)
+    is_live(lot, now) && (pending_ok || lot.available_at <= now)
 }
 
 /// Soonest expiry first (never-expiring last), then oldest first.
@@ -221,7 +220,7 @@ pub fn plan_debit(
         DrawFrom::Reversal { own_lot } => {
             let own = lots
                 .iter()
-                .filter(|l| Some(l.id) == own_lot && l.expires_at.is_none_or(|e| e > now));
+                .filter(|l| Some(l.id) == own_lot && is_live(l, now));
             let others = lots
                 .iter()
                 .filter(|l| Some(l.id) != own_lot && usable(l, now, true));

@@ -292,22 +292,28 @@ pub async fn save_standing_and_points<C: ConnectionTrait>(
         .ok_or_else(|| DomainError::NotFound("member not found".into()))
 }
 
+/// The columns of a member that an order changes, besides its cached balances and
+/// `updated_at`. This one list drives both write paths: the portable update below, and
+/// the batch statement's parameters, `SET` list and values (`orders::record_pg::write`),
+/// so a column an order starts to change is written by both or neither.
+pub const ORDER_STANDING: [member::Column; 7] = [
+    member::Column::TierId,
+    member::Column::RankingSpend,
+    member::Column::TotalOrders,
+    member::Column::TotalSpent,
+    member::Column::LastPurchaseAt,
+    member::Column::CycleStart,
+    member::Column::PrevCycleSpend,
+];
+
 fn standing_update(row: &member::Model) -> sea_orm::UpdateMany<member::Entity> {
+    use sea_orm::ModelTrait;
     use sea_orm::sea_query::Expr;
-    member::Entity::update_many()
-        .col_expr(member::Column::TotalOrders, Expr::value(row.total_orders))
-        .col_expr(member::Column::TotalSpent, Expr::value(row.total_spent))
-        .col_expr(
-            member::Column::LastPurchaseAt,
-            Expr::value(row.last_purchase_at),
-        )
-        .col_expr(member::Column::RankingSpend, Expr::value(row.ranking_spend))
-        .col_expr(
-            member::Column::PrevCycleSpend,
-            Expr::value(row.prev_cycle_spend),
-        )
-        .col_expr(member::Column::CycleStart, Expr::value(row.cycle_start))
-        .col_expr(member::Column::TierId, Expr::value(row.tier_id))
+    ORDER_STANDING
+        .iter()
+        .fold(member::Entity::update_many(), |update, column| {
+            update.col_expr(*column, Expr::value(row.get(*column)))
+        })
         .col_expr(member::Column::UpdatedAt, Expr::value(row.updated_at))
         .filter(member::Column::ShopId.eq(row.shop_id))
         .filter(member::Column::Id.eq(row.id))

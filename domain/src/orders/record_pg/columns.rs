@@ -87,6 +87,27 @@ impl Shape {
             .map(Self)
     }
 
+    /// The shape followed by `columns` of their entity, named and typed as it says.
+    pub fn and_columns<C: ColumnTrait>(mut self, columns: &[C]) -> Result<Self> {
+        for c in columns {
+            let kind = Kind::of(c.def().get_column_type()).ok_or_else(|| {
+                DomainError::Internal(format!(
+                    "{} has a type order batches cannot send",
+                    c.as_str()
+                ))
+            })?;
+            self.0.push((c.as_str().to_string(), kind));
+        }
+        Ok(self)
+    }
+
+    /// The shape followed by more columns given by name and kind.
+    pub fn and(mut self, columns: &[(&str, Kind)]) -> Self {
+        self.0
+            .extend(columns.iter().map(|(n, k)| (n.to_string(), *k)));
+        self
+    }
+
     /// How many parameters the shape takes.
     pub fn len(&self) -> usize {
         self.0.len()

@@ -218,18 +218,11 @@ fn write_job(
             Customer::New(Box::new(member))
         }
         Some(row_version) => Customer::Existing(Standing {
-            id: member.id,
             row_version,
             available,
             pending,
-            tier_id: member.tier_id,
-            ranking_spend: member.ranking_spend,
-            total_orders: member.total_orders,
-            total_spent: member.total_spent,
-            last_purchase_at: member.last_purchase_at,
-            cycle_start: member.cycle_start,
-            prev_cycle_spend: member.prev_cycle_spend,
             stable_until,
+            member: Box::new(member),
         }),
     };
     let job = WriteJob {

@@ -3,14 +3,17 @@
 use super::columns::{Columns, Kind, Shape};
 use super::combiner::whole_or_each;
 use crate::ledger::idempotency::Scope;
+use crate::ledger::live::live_sql;
 use crate::ledger::plan::Draw;
+use crate::members::profile::ORDER_STANDING;
 use crate::{DomainError, Result};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use loyalty_entities::{ledger_entry, lot_allocation, member, order, order_discount, point_lot};
 use sea_orm::sqlx::postgres::PgArguments;
 use sea_orm::sqlx::{Postgres, query::Query};
 use sea_orm::{
-    DatabaseConnection, DbBackend, DbErr, FromQueryResult, QueryResult, RuntimeErr, SqlErr, Value,
+    DatabaseConnection, DbBackend, DbErr, FromQueryResult, IdenStatic, ModelTrait, QueryResult,
+    RuntimeErr, SqlErr, Value,
 };
 use std::sync::{Arc, LazyLock};
 use uuid::Uuid;
@@ -56,15 +59,9 @@ impl Write {
                 ("available", Kind::BigInt),
                 ("pending", Kind::BigInt),
                 ("now", Kind::Time),
-                ("tier_id", Kind::Uuid),
-                ("ranking_spend", Kind::BigInt),
-                ("total_orders", Kind::BigInt),
-                ("total_spent", Kind::BigInt),
-                ("last_purchase_at", Kind::Time),
-                ("cycle_start", Kind::Date),
-                ("prev_cycle_spend", Kind::BigInt),
-                ("stable_until", Kind::Time),
-            ]),
+            ])
+            .and_columns(&ORDER_STANDING)?
+            .and(&[("stable_until", Kind::Time)]),
             entries: Shape::of_entity::<ledger_entry::Entity>()?,
             lots: Shape::of_entity::<point_lot::Entity>()?,
             draws: Shape::of(&[("lot_id", Kind::Uuid), ("points", Kind::BigInt)]),
@@ -136,10 +133,7 @@ impl Write {
 claim AS (INSERT INTO idempotency_keys (shop_id, scope, key, request_hash, resource_id, created_at) \
   SELECT $1, '{order_scope}', k.key, k.request_hash, k.resource_id, k.created_at FROM {keys_set} AS k({keys_names})), \
 fresh AS ({fresh} RETURNING *), \
-saved AS (UPDATE members AS m SET \
-    tier_id = d.tier_id, ranking_spend = d.ranking_spend, total_orders = d.total_orders, \
-    total_spent = d.total_spent, last_purchase_at = d.last_purchase_at, \
-    cycle_start = d.cycle_start, prev_cycle_spend = d.prev_cycle_spend, \
+saved AS (UPDATE members AS m SET {standing_columns}, \
     updated_at = d.now, points_as_of = d.now, \
     (points_available, points_pending, points_stable_until) = ( \
       SELECT m.points_available + d.available, m.points_pending + d.pending, \
@@ -151,8 +145,7 @@ saved AS (UPDATE members AS m SET \
       LEAST(MIN(l.available_at) FILTER (WHERE l.available_at > d.now), MIN(l.expires_at), \
         d.stable_until, CAST('{never}' AS timestamptz)) \
       FROM point_lots l WHERE NOT COALESCE(m.points_stable_until > d.now, false) \
-        AND l.shop_id = m.shop_id AND l.member_id = m.id AND l.remaining > 0 \
-        AND (l.expires_at IS NULL OR l.expires_at > d.now) \
+        AND l.shop_id = m.shop_id AND l.member_id = m.id AND {live_lot} \
       HAVING NOT COALESCE(m.points_stable_until > d.now, false)) \
   FROM {standing_set} AS d({standing_names}) \
   WHERE m.shop_id = $1 AND m.id = ANY (${member_ids}::uuid[]) \
@@ -181,6 +174,11 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
             fresh = insert("members", &self.members, members),
             standing_set = self.standing.unnest(standing),
             standing_names = self.standing.names(),
+            standing_columns = ORDER_STANDING
+                .iter()
+                .map(|c| format!("{0} = d.{0}", c.as_str()))
+                .collect::<Vec<_>>()
+                .join(", "),
             entries = insert("ledger_entries", &self.entries, entries),
             lots = insert("point_lots", &self.lots, lots),
             draws_set = self.draws.unnest(draws),
@@ -192,6 +190,7 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
             orders = insert("orders", &self.orders, orders),
             never = super::stable_forever().to_rfc3339(),
             order_scope = Scope::Order.as_str(),
+            live_lot = live_sql("l", "d.now"),
             c0 = counts,
             c1 = counts + 1,
             c2 = counts + 2,
@@ -223,21 +222,18 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
             ])?;
             match &job.customer {
                 Customer::New(row) => members.push_model(&**row)?,
-                Customer::Existing(s) => standing.push([
-                    Value::from(s.id),
-                    Value::from(s.row_version.clone()),
-                    Value::from(s.available),
-                    Value::from(s.pending),
-                    Value::from(job.now),
-                    Value::from(s.tier_id),
-                    Value::from(s.ranking_spend),
-                    Value::from(s.total_orders),
-                    Value::from(s.total_spent),
-                    Value::from(s.last_purchase_at),
-                    Value::from(s.cycle_start),
-                    Value::from(s.prev_cycle_spend),
-                    Value::from(s.stable_until),
-                ])?,
+                Customer::Existing(s) => standing.push(
+                    [
+                        Value::from(s.member.id),
+                        Value::from(s.row_version.clone()),
+                        Value::from(s.available),
+                        Value::from(s.pending),
+                        Value::from(job.now),
+                    ]
+                    .into_iter()
+                    .chain(ORDER_STANDING.iter().map(|c| s.member.get(*c)))
+                    .chain([Value::from(s.stable_until)]),
+                )?,
             }
             for row in &job.entries {
                 entries.push_model(row)?;
@@ -326,7 +322,7 @@ impl WriteJob {
     pub fn member_id(&self) -> Uuid {
         match &self.customer {
             Customer::New(row) => row.id,
-            Customer::Existing(s) => s.id,
+            Customer::Existing(s) => s.member.id,
         }
     }
 }
@@ -344,30 +340,17 @@ pub enum Customer {
 /// its standing after the order.
 #[derive(Debug)]
 pub struct Standing {
-    /// The customer's id.
-    pub id: Uuid,
     /// `xmin` as read.
     pub row_version: String,
     /// Change to the available points.
     pub available: i64,
     /// Change to the pending points.
     pub pending: i64,
-    /// The tier after the order.
-    pub tier_id: Option<Uuid>,
-    /// Spend counted toward the tier in the current cycle.
-    pub ranking_spend: i64,
-    /// Orders so far.
-    pub total_orders: i64,
-    /// Spend so far.
-    pub total_spent: i64,
-    /// The latest purchase.
-    pub last_purchase_at: Option<DateTime<Utc>>,
-    /// First day of the accumulation cycle.
-    pub cycle_start: Option<NaiveDate>,
-    /// Ranking spend of the cycle before.
-    pub prev_cycle_spend: i64,
     /// The first time one of the order's new lots matures or expires.
     pub stable_until: Option<DateTime<Utc>>,
+    /// The customer's row after the order: its id and its [`ORDER_STANDING`] columns are
+    /// written.
+    pub member: Box<member::Model>,
 }
 
 /// The customer's row as saved; `None` when the order must take the portable path (a
