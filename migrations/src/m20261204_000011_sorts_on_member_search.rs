@@ -2,12 +2,10 @@
 //! (which gains a copy of `registered_at`), so that the member row, updated by every
 //! order, keeps only the indexes that serve its own counters, its keys and its tier.
 //!
-//! The update an order makes of its customer is never HOT (its counters are indexed for
-//! sorting), so every index of the member row gets a new entry per order whether its
-//! column changed or not. Dropping these two indexes (and the tier index) on a bench
-//! database raised `recordOrder` from 30.4-30.8 % to 33.2-33.9 % of the INSERT ceiling.
-//! A page sorted by name or registration now walks `member_search`'s index and looks up
-//! the member rows it needs (`domain::members::listing`).
+//! The update an order makes of its customer is never HOT, so every index of the member
+//! row costs every order an entry (docs/performance.md, "Name and registration sorts off
+//! the member row"). A page sorted by name or registration walks `member_search`'s index
+//! and looks up the member rows it needs (`domain::members::listing`).
 use crate::m20261204_000009_member_search::COLUMNS as BEFORE;
 use crate::member_search_copy;
 use crate::support::{add_column, drop_column, shop_index, ts_null};

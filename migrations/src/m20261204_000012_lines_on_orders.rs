@@ -1,11 +1,11 @@
 //! An order's lines move into the order's row, as the JSON array the channel's lines
 //! make (`orders.lines`), and the `order_lines` table goes.
 //!
-//! Lines are written with their order and never read on their own: as rows of their own
-//! they cost every order a heap row and a key entry per line (2.5 of each per order in
-//! `loyalty bench load`, a sixth of the WAL an order writes). Each element keeps the old
-//! columns' names: `product_id`, `group_ids` (an array), `quantity`, `unit_price`,
-//! `already_discounted`, in line order. `down` makes the table again from the arrays.
+//! Lines are written with their order and never read on their own, so rows of their own
+//! cost every order a heap row and a key entry per line for nothing (docs/performance.md,
+//! "Where an order's WAL goes"). Each element keeps the old columns' names: `product_id`,
+//! `group_ids` (an array), `quantity`, `unit_price`, `already_discounted`, in line order.
+//! `down` makes the table again from the arrays.
 use crate::m20261123_000002_ledger::order_lines_table;
 use crate::support::{add_column, drop_column};
 use sea_orm_migration::prelude::*;

@@ -1,14 +1,8 @@
-//! One batch of orders from its read to its commit: read by one statement, planned, and
-//! written by one statement.
-//!
-//! Read and written by two queues, each order joined whichever read batch and then
-//! whichever write batch was next: the orders a runner took were those that happened to
-//! wait at that stage at that moment, and four runners shared the clients in flight.
-//! Here the orders that wait together stay together through both statements, so one
-//! batch carries every order that arrived while the last one ran, and each statement's
-//! and each commit's fixed cost is shared by that many. The runner plans the orders
-//! itself between the two statements: a plan is pure and short, and waking each order's
-//! task to plan it, then waiting for the slowest, cost more than the plans.
+//! One batch of orders from its read to its commit: read by one statement, planned by the
+//! runner itself (a plan is pure and short), and written by one statement. The orders
+//! that wait together stay together through both statements, so each statement's and
+//! each commit's fixed cost is shared by all of them (docs/performance.md, "Batches that
+//! carry their orders from read to commit").
 use super::combiner::Batchable;
 use super::read::{ReadJob, read_all};
 use super::write::write_all;

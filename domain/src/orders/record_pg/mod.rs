@@ -1,32 +1,20 @@
-//! Recording orders on PostgreSQL: each order read in one statement and written in one,
-//! and orders arriving together share both.
+//! Recording orders on PostgreSQL: the orders of a shop in flight together are read by
+//! one statement and written by one, because round trips, not work, are what an order
+//! costs (docs/performance.md).
 //!
-//! The portable path ([`super::record`]) locks the member and writes table by table:
-//! about a dozen round trips in a transaction, each costing both the server and the
-//! database more than the work it carries. Here an order reads what it needs without
-//! locking (presented vouchers and a redemption's lots included), is planned with the
-//! same planner ([`super::plan`]), and has every row written by one statement, which
-//! PostgreSQL runs atomically and which checks what the plan assumed (see
-//! [`write`]). A failed check, a unique-key race, or anything unusual found by the read
-//! (a key seen before, a policy not cached at the stored version) sends the order down
-//! the portable path, which waits for locks instead of checking: under contention the
-//! result is the same as if this path had not been tried.
+//! An order reads what it needs without locking, is planned with the same planner as the
+//! locked path ([`super::plan`]), and is written by a statement that checks what the plan
+//! assumed ([`write`]). A failed check, a unique-key race or anything unusual the read
+//! finds sends the order to the locked path ([`super::record_locked`]), which waits for
+//! locks instead: the result is the same as if this path had not been tried, and
+//! `tests/e2e/order_paths.rs` proves both write the same rows.
 //!
-//! Orders go through a [`Combiner`] of [`batch::OrderJob`]s: the orders of one shop that
-//! are in flight together form a batch, read by one statement, planned, and written by
-//! one statement (and committed by one commit), which is most of what an order costs on
-//! a loaded machine. A batch whose check fails is written again order by order. The
-//! orders of one customer take turns on this replica ([`turns`]), so a batch never
-//! fails on this replica's own orders.
-//!
-//! Batches run on [`Ctx::order_db`]. Planned afresh for each execution, the two
-//! statements' dozen tables cost PostgreSQL more to plan than to run (a quarter of its
-//! time under load), and PostgreSQL keeps planning them afresh: its estimate of the
-//! one plan made for every execution counts the sets of rows sent (JSON or arrays) at
-//! a hundred rows. That pool's connections therefore plan each statement once, with
-//! sequential scans disabled: both statements only ever find rows by key, and a reused
-//! plan made while a table was small could otherwise keep scanning it after it grew.
-use super::input::{CleanLine, OrderInput};
+//! Orders go through a [`Combiner`] of [`batch::OrderJob`]s; a batch whose check fails is
+//! written again order by order, and the orders of one customer take turns on this
+//! replica ([`turns`]) so that a batch never fails on this replica's own orders. Batches
+//! run on [`Ctx::order_db`], whose connections plan each statement once with sequential
+//! scans off: both statements find rows only by key (see `loyalty_api::db`).
+use super::input::OrderInput;
 use super::plan::{Loaded, OrderPlan, plan};
 use super::result::{OrderOutcome, outcome};
 use crate::ledger::LiveBalance;
