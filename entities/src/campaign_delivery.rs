@@ -13,8 +13,7 @@ pub struct Model {
     pub member_id: Uuid,
     /// Phone (84…) or e-mail the message goes to; none when skipped.
     pub address: Option<String>,
-    /// QUEUED, SENDING, SENT, FAILED, SKIPPED or CANCELLED.
-    pub status: String,
+    pub status: DeliveryStatus,
     /// NO_PHONE or NO_EMAIL, for skipped recipients.
     pub skip_reason: Option<String>,
     pub attempts: i64,
@@ -35,6 +34,31 @@ pub struct Model {
     /// Orders the recipient places before this instant count for the campaign.
     pub attributed_until: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
+}
+
+/// What became of one recipient, stored as its upper-case name in a text column. A
+/// stored value outside this list fails the row's read (`DbErr::Type`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum DeliveryStatus {
+    /// Waiting for its first attempt or a retry.
+    #[sea_orm(string_value = "QUEUED")]
+    Queued,
+    /// Leased to a worker that is sending it.
+    #[sea_orm(string_value = "SENDING")]
+    Sending,
+    /// Accepted by the provider.
+    #[sea_orm(string_value = "SENT")]
+    Sent,
+    /// Failed for good.
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+    /// The member has no address on the campaign's channel.
+    #[sea_orm(string_value = "SKIPPED")]
+    Skipped,
+    /// The campaign was cancelled before it went out.
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -90,6 +90,7 @@ impl From<CampaignStatus> for Status {
 
 /// What became of one recipient.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "campaigns::DeliveryStatus")]
 pub enum DeliveryStatus {
     /// Waiting (first attempt or a retry).
     Queued,
@@ -103,30 +104,6 @@ pub enum DeliveryStatus {
     Skipped,
     /// The campaign was cancelled first.
     Cancelled,
-}
-
-impl DeliveryStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Queued => "QUEUED",
-            Self::Sending => "SENDING",
-            Self::Sent => "SENT",
-            Self::Failed => "FAILED",
-            Self::Skipped => "SKIPPED",
-            Self::Cancelled => "CANCELLED",
-        }
-    }
-
-    fn parse(raw: &str) -> Self {
-        match raw {
-            "SENDING" => Self::Sending,
-            "SENT" => Self::Sent,
-            "FAILED" => Self::Failed,
-            "SKIPPED" => Self::Skipped,
-            "CANCELLED" => Self::Cancelled,
-            _ => Self::Queued,
-        }
-    }
 }
 
 /// One ZNS template parameter: its key and a template of its value (`{{ name }}`).
@@ -280,7 +257,7 @@ impl Delivery {
         self.0.address.as_deref()
     }
     async fn status(&self) -> DeliveryStatus {
-        DeliveryStatus::parse(&self.0.status)
+        self.0.status.into()
     }
     /// NO_PHONE or NO_EMAIL.
     async fn skip_reason(&self) -> Option<&str> {
@@ -311,7 +288,7 @@ impl Delivery {
     }
     /// When the next attempt is due, for queued deliveries.
     async fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
-        (self.0.status == "QUEUED").then_some(self.0.next_attempt_at)
+        (self.0.status == campaigns::DeliveryStatus::Queued).then_some(self.0.next_attempt_at)
     }
 }
 
@@ -479,7 +456,7 @@ impl Campaign {
             &domain(ctx).db,
             self.shop_id,
             self.campaign.id,
-            status.map(DeliveryStatus::as_str),
+            status.map(Into::into),
             after,
             limit,
         )

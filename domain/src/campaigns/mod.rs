@@ -16,5 +16,6 @@ pub mod spec;
 pub mod status;
 
 pub use campaign::Campaign;
+pub use loyalty_entities::campaign_delivery::DeliveryStatus;
 pub use spec::CampaignSpec;
 pub use status::CampaignStatus;

@@ -1,7 +1,7 @@
 //! Freezing a campaign's recipients when sending starts: one delivery row per member the
 //! audience matches at that moment. Members who join the audience later do not get it;
 //! members without an address on the channel are recorded as skipped.
-use super::{Campaign, CampaignStatus};
+use super::{Campaign, CampaignStatus, DeliveryStatus};
 use crate::ids::new_id;
 use crate::members::listing::ids_after;
 use crate::shops::Shop;
@@ -45,11 +45,10 @@ pub async fn freeze<C: ConnectionTrait>(
                     campaign_id: campaign.id,
                     member_id: m.id,
                     status: if address.is_some() {
-                        "QUEUED"
+                        DeliveryStatus::Queued
                     } else {
-                        "SKIPPED"
-                    }
-                    .to_owned(),
+                        DeliveryStatus::Skipped
+                    },
                     skip_reason: address.is_none().then(|| channel.skip_reason().to_owned()),
                     address,
                     attempts: 0,

@@ -1,7 +1,7 @@
 //! The campaign report: how many were reached, what failed and why, what it cost, and
 //! what it brought: orders recipients placed within the attribution window after their
 //! message, and the campaign's vouchers used.
-use super::Campaign;
+use super::{Campaign, DeliveryStatus};
 use crate::sql::sum_bigint;
 use crate::{Result, messaging::balance};
 use loyalty_entities::{campaign_delivery, order, voucher};
@@ -70,7 +70,7 @@ pub async fn report<C: ConnectionTrait>(
         recipients: campaign.recipients,
         ..CampaignReport::default()
     };
-    let by_status: Vec<(String, i64, i64, i64)> = deliveries(shop_id, id)
+    let by_status: Vec<(DeliveryStatus, i64, i64, i64)> = deliveries(shop_id, id)
         .select_only()
         .column(campaign_delivery::Column::Status)
         .expr_as(Func::cast_as(Func::count(Expr::val(1)), "BIGINT"), "n")
@@ -89,12 +89,12 @@ pub async fn report<C: ConnectionTrait>(
     for (status, n, cost, held) in by_status {
         r.cost += cost;
         r.held += held;
-        match status.as_str() {
-            "SKIPPED" => r.skipped += n,
-            "SENT" => r.sent += n,
-            "FAILED" => r.failed += n,
-            "CANCELLED" => r.cancelled += n,
-            _ => r.pending += n,
+        match status {
+            DeliveryStatus::Skipped => r.skipped += n,
+            DeliveryStatus::Sent => r.sent += n,
+            DeliveryStatus::Failed => r.failed += n,
+            DeliveryStatus::Cancelled => r.cancelled += n,
+            DeliveryStatus::Queued | DeliveryStatus::Sending => r.pending += n,
         }
     }
     let failures: Vec<(Option<String>, Option<String>, i64)> = deliveries(shop_id, id)
@@ -105,7 +105,7 @@ pub async fn report<C: ConnectionTrait>(
             "message",
         )
         .expr_as(Func::cast_as(Func::count(Expr::val(1)), "BIGINT"), "n")
-        .filter(campaign_delivery::Column::Status.eq("FAILED"))
+        .filter(campaign_delivery::Column::Status.eq(DeliveryStatus::Failed))
         .group_by(campaign_delivery::Column::ErrorCode)
         .into_tuple()
         .all(conn)
@@ -143,7 +143,7 @@ pub async fn report<C: ConnectionTrait>(
         )
         .and_where(d(campaign_delivery::Column::ShopId).eq(shop_id))
         .and_where(d(campaign_delivery::Column::CampaignId).eq(id))
-        .and_where(d(campaign_delivery::Column::Status).eq("SENT"))
+        .and_where(d(campaign_delivery::Column::Status).eq(DeliveryStatus::Sent))
         .and_where(o(order::Column::PlacedAt).gte(d(campaign_delivery::Column::SentAt)))
         .and_where(o(order::Column::PlacedAt).lt(d(campaign_delivery::Column::AttributedUntil)))
         .to_owned();

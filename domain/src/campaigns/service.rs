@@ -1,7 +1,7 @@
 //! Writing and steering campaigns: create, edit while DRAFT, schedule or send now,
 //! pause, resume, cancel. Each is one transaction with a guarded status change, so two
 //! merchants clicking at once cannot both win.
-use super::{Campaign, CampaignSpec, CampaignStatus, recipients};
+use super::{Campaign, CampaignSpec, CampaignStatus, DeliveryStatus, recipients};
 use crate::members::filter::MemberFilter;
 use crate::offers::Offer;
 use crate::paging::Page;
@@ -245,7 +245,7 @@ pub async fn cancel(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<Campaign> {
         campaign_delivery::Entity::find()
             .filter(campaign_delivery::Column::ShopId.eq(shop_id))
             .filter(campaign_delivery::Column::CampaignId.eq(id))
-            .filter(campaign_delivery::Column::Status.eq("QUEUED"))
+            .filter(campaign_delivery::Column::Status.eq(DeliveryStatus::Queued))
     };
     let held: Option<i64> = queued()
         .select_only()
@@ -258,12 +258,15 @@ pub async fn cancel(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<Campaign> {
         .await?;
     crate::messaging::balance::release(&txn, shop_id, held.unwrap_or(0)).await?;
     campaign_delivery::Entity::update_many()
-        .col_expr(campaign_delivery::Column::Status, Expr::value("CANCELLED"))
+        .col_expr(
+            campaign_delivery::Column::Status,
+            Expr::value(DeliveryStatus::Cancelled),
+        )
         .col_expr(campaign_delivery::Column::Held, Expr::value(0i64))
         .col_expr(campaign_delivery::Column::UpdatedAt, Expr::value(now))
         .filter(campaign_delivery::Column::ShopId.eq(shop_id))
         .filter(campaign_delivery::Column::CampaignId.eq(id))
-        .filter(campaign_delivery::Column::Status.eq("QUEUED"))
+        .filter(campaign_delivery::Column::Status.eq(DeliveryStatus::Queued))
         .exec(&txn)
         .await?;
     let row = set_status(&txn, row, CampaignStatus::Cancelled, None, now).await?;

@@ -2,7 +2,7 @@
 //! delivery is leased to this worker, its price is held from the balance, and its
 //! voucher (if the campaign carries an offer) is issued once, on its first claim.
 use super::DispatchConfig;
-use crate::campaigns::CampaignStatus;
+use crate::campaigns::{CampaignStatus, DeliveryStatus};
 use crate::messaging::{ChannelKind, Channels, balance};
 use crate::offers::Offer;
 use crate::vouchers::{issue::issue_in, voucher::VoucherSource};
@@ -47,13 +47,13 @@ fn due(campaign_id: Uuid, shop_id: Uuid, now: DateTime<Utc>) -> Condition {
             Condition::any()
                 .add(
                     Condition::all()
-                        .add(campaign_delivery::Column::Status.eq("QUEUED"))
+                        .add(campaign_delivery::Column::Status.eq(DeliveryStatus::Queued))
                         .add(campaign_delivery::Column::NextAttemptAt.lte(now)),
                 )
                 // A lease that ran out: its worker died mid-send.
                 .add(
                     Condition::all()
-                        .add(campaign_delivery::Column::Status.eq("SENDING"))
+                        .add(campaign_delivery::Column::Status.eq(DeliveryStatus::Sending))
                         .add(campaign_delivery::Column::LeaseUntil.lt(now)),
                 ),
         )
@@ -139,7 +139,10 @@ pub async fn claim(
         let needs = if c.held == 0 { price } else { 0 };
         let lease_until = now + config.lease;
         let taken = campaign_delivery::Entity::update_many()
-            .col_expr(campaign_delivery::Column::Status, Expr::value("SENDING"))
+            .col_expr(
+                campaign_delivery::Column::Status,
+                Expr::value(DeliveryStatus::Sending),
+            )
             .col_expr(
                 campaign_delivery::Column::Attempts,
                 Expr::value(c.attempts + 1),
@@ -152,7 +155,7 @@ pub async fn claim(
             .col_expr(campaign_delivery::Column::UpdatedAt, Expr::value(now))
             .filter(campaign_delivery::Column::ShopId.eq(c.shop_id))
             .filter(campaign_delivery::Column::Id.eq(c.id))
-            .filter(campaign_delivery::Column::Status.eq(c.status.clone()))
+            .filter(campaign_delivery::Column::Status.eq(c.status))
             .filter(campaign_delivery::Column::Attempts.eq(c.attempts))
             .exec(&txn)
             .await?;
@@ -170,7 +173,7 @@ pub async fn claim(
             break;
         }
         claimed.push(campaign_delivery::Model {
-            status: "SENDING".into(),
+            status: DeliveryStatus::Sending,
             attempts: c.attempts + 1,
             lease_until: Some(lease_until),
             held: c.held + needs,

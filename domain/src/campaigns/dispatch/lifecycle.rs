@@ -1,6 +1,6 @@
 //! Campaign moves the workers make: starting scheduled ones, resuming after a quota
 //! stop, completing those with nothing left to send.
-use crate::campaigns::{CampaignStatus, recipients};
+use crate::campaigns::{CampaignStatus, DeliveryStatus, recipients};
 use crate::shops::Shop;
 use crate::{Ctx, Result};
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -79,7 +79,10 @@ pub async fn complete_finished(ctx: &Ctx, sending: &[campaign::Model]) -> Result
         let open = campaign_delivery::Entity::find()
             .filter(campaign_delivery::Column::ShopId.eq(row.shop_id))
             .filter(campaign_delivery::Column::CampaignId.eq(row.id))
-            .filter(campaign_delivery::Column::Status.is_in(["QUEUED", "SENDING"]))
+            .filter(
+                campaign_delivery::Column::Status
+                    .is_in([DeliveryStatus::Queued, DeliveryStatus::Sending]),
+            )
             .count(&ctx.db)
             .await?;
         if open > 0 {

@@ -4,7 +4,7 @@
 use super::DispatchConfig;
 use super::claim::stop;
 use super::lifecycle::next_local_midnight;
-use crate::campaigns::{CampaignStatus, retry::backoff};
+use crate::campaigns::{CampaignStatus, DeliveryStatus, retry::backoff};
 use crate::messaging::{SendOutcome, balance};
 use crate::{Ctx, Result};
 use chrono::Duration;
@@ -29,7 +29,7 @@ fn guarded(d: &campaign_delivery::Model) -> UpdateMany<campaign_delivery::Entity
     campaign_delivery::Entity::update_many()
         .filter(campaign_delivery::Column::ShopId.eq(d.shop_id))
         .filter(campaign_delivery::Column::Id.eq(d.id))
-        .filter(campaign_delivery::Column::Status.eq("SENDING"))
+        .filter(campaign_delivery::Column::Status.eq(DeliveryStatus::Sending))
         .filter(campaign_delivery::Column::Attempts.eq(d.attempts))
 }
 
@@ -49,7 +49,10 @@ pub async fn record(
             quota_left,
         } => {
             let done = guarded(d)
-                .col_expr(campaign_delivery::Column::Status, Expr::value("SENT"))
+                .col_expr(
+                    campaign_delivery::Column::Status,
+                    Expr::value(DeliveryStatus::Sent),
+                )
                 .col_expr(campaign_delivery::Column::SentAt, Expr::value(now))
                 .col_expr(
                     campaign_delivery::Column::AttributedUntil,
@@ -88,7 +91,10 @@ pub async fn record(
         SendOutcome::Retry { code, message } if d.attempts < config.max_attempts => {
             let wait = backoff(d.attempts, config.backoff_base, config.backoff_max);
             let done = guarded(d)
-                .col_expr(campaign_delivery::Column::Status, Expr::value("QUEUED"))
+                .col_expr(
+                    campaign_delivery::Column::Status,
+                    Expr::value(DeliveryStatus::Queued),
+                )
                 .col_expr(
                     campaign_delivery::Column::NextAttemptAt,
                     Expr::value(now + wait),
@@ -115,7 +121,10 @@ pub async fn record(
             let resume = quota_stop(ctx, row, &format!("{code} {message}")).await?;
             // Not an attempt: it goes out first when the quota renews.
             guarded(d)
-                .col_expr(campaign_delivery::Column::Status, Expr::value("QUEUED"))
+                .col_expr(
+                    campaign_delivery::Column::Status,
+                    Expr::value(DeliveryStatus::Queued),
+                )
                 .col_expr(
                     campaign_delivery::Column::Attempts,
                     Expr::col(campaign_delivery::Column::Attempts).sub(1),
@@ -147,7 +156,10 @@ async fn fail(
     let txn = ctx.db.begin().await?;
     balance::lock(&txn, d.shop_id, now).await?;
     let done = guarded(d)
-        .col_expr(campaign_delivery::Column::Status, Expr::value("FAILED"))
+        .col_expr(
+            campaign_delivery::Column::Status,
+            Expr::value(DeliveryStatus::Failed),
+        )
         .col_expr(campaign_delivery::Column::Held, Expr::value(0i64))
         .col_expr(campaign_delivery::Column::Cost, Expr::value(0i64))
         .col_expr(
