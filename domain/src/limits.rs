@@ -17,6 +17,11 @@ pub const MAX_POINTS: i64 = 1_000_000_000;
 /// a minimum order value may name.
 pub const MAX_ORDER_VND: i64 = 100_000_000_000;
 
+/// Most lines in one order (or cart).
+pub const MAX_LINES: usize = 500;
+/// Most units on one line.
+pub const MAX_QUANTITY: i64 = 1_000_000;
+
 /// Most VND of a customer's opening total spent in an import, and of a tier threshold.
 pub const MAX_SPEND_VND: i64 = 1_000_000_000_000_000;
 

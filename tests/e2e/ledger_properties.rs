@@ -1,8 +1,9 @@
 //! Property test: random sequences of earning, redemption, refunds, adjustments, time and
 //! expiry keep the ledger's invariants after every step.
 use chrono::Duration;
+use loyalty_domain::checkout::OrderLine;
 use loyalty_domain::ledger::{self, AdjustInput};
-use loyalty_domain::orders::{self, OrderInput, OrderLine, RefundInput, input::Channel};
+use loyalty_domain::orders::{self, OrderInput, RefundInput, input::Channel};
 use loyalty_domain::{DomainError, program};
 use loyalty_entities::{ledger_entry, lot_allocation, member, point_lot};
 use loyalty_tests::{TestApp, spawn_app};

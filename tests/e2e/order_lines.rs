@@ -1,7 +1,7 @@
 //! An order's lines are kept in its row (`orders.lines`), as validated, on both write
 //! paths; the migration that moved them there goes down to the old table and up again
 //! without losing a line.
-use loyalty_domain::orders::input::CleanLine;
+use loyalty_domain::checkout::CleanLine;
 use loyalty_entities::order;
 use loyalty_tests::{TestApp, spawn_app};
 use sea_orm::{

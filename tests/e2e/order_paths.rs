@@ -10,8 +10,9 @@
 //! id, an entry by its content). On SQLite both servers lock, so the test only runs the
 //! sequence on PostgreSQL.
 use chrono::Duration;
+use loyalty_domain::checkout::OrderLine;
 use loyalty_domain::ledger::{self, AdjustInput};
-use loyalty_domain::orders::{self, OrderInput, OrderLine, OrderPath, RefundInput, input::Channel};
+use loyalty_domain::orders::{self, OrderInput, OrderPath, RefundInput, input::Channel};
 use loyalty_domain::{DomainError, program};
 use loyalty_tests::{TestApp, backend, spawn_app_on};
 use proptest::prelude::*;

@@ -17,7 +17,7 @@ pub struct OrderLineInput {
     pub already_discounted: Option<bool>,
 }
 
-impl From<OrderLineInput> for loyalty_domain::orders::OrderLine {
+impl From<OrderLineInput> for loyalty_domain::checkout::OrderLine {
     fn from(l: OrderLineInput) -> Self {
         Self {
             product_id: l.product_id.0,

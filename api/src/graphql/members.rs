@@ -16,7 +16,7 @@ use loyalty_domain::access::Role;
 use loyalty_domain::ids::parse_id;
 use loyalty_domain::paging::page_size;
 use loyalty_domain::shops::{self, Shop};
-use loyalty_domain::{Ctx, DomainError, ledger, members, orders, tiers, vouchers};
+use loyalty_domain::{Ctx, DomainError, checkout, ledger, members, tiers, vouchers};
 
 /// A customer of the shop; a registered member once `registeredAt` is set.
 pub struct Member(pub members::Member);
@@ -150,8 +150,8 @@ impl Member {
         ctx: &Context<'_>,
         lines: Vec<OrderLineInput>,
     ) -> async_graphql::Result<Vec<VoucherCheck>> {
-        let lines: Vec<orders::OrderLine> = lines.into_iter().map(Into::into).collect();
-        let checks = vouchers::usable::check(domain(ctx), self.0.shop_id, self.0.id, &lines)
+        let lines: Vec<checkout::OrderLine> = lines.into_iter().map(Into::into).collect();
+        let checks = checkout::voucher_check::check(domain(ctx), self.0.shop_id, self.0.id, &lines)
             .await
             .gql()?;
         Ok(checks

@@ -1,7 +1,10 @@
 //! Checkout: the pipeline that prices a cart, and the side-effect-free quote.
 
+pub mod cart;
 pub mod pipeline;
 pub mod quote;
+pub mod voucher_check;
 
-pub use pipeline::{Applied, Breakdown, PipelineInput, Skipped, Source, VoucherOffer, run};
+pub use cart::{CleanLine, OrderLine};
+pub use pipeline::{Applied, Breakdown, PipelineInput, Skipped, Source, run};
 pub use quote::{Quote, QuoteInput, quote};

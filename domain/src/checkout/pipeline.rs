@@ -1,27 +1,15 @@
 //! The checkout pipeline, in the order seed 004 and the product decisions fix: vouchers
 //! (product and group targets first, then order-level), the tier discount on what
 //! remains, points last. Pure: the same function prices a quote and records an order.
-use crate::orders::input::CleanLine;
+use super::cart::CleanLine;
 use crate::tiers::Tier;
+use crate::vouchers::lookup::VoucherOffer;
 use loyalty_rules::points_redemption::redeem;
 use loyalty_rules::tier_discount::tier_discount;
-use loyalty_rules::{Cart, CartLine, Checkout, Offer, Outcome, Target};
+use loyalty_rules::{Cart, CartLine, Checkout, Outcome, Target};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use uuid::Uuid;
-
-/// A voucher presented at checkout, with its offer built from the registry.
-#[derive(Debug)]
-pub struct VoucherOffer {
-    /// The code, normalized.
-    pub code: String,
-    /// The offer's id.
-    pub offer_id: Uuid,
-    /// The offer's name.
-    pub label: String,
-    /// The pricing rules.
-    pub offer: Offer,
-}
 
 /// Where a discount came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,11 +1,11 @@
 //! The quote: what a cart would cost this customer now, with every discount applied or
 //! skipped and why, and the points the order would earn. No side effects.
 use super::Breakdown;
+use super::cart::{OrderLine, clean_lines, redeem_points};
 use super::pipeline::{PipelineInput, Skipped, Source, run};
 use crate::ledger::balance::spendable;
 use crate::ledger::earning::{points_for, within_balance};
 use crate::members;
-use crate::orders::input::{OrderLine, clean_lines};
 use crate::vouchers::lookup::present;
 use crate::{Ctx, DomainError, Result};
 use uuid::Uuid;
@@ -37,7 +37,7 @@ pub struct Quote {
 /// Prices a cart without writing anything.
 pub async fn quote(ctx: &Ctx, shop_id: Uuid, input: QuoteInput) -> Result<Quote> {
     let lines = clean_lines(&input.lines)?;
-    crate::orders::input::redeem_points(input.redeem_points)?;
+    redeem_points(input.redeem_points)?;
     if input.voucher_codes.len() > 10 {
         return Err(DomainError::invalid(
             "voucherCodes",

@@ -1,8 +1,7 @@
 //! An offer as merchants describe it (the contract's `OfferInput`), turned into rule
 //! configuration. The shape-to-rules mapping lives here, once; pricing never sees it.
 use super::registry::{OfferConfig, RuleConfig};
-use crate::limits::{MAX_ORDER_VND, grouped};
-use crate::orders::input::{MAX_LINES, MAX_QUANTITY};
+use crate::limits::{MAX_LINES, MAX_ORDER_VND, MAX_QUANTITY, grouped};
 use crate::{DomainError, Result};
 use loyalty_rules::Target;
 use rust_decimal::Decimal;

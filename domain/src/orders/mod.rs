@@ -10,7 +10,7 @@ mod record_pg;
 pub mod refund;
 pub mod result;
 
-pub use input::{OrderInput, OrderLine, RefundInput};
+pub use input::{OrderInput, RefundInput};
 pub use path::OrderPath;
 pub use record::record;
 pub use record_pg::combiner::BatchLimits;

@@ -2,8 +2,9 @@
 //! redeemed and earned, the member's new standing, and every row. No database here, so
 //! the portable path (statement by statement in a transaction) and the PostgreSQL path
 //! (one statement) write the same rows for the same order.
-use super::input::{CleanLine, OrderInput};
-use crate::checkout::pipeline::{PipelineInput, Source, VoucherOffer, run};
+use super::input::OrderInput;
+use crate::checkout::CleanLine;
+use crate::checkout::pipeline::{PipelineInput, Source, run};
 use crate::ledger::LedgerKind;
 use crate::ledger::earning::{points_for, within_balance};
 use crate::ledger::lots::{Credit, Debit, DrawFrom};
@@ -12,7 +13,7 @@ use crate::ledger::policy::Policy;
 use crate::limits;
 use crate::members::profile::blank_row;
 use crate::tiers::ranking::{add_spend, roll};
-use crate::vouchers::lookup::Refusal;
+use crate::vouchers::lookup::{Refusal, VoucherOffer};
 use crate::{DomainError, Result};
 use chrono::{DateTime, SubsecRound, Utc};
 use loyalty_entities::{member, order, order_discount, point_lot};

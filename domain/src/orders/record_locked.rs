@@ -1,9 +1,10 @@
 //! Recording an order under its member's row lock: the write path of SQLite, and of
 //! PostgreSQL when a batch cannot take the order (or `LOYALTY_ORDER_PATH=locked`). It
 //! reads what the plan needs under the lock and writes the plan one statement a table.
-use super::input::{CleanLine, OrderInput};
+use super::input::OrderInput;
 use super::plan::{Loaded, OrderPlan, new_customer, plan};
 use super::result::{OrderOutcome, load, outcome};
+use crate::checkout::CleanLine;
 use crate::ledger::idempotency::{Claimed, Scope, claim_first};
 use crate::ledger::lots::{apply, debt, live_lots, lock_member_by_external_id};
 use crate::ledger::policy::Policy;

@@ -1,7 +1,6 @@
 //! Vouchers presented at checkout: which can be used, and why the others cannot.
 use super::code::normalize;
 use super::voucher::{Voucher, VoucherStatus};
-use crate::checkout::pipeline::VoucherOffer;
 use crate::offers::{Offer, default_rules};
 use crate::{DomainError, Result};
 use chrono::{DateTime, Utc};
@@ -9,6 +8,19 @@ use loyalty_entities::{offer, voucher};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 use uuid::Uuid;
+
+/// A voucher presented at checkout, with its offer built from the registry.
+#[derive(Debug)]
+pub struct VoucherOffer {
+    /// The code, normalized.
+    pub code: String,
+    /// The offer's id.
+    pub offer_id: Uuid,
+    /// The offer's name.
+    pub label: String,
+    /// The pricing rules.
+    pub offer: loyalty_rules::Offer,
+}
 
 /// Why a presented code cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,6 @@
 pub mod code;
 pub mod issue;
 pub mod lookup;
-pub mod usable;
 pub mod voucher;
 pub mod wallet;
 

@@ -17,6 +17,7 @@
 use super::input::OrderInput;
 use super::plan::{Loaded, OrderPlan, plan};
 use super::result::{OrderOutcome, outcome};
+use crate::checkout::CleanLine;
 use crate::ledger::LiveBalance;
 use crate::members::Member;
 use crate::vouchers::lookup;

@@ -1,9 +1,10 @@
 //! The cashier's question: which of this customer's vouchers can they use on this cart
 //! now, and why not the others.
-use super::lookup::present;
-use super::voucher::{Voucher, VoucherStatus};
-use super::wallet::wallet;
-use crate::orders::input::{OrderLine, clean_lines};
+use super::cart::{OrderLine, clean_lines};
+use super::pipeline::cart;
+use crate::vouchers::lookup::present;
+use crate::vouchers::wallet::wallet;
+use crate::vouchers::{Voucher, VoucherStatus};
 use crate::{Ctx, Result};
 use loyalty_rules::Outcome;
 use rust_decimal::prelude::ToPrimitive;
@@ -36,7 +37,7 @@ pub async fn check(
         .collect();
     let codes: Vec<String> = active.iter().map(|v| v.code.clone()).collect();
     let (offers, refused) = present(&ctx.db, shop_id, &codes, Some(member_id), now).await?;
-    let cart = crate::checkout::pipeline::cart(&lines);
+    let cart = cart(&lines);
     Ok(active
         .into_iter()
         .map(|voucher| {
