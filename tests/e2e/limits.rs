@@ -149,12 +149,13 @@ async fn fields_that_run_sql_per_item_are_priced_by_it() {
 /// One shop floods the server; another shop's request takes the next free place instead
 /// of waiting behind the flood. Proven by order, not time: when the other shop's request
 /// has answered, most of the flood is still waiting (a FIFO queue in front of the pool
-/// answered it after almost the whole flood). The latencies are printed, not asserted.
+/// answered it after almost the whole flood). Its p99, idle and during the flood, is
+/// printed, not asserted (`--nocapture`; docs/limits.md has a run's figures).
 #[tokio::test]
 async fn one_shop_flooding_does_not_starve_another() {
     let app = spawn_app_with(Limits {
         max_in_flight: 4,
-        max_in_flight_per_shop: 2,
+        max_in_flight_per_shop: 1,
         ..Limits::default()
     })
     .await;
@@ -168,7 +169,10 @@ async fn one_shop_flooding_does_not_starve_another() {
         .await;
     }
     let query = "{ members(first: 50) { totalCount edges { node { id name tier { name } } } } }";
-    let idle = timed(&app, &other, query).await;
+    let mut idle = Vec::new();
+    for _ in 0..SAMPLES {
+        idle.push(timed(&app, &other, query).await);
+    }
 
     const FLOOD: usize = 80;
     let done = Arc::new(AtomicUsize::new(0));
@@ -190,18 +194,34 @@ async fn one_shop_flooding_does_not_starve_another() {
     while app.admission.waiting() < FLOOD / 2 && done.load(Ordering::SeqCst) < FLOOD / 4 {
         tokio::time::sleep(std::time::Duration::from_millis(1)).await;
     }
-    let busy = timed(&app, &other, query).await;
+    let mut busy = vec![timed(&app, &other, query).await];
     let finished_before = done.load(Ordering::SeqCst);
+    while busy.len() < SAMPLES && done.load(Ordering::SeqCst) < FLOOD {
+        busy.push(timed(&app, &other, query).await);
+    }
     for task in flood {
         assert!(task.await.is_ok());
     }
     eprintln!(
-        "other shop: {idle:?} idle, {busy:?} during the flood; {finished_before} of {FLOOD} flood requests had answered"
+        "other shop's p99: {:?} idle, {:?} during the flood ({} requests); \
+         {finished_before} of {FLOOD} flood requests had answered when its first did",
+        p99(idle),
+        p99(busy.clone()),
+        busy.len()
     );
     assert!(
         finished_before < FLOOD / 2,
         "the other shop waited for {finished_before} of the flood's {FLOOD} requests"
     );
+}
+
+/// Requests of the other shop timed, idle and during the flood.
+const SAMPLES: usize = 30;
+
+fn p99(mut samples: Vec<std::time::Duration>) -> std::time::Duration {
+    samples.sort();
+    let at = (samples.len() * 99).div_ceil(100).saturating_sub(1);
+    samples.get(at).copied().unwrap_or_default()
 }
 
 async fn timed(app: &loyalty_tests::TestApp, key: &str, query: &str) -> std::time::Duration {
