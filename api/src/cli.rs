@@ -232,7 +232,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                 },
         } => {
             let ctx = app::system_context(&db).await?;
-            let t = loyalty_domain::messaging::balance::top_up(&ctx, shop, amount, note.as_deref())
+            let t = loyalty_domain::campaigns::top_up::top_up(&ctx, shop, amount, note.as_deref())
                 .await?;
             println!(
                 "{}",

@@ -796,7 +796,7 @@ impl CampaignMutation {
         let shop_id = parse_id("shopId", &shop_id).gql()?;
         let amount: Decimal = amount.0;
         let amount = vnd_from_decimal("amount", amount).gql()?;
-        let t = messaging::balance::top_up(domain(ctx), shop_id, amount, note.as_deref())
+        let t = campaigns::top_up::top_up(domain(ctx), shop_id, amount, note.as_deref())
             .await
             .gql()?;
         Ok(MessagingBalance {

@@ -14,6 +14,7 @@ pub mod retry;
 pub mod service;
 pub mod spec;
 pub mod status;
+pub mod top_up;
 
 pub use campaign::Campaign;
 pub use loyalty_entities::campaign_delivery::DeliveryStatus;

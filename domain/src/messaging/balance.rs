@@ -7,31 +7,19 @@
 //! is sent (the hold becomes its cost, in the transaction that records it as sent) or
 //! fails for good (the hold goes back, in the transaction that records the failure). So
 //! the balance never goes below zero and never pays twice for one recipient.
-use crate::campaigns::CampaignStatus;
 use crate::paging::Page;
-use crate::{Ctx, DomainError, Result, ids::new_id};
+use crate::{DomainError, Result, ids::new_id};
 use chrono::{DateTime, Utc};
-use loyalty_entities::{campaign, messaging_account, messaging_topup};
+use loyalty_entities::{messaging_account, messaging_topup};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    QuerySelect,
 };
 use uuid::Uuid;
 
 /// Largest single top-up, VND.
 pub const MAX_TOP_UP: i64 = 1_000_000_000_000;
-
-/// What a top-up did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TopUp {
-    /// The top-up's id.
-    pub id: Uuid,
-    /// Balance after it, VND.
-    pub balance: i64,
-    /// Campaigns stopped for balance that resume.
-    pub campaigns_resumed: u64,
-}
 
 /// Creates the shop's account at zero if it has none.
 pub async fn ensure<C: ConnectionTrait>(conn: &C, shop_id: Uuid, now: DateTime<Utc>) -> Result<()> {
@@ -155,10 +143,9 @@ pub async fn top_ups<C: ConnectionTrait>(
     Ok(Page::from_overfetch(items, limit))
 }
 
-/// Adds `amount` VND to the balance of `shop_id` and resumes the shop's campaigns that
-/// stopped for want of it, in one transaction. Only the operator may call this (the API
-/// and the CLI check it): a shop topping itself up would make the balance cap nothing.
-pub async fn top_up(ctx: &Ctx, shop_id: Uuid, amount: i64, note: Option<&str>) -> Result<TopUp> {
+/// Checks a top-up before its transaction: the amount within 1 and [`MAX_TOP_UP`] VND,
+/// the note trimmed (none when blank) and at most 200 characters.
+pub fn check_top_up(amount: i64, note: Option<&str>) -> Result<Option<&str>> {
     if amount <= 0 || amount > MAX_TOP_UP {
         return Err(DomainError::invalid(
             "amount",
@@ -169,11 +156,23 @@ pub async fn top_up(ctx: &Ctx, shop_id: Uuid, amount: i64, note: Option<&str>) -
     if note.is_some_and(|n| n.chars().count() > 200) {
         return Err(DomainError::invalid("note", "at most 200 characters"));
     }
-    let now = ctx.clock.now();
-    let txn = ctx.db.begin().await?;
+    Ok(note)
+}
+
+/// Adds `amount` VND (checked by [`check_top_up`]) to the balance of `shop_id` and
+/// records the top-up, in the caller's transaction. Only the operator may top up (the
+/// API and the CLI check it): a shop topping itself up would make the balance cap
+/// nothing. The campaigns it lets resume are the caller's (`campaigns::top_up`).
+pub async fn add_top_up<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    amount: i64,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<TopUpRecord> {
     // The operator names the shop: one that does not exist gets no account.
-    crate::shops::load(&txn, shop_id).await?;
-    let account = lock(&txn, shop_id, now).await?;
+    crate::shops::load(conn, shop_id).await?;
+    let account = lock(conn, shop_id, now).await?;
     let balance = account
         .balance
         .checked_add(amount)
@@ -182,7 +181,7 @@ pub async fn top_up(ctx: &Ctx, shop_id: Uuid, amount: i64, note: Option<&str>) -
         .col_expr(messaging_account::Column::Balance, Expr::value(balance))
         .col_expr(messaging_account::Column::UpdatedAt, Expr::value(now))
         .filter(messaging_account::Column::ShopId.eq(shop_id))
-        .exec(&txn)
+        .exec(conn)
         .await?;
     let id = new_id();
     messaging_topup::Entity::insert(messaging_topup::ActiveModel {
@@ -193,27 +192,13 @@ pub async fn top_up(ctx: &Ctx, shop_id: Uuid, amount: i64, note: Option<&str>) -
         note: Set(note.map(str::to_owned)),
         created_at: Set(now),
     })
-    .exec_without_returning(&txn)
+    .exec_without_returning(conn)
     .await?;
-    let resumed = campaign::Entity::update_many()
-        .col_expr(
-            campaign::Column::Status,
-            Expr::value(CampaignStatus::Sending.as_str()),
-        )
-        .col_expr(
-            campaign::Column::StatusReason,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(campaign::Column::UpdatedAt, Expr::value(now))
-        .filter(campaign::Column::ShopId.eq(shop_id))
-        .filter(campaign::Column::Status.eq(CampaignStatus::OutOfBalance.as_str()))
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    txn.commit().await?;
-    Ok(TopUp {
+    Ok(TopUpRecord {
         id,
-        balance,
-        campaigns_resumed: resumed,
+        amount,
+        balance_after: balance,
+        note: note.map(str::to_owned),
+        created_at: now,
     })
 }
