@@ -3,7 +3,7 @@
 use crate::ledger::LedgerKind;
 use crate::ledger::idempotency::{Scope, claim, replay, request_hash};
 use crate::ledger::lots::{Debit, DrawFrom, debit, lock_member};
-use crate::offers::Offer;
+use crate::offers::{Offer, OfferStatus};
 use crate::vouchers::issue::issue_in;
 use crate::vouchers::{Voucher, VoucherSource};
 use crate::{Ctx, DomainError, Result, ids::new_id};
@@ -71,7 +71,7 @@ pub async fn create(
         .one(&ctx.db)
         .await?
         .ok_or_else(|| DomainError::NotFound("offer not found".into()))?;
-    if offer.status != "ACTIVE" {
+    if offer.status != OfferStatus::Active {
         return Err(DomainError::invalid("offerId", "the offer is archived"));
     }
     let row = reward::Model {

@@ -17,10 +17,34 @@ pub struct Model {
     /// {target, rules: [{kind, args}]} as JSON.
     pub config: String,
     pub valid_days: Option<i64>,
-    /// ACTIVE or ARCHIVED.
-    pub status: String,
+    pub status: OfferStatus,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+}
+
+/// Whether an offer still works, stored as its upper-case name in a text column. A stored
+/// value outside this list fails the row's read (`DbErr::Type`).
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "UPPERCASE")]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum OfferStatus {
+    /// Vouchers are issued and accepted.
+    #[sea_orm(string_value = "ACTIVE")]
+    Active,
+    /// Archived by the merchant: its vouchers stop working and no more are issued.
+    #[sea_orm(string_value = "ARCHIVED")]
+    Archived,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

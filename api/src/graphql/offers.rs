@@ -136,7 +136,7 @@ impl Offer {
     }
     /// Not archived.
     async fn active(&self) -> bool {
-        self.offer.active
+        self.offer.is_active()
     }
     /// The pricing as stored: target and rules `{kind, args}`.
     async fn config(&self) -> Json<serde_json::Value> {

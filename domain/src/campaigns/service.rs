@@ -33,7 +33,7 @@ async fn check_refs<C: ConnectionTrait>(
             .one(conn)
             .await?
             .ok_or_else(|| DomainError::NotFound("offer not found".into()))?;
-        if !Offer::from_row(row)?.active {
+        if !Offer::from_row(row)?.is_active() {
             return Err(DomainError::invalid("offerId", "the offer is archived"));
         }
     }

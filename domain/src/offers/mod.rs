@@ -7,6 +7,7 @@ pub mod report;
 pub mod service;
 pub mod spec;
 
+pub use loyalty_entities::offer::OfferStatus;
 pub use offer::Offer;
 pub use registry::{OfferConfig, RuleConfig, RuleRegistry, default_rules};
 pub use report::{OfferReport, report};

@@ -4,7 +4,7 @@ use super::spec::DiscountKind;
 use crate::money::stored_decimal;
 use crate::{DomainError, Result};
 use chrono::{DateTime, Utc};
-use loyalty_entities::offer;
+use loyalty_entities::offer::{self, OfferStatus};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -25,8 +25,8 @@ pub struct Offer {
     pub value: Decimal,
     /// Voucher lifetime in days; none: unlimited.
     pub valid_days: Option<i64>,
-    /// Still issuable and usable.
-    pub active: bool,
+    /// Whether it is still issuable and usable.
+    pub status: OfferStatus,
     /// Its pricing.
     pub config: OfferConfig,
     /// Created.
@@ -34,6 +34,11 @@ pub struct Offer {
 }
 
 impl Offer {
+    /// Still issuable and usable: not archived.
+    pub fn is_active(&self) -> bool {
+        self.status == OfferStatus::Active
+    }
+
     /// Reads a stored row.
     pub fn from_row(row: offer::Model) -> Result<Self> {
         Ok(Self {
@@ -50,7 +55,7 @@ impl Offer {
             value: stored_decimal("value", &row.value)?,
             config: serde_json::from_str(&row.config)
                 .map_err(|e| DomainError::Internal(format!("stored offer config: {e}")))?,
-            active: row.status == "ACTIVE",
+            status: row.status,
             name: row.name,
             description: row.description,
             image_url: row.image_url,

@@ -1,7 +1,7 @@
 //! Creating, changing, archiving and reading offers.
-use super::offer::Offer;
 use super::registry::default_rules;
 use super::spec::{DiscountKind, OfferSpec};
+use super::{Offer, OfferStatus};
 use crate::money::store_decimal;
 use crate::paging::Page;
 use crate::{Ctx, DomainError, Result, ids::new_id};
@@ -42,7 +42,7 @@ pub async fn create(ctx: &Ctx, shop_id: Uuid, spec: OfferSpec) -> Result<Offer> 
         value: store_decimal(spec.value),
         config: serde_json::to_string(&config).map_err(|e| DomainError::Internal(e.to_string()))?,
         valid_days: spec.valid_days,
-        status: "ACTIVE".into(),
+        status: OfferStatus::Active,
         created_at: now,
         updated_at: now,
     };
@@ -74,7 +74,7 @@ pub async fn update(ctx: &Ctx, shop_id: Uuid, id: Uuid, spec: OfferSpec) -> Resu
 pub async fn archive(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<Offer> {
     let row = find(&ctx.db, shop_id, id).await?;
     let mut active = row.into_active_model();
-    active.status = Set("ARCHIVED".into());
+    active.status = Set(OfferStatus::Archived);
     active.updated_at = Set(ctx.clock.now());
     Offer::from_row(active.update(&ctx.db).await?)
 }
@@ -105,7 +105,7 @@ pub async fn list<C: ConnectionTrait>(
 ) -> Result<Page<Uuid, Offer>> {
     let mut q = offer::Entity::find().filter(offer::Column::ShopId.eq(shop_id));
     if !include_archived {
-        q = q.filter(offer::Column::Status.eq("ACTIVE"));
+        q = q.filter(offer::Column::Status.eq(OfferStatus::Active));
     }
     if let Some(b) = before {
         q = q.filter(offer::Column::Id.lt(b));
@@ -120,4 +120,59 @@ pub async fn list<C: ConnectionTrait>(
         .map(|r| Ok((r.id, Offer::from_row(r)?)))
         .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_overfetch(items, limit))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_db::with_table;
+    use chrono::Utc;
+    use sea_orm::DbErr;
+
+    #[tokio::test]
+    async fn a_status_is_stored_as_its_name_and_an_unknown_one_is_an_error() {
+        let db = with_table(offer::Entity).await;
+        let shop_id = Uuid::now_v7();
+        let row = offer::Model {
+            shop_id,
+            id: new_id(),
+            name: "Ten off".into(),
+            description: None,
+            image_url: None,
+            discount_kind: "PERCENT".into(),
+            value: "10".into(),
+            config: r#"{"target":{"kind":"order"},"rules":[]}"#.into(),
+            valid_days: None,
+            status: OfferStatus::Archived,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        };
+        offer::Entity::insert(row.clone().into_active_model())
+            .exec_without_returning(&db)
+            .await
+            .expect("insert");
+        let stored: Vec<String> = offer::Entity::find()
+            .select_only()
+            .column(offer::Column::Status)
+            .into_tuple()
+            .all(&db)
+            .await
+            .expect("raw status");
+        assert_eq!(stored, ["ARCHIVED"]);
+        let archived = get(&db, shop_id, row.id)
+            .await
+            .expect("a known status reads");
+        assert!(archived.is_some_and(|o| !o.is_active()));
+
+        db.execute_unprepared("UPDATE offers SET status = 'PAUSED'")
+            .await
+            .expect("update");
+        let err = get(&db, shop_id, row.id)
+            .await
+            .expect_err("an unknown status must not read as active or archived");
+        assert!(
+            matches!(&err, DomainError::Db(DbErr::Type(m)) if m.contains("PAUSED")),
+            "{err:?}"
+        );
+    }
 }

@@ -24,7 +24,7 @@ pub async fn issue_in<C: ConnectionTrait>(
     entry_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Voucher>> {
-    if !offer.active {
+    if !offer.is_active() {
         return Err(DomainError::invalid("offerId", "the offer is archived"));
     }
     let expires_at = offer.valid_days.map(|d| now + Duration::days(d));

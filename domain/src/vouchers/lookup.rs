@@ -136,7 +136,7 @@ pub fn judge(
         let refusal = match v.status(now) {
             VoucherStatus::Used => Some(Refusal::Used),
             VoucherStatus::Expired => Some(Refusal::Expired),
-            VoucherStatus::Active if !offer.active => Some(Refusal::Archived),
+            VoucherStatus::Active if !offer.is_active() => Some(Refusal::Archived),
             VoucherStatus::Active if v.member_id.is_some() && v.member_id != member => {
                 Some(Refusal::OtherCustomer)
             }

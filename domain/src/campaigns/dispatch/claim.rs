@@ -88,7 +88,7 @@ pub async fn claim(
             .map(Offer::from_row)
             .transpose()?
         {
-            Some(o) if o.active => Some(o),
+            Some(o) if o.is_active() => Some(o),
             _ => {
                 stop(
                     &ctx.db,
