@@ -7,7 +7,7 @@ use crate::loaders::Loaders;
 use crate::{app, graphql};
 use anyhow::{Context, bail};
 use loyalty_domain::access::{Principal, Role};
-use loyalty_domain::{program, shops};
+use loyalty_domain::{members, program};
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -32,7 +32,7 @@ pub async fn run(db: &DbConfig, members: u64, runs: usize) -> anyhow::Result<()>
         eprintln!("measuring the shop loaded by an earlier run");
         return measure(&ctx, shop, members, runs).await;
     }
-    let created = shops::create(&ctx, "bench", None).await?;
+    let created = program::create_shop(&ctx, "bench", None).await?;
     let shop = created.shop_id;
     program::configure(
         &ctx,
@@ -43,7 +43,7 @@ pub async fn run(db: &DbConfig, members: u64, runs: usize) -> anyhow::Result<()>
         },
     )
     .await?;
-    program::activate(&ctx, shop, program::ActivationMode::InitialTier).await?;
+    members::activation::activate(&ctx, shop, program::ActivationMode::InitialTier).await?;
     let started = Instant::now();
     load(&ctx.db, shop, members).await?;
     eprintln!(

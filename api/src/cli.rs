@@ -2,7 +2,7 @@
 use crate::config::{DbConfig, ServeConfig};
 use crate::{app, db, graphql, server, telemetry, transfer};
 use clap::{Parser, Subcommand};
-use loyalty_domain::shops;
+use loyalty_domain::{program, shops};
 use std::process::ExitCode;
 
 /// Loyalty engine for omnichannel merchants.
@@ -212,7 +212,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                 },
         } => {
             let ctx = app::system_context(&db).await?;
-            let created = shops::create(&ctx, &name, Some(&time_zone)).await?;
+            let created = program::create_shop(&ctx, &name, Some(&time_zone)).await?;
             println!(
                 "{}",
                 serde_json::json!({

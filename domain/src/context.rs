@@ -1,9 +1,9 @@
 //! What every service needs: the database, the clock and the replica's caches.
 use crate::access::cache::KeyCache;
 use crate::clock::Clock;
-use crate::ledger::policy_cache::PolicyCache;
 use crate::orders::BatchLimits;
 use crate::orders::{OrderPath, OrderQueues};
+use crate::program::PolicyCache;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,11 +1,11 @@
-//! Shops: the tenants. Creating one sets up its program, default tiers and first ADMIN key.
-use crate::access::{Role, service::insert_key};
-use crate::program::Program;
-use crate::{Ctx, DomainError, Result, ids::new_id, tiers};
-use chrono::{DateTime, NaiveDate, Utc};
+//! Shops: the tenants, and the days they live by (their time zone's). The lowest layer
+//! of the program: opening a shop, which also sets up its program, default tiers and
+//! first ADMIN key, is `program::create_shop`.
+use crate::{DomainError, Result};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
-use loyalty_entities::{program, shop};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, IntoActiveModel, TransactionTrait};
+use loyalty_entities::shop;
+use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
 /// The time zone a shop gets when none is given.
@@ -29,15 +29,6 @@ impl Shop {
     }
 }
 
-/// A new shop and its first ADMIN key, shown once.
-#[derive(Debug, Clone)]
-pub struct ShopCreated {
-    /// The shop's id.
-    pub shop_id: Uuid,
-    /// The ADMIN key in plaintext.
-    pub admin_key: String,
-}
-
 /// Parses an IANA time zone name ("Asia/Ho_Chi_Minh").
 pub fn parse_time_zone(raw: &str) -> Result<Tz> {
     raw.trim().parse::<Tz>().map_err(|_| {
@@ -45,48 +36,6 @@ pub fn parse_time_zone(raw: &str) -> Result<Tz> {
             "timeZone",
             format!("'{raw}' is not an IANA time zone such as Asia/Ho_Chi_Minh"),
         )
-    })
-}
-
-/// Creates a shop with the default program, the four default tiers and an ADMIN key,
-/// all in one transaction.
-pub async fn create(ctx: &Ctx, name: &str, time_zone: Option<&str>) -> Result<ShopCreated> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(DomainError::invalid(
-            "name",
-            "a shop name has 1 to 200 characters",
-        ));
-    }
-    let tz = parse_time_zone(time_zone.unwrap_or(DEFAULT_TIME_ZONE))?;
-    let shop_id = new_id();
-    let now = ctx.clock.now();
-    let txn = ctx.db.begin().await?;
-    shop::Entity::insert(shop::ActiveModel {
-        shop_id: Set(shop_id),
-        name: Set(name.to_owned()),
-        time_zone: Set(tz.name().to_owned()),
-        created_at: Set(now),
-    })
-    .exec_without_returning(&txn)
-    .await?;
-    program::Entity::insert(Program::defaults(shop_id).to_row(now).into_active_model())
-        .exec_without_returning(&txn)
-        .await?;
-    tiers::insert_defaults(&txn, shop_id, now).await?;
-    let key = insert_key(
-        &txn,
-        ctx,
-        shop_id,
-        Role::Admin,
-        Some("first admin key".into()),
-    )
-    .await?;
-    txn.commit().await?;
-    tracing::info!(%shop_id, "shop created");
-    Ok(ShopCreated {
-        shop_id,
-        admin_key: key.plaintext,
     })
 }
 
@@ -104,4 +53,22 @@ pub async fn load<C: ConnectionTrait>(conn: &C, shop_id: Uuid) -> Result<Shop> {
             .map_err(|_| DomainError::Internal(format!("stored time zone '{}'", row.time_zone)))?,
         name: row.name,
     })
+}
+
+/// The UTC instant the shop's day `day` begins.
+pub fn local_midnight(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
+    let naive = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&naive))
+}
+
+/// The first instant of the shop's next calendar day.
+pub fn next_local_midnight(shop: &Shop, now: DateTime<Utc>) -> DateTime<Utc> {
+    let tomorrow = shop.local_date(now) + Duration::days(1);
+    shop.time_zone
+        .from_local_datetime(&tomorrow.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .earliest()
+        .map_or(now + Duration::days(1), |t| t.with_timezone(&Utc))
 }

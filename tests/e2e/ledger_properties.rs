@@ -4,7 +4,7 @@ use chrono::Duration;
 use loyalty_domain::checkout::OrderLine;
 use loyalty_domain::ledger::{self, AdjustInput};
 use loyalty_domain::orders::{self, OrderInput, RefundInput, input::Channel};
-use loyalty_domain::{DomainError, program};
+use loyalty_domain::{DomainError, members, program};
 use loyalty_entities::{ledger_entry, lot_allocation, member, point_lot};
 use loyalty_tests::{TestApp, spawn_app};
 use proptest::prelude::*;
@@ -82,7 +82,7 @@ impl World {
         program::configure(&app.ctx, shop, patch)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        program::activate(&app.ctx, shop, program::ActivationMode::InitialTier)
+        members::activation::activate(&app.ctx, shop, program::ActivationMode::InitialTier)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let first = orders::record(&app.ctx, shop, order("seed".into(), 1000, 0))

@@ -13,7 +13,7 @@ use chrono::Duration;
 use loyalty_domain::checkout::OrderLine;
 use loyalty_domain::ledger::{self, AdjustInput};
 use loyalty_domain::orders::{self, OrderInput, OrderPath, RefundInput, input::Channel};
-use loyalty_domain::{DomainError, program};
+use loyalty_domain::{DomainError, members, program};
 use loyalty_tests::{TestApp, backend, spawn_app_on};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -112,7 +112,7 @@ impl World {
         program::configure(&app.ctx, shop, patch)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        program::activate(&app.ctx, shop, program::ActivationMode::InitialTier)
+        members::activation::activate(&app.ctx, shop, program::ActivationMode::InitialTier)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let mut known = Vec::new();

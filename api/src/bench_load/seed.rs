@@ -3,7 +3,7 @@
 //! activated, and two offers with vouchers issued to some members.
 use super::client::Api;
 use anyhow::{Context, anyhow, bail};
-use loyalty_domain::{Ctx, shops};
+use loyalty_domain::{Ctx, program};
 use sea_orm::{ConnectionTrait, Database, DatabaseBackend, Statement};
 use serde_json::{Value, json};
 use std::fmt::Write;
@@ -69,7 +69,7 @@ fn field<'a>(data: &'a Value, pointer: &str) -> anyhow::Result<&'a str> {
 /// Seeds a new shop with `members` members and returns what the load needs.
 pub async fn seed(ctx: &Ctx, api: &Api, members: u64) -> anyhow::Result<Shop> {
     let tag = format!("{:x}", Uuid::now_v7().as_u128() as u64);
-    let created = shops::create(ctx, &format!("bench-load-{tag}"), None).await?;
+    let created = program::create_shop(ctx, &format!("bench-load-{tag}"), None).await?;
     let admin = created.admin_key;
     let post = |query: &'static str, vars: Value| {
         let admin = admin.clone();

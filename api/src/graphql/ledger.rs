@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use loyalty_domain::access::Role;
 use loyalty_domain::ids::parse_id;
 use loyalty_domain::paging::Page;
-use loyalty_domain::{ledger, orders};
+use loyalty_domain::{ledger, members, orders};
 use uuid::Uuid;
 
 /// A member's points by state: available and pending from the member's lots (or from the
@@ -263,8 +263,7 @@ impl LedgerMutation {
             reason: input.reason,
             idempotency_key: input.idempotency_key,
         };
-        Ok(Member(
-            ledger::adjust(domain(ctx), shop_id, input).await.gql()?,
-        ))
+        let row = ledger::adjust(domain(ctx), shop_id, input).await.gql()?;
+        Ok(Member(members::Member::from_row(row).gql()?))
     }
 }

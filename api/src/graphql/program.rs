@@ -7,7 +7,7 @@ use crate::graphql::tiers::{Tier, tier_list};
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use loyalty_domain::access::Role;
-use loyalty_domain::program;
+use loyalty_domain::{members, program};
 
 /// Settings to change; omitted fields keep their value.
 #[derive(InputObject)]
@@ -169,15 +169,17 @@ impl ProgramQuery {
         mode: ActivationMode,
     ) -> async_graphql::Result<Vec<TierPreview>> {
         let shop_id = principal(ctx)?.shop_id;
-        Ok(program::preview(domain(ctx), shop_id, mode.into())
-            .await
-            .gql()?
-            .into_iter()
-            .map(|(tier, members)| TierPreview {
-                tier: Tier { shop_id, tier },
-                members: members.into(),
-            })
-            .collect())
+        Ok(
+            members::activation::preview(domain(ctx), shop_id, mode.into())
+                .await
+                .gql()?
+                .into_iter()
+                .map(|(tier, members)| TierPreview {
+                    tier: Tier { shop_id, tier },
+                    members: members.into(),
+                })
+                .collect(),
+        )
     }
 
     /// The caller's program.
@@ -220,7 +222,7 @@ impl ProgramMutation {
     ) -> async_graphql::Result<Program> {
         let shop_id = principal(ctx)?.shop_id;
         Ok(Program(
-            program::activate(domain(ctx), shop_id, mode.into())
+            members::activation::activate(domain(ctx), shop_id, mode.into())
                 .await
                 .gql()?,
         ))

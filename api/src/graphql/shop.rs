@@ -6,7 +6,7 @@ use async_graphql::{ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use loyalty_domain::access::manage::{self, KeyInfo};
 use loyalty_domain::ids::parse_id;
-use loyalty_domain::{access, shops};
+use loyalty_domain::{access, program};
 
 /// A new shop and its first ADMIN key (shown once).
 #[derive(SimpleObject)]
@@ -91,7 +91,7 @@ impl ShopMutation {
         #[graphql(desc = "IANA zone for day boundaries; default Asia/Ho_Chi_Minh")]
         time_zone: Option<String>,
     ) -> async_graphql::Result<ShopCreated> {
-        let created = shops::create(domain(ctx), &name, time_zone.as_deref())
+        let created = program::create_shop(domain(ctx), &name, time_zone.as_deref())
             .await
             .gql()?;
         Ok(ShopCreated {

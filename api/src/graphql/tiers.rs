@@ -5,6 +5,7 @@ use crate::graphql::scalars::{Dec, Int32};
 use crate::loaders::{Loaders, unshare};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use loyalty_domain::access::Role;
+use loyalty_domain::program::ladder;
 use loyalty_domain::{ids::parse_id, tiers};
 use uuid::Uuid;
 
@@ -113,7 +114,7 @@ impl From<TierInput> for tiers::TierInput {
 
 /// The shop's tiers by rank.
 pub async fn tier_list(ctx: &Context<'_>, shop_id: Uuid) -> async_graphql::Result<Vec<Tier>> {
-    Ok(tiers::list(&domain(ctx).db, shop_id)
+    Ok(ladder::list(&domain(ctx).db, shop_id)
         .await
         .gql()?
         .into_iter()
@@ -148,7 +149,7 @@ impl TierMutation {
         input: TierInput,
     ) -> async_graphql::Result<Tier> {
         let shop_id = principal(ctx)?.shop_id;
-        let tier = tiers::create(domain(ctx), shop_id, input.into())
+        let tier = ladder::create(domain(ctx), shop_id, input.into())
             .await
             .gql()?;
         Ok(Tier { shop_id, tier })
@@ -164,7 +165,7 @@ impl TierMutation {
     ) -> async_graphql::Result<Tier> {
         let shop_id = principal(ctx)?.shop_id;
         let id = parse_id("id", &id).gql()?;
-        let tier = tiers::update(domain(ctx), shop_id, id, input.into())
+        let tier = ladder::update(domain(ctx), shop_id, id, input.into())
             .await
             .gql()?;
         Ok(Tier { shop_id, tier })
@@ -175,6 +176,6 @@ impl TierMutation {
     async fn delete_tier(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
         let shop_id = principal(ctx)?.shop_id;
         let id = parse_id("id", &id).gql()?;
-        tiers::delete(domain(ctx), shop_id, id).await.gql()
+        ladder::delete(domain(ctx), shop_id, id).await.gql()
     }
 }

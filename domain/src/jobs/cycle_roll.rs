@@ -1,7 +1,7 @@
 //! Where cycles roll: members whose counters belong to an earlier cycle move to the
 //! current one, and their tiers are recomputed.
-use crate::ledger::policy::Policy;
-use crate::tiers::ranking::roll;
+use crate::program::Policy;
+use crate::program::ranking::roll;
 use crate::{Ctx, Result};
 use loyalty_entities::member;
 use sea_orm::{

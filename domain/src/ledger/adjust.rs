@@ -5,8 +5,8 @@ use super::balance::held;
 use super::idempotency::{Scope, claim, replay, request_hash};
 use super::lots::{Credit, Debit, DrawFrom, credit, debit, lock_member};
 use crate::limits::{MAX_POINTS, fits_balance, grouped};
-use crate::members::Member;
 use crate::{Ctx, DomainError, Result};
+use loyalty_entities::member;
 use sea_orm::TransactionTrait;
 use serde::Serialize;
 use uuid::Uuid;
@@ -58,8 +58,9 @@ fn validate(input: &AdjustInput) -> Result<()> {
 
 /// Applies the adjustment once; a retry returns the member as it is now. Removing more
 /// than is available is `InsufficientPoints`; adding more than the balance may hold
-/// ([`MAX_POINTS`] available and pending) is refused.
-pub async fn adjust(ctx: &Ctx, shop_id: Uuid, input: AdjustInput) -> Result<Member> {
+/// ([`MAX_POINTS`] available and pending) is refused. Answers the member's row as locked
+/// (the ledger sits below `members`, which reads it as a `Member`).
+pub async fn adjust(ctx: &Ctx, shop_id: Uuid, input: AdjustInput) -> Result<member::Model> {
     validate(&input)?;
     let hash = request_hash(&input);
     let key = input.idempotency_key.trim().to_owned();
@@ -113,5 +114,5 @@ pub async fn adjust(ctx: &Ctx, shop_id: Uuid, input: AdjustInput) -> Result<Memb
         claim(&txn, shop_id, Scope::Adjust, &key, &hash, member.id, now).await?;
     }
     txn.commit().await?;
-    Member::from_row(member)
+    Ok(member)
 }

@@ -5,15 +5,12 @@ pub mod adjust;
 pub mod balance;
 pub mod cache;
 pub mod earning;
-pub mod expiry;
 pub mod history;
 pub mod idempotency;
 pub mod kind;
 pub mod live;
 pub mod lots;
 pub mod plan;
-pub mod policy;
-pub mod policy_cache;
 
 pub use adjust::{AdjustInput, adjust};
 pub use balance::{LiveBalance, PointBalance, balance, balances, live_balances};

@@ -2,8 +2,7 @@
 //! into one SQL condition that runs the same on SQLite and PostgreSQL.
 use super::Gender;
 use super::name_fold::fold;
-use crate::ledger::expiry::local_midnight;
-use crate::shops::Shop;
+use crate::shops::{Shop, local_midnight};
 use crate::{DomainError, Result};
 use chrono::{DateTime, Duration, Utc};
 use loyalty_entities::{member, member_search, order, segment};

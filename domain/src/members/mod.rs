@@ -1,6 +1,8 @@
 //! Customers and members: profiles keyed by the channel's external id, normalized
-//! contact data, registration, and paged listing.
+//! contact data, registration, paged listing, and the program's activation, which gives
+//! every member a first tier.
 
+pub mod activation;
 pub mod email;
 pub mod filter;
 pub mod import;

@@ -138,7 +138,7 @@ pub(crate) async fn new_row<C: ConnectionTrait>(
 ) -> Result<member::Model> {
     let program = program::load(conn, shop_id).await?;
     let tier_id = if program.status == ProgramStatus::Active {
-        let all = tiers::list_for(conn, &program).await?;
+        let all = tiers::ranked(conn, shop_id, program.spend_per_ranking_point).await?;
         tiers::tier_for_spend(&all, 0, program.spend_per_ranking_point).map(|t| t.id)
     } else {
         None

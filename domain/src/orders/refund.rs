@@ -14,7 +14,7 @@ use crate::ledger::lots::{Credit, Debit, DrawFrom, credit_only, debit_only, lock
 use crate::members::Member;
 use crate::members::profile::{clean_external_id, save_standing_and_points};
 use crate::money::vnd_from_decimal;
-use crate::tiers::ranking::{add_spend, roll};
+use crate::program::ranking::{add_spend, roll};
 use crate::{Ctx, DomainError, Result, ids::new_id, limits};
 use loyalty_entities::{ledger_entry, order, refund};
 use sea_orm::sea_query::LockType;

@@ -152,7 +152,7 @@ pub async fn configure(ctx: &Ctx, shop_id: Uuid, patch: ProgramPatch) -> Result<
             crate::tiers::validation::within_ranking_bound(
                 "spendPerRankingPoint",
                 t.min_spend,
-                &next,
+                next.spend_per_ranking_point,
             )?;
         }
     }

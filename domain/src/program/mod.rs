@@ -1,11 +1,21 @@
-//! The shop's loyalty program: conversion rates, pending period, expiry, cycle, activation.
+//! The shop's loyalty program: conversion rates, pending period, expiry, cycles, its
+//! tier ladder's changes, and the policy (shop, program and tiers read as one) that
+//! prices, earns and ranks with them. Above `shops` and `tiers`, below the ledger.
 
-pub mod activation;
 pub mod configure;
+pub mod cycle;
+pub mod expiry;
+pub mod ladder;
+pub mod opening;
+pub mod policy;
+pub mod policy_cache;
+pub mod ranking;
 pub mod settings;
 
-pub use activation::{activate, preview};
 pub use configure::{apply_patch, configure, load, load_for_update, load_versioned};
+pub use opening::{ShopCreated, create_shop};
+pub use policy::Policy;
+pub use policy_cache::PolicyCache;
 pub use settings::{
     ActivationMode, Cycle, CycleKind, Expiry, ExpiryKind, Program, ProgramPatch, ProgramStatus,
 };

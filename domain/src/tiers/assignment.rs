@@ -1,12 +1,7 @@
 //! Where a member's tier is computed: from ranking spend against the tier thresholds.
 use super::Tier;
-use crate::Result;
-use crate::program::{Program, ProgramStatus};
-use loyalty_entities::member;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 /// Ranking points for a whole-VND spend: floor(spend / spend per ranking point).
 pub fn ranking_points(spend: i64, spend_per_ranking_point: Decimal) -> i64 {
@@ -46,37 +41,6 @@ pub fn tier_for_spend(
                 || ranking_spend >= effective_threshold(t.min_spend, spend_per_ranking_point)
         })
         .max_by_key(|t| t.min_spend)
-}
-
-/// Recomputes the tier of every member of the shop in one statement; does nothing while
-/// the program is a draft (tiers are assigned at activation).
-pub async fn recompute_all<C: ConnectionTrait>(conn: &C, program: &Program) -> Result<()> {
-    if program.status != ProgramStatus::Active {
-        return Ok(());
-    }
-    let mut tiers = super::service::rows(conn, program.shop_id).await?;
-    tiers.sort_by_key(|t| std::cmp::Reverse(t.min_spend));
-    let Some(initial) = tiers.iter().find(|t| t.is_initial).map(|t| t.id) else {
-        return Ok(());
-    };
-    let mut case = CaseStatement::new();
-    for tier in tiers.iter().filter(|t| !t.is_initial) {
-        let threshold = effective_threshold(tier.min_spend, program.spend_per_ranking_point);
-        // A tier reached in the previous cycle is kept through this one.
-        case = case.case(
-            Expr::col(member::Column::RankingSpend)
-                .gte(threshold)
-                .or(Expr::col(member::Column::PrevCycleSpend).gte(threshold)),
-            Expr::val(tier.id),
-        );
-    }
-    case = case.finally(Expr::val(initial));
-    member::Entity::update_many()
-        .col_expr(member::Column::TierId, case.into())
-        .filter(member::Column::ShopId.eq(program.shop_id))
-        .exec(conn)
-        .await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,12 +1,13 @@
-//! Membership tiers: their rules, the default ladder, and where a member's tier is recomputed.
+//! Membership tiers: the ladder's rows and their rules, the default ladder, and which
+//! tier a ranking spend reaches. Below the program: the conversion from spend to ranking
+//! points comes in as a number, and the services that change the ladder under the
+//! program's lock are `program::ladder`.
 
 pub mod assignment;
-pub mod cycle;
-pub mod ranking;
 pub mod service;
 pub mod tier;
 pub mod validation;
 
-pub use assignment::{effective_threshold, ranking_points, recompute_all, tier_for_spend};
-pub use service::{create, delete, insert_defaults, list, list_for, member_counts, update};
+pub use assignment::{effective_threshold, ranking_points, tier_for_spend};
+pub use service::{insert_defaults, member_counts, ranked};
 pub use tier::{Tier, TierInput};

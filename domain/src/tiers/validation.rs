@@ -1,8 +1,7 @@
 //! The seed's rules for a tier, checked before anything is written. Pure.
-use super::{Tier, TierInput};
+use super::{Tier, TierInput, ranking_points};
 use crate::limits::{MAX_RANKING_POINTS, MAX_SPEND_VND, at_most, grouped};
 use crate::money::{non_negative_vnd, vnd_from_decimal};
-use crate::program::Program;
 use crate::{DomainError, Result};
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -105,18 +104,22 @@ pub fn validate(input: &TierInput, current: Option<&Tier>, others: &[Tier]) -> R
 }
 
 /// Refuses a threshold of `min_spend` VND that needs more than [`MAX_RANKING_POINTS`]
-/// ranking points under `program`'s conversion: `Tier.minRankingPoints` is a GraphQL
-/// `Int`. `field` is the input to blame (`minSpend`, or `spendPerRankingPoint` when the
-/// conversion changes).
-pub fn within_ranking_bound(field: &str, min_spend: i64, program: &Program) -> Result<()> {
-    let points = program.ranking_points(min_spend);
+/// ranking points at `spend_per_ranking_point` VND each (the program's conversion):
+/// `Tier.minRankingPoints` is a GraphQL `Int`. `field` is the input to blame
+/// (`minSpend`, or `spendPerRankingPoint` when the conversion changes).
+pub fn within_ranking_bound(
+    field: &str,
+    min_spend: i64,
+    spend_per_ranking_point: Decimal,
+) -> Result<()> {
+    let points = ranking_points(min_spend, spend_per_ranking_point);
     if points > MAX_RANKING_POINTS {
         return Err(DomainError::invalid(
             field,
             format!(
                 "a tier threshold is at most {} ranking points; {min_spend} VND at {} VND per ranking point is {points}",
                 grouped(MAX_RANKING_POINTS),
-                program.spend_per_ranking_point.normalize(),
+                spend_per_ranking_point.normalize(),
             ),
         ));
     }
@@ -171,14 +174,10 @@ mod tests {
             ..Default::default()
         };
         assert!(validate(&input, None, &[]).is_err());
-        let p = Program::defaults(Uuid::nil());
-        assert!(within_ranking_bound("minSpend", MAX_RANKING_POINTS, &p).is_ok());
-        assert!(within_ranking_bound("minSpend", MAX_RANKING_POINTS + 1, &p).is_err());
-        let coarse = Program {
-            spend_per_ranking_point: Decimal::from(1000),
-            ..p
-        };
-        assert!(within_ranking_bound("minSpend", 5_000_000_000, &coarse).is_ok());
+        // A new program's conversion: 1 VND per ranking point.
+        assert!(within_ranking_bound("minSpend", MAX_RANKING_POINTS, Decimal::ONE).is_ok());
+        assert!(within_ranking_bound("minSpend", MAX_RANKING_POINTS + 1, Decimal::ONE).is_err());
+        assert!(within_ranking_bound("minSpend", 5_000_000_000, Decimal::from(1000)).is_ok());
     }
 
     #[test]

@@ -1,23 +1,12 @@
 //! Campaign moves the workers make: starting scheduled ones, resuming after a quota
 //! stop, completing those with nothing left to send.
 use crate::campaigns::{CampaignStatus, DeliveryStatus, recipients};
-use crate::shops::Shop;
 use crate::{Ctx, Result};
-use chrono::{DateTime, Duration, TimeZone, Utc};
 use loyalty_entities::{campaign, campaign_delivery};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
-
-/// The first instant of the shop's next calendar day.
-pub fn next_local_midnight(shop: &Shop, now: DateTime<Utc>) -> DateTime<Utc> {
-    let tomorrow = shop.local_date(now) + Duration::days(1);
-    shop.time_zone
-        .from_local_datetime(&tomorrow.and_hms_opt(0, 0, 0).unwrap_or_default())
-        .earliest()
-        .map_or(now + Duration::days(1), |t| t.with_timezone(&Utc))
-}
 
 /// Starts SCHEDULED campaigns whose time has come: recipients frozen, SENDING.
 pub async fn start_due(ctx: &Ctx) -> Result<u64> {

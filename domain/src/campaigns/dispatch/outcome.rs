@@ -3,9 +3,9 @@
 //! whose delivery another worker took over records nothing.
 use super::DispatchConfig;
 use super::claim::stop;
-use super::lifecycle::next_local_midnight;
 use crate::campaigns::{CampaignStatus, DeliveryStatus, retry::backoff};
 use crate::messaging::{SendOutcome, balance};
+use crate::shops::next_local_midnight;
 use crate::{Ctx, Result};
 use chrono::Duration;
 use loyalty_entities::{campaign, campaign_delivery};

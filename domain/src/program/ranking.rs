@@ -4,7 +4,7 @@
 //! A member carries the spend of the current cycle and of the one before; the tier is
 //! the one reached by the larger of the two, so a tier earned in a cycle is kept through
 //! the next and a cycle roll never demotes someone who qualified last cycle.
-use crate::ledger::policy::Policy;
+use super::policy::Policy;
 use chrono::{DateTime, NaiveDate, Utc};
 use loyalty_entities::member;
 

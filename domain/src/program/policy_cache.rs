@@ -13,9 +13,9 @@
 //!
 //! Transactions that change the program or tiers must not go through the cache: their
 //! uncommitted version would be cached. They use `Policy::load`.
+use super::configure::load_versioned;
 use super::policy::Policy;
 use crate::Result;
-use crate::program;
 use moka::sync::Cache;
 use sea_orm::ConnectionTrait;
 use std::sync::Arc;
@@ -81,7 +81,7 @@ impl PolicyCache {
         conn: &C,
         shop_id: Uuid,
     ) -> Result<Arc<Policy>> {
-        let (program, version) = program::load_versioned(conn, shop_id).await?;
+        let (program, version) = load_versioned(conn, shop_id).await?;
         // Just checked against the database: as fresh for reads as a new load.
         if let Some(policy) = self.at_version(shop_id, version) {
             return Ok(policy);

@@ -1,9 +1,11 @@
 //! The shop's point and tier policy, loaded once per transaction: when new points become
 //! available and expire, which cycle a day belongs to, and which tier a spend reaches.
+use super::configure::load_versioned;
+use super::cycle;
 use super::expiry::expires_at;
-use crate::program::{self, Program, ProgramStatus};
+use super::settings::{Program, ProgramStatus};
 use crate::shops::{self, Shop};
-use crate::tiers::{self, Tier, cycle};
+use crate::tiers::{self, Tier};
 use crate::{DomainError, Result};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
@@ -25,7 +27,7 @@ pub struct Policy {
 impl Policy {
     /// Loads the policy of `shop_id`.
     pub async fn load<C: ConnectionTrait>(conn: &C, shop_id: Uuid) -> Result<Self> {
-        let (program, version) = program::load_versioned(conn, shop_id).await?;
+        let (program, version) = load_versioned(conn, shop_id).await?;
         Self::load_with(conn, program, version).await
     }
 
@@ -37,7 +39,7 @@ impl Policy {
     ) -> Result<Self> {
         Ok(Self {
             shop: shops::load(conn, program.shop_id).await?,
-            tiers: tiers::list_for(conn, &program).await?,
+            tiers: tiers::ranked(conn, program.shop_id, program.spend_per_ranking_point).await?,
             program,
             version,
         })

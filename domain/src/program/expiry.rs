@@ -1,8 +1,9 @@
 //! When earned points expire (seed 000 s.3): never, N days after earning, or at the end
 //! of the period they were earned in (every N months from the cycle start, shop time).
-use crate::program::{Expiry, Program};
-use crate::tiers::cycle::period_start;
-use chrono::{DateTime, Duration, Months, NaiveDate, TimeZone, Utc};
+use super::cycle::period_start;
+use super::settings::{Expiry, Program};
+use crate::shops::local_midnight;
+use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 /// The instant points earned at `earned_at` expire, if they do. `anchor` is the first
@@ -23,15 +24,6 @@ pub fn expires_at(
             Some(local_midnight(tz, end))
         }
     }
-}
-
-/// The UTC instant the shop's day `day` begins.
-pub fn local_midnight(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
-    let naive = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    tz.from_local_datetime(&naive)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| Utc.from_utc_datetime(&naive))
 }
 
 #[cfg(test)]

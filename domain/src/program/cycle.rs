@@ -1,9 +1,9 @@
 //! Accumulation cycles: which window of ranking spend counts toward the tier today.
 //!
 //! Days are the shop's days. A cycle is named by its first day. A tier earned in one
-//! cycle is kept through the next (see `assignment`), so a roll never drops a member
+//! cycle is kept through the next (see `ranking`), so a roll never drops a member
 //! who qualified last cycle.
-use crate::program::{Cycle, Program};
+use super::settings::{Cycle, Program};
 use chrono::{Datelike, Months, NaiveDate};
 
 /// The first day of the cycle containing `day`. `anchor` is the program's activation

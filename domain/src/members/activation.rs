@@ -1,14 +1,18 @@
-//! Activating the program: DRAFT to ACTIVE, with every member's first tier.
+//! Activating the program: DRAFT to ACTIVE, with every member's first tier. Here, above
+//! the program, because it writes every member's standing.
 //!
 //! `InitialTier` starts everyone at the initial tier with no ranking spend. `Backfill`
 //! counts each customer's past paid orders (net of refunds) in the current and the
 //! previous cycle, member batch by member batch, logging progress.
-use super::load_for_update;
-use super::settings::{ActivationMode, Cycle, ProgramStatus};
-use crate::ledger::expiry::local_midnight;
-use crate::ledger::policy::Policy;
-use crate::tiers::ranking::retier;
-use crate::{Ctx, DomainError, Result, shops};
+use super::profile::save_standing;
+use crate::program::configure::save;
+use crate::program::ranking::retier;
+use crate::program::{
+    ActivationMode, Cycle, Policy, Program, ProgramStatus, ladder, load_for_update,
+};
+use crate::shops::{self, local_midnight};
+use crate::tiers::{self, Tier};
+use crate::{Ctx, DomainError, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use loyalty_entities::{member, order};
 use sea_orm::sea_query::Expr;
@@ -22,7 +26,7 @@ use uuid::Uuid;
 const BATCH: u64 = 1000;
 
 /// Activates the program in one transaction and returns it.
-pub async fn activate(ctx: &Ctx, shop_id: Uuid, mode: ActivationMode) -> Result<super::Program> {
+pub async fn activate(ctx: &Ctx, shop_id: Uuid, mode: ActivationMode) -> Result<Program> {
     let txn = ctx.db.begin().await?;
     let program = activate_in(&txn, ctx, shop_id, mode).await?;
     txn.commit().await?;
@@ -33,15 +37,11 @@ pub async fn activate(ctx: &Ctx, shop_id: Uuid, mode: ActivationMode) -> Result<
 /// What activating in `mode` would give: members per tier (by rank). Nothing is kept:
 /// the activation runs in a transaction that is rolled back, so the preview is computed
 /// by exactly the code that would apply it.
-pub async fn preview(
-    ctx: &Ctx,
-    shop_id: Uuid,
-    mode: ActivationMode,
-) -> Result<Vec<(crate::tiers::Tier, i64)>> {
+pub async fn preview(ctx: &Ctx, shop_id: Uuid, mode: ActivationMode) -> Result<Vec<(Tier, i64)>> {
     let txn = ctx.db.begin().await?;
     activate_in(&txn, ctx, shop_id, mode).await?;
-    let tiers = crate::tiers::list(&txn, shop_id).await?;
-    let counts = crate::tiers::member_counts(&txn, shop_id).await?;
+    let tiers = ladder::list(&txn, shop_id).await?;
+    let counts = tiers::member_counts(&txn, shop_id).await?;
     txn.rollback().await?;
     Ok(tiers
         .into_iter()
@@ -57,7 +57,7 @@ async fn activate_in(
     ctx: &Ctx,
     shop_id: Uuid,
     mode: ActivationMode,
-) -> Result<super::Program> {
+) -> Result<Program> {
     let mut program = load_for_update(txn, shop_id).await?;
     if program.status == ProgramStatus::Active {
         return Err(DomainError::Conflict(
@@ -79,7 +79,7 @@ async fn activate_in(
     program.status = ProgramStatus::Active;
     program.activation_mode = Some(mode);
     program.activated_at = Some(now);
-    super::configure::save(txn, &program, now).await?;
+    save(txn, &program, now).await?;
 
     let policy = Policy::load(txn, shop_id).await?;
     let current = policy.cycle_of(now, now);
@@ -190,7 +190,7 @@ async fn assign_members(
                 .unwrap_or(0)
                 .max(0);
             retier(policy, &mut row);
-            crate::members::profile::save_standing(txn, &row).await?;
+            save_standing(txn, &row).await?;
         }
         done += ids.len() as u64;
         tracing::info!(shop_id = %shop_id, members = done, "activation progress");
