@@ -100,7 +100,7 @@ impl From<checkout::Quote> for Quote {
                 .skipped
                 .iter()
                 .map(|s| SkippedDiscount {
-                    source: s.source.clone(),
+                    source: s.source.label(),
                     reason: s.reason.clone(),
                 })
                 .collect(),

@@ -6,5 +6,6 @@ pub mod quote;
 pub mod voucher_check;
 
 pub use cart::{CleanLine, OrderLine};
+pub use loyalty_entities::order_discount::DiscountSource;
 pub use pipeline::{Applied, Breakdown, PipelineInput, Skipped, Source, run};
 pub use quote::{Quote, QuoteInput, quote};

@@ -4,11 +4,13 @@
 use super::cart::CleanLine;
 use crate::tiers::Tier;
 use crate::vouchers::lookup::VoucherOffer;
+use loyalty_entities::order_discount::DiscountSource;
 use loyalty_rules::points_redemption::redeem;
 use loyalty_rules::tier_discount::tier_discount;
 use loyalty_rules::{Cart, CartLine, Checkout, Outcome, Target};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
+use sea_orm::ActiveEnum;
 use uuid::Uuid;
 
 /// Where a discount came from.
@@ -20,20 +22,38 @@ pub enum Source {
     Voucher {
         /// Its code.
         code: String,
-        /// Its offer.
-        offer_id: Uuid,
+        /// Its offer: always known for a voucher that was priced, none for a code refused
+        /// before pricing (an unknown code has no offer).
+        offer_id: Option<Uuid>,
     },
     /// Points paid.
     Points,
 }
 
 impl Source {
-    /// The wire form: `TIER`, `VOUCHER:<code>` or `POINTS`.
-    pub fn label(&self) -> String {
+    /// The kind an order's discount row stores.
+    pub fn kind(&self) -> DiscountSource {
         match self {
-            Source::Tier => "TIER".into(),
-            Source::Voucher { code, .. } => format!("VOUCHER:{code}"),
-            Source::Points => "POINTS".into(),
+            Source::Tier => DiscountSource::Tier,
+            Source::Voucher { .. } => DiscountSource::Voucher,
+            Source::Points => DiscountSource::Points,
+        }
+    }
+
+    /// The voucher's code, for a voucher.
+    pub fn voucher_code(&self) -> Option<&str> {
+        match self {
+            Source::Voucher { code, .. } => Some(code),
+            Source::Tier | Source::Points => None,
+        }
+    }
+
+    /// The wire form: `TIER`, `VOUCHER:<code>` or `POINTS`, the kind spelled as stored.
+    pub fn label(&self) -> String {
+        let kind = self.kind().to_value();
+        match self.voucher_code() {
+            Some(code) => format!("{kind}:{code}"),
+            None => kind,
         }
     }
 }
@@ -52,8 +72,8 @@ pub struct Applied {
 /// A discount not applied, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
-    /// `TIER`, `VOUCHER:<code>` or `POINTS`.
-    pub source: String,
+    /// Where it would have come from.
+    pub source: Source,
     /// Why, in words a cashier can read.
     pub reason: String,
     /// Skipped by the stacking policy (a better combination won), not for a failed
@@ -131,7 +151,7 @@ fn apply_vouchers(
     for v in ordered {
         let source = Source::Voucher {
             code: v.code.clone(),
-            offer_id: v.offer_id,
+            offer_id: Some(v.offer_id),
         };
         match checkout.apply(&v.offer) {
             Outcome::Applied { amount, .. } => applied.push(Applied {
@@ -140,7 +160,7 @@ fn apply_vouchers(
                 amount: vnd(amount),
             }),
             Outcome::Skipped { reason } => skipped.push(Skipped {
-                source: source.label(),
+                source,
                 reason: v.offer.explain(&reason),
                 by_policy: false,
             }),
@@ -174,7 +194,7 @@ pub fn run(input: &PipelineInput<'_>) -> Breakdown {
             if alone >= voucher_total {
                 for a in applied.drain(..) {
                     skipped.push(Skipped {
-                        source: a.source.label(),
+                        source: a.source,
                         reason: format!(
                             "does not combine with the {} tier discount, which gives more ({alone} VND against {voucher_total} VND)",
                             t.name
@@ -185,7 +205,7 @@ pub fn run(input: &PipelineInput<'_>) -> Breakdown {
                 tier_amount = alone;
             } else {
                 skipped.push(Skipped {
-                    source: Source::Tier.label(),
+                    source: Source::Tier,
                     reason: format!(
                         "the {} tier discount does not combine with promotions; the vouchers give more ({voucher_total} VND against {alone} VND)",
                         t.name
@@ -218,7 +238,7 @@ pub fn run(input: &PipelineInput<'_>) -> Breakdown {
     let points_value = vnd(r.value);
     if r.points < input.redeem_points {
         skipped.push(Skipped {
-            source: Source::Points.label(),
+            source: Source::Points,
             reason: format!(
                 "{} of the {} points asked for can pay: limited by the tier's cap and the total",
                 r.points, input.redeem_points
@@ -243,5 +263,68 @@ pub fn run(input: &PipelineInput<'_>) -> Breakdown {
         points_value,
         total,
         paid: total - points_value,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_db::with_table;
+    use loyalty_entities::order_discount;
+    use sea_orm::{ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QuerySelect};
+
+    #[test]
+    fn the_wire_names_a_source_by_its_stored_kind_and_a_vouchers_code() {
+        let voucher = Source::Voucher {
+            code: "SUMMER10".into(),
+            offer_id: None,
+        };
+        assert_eq!(Source::Tier.label(), "TIER");
+        assert_eq!(voucher.label(), "VOUCHER:SUMMER10");
+        assert_eq!(Source::Points.label(), "POINTS");
+        assert_eq!(voucher.kind(), DiscountSource::Voucher);
+        assert_eq!(voucher.voucher_code(), Some("SUMMER10"));
+        assert_eq!(Source::Tier.voucher_code(), None);
+    }
+
+    #[tokio::test]
+    async fn a_kind_is_stored_as_its_name_and_an_unknown_one_is_an_error() {
+        let db = with_table(order_discount::Entity).await;
+        let row = order_discount::Model {
+            shop_id: Uuid::now_v7(),
+            order_id: Uuid::now_v7(),
+            seq: 0,
+            source: Source::Points.kind(),
+            label: "100 points".into(),
+            amount: 100,
+            offer_id: None,
+            voucher_code: None,
+        };
+        order_discount::Entity::insert(row.clone().into_active_model())
+            .exec_without_returning(&db)
+            .await
+            .expect("insert");
+        let stored: Vec<String> = order_discount::Entity::find()
+            .select_only()
+            .column(order_discount::Column::Source)
+            .into_tuple()
+            .all(&db)
+            .await
+            .expect("raw kind");
+        assert_eq!(stored, ["POINTS"]);
+        let read = order_discount::Entity::find().all(&db).await;
+        assert_eq!(read.expect("a known kind reads"), [row]);
+
+        db.execute_unprepared("UPDATE order_discounts SET source = 'COUPON'")
+            .await
+            .expect("update");
+        let err = order_discount::Entity::find()
+            .all(&db)
+            .await
+            .expect_err("an unknown kind must not read as some kind");
+        assert!(
+            matches!(&err, DbErr::Type(m) if m.contains("COUPON")),
+            "{err:?}"
+        );
     }
 }

@@ -69,9 +69,8 @@ pub async fn quote(ctx: &Ctx, shop_id: Uuid, input: QuoteInput) -> Result<Quote>
         .map(|(code, r)| Skipped {
             source: Source::Voucher {
                 code: code.clone(),
-                offer_id: Uuid::nil(),
-            }
-            .label(),
+                offer_id: None,
+            },
             reason: r.reason().to_owned(),
             by_policy: false,
         })
@@ -94,7 +93,7 @@ pub async fn quote(ctx: &Ctx, shop_id: Uuid, input: QuoteInput) -> Result<Quote>
                 redeem = 0;
             }
             notes.push(Skipped {
-                source: Source::Points.label(),
+                source: Source::Points,
                 reason,
                 by_policy: false,
             });

@@ -82,14 +82,15 @@ pub fn plan(
     });
     // A voucher whose condition fails is refused; one set aside by the stacking policy
     // (the tier discount gave more) stays unused in the customer's wallet.
-    if let Some(s) = priced
+    if let Some((code, reason)) = priced
         .skipped
         .iter()
-        .find(|s| !s.by_policy && s.source.starts_with("VOUCHER:"))
+        .filter(|s| !s.by_policy)
+        .find_map(|s| Some((s.source.voucher_code()?, &s.reason)))
     {
         return Err(DomainError::invalid(
             "voucherCodes",
-            format!("{}: {}", s.source.trim_start_matches("VOUCHER:"), s.reason),
+            format!("{code}: {reason}"),
         ));
     }
     let placed_at = input.placed_at.map_or(now, |t| t.trunc_subsecs(6));
@@ -137,10 +138,9 @@ pub fn plan(
     let mut discounts = Vec::with_capacity(priced.applied.len());
     let mut vouchers_used = Vec::new();
     for (seq, applied) in priced.applied.iter().enumerate() {
-        let (source, offer_id, code) = match &applied.source {
-            Source::Tier => ("TIER", None, None),
-            Source::Voucher { code, offer_id } => ("VOUCHER", Some(*offer_id), Some(code.clone())),
-            Source::Points => ("POINTS", None, None),
+        let (offer_id, code) = match &applied.source {
+            Source::Voucher { code, offer_id } => (*offer_id, Some(code.clone())),
+            Source::Tier | Source::Points => (None, None),
         };
         if let Some(code) = &code {
             vouchers_used.push(code.clone());
@@ -149,7 +149,7 @@ pub fn plan(
             shop_id,
             order_id,
             seq: seq as i64,
-            source: source.to_owned(),
+            source: applied.source.kind(),
             label: applied.label.clone(),
             amount: applied.amount,
             offer_id,
