@@ -12,6 +12,7 @@
 
 pub mod allocation;
 pub mod args;
+pub mod built_in;
 pub mod cart;
 pub mod error;
 pub mod fixed_per_order;
@@ -28,6 +29,7 @@ pub mod target;
 pub mod tier_discount;
 
 pub use args::{ArgSpec, ArgType, Args};
+pub use built_in::BUILT_IN_KINDS;
 pub use cart::{Cart, CartLine};
 pub use error::RuleError;
 pub use offer::{Offer, Outcome};

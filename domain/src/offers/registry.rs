@@ -1,10 +1,8 @@
 //! The rule registry: rule kinds by name, as offers store them (`{kind, args}`).
 //!
-//! Adding a rule kind is a new module in `rules/` and one line in [`default_rules`].
-use loyalty_rules::{
-    Offer, RuleError, RuleKind, Target, fixed_per_order, min_quantity, min_value, per_item,
-    percent, stacking,
-};
+//! Adding a rule kind is a new module in `rules/` and one line in
+//! [`loyalty_rules::BUILT_IN_KINDS`], which [`default_rules`] registers.
+use loyalty_rules::{BUILT_IN_KINDS, Offer, RuleError, RuleKind, Target};
 use serde::{Deserialize, Serialize};
 
 /// Rule kinds by name.
@@ -13,16 +11,9 @@ pub struct RuleRegistry {
     kinds: Vec<RuleKind>,
 }
 
-/// The kinds every shop can use.
+/// The kinds every shop can use: the rules crate's built-in kinds.
 pub fn default_rules() -> RuleRegistry {
-    RuleRegistry::new(vec![
-        percent::KIND,
-        fixed_per_order::KIND,
-        per_item::KIND,
-        min_quantity::KIND,
-        min_value::KIND,
-        stacking::KIND,
-    ])
+    RuleRegistry::new(BUILT_IN_KINDS.to_vec())
 }
 
 /// One stored rule instance.

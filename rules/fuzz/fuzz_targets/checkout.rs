@@ -30,23 +30,13 @@ use libfuzzer_sys::fuzz_target;
 use loyalty_rules::points_redemption::{redeem, value_of};
 use loyalty_rules::tier_discount::tier_discount;
 use loyalty_rules::{
-    Args, Cart, CartLine, Checkout, Offer, Outcome, RuleKind, SkipReason, Target, fixed_per_order,
-    min_quantity, min_value, money::round_vnd, per_item, percent, stacking,
+    Args, BUILT_IN_KINDS, Cart, CartLine, Checkout, Offer, Outcome, RuleKind, SkipReason, Target,
+    money::round_vnd,
 };
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Deserialize;
 use serde_json::{Value, json};
-
-/// The kinds the domain registers (`domain/src/offers/registry.rs`).
-const KINDS: &[RuleKind] = &[
-    percent::KIND,
-    fixed_per_order::KIND,
-    per_item::KIND,
-    min_quantity::KIND,
-    min_value::KIND,
-    stacking::KIND,
-];
 
 /// Largest subtotal the domain lets through to pricing (`orders/input.rs`).
 const MAX_SUBTOTAL: u64 = 1_000_000_000_000_000_000;
@@ -595,8 +585,9 @@ fuzz_target!(|input: Input| {
         let Some((target, config)) = config_of(offer_in) else {
             continue;
         };
-        let offer = match Offer::from_config(target.clone(), &config, |k| RuleKind::find(KINDS, k))
-        {
+        let offer = match Offer::from_config(target.clone(), &config, |k| {
+            RuleKind::find(BUILT_IN_KINDS, k)
+        }) {
             Ok(offer) => offer,
             Err(e) => {
                 assert!(!e.to_string().is_empty());
