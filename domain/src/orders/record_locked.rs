@@ -21,7 +21,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-/// Records an order under its member's row lock, in one transaction, retried once.
+/// Attempts of one order on this path before a race is reported as `Conflict`.
+const ATTEMPTS: usize = 3;
+
+/// Records an order under its member's row lock, in one transaction, run again when a
+/// concurrent writer crossed it.
 pub(super) async fn record(
     ctx: &Ctx,
     shop_id: Uuid,
@@ -30,10 +34,13 @@ pub(super) async fn record(
     hash: &str,
     now: DateTime<Utc>,
 ) -> Result<OrderOutcome> {
-    // Two attempts: concurrent first orders of a new customer race to insert it, and
-    // the loser's second attempt finds the winner's row. (Concurrent retries of one
-    // order do not race: the second waits on the first's claim of the key.)
-    for attempt in 0..2 {
+    // Concurrent first orders of a new customer race to insert it, and the loser's next
+    // attempt finds the winner's row. A batch of the other path can also cross this
+    // transaction (it may insert the customer before claiming the key, where this path
+    // claims the key first): PostgreSQL breaks that deadlock by failing one side, which
+    // wrote nothing and runs again. (Concurrent retries of one order on this path do not
+    // race: the second waits on the first's claim of the key.)
+    for attempt in 0..ATTEMPTS {
         let txn = ctx.db.begin().await?;
         match attempt_record(&txn, &ctx.policies, shop_id, input, lines, hash, now).await {
             Ok(outcome) => {
@@ -41,8 +48,9 @@ pub(super) async fn record(
                 return Ok(outcome);
             }
             Err(DomainError::Db(e))
-                if attempt == 0
-                    && matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+                if attempt + 1 < ATTEMPTS
+                    && (matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+                        || crate::sql::is_transient(&e)) =>
             {
                 txn.rollback().await?;
             }

@@ -20,8 +20,6 @@ use uuid::Uuid;
 
 /// The SQLSTATE `loyalty_guard` raises (migration `m20261202_000007_write_guard`).
 const GUARD_FAILED: &str = "LY409";
-/// PostgreSQL's deadlock and serialization failures: two replicas' batches crossed.
-const RETRYABLE: [&str; 2] = ["40P01", "40001"];
 
 /// The columns of every set of rows the statement writes, and its text.
 struct Write {
@@ -408,16 +406,9 @@ async fn write(
 /// customer first (a unique violation), or another replica's batch crossed this one (a
 /// deadlock or serialization failure): nothing was written.
 fn must_retry_portably(e: &DbErr) -> bool {
-    if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
-        return true;
-    }
-    match e {
-        DbErr::Query(RuntimeErr::SqlxError(sqlx)) | DbErr::Exec(RuntimeErr::SqlxError(sqlx)) => {
-            matches!(&**sqlx, sea_orm::sqlx::Error::Database(db)
-                if db.code().is_some_and(|c| c == GUARD_FAILED || RETRYABLE.contains(&c.as_ref())))
-        }
-        _ => false,
-    }
+    matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+        || crate::sql::is_transient(e)
+        || crate::sql::sql_state(e).is_some_and(|c| c == GUARD_FAILED)
 }
 
 #[cfg(test)]
