@@ -2,7 +2,8 @@
 //! in one transaction, once per idempotency key.
 use crate::ledger::LedgerKind;
 use crate::ledger::idempotency::{Scope, claim, replay, request_hash};
-use crate::ledger::lots::{Debit, DrawFrom, debit, lock_member};
+use crate::ledger::lots::{debit, lock_member};
+use crate::ledger::plan::{Debit, DrawFrom};
 use crate::offers::{Offer, OfferStatus};
 use crate::vouchers::issue::issue_in;
 use crate::vouchers::{Voucher, VoucherSource};

@@ -1,6 +1,20 @@
-//! Spreading an order-level discount over lines, so that each line knows what is left of
-//! it for the next offer and no line goes below zero.
-use crate::rule::LineEval;
+//! A cart line as an offer sees it, and spreading an order-level discount over lines, so
+//! that each line knows what is left of it for the next offer and no line goes below zero.
+
+/// One line as an offer sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineEval {
+    /// Value left after offers applied before this one, VND.
+    pub remaining: i64,
+    /// An earlier offer of this checkout already discounted it.
+    pub discounted_before: bool,
+    /// This offer may touch it (the stacking policy may say no).
+    pub allowed: bool,
+    /// The offer's target names it.
+    pub matches: bool,
+    /// This offer's discount on it, VND.
+    pub discount: i64,
+}
 
 /// Adds to the lines' discounts `amount` VND (at most what the allowed lines have left),
 /// in proportion to what each allowed line has left, never above it; the whole-VND

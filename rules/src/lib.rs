@@ -28,12 +28,11 @@ pub mod stacking;
 pub mod target;
 pub mod tier_discount;
 
+pub use allocation::LineEval;
 pub use args::{ArgSpec, ArgType, Args};
 pub use built_in::BUILT_IN_KINDS;
 pub use cart::{Cart, CartLine};
 pub use error::RuleError;
 pub use offer::{Offer, Outcome};
-pub use rule::{
-    Checkout, DiscountRule, Evaluation, LineEval, Measure, Phase, RuleKind, SkipReason,
-};
+pub use rule::{Checkout, DiscountRule, Evaluation, Measure, Phase, RuleKind, SkipReason};
 pub use target::Target;

@@ -2,6 +2,7 @@
 //! registers a rule kind. Conditions and discounts share the trait so an offer is just a
 //! list of rule instances built from stored `{kind, args}`, and a new kind is a new
 //! module rather than a new branch somewhere.
+use crate::allocation::{LineEval, spread};
 use crate::args::{ArgSpec, Args};
 use crate::cart::Cart;
 use crate::error::RuleError;
@@ -154,21 +155,6 @@ impl SkipReason {
     }
 }
 
-/// One line as an offer sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LineEval {
-    /// Value left after offers applied before this one, VND.
-    pub remaining: i64,
-    /// An earlier offer of this checkout already discounted it.
-    pub discounted_before: bool,
-    /// This offer may touch it (the stacking policy may say no).
-    pub allowed: bool,
-    /// The offer's target names it.
-    pub matches: bool,
-    /// This offer's discount on it, VND.
-    pub discount: i64,
-}
-
 /// One offer being evaluated on one cart. Amounts inside are whole VND as `i64`, and the
 /// per-line state is one vector: a checkout evaluates every offer on every line, and
 /// integer arithmetic without per-rule allocations keeps that in microseconds. The
@@ -243,9 +229,9 @@ impl<'a> Evaluation<'a> {
     }
 
     /// Spreads `amount` over the lines the offer may touch, in proportion to what is left
-    /// of each (see [`crate::allocation::spread`]); returns what was placed.
+    /// of each (see [`spread`]); returns what was placed.
     pub fn spread(&mut self, amount: i64) -> i64 {
-        crate::allocation::spread(amount, &mut self.lines)
+        spread(amount, &mut self.lines)
     }
 
     /// Records why the offer does not apply; the first reason stands.

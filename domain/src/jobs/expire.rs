@@ -1,6 +1,7 @@
 //! Where points expire: lots past their expiry get an EXPIRE entry for what they had left.
 use crate::ledger::LedgerKind;
-use crate::ledger::lots::{Debit, DrawFrom, debit, lock_member};
+use crate::ledger::lots::{debit, lock_member};
+use crate::ledger::plan::{Debit, DrawFrom};
 use crate::{Ctx, Result};
 use loyalty_entities::point_lot;
 use sea_orm::{

@@ -3,7 +3,8 @@
 use super::LedgerKind;
 use super::balance::held;
 use super::idempotency::{Scope, claim, replay, request_hash};
-use super::lots::{Credit, Debit, DrawFrom, credit, debit, lock_member};
+use super::lots::{credit, debit, lock_member};
+use super::plan::{Credit, Debit, DrawFrom};
 use crate::limits::{MAX_POINTS, fits_balance, grouped};
 use crate::{Ctx, DomainError, Result};
 use loyalty_entities::member;

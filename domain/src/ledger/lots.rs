@@ -10,8 +10,7 @@
 //! Debt: a refund may need to take back earned points that were already spent. The
 //! balance never goes negative; the shortfall is recorded on the entry (`debt_change`)
 //! and the member's next credits repay it first.
-use super::LedgerKind;
-use super::plan::{LedgerWrites, plan_credit, plan_debit};
+use super::plan::{Credit, Debit, Drawn, LedgerWrites, plan_credit, plan_debit};
 use crate::{DomainError, Result};
 use chrono::{DateTime, Utc};
 use loyalty_entities::{ledger_entry, lot_allocation, member, point_lot};
@@ -20,69 +19,6 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
 };
 use uuid::Uuid;
-
-/// Points coming in.
-#[derive(Debug, Clone)]
-pub struct Credit {
-    /// Why.
-    pub kind: LedgerKind,
-    /// How many; above 0.
-    pub points: i64,
-    /// When they become spendable.
-    pub available_at: DateTime<Utc>,
-    /// When they expire.
-    pub expires_at: Option<DateTime<Utc>>,
-    /// Shown in the ledger.
-    pub reason: Option<String>,
-    /// The order they came from.
-    pub order_id: Option<Uuid>,
-    /// Makes the entry unique per shop.
-    pub idempotency_key: Option<String>,
-}
-
-/// Which lots a debit may draw from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DrawFrom {
-    /// Spendable lots only, soonest expiry first; short of points is `InsufficientPoints`.
-    Available,
-    /// Taking back what a refund reverses: the order's own lot first (even if still
-    /// pending), then any unexpired lot, soonest expiry first; what cannot be taken
-    /// becomes debt.
-    Reversal {
-        /// The lot the reversed points were earned into.
-        own_lot: Option<Uuid>,
-    },
-    /// Expiring one lot: exactly what it has left.
-    Lot(Uuid),
-}
-
-/// Points going out.
-#[derive(Debug, Clone)]
-pub struct Debit {
-    /// Why.
-    pub kind: LedgerKind,
-    /// How many; above 0.
-    pub points: i64,
-    /// Which lots may pay.
-    pub from: DrawFrom,
-    /// Shown in the ledger.
-    pub reason: Option<String>,
-    /// The order concerned.
-    pub order_id: Option<Uuid>,
-    /// Makes the entry unique per shop.
-    pub idempotency_key: Option<String>,
-}
-
-/// What a debit did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Drawn {
-    /// The entry written, if any points moved.
-    pub entry_id: Option<Uuid>,
-    /// Points taken.
-    pub taken: i64,
-    /// Points that could not be taken and became debt.
-    pub shortfall: i64,
-}
 
 /// Locks the member's row for the rest of the transaction: every write that moves a
 /// member's points takes this lock first, so they apply one after another (PostgreSQL;

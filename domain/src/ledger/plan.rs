@@ -1,4 +1,4 @@
-//! What a credit or a debit will write, decided without the database.
+//! Credits and debits of points, and what each will write, decided without the database.
 //!
 //! [`plan_credit`] and [`plan_debit`] turn a movement of points and what the member has
 //! (the lots, the points owed) into the rows to write. Writing them is the caller's:
@@ -6,12 +6,74 @@
 //! writes them together with the order in a single statement. Both write the same rows.
 use super::LedgerKind;
 use super::live::is_live;
-use super::lots::{Credit, Debit, DrawFrom, Drawn};
 use crate::limits::{self, MAX_POINTS};
 use crate::{DomainError, Result, ids::new_id};
 use chrono::{DateTime, Utc};
 use loyalty_entities::{ledger_entry, lot_allocation, point_lot};
 use uuid::Uuid;
+
+/// Points coming in.
+#[derive(Debug, Clone)]
+pub struct Credit {
+    /// Why.
+    pub kind: LedgerKind,
+    /// How many; above 0.
+    pub points: i64,
+    /// When they become spendable.
+    pub available_at: DateTime<Utc>,
+    /// When they expire.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Shown in the ledger.
+    pub reason: Option<String>,
+    /// The order they came from.
+    pub order_id: Option<Uuid>,
+    /// Makes the entry unique per shop.
+    pub idempotency_key: Option<String>,
+}
+
+/// Which lots a debit may draw from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DrawFrom {
+    /// Spendable lots only, soonest expiry first; short of points is `InsufficientPoints`.
+    Available,
+    /// Taking back what a refund reverses: the order's own lot first (even if still
+    /// pending), then any unexpired lot, soonest expiry first; what cannot be taken
+    /// becomes debt.
+    Reversal {
+        /// The lot the reversed points were earned into.
+        own_lot: Option<Uuid>,
+    },
+    /// Expiring one lot: exactly what it has left.
+    Lot(Uuid),
+}
+
+/// Points going out.
+#[derive(Debug, Clone)]
+pub struct Debit {
+    /// Why.
+    pub kind: LedgerKind,
+    /// How many; above 0.
+    pub points: i64,
+    /// Which lots may pay.
+    pub from: DrawFrom,
+    /// Shown in the ledger.
+    pub reason: Option<String>,
+    /// The order concerned.
+    pub order_id: Option<Uuid>,
+    /// Makes the entry unique per shop.
+    pub idempotency_key: Option<String>,
+}
+
+/// What a debit did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Drawn {
+    /// The entry written, if any points moved.
+    pub entry_id: Option<Uuid>,
+    /// Points taken.
+    pub taken: i64,
+    /// Points that could not be taken and became debt.
+    pub shortfall: i64,
+}
 
 /// A lot that already exists, lowered by `points`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
