@@ -4,6 +4,7 @@
 pub mod input;
 pub mod path;
 pub mod plan;
+pub mod prepared;
 pub mod record;
 mod record_locked;
 mod record_pg;

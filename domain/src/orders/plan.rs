@@ -2,8 +2,7 @@
 //! redeemed and earned, the member's new standing, and every row. No database here, so
 //! the portable path (statement by statement in a transaction) and the PostgreSQL path
 //! (one statement) write the same rows for the same order.
-use super::input::OrderInput;
-use crate::checkout::CleanLine;
+use super::prepared::PreparedOrder;
 use crate::checkout::pipeline::{PipelineInput, Source, run};
 use crate::ledger::LedgerKind;
 use crate::ledger::earning::{points_for, within_balance};
@@ -49,16 +48,21 @@ pub struct OrderPlan {
     pub member: member::Model,
 }
 
-/// Plans the order `order_id` of `input` (its lines already validated) at `now`.
+/// Plans `order` as order `order_id` on what its write path loaded: every row its
+/// transaction writes, the same for both paths.
 pub fn plan(
     policy: &Policy,
-    input: &OrderInput,
-    lines: &[CleanLine],
+    order: &PreparedOrder,
     loaded: Loaded,
     order_id: Uuid,
-    now: DateTime<Utc>,
 ) -> Result<OrderPlan> {
-    let key = input.external_id.trim();
+    let PreparedOrder {
+        ref input,
+        ref lines,
+        ref key,
+        now,
+        ..
+    } = *order;
     let shop_id = policy.shop.id;
     if input.redeem_points > 0 {
         policy.require_active()?;

@@ -5,14 +5,13 @@
 //! SQLite or with `LOYALTY_ORDER_PATH=locked`, under its member's row lock
 //! (`record_locked`). Both plan the order with `plan::plan` and write the same rows
 //! (`tests/e2e/order_paths.rs`).
-use super::input::{OrderInput, validate};
+use super::input::OrderInput;
 use super::path::OrderPath;
+use super::prepared::PreparedOrder;
 use super::record_locked;
 use super::record_pg;
 use super::result::OrderOutcome;
-use crate::ledger::idempotency::request_hash;
 use crate::{Ctx, Result};
-use chrono::SubsecRound;
 use sea_orm::DbBackend;
 use uuid::Uuid;
 
@@ -20,14 +19,10 @@ use uuid::Uuid;
 /// nothing; the same external id with other content is `Conflict`. Redeeming more points
 /// than are available is `InsufficientPoints`, and then nothing of the order is written.
 pub async fn record(ctx: &Ctx, shop_id: Uuid, input: OrderInput) -> Result<OrderOutcome> {
-    // Microseconds, as both databases store times: the rows written and the answer
-    // built from them in memory then agree to the last digit.
-    let now = ctx.clock.now().trunc_subsecs(6);
-    let lines = validate(&input, now)?;
-    let hash = request_hash(&input);
+    let order = PreparedOrder::new(shop_id, input, ctx.clock.now())?;
     let batched = ctx.order_path == OrderPath::Batched;
     let path = if ctx.db.get_database_backend() == DbBackend::Postgres && batched {
-        match record_pg::try_record(ctx, shop_id, &input, &lines, &hash, now).await? {
+        match record_pg::try_record(ctx, &order).await? {
             Some(outcome) => {
                 count(WritePath::SingleStatement);
                 return Ok(outcome);
@@ -38,7 +33,7 @@ pub async fn record(ctx: &Ctx, shop_id: Uuid, input: OrderInput) -> Result<Order
         WritePath::Locked
     };
     count(path);
-    record_locked::record(ctx, shop_id, &input, &lines, &hash, now).await
+    record_locked::record(ctx, &order).await
 }
 
 /// How an order was written, counted as `loyalty_order_writes_total{path}`: on

@@ -1,10 +1,9 @@
 //! Recording an order under its member's row lock: the write path of SQLite, and of
 //! PostgreSQL when a batch cannot take the order (or `LOYALTY_ORDER_PATH=locked`). It
 //! reads what the plan needs under the lock and writes the plan one statement a table.
-use super::input::OrderInput;
 use super::plan::{Loaded, OrderPlan, new_customer, plan};
+use super::prepared::PreparedOrder;
 use super::result::{OrderOutcome, load, outcome};
-use crate::checkout::CleanLine;
 use crate::ledger::idempotency::{Claimed, Scope, claim_first};
 use crate::ledger::lots::{apply, debt, live_lots, lock_member_by_external_id};
 use crate::members::Member;
@@ -19,21 +18,13 @@ use sea_orm::{
     ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, SqlErr,
     TransactionTrait,
 };
-use uuid::Uuid;
 
 /// Attempts of one order on this path before a race is reported as `Conflict`.
 const ATTEMPTS: usize = 3;
 
 /// Records an order under its member's row lock, in one transaction, run again when a
 /// concurrent writer crossed it.
-pub(super) async fn record(
-    ctx: &Ctx,
-    shop_id: Uuid,
-    input: &OrderInput,
-    lines: &[CleanLine],
-    hash: &str,
-    now: DateTime<Utc>,
-) -> Result<OrderOutcome> {
+pub(super) async fn record(ctx: &Ctx, order: &PreparedOrder) -> Result<OrderOutcome> {
     // Concurrent first orders of a new customer race to insert it, and the loser's next
     // attempt finds the winner's row. A batch of the other path can also cross this
     // transaction (it may insert the customer before claiming the key, where this path
@@ -42,7 +33,7 @@ pub(super) async fn record(
     // race: the second waits on the first's claim of the key.)
     for attempt in 0..ATTEMPTS {
         let txn = ctx.db.begin().await?;
-        match attempt_record(&txn, &ctx.policies, shop_id, input, lines, hash, now).await {
+        match attempt_record(&txn, &ctx.policies, order).await {
             Ok(outcome) => {
                 txn.commit().await?;
                 return Ok(outcome);
@@ -59,7 +50,7 @@ pub(super) async fn record(
     }
     Err(DomainError::Conflict(format!(
         "order '{}' is being recorded concurrently; retry",
-        input.external_id
+        order.key
     )))
 }
 
@@ -81,17 +72,20 @@ async fn locked_member(
     Ok(row)
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn attempt_record(
     txn: &DatabaseTransaction,
     policies: &PolicyCache,
-    shop_id: Uuid,
-    input: &OrderInput,
-    lines: &[CleanLine],
-    hash: &str,
-    now: DateTime<Utc>,
+    order: &PreparedOrder,
 ) -> Result<OrderOutcome> {
-    let key = input.external_id.trim();
+    let PreparedOrder {
+        shop_id,
+        ref key,
+        ref customer,
+        ref codes,
+        ref hash,
+        now,
+        ..
+    } = *order;
     let order_id = new_id();
     // The key first: a retry, even a concurrent one, replays the first result.
     if let Claimed::Replay(id) =
@@ -100,11 +94,10 @@ async fn attempt_record(
         return load(txn, shop_id, id).await;
     }
     let policy = policies.current(txn, shop_id).await?;
-    let row = locked_member(txn, &policy, input.member_external_id.trim(), now).await?;
+    let row = locked_member(txn, &policy, customer, now).await?;
     let member_id = row.id;
-    let (vouchers, refused) =
-        present(txn, shop_id, &input.voucher_codes, Some(member_id), now).await?;
-    let lots = if input.redeem_points > 0 {
+    let (vouchers, refused) = present(txn, shop_id, codes, Some(member_id), now).await?;
+    let lots = if order.redeems() {
         live_lots(txn, shop_id, member_id).await?
     } else {
         Vec::new()
@@ -117,7 +110,7 @@ async fn attempt_record(
         lots,
         owed,
     };
-    let planned = plan(&policy, input, lines, loaded, order_id, now)?;
+    let planned = plan(&policy, order, loaded, order_id)?;
     write(txn, planned, now).await
 }
 

@@ -7,10 +7,8 @@ use super::combiner::Batchable;
 use super::read::{ReadJob, read_all};
 use super::write::write_all;
 use crate::Result;
-use crate::checkout::CleanLine;
-use crate::orders::input::OrderInput;
+use crate::orders::prepared::PreparedOrder;
 use crate::program::PolicyCache;
-use chrono::{DateTime, Utc};
 use loyalty_entities::{member, order};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -33,14 +31,8 @@ pub struct OrderJob {
 pub struct ToPlan {
     /// The shops' policies (the order plans against the version its read found).
     pub policies: Arc<PolicyCache>,
-    /// The order as sent.
-    pub input: OrderInput,
-    /// Its validated lines.
-    pub lines: Vec<CleanLine>,
-    /// The hash of its request.
-    pub hash: String,
-    /// The order's time.
-    pub now: DateTime<Utc>,
+    /// The order, prepared as for the locked path.
+    pub order: PreparedOrder,
 }
 
 /// The order row and its customer's row as saved; `None` when the order must take the

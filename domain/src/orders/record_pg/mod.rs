@@ -14,10 +14,9 @@
 //! replica ([`turns`]) so that a batch never fails on this replica's own orders. Batches
 //! run on [`Ctx::order_db`], whose connections plan each statement once with sequential
 //! scans off: both statements find rows only by key (see `loyalty_api::db`).
-use super::input::OrderInput;
 use super::plan::{Loaded, OrderPlan, plan};
+use super::prepared::PreparedOrder;
 use super::result::{OrderOutcome, outcome};
-use crate::checkout::CleanLine;
 use crate::ledger::LiveBalance;
 use crate::members::Member;
 use crate::vouchers::lookup;
@@ -25,7 +24,6 @@ use crate::{Ctx, Result, ids::new_id};
 use chrono::{DateTime, Utc};
 use combiner::{BatchLimits, Combiner};
 use std::sync::Arc;
-use uuid::Uuid;
 
 mod batch;
 mod columns;
@@ -56,14 +54,9 @@ impl OrderQueues {
 }
 
 /// Up to two batches at once, 64 orders each at most, the second only while 16 orders
-/// wait (or orders of several shops). Measured on a two-core machine with 32 clients
-/// (`loyalty bench load`, docs/performance.md): a second batch started as soon as any
-/// order waited made batches of 4-5 orders and cost 0.52 ms of machine CPU per order;
-/// one batch at a time made batches twice as large at 0.40 ms, but left the machine
-/// idle while it ran; the second one joining at 16 waiting orders kept the large batches
-/// (0.40 ms) and gained 16 % in orders per second over both. (Measured when reads and
-/// writes were batched apart; with batches that carry their orders from read to write,
-/// 8 and 4 waiting orders made smaller batches and measured no better.)
+/// wait (or orders of several shops): fewer, larger batches cost less per order, and the
+/// second keeps the machine busy while the first commits (docs/performance.md, "Orders
+/// batched per shop" and the settings tried since).
 pub const DEFAULT_ORDER_BATCHES: BatchLimits = BatchLimits {
     runners: 2,
     max_items: 64,
@@ -84,36 +77,26 @@ fn stable_forever() -> DateTime<Utc> {
 
 /// Records the order in its batch's two statements when nothing stands in the way; `None`
 /// when the order must take the portable path (it wrote nothing then).
-pub(super) async fn try_record(
-    ctx: &Ctx,
-    shop_id: Uuid,
-    input: &OrderInput,
-    lines: &[CleanLine],
-    hash: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<OrderOutcome>> {
-    let key = input.external_id.trim();
-    let customer = input.member_external_id.trim();
+pub(super) async fn try_record(ctx: &Ctx, order: &PreparedOrder) -> Result<Option<OrderOutcome>> {
     let queues = &ctx.orders;
-    let _turn = queues.turns.take(shop_id, customer).await;
-    let codes = lookup::normalize_all(&input.voucher_codes);
-    let mut claims = vec![format!("order:{key}"), format!("customer:{customer}")];
-    claims.extend(codes.iter().map(|c| format!("voucher:{c}")));
+    let _turn = queues.turns.take(order.shop_id, &order.customer).await;
+    let mut claims = vec![
+        format!("order:{}", order.key),
+        format!("customer:{}", order.customer),
+    ];
+    claims.extend(order.codes.iter().map(|c| format!("voucher:{c}")));
     let job = OrderJob {
         read: ReadJob {
-            shop_id,
-            key: key.to_string(),
-            customer: customer.to_string(),
-            codes,
-            redeeming: input.redeem_points > 0,
+            shop_id: order.shop_id,
+            key: order.key.clone(),
+            customer: order.customer.clone(),
+            codes: order.codes.clone(),
+            redeeming: order.redeems(),
         },
         claims,
         order: ToPlan {
             policies: ctx.policies.clone(),
-            input: input.clone(),
-            lines: lines.to_vec(),
-            hash: hash.to_string(),
-            now,
+            order: order.clone(),
         },
     };
     // `None` from the combiner: the batch was lost (its runner panicked).
@@ -148,14 +131,15 @@ fn plan_found(
     let Some(policy) = at.policies.at_version(read.shop_id, found.version) else {
         return Ok(None);
     };
+    let now = at.order.now;
     let (member, row_version) = match found.member {
         Some((row, version)) => (row, Some(version)),
         None => (
-            super::plan::new_customer(&policy, &read.customer, at.now),
+            super::plan::new_customer(&policy, &read.customer, now),
             None,
         ),
     };
-    let (vouchers, refused) = lookup::judge(found.vouchers, read.codes, Some(member.id), at.now)?;
+    let (vouchers, refused) = lookup::judge(found.vouchers, read.codes, Some(member.id), now)?;
     let loaded = Loaded {
         member,
         vouchers,
@@ -163,13 +147,13 @@ fn plan_found(
         lots: found.lots,
         owed: found.owed,
     };
-    let planned = plan(&policy, &at.input, &at.lines, loaded, new_id(), at.now)?;
+    let planned = plan(&policy, &at.order, loaded, new_id())?;
     Ok(Some(write_job(
         planned,
         read.key,
-        at.hash,
+        at.order.hash,
         row_version,
-        at.now,
+        now,
     )))
 }
 
