@@ -164,7 +164,7 @@ impl Loader<(Uuid, Uuid, u64)> for LedgerLoader {
 }
 
 /// A loader with a per-request cache: a key asked for twice (or primed by a list, see
-/// `graphql::members::prime`) is loaded once.
+/// `graphql::members::queries::prime`) is loaded once.
 type Cached<T> = DataLoader<T, HashMapCache>;
 
 /// The loaders of one request, each made when the request first needs it: most

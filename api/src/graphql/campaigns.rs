@@ -4,7 +4,7 @@ use crate::error::{Code, Gql};
 use crate::graphql::connection::{PageInfo, decode, encode, page_info};
 use crate::graphql::cost;
 use crate::graphql::enums::SavedFilter;
-use crate::graphql::members::MemberFilter;
+use crate::graphql::members::filter::MemberFilter;
 use crate::graphql::scalars::{Dec, Int32};
 use async_graphql::{Context, Enum, Guard, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDateTime, Utc};

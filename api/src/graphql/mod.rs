@@ -8,6 +8,7 @@ pub mod enums;
 pub mod ledger;
 pub mod members;
 pub mod offers;
+pub mod orders;
 pub mod program;
 pub mod scalars;
 pub mod segments;
@@ -25,7 +26,7 @@ pub struct Query(
     shop::ShopQuery,
     program::ProgramQuery,
     tiers::TierQuery,
-    members::MemberQuery,
+    members::queries::MemberQuery,
     offers::OfferQuery,
     segments::SegmentQuery,
     campaigns::CampaignQuery,
@@ -37,7 +38,8 @@ pub struct Mutation(
     shop::ShopMutation,
     program::ProgramMutation,
     tiers::TierMutation,
-    members::MemberMutation,
+    members::mutations::MemberMutation,
+    orders::OrderMutation,
     ledger::LedgerMutation,
     offers::OfferMutation,
     checkout::CheckoutMutation,

@@ -2,7 +2,8 @@
 use crate::auth::{RoleGuard, domain, principal};
 use crate::error::Gql;
 use crate::graphql::cost;
-use crate::graphql::members::{MemberConnection, MemberFilter, MemberOrderBy, member_page};
+use crate::graphql::members::filter::{MemberFilter, MemberOrderBy};
+use crate::graphql::members::queries::{MemberConnection, member_page};
 use crate::graphql::scalars::Int32;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};

@@ -1,0 +1,203 @@
+//! Member queries: one member, and the paged list behind `members` and
+//! `segment.members`, whose nested fields are loaded a page at a time.
+use super::filter::{MemberFilter, MemberOrderBy};
+use super::object::{Member, wants_whole};
+use crate::auth::{RoleGuard, domain, principal};
+use crate::error::{Code, Gql};
+use crate::graphql::connection::{PageInfo, decode, encode, page_info};
+use crate::graphql::cost;
+use crate::graphql::enums::SavedFilter;
+use crate::graphql::scalars::Int32;
+use crate::loaders::{Loaders, unshare};
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use loyalty_domain::access::Role;
+use loyalty_domain::ids::parse_id;
+use loyalty_domain::members;
+use loyalty_domain::paging::page_size;
+use loyalty_domain::shops::{self, Shop};
+
+/// An edge of [`MemberConnection`].
+#[derive(SimpleObject)]
+pub struct MemberEdge {
+    cursor: String,
+    node: Member,
+}
+
+/// A page of members.
+pub struct MemberConnection {
+    edges: Vec<MemberEdge>,
+    page_info: PageInfo,
+    shop: Shop,
+    now: DateTime<Utc>,
+    filter: members::MemberFilter,
+}
+
+#[Object]
+impl MemberConnection {
+    async fn edges(&self, ctx: &Context<'_>) -> async_graphql::Result<&[MemberEdge]> {
+        prime(ctx, self.shop.id, &self.edges).await?;
+        Ok(&self.edges)
+    }
+    async fn page_info(&self) -> &PageInfo {
+        &self.page_info
+    }
+    /// Exact number of members matching the filter (all pages).
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<Int32> {
+        let n = members::listing::count(&domain(ctx).db, &self.shop, self.now, &self.filter)
+            .await
+            .gql()?;
+        Ok(n.into())
+    }
+}
+
+/// Loads, in one batch per kind, what the page's nested fields will ask for (balances,
+/// first ledger pages), so their per-member loads hit the request's cache: the number of
+/// statements does not depend on the page size, nor on how fast members resolve.
+async fn prime(
+    ctx: &Context<'_>,
+    shop_id: uuid::Uuid,
+    edges: &[MemberEdge],
+) -> async_graphql::Result<()> {
+    let node = ctx.look_ahead().field("node");
+    let loaders = ctx.data_unchecked::<Loaders>();
+    let ids: Vec<uuid::Uuid> = edges.iter().map(|e| e.node.0.id).collect();
+    if node.field("tier").exists() {
+        loaders
+            .tier_lists()
+            .load_one(shop_id)
+            .await
+            .map_err(unshare)
+            .gql()?;
+    }
+    // The loader `Member.points` will use (see `wants_whole`).
+    let points = node.field("points");
+    let keys = ids.iter().map(|m| (shop_id, *m));
+    if wants_whole(&points) {
+        loaders
+            .balances()
+            .load_many(keys)
+            .await
+            .map_err(unshare)
+            .gql()?;
+    } else if points.exists() {
+        loaders
+            .live_balances()
+            .load_many(keys)
+            .await
+            .map_err(unshare)
+            .gql()?;
+    }
+    for ledger in node.field("ledger").selection_fields() {
+        let args = ledger.arguments()?;
+        let arg = |name: &str| {
+            args.iter()
+                .find(|(n, _)| n.as_str() == name)
+                .map(|(_, v)| v.clone())
+        };
+        let first_page = matches!(arg("after"), None | Some(async_graphql::Value::Null));
+        let first = match arg("first") {
+            Some(async_graphql::Value::Number(n)) => n.as_i64(),
+            _ => None,
+        };
+        if let (true, Ok(n)) = (first_page, page_size(first)) {
+            loaders
+                .ledgers()
+                .load_many(ids.iter().map(|m| (shop_id, *m, n)))
+                .await
+                .map_err(unshare)
+                .gql()?;
+        }
+    }
+    Ok(())
+}
+
+/// Lists members of `shop_id`: the query behind `members` and `segment.members`.
+pub async fn member_page(
+    ctx: &Context<'_>,
+    shop_id: uuid::Uuid,
+    filter: members::MemberFilter,
+    order: members::MemberOrder,
+    first: Option<i64>,
+    after: Option<String>,
+) -> async_graphql::Result<MemberConnection> {
+    let d = domain(ctx);
+    let shop = shops::load(&d.db, shop_id).await.gql()?;
+    let now = d.clock.now();
+    let limit = page_size(first).gql()?;
+    let after = decode::<members::MemberCursor>(after.as_deref())?;
+    let page = members::page(&d.db, &shop, now, &filter, order, after.as_ref(), limit)
+        .await
+        .gql()?;
+    let cursors: Vec<String> = page.items.iter().map(|(k, _)| encode(k.clone())).collect();
+    let edges = page
+        .items
+        .into_iter()
+        .zip(cursors.iter())
+        .map(|((_, m), c)| MemberEdge {
+            cursor: c.clone(),
+            node: Member(m),
+        })
+        .collect();
+    Ok(MemberConnection {
+        edges,
+        page_info: page_info(&cursors, page.has_next),
+        shop,
+        now,
+        filter,
+    })
+}
+
+/// Member queries.
+#[derive(Default)]
+pub struct MemberQuery;
+
+#[Object]
+impl MemberQuery {
+    /// One member of the caller's shop by id or external id (exactly one of them).
+    #[graphql(guard = "RoleGuard(Role::Read)")]
+    async fn member(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        external_id: Option<String>,
+    ) -> async_graphql::Result<Option<Member>> {
+        let shop_id = principal(ctx)?.shop_id;
+        let db = &domain(ctx).db;
+        let found = match (id, external_id) {
+            (Some(id), None) => {
+                // An id that is not even well-formed names no member of this shop.
+                match parse_id("id", &id) {
+                    Ok(id) => members::by_id(db, shop_id, id).await.gql()?,
+                    Err(_) => None,
+                }
+            }
+            (None, Some(ext)) => members::by_external_id(db, shop_id, &ext).await.gql()?,
+            _ => {
+                return Err(Code::BadUserInput.error("give exactly one of `id` and `externalId`"));
+            }
+        };
+        Ok(found.map(Member))
+    }
+
+    /// Members of the caller's shop matching `filter` and `saved`, in `orderBy` (default:
+    /// oldest first), a page at a time.
+    #[graphql(
+        guard = "RoleGuard(Role::Read)",
+        complexity = "cost::paged(first, child_complexity)"
+    )]
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<MemberFilter>,
+        saved: Option<SavedFilter>,
+        order_by: Option<MemberOrderBy>,
+        #[graphql(desc = "page size, at most 100; default 20")] first: Option<i64>,
+        after: Option<String>,
+    ) -> async_graphql::Result<MemberConnection> {
+        let shop_id = principal(ctx)?.shop_id;
+        let filter = filter.unwrap_or_default().into_domain(saved).gql()?;
+        let order = order_by.map(Into::into).unwrap_or_default();
+        member_page(ctx, shop_id, filter, order, first, after).await
+    }
+}
