@@ -196,7 +196,8 @@ pub struct Limits {
     /// the connection pool keeps the pool busy without requests crowding each other.
     #[arg(long, env = "LOYALTY_MAX_IN_FLIGHT", default_value_t = 48)]
     pub max_in_flight: usize,
-    /// Of those, how many one shop may hold at once (0: half of `LOYALTY_MAX_IN_FLIGHT`);
+    /// Of those, how many one shop may hold at once (0: three quarters of
+    /// `LOYALTY_MAX_IN_FLIGHT`);
     /// a shop's further requests wait behind its own, and a freed place goes to the
     /// waiting shop with the fewest running, so one shop's burst cannot starve others.
     #[arg(long, env = "LOYALTY_MAX_IN_FLIGHT_PER_SHOP", default_value_t = 0)]
@@ -224,7 +225,7 @@ impl Limits {
     /// How many requests one shop may run at once.
     pub fn in_flight_per_shop(&self) -> usize {
         match self.max_in_flight_per_shop {
-            0 => (self.max_in_flight / 2).max(1),
+            0 => (self.max_in_flight * 3 / 4).max(1),
             n => n.min(self.max_in_flight.max(1)),
         }
     }

@@ -242,10 +242,15 @@ async fn execute(state: AppState, headers: HeaderMap, request: async_graphql::Re
         .data(Loaders::new(&state.ctx))
         .data(crate::graphql::cost::Turns::default());
     let started = std::time::Instant::now();
-    let mut response = match state.queries.attach(&mut request, &state.document_limits) {
-        Err(message) => {
+    let checked = match state.queries.attach(&mut request, &state.document_limits) {
+        Err(message) => Err(refused(message)),
+        Ok(()) => crate::input_guard::refuse_nul(&mut request)
+            .map_err(|e| async_graphql::Response::from_errors(vec![e])),
+    };
+    let mut response = match checked {
+        Err(refusal) => {
             crate::metrics::graphql_request("other", true, started.elapsed());
-            refused(message)
+            refusal
         }
         Ok(()) => {
             let root = crate::metrics::root_label(&mut request);

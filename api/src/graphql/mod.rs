@@ -62,8 +62,7 @@ pub fn build_with(ctx: Option<Ctx>, limits: &Limits, prices: Prices) -> LoyaltyS
         .limit_depth(limits.max_query_depth)
         .limit_complexity(limits.max_query_complexity)
         .limit_recursive_depth(32)
-        .limit_directives(16)
-        .extension(crate::input_guard::NulGuard);
+        .limit_directives(16);
     if let Some(ctx) = ctx {
         builder = builder.data(ctx);
     }
