@@ -127,6 +127,12 @@ enum ShopCommand {
         #[command(flatten)]
         db: DbConfig,
     },
+    /// A shop's API keys (operator-level: for a shop that lost its ADMIN keys, or before
+    /// handing a shop over).
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
     /// Adds VND to a shop's messaging balance (what the shop paid for messages) and
     /// prints the balance as JSON. Operator-level, like `topUpMessagingBalance` with the
     /// operator token: a shop's own keys cannot top up.
@@ -140,6 +146,28 @@ enum ShopCommand {
         /// A note kept with the top-up (an invoice number).
         #[arg(long)]
         note: Option<String>,
+        #[command(flatten)]
+        db: DbConfig,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyCommand {
+    /// Creates a key and prints its id, role and secret as JSON (the secret is shown this
+    /// once). The shop's cap on active keys applies, as to `createApiKey`.
+    Create {
+        /// The shop's id.
+        #[arg(long)]
+        shop: uuid::Uuid,
+        /// ADMIN, CHANNEL or READ.
+        #[arg(long, value_parser = ["ADMIN", "CHANNEL", "READ"])]
+        role: String,
+        /// A name to tell the key by (at most 100 characters).
+        #[arg(long)]
+        name: Option<String>,
+        /// Active keys one shop may hold.
+        #[arg(long, env = "LOYALTY_MAX_KEYS_PER_SHOP", default_value_t = loyalty_domain::access::DEFAULT_MAX_KEYS_PER_SHOP)]
+        max_keys_per_shop: u64,
         #[command(flatten)]
         db: DbConfig,
     },
@@ -218,6 +246,34 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                 serde_json::json!({
                     "shopId": created.shop_id.to_string(),
                     "adminKey": created.admin_key,
+                })
+            );
+            Ok(())
+        }
+        Command::Shop {
+            command:
+                ShopCommand::Key {
+                    command:
+                        KeyCommand::Create {
+                            shop,
+                            role,
+                            name,
+                            max_keys_per_shop,
+                            db,
+                        },
+                },
+        } => {
+            let ctx = app::system_context(&db)
+                .await?
+                .with_max_keys_per_shop(max_keys_per_shop);
+            let role = loyalty_domain::access::Role::parse(&role)?;
+            let key = loyalty_domain::access::create_api_key(&ctx, shop, role, name).await?;
+            println!(
+                "{}",
+                serde_json::json!({
+                    "id": key.id.to_string(),
+                    "role": key.role.as_str(),
+                    "key": key.plaintext,
                 })
             );
             Ok(())

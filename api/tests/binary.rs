@@ -29,6 +29,66 @@ fn shop_create_prints_the_id_and_key_as_json() {
 }
 
 #[test]
+fn the_operator_creates_a_key_for_a_shop() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .env("DATABASE_URL", database_url(dir.path()))
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let created = run(&["shop", "create", "A"]);
+    let shop: serde_json::Value =
+        serde_json::from_slice(&created.stdout).unwrap_or_else(|e| panic!("not JSON: {e}"));
+    let shop_id = shop["shopId"].as_str().unwrap_or_default().to_owned();
+    let out = run(&[
+        "shop", "key", "create", "--shop", &shop_id, "--role", "ADMIN", "--name", "recovery",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON: {e}"));
+    assert_eq!(key["role"], "ADMIN");
+    let secret = key["key"].as_str().unwrap_or_default();
+    assert!(
+        secret.starts_with(&format!("lk_{}_", shop_id.replace('-', ""))),
+        "{key}"
+    );
+    // The cap applies, and an unknown shop is refused.
+    let capped = run(&[
+        "shop",
+        "key",
+        "create",
+        "--shop",
+        &shop_id,
+        "--role",
+        "READ",
+        "--max-keys-per-shop",
+        "2",
+    ]);
+    assert!(!capped.status.success());
+    assert!(String::from_utf8_lossy(&capped.stderr).contains("at most 2"));
+    let unknown = run(&[
+        "shop",
+        "key",
+        "create",
+        "--shop",
+        &uuid_nil(),
+        "--role",
+        "READ",
+    ]);
+    assert!(!unknown.status.success());
+}
+
+fn uuid_nil() -> String {
+    "00000000-0000-0000-0000-000000000000".to_owned()
+}
+
+#[test]
 fn schema_prints_the_committed_sdl() {
     let out = Command::new(BIN)
         .arg("schema")
