@@ -1,7 +1,7 @@
 //! Broadcast campaigns, their deliveries and report, and the messaging balance.
 use crate::auth::{Caller, RoleGuard, domain, principal};
 use crate::error::{Code, Gql};
-use crate::graphql::connection::{PageInfo, decode, encode, page_info};
+use crate::graphql::connection::{PageInfo, decode, edges};
 use crate::graphql::cost;
 use crate::graphql::enums::SavedFilter;
 use crate::graphql::members::filter::MemberFilter;
@@ -462,20 +462,11 @@ impl Campaign {
         )
         .await
         .gql()?;
-        let cursors: Vec<String> = page.items.iter().map(|(k, _)| encode(*k)).collect();
-        let edges = page
-            .items
-            .into_iter()
-            .zip(cursors.iter())
-            .map(|((_, d), c)| DeliveryEdge {
-                cursor: c.clone(),
-                node: Delivery(d),
-            })
-            .collect();
-        Ok(DeliveryConnection {
-            edges,
-            page_info: page_info(&cursors, page.has_next),
-        })
+        let (edges, page_info) = edges(page, |cursor, d| DeliveryEdge {
+            cursor,
+            node: Delivery(d),
+        });
+        Ok(DeliveryConnection { edges, page_info })
     }
 }
 
@@ -623,20 +614,11 @@ impl CampaignQuery {
         )
         .await
         .gql()?;
-        let cursors: Vec<String> = page.items.iter().map(|(k, _)| encode(*k)).collect();
-        let edges = page
-            .items
-            .into_iter()
-            .zip(cursors.iter())
-            .map(|((_, c), cursor)| CampaignEdge {
-                cursor: cursor.clone(),
-                node: wrap(shop_id, c),
-            })
-            .collect();
-        Ok(CampaignConnection {
-            edges,
-            page_info: page_info(&cursors, page.has_next),
-        })
+        let (edges, page_info) = edges(page, |cursor, c| CampaignEdge {
+            cursor,
+            node: wrap(shop_id, c),
+        });
+        Ok(CampaignConnection { edges, page_info })
     }
 
     /// The shop's messaging balance and the price of a message per channel.
@@ -672,26 +654,17 @@ impl CampaignQuery {
         let page = messaging::balance::top_ups(&domain(ctx).db, shop_id, after, limit)
             .await
             .gql()?;
-        let cursors: Vec<String> = page.items.iter().map(|(k, _)| encode(*k)).collect();
-        let edges = page
-            .items
-            .into_iter()
-            .zip(cursors.iter())
-            .map(|((_, t), cursor)| MessagingTopUpEdge {
-                cursor: cursor.clone(),
-                node: MessagingTopUp {
-                    id: ID(t.id.to_string()),
-                    amount: t.amount.into(),
-                    balance_after: t.balance_after.into(),
-                    note: t.note,
-                    created_at: t.created_at,
-                },
-            })
-            .collect();
-        Ok(MessagingTopUpConnection {
-            edges,
-            page_info: page_info(&cursors, page.has_next),
-        })
+        let (edges, page_info) = edges(page, |cursor, t| MessagingTopUpEdge {
+            cursor,
+            node: MessagingTopUp {
+                id: ID(t.id.to_string()),
+                amount: t.amount.into(),
+                balance_after: t.balance_after.into(),
+                note: t.note,
+                created_at: t.created_at,
+            },
+        });
+        Ok(MessagingTopUpConnection { edges, page_info })
     }
 }
 

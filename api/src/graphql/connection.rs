@@ -14,6 +14,7 @@ use async_graphql::connection::{CursorType, OpaqueCursor};
 use loyalty_domain::DomainError;
 use loyalty_domain::ledger::LedgerCursor;
 use loyalty_domain::members::MemberCursor;
+use loyalty_domain::paging::Page;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
@@ -146,14 +147,27 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Builds `PageInfo` from the encoded cursors of a page.
-pub fn page_info(cursors: &[String], has_next_page: bool) -> PageInfo {
-    PageInfo {
-        has_next_page,
-        has_previous_page: false,
-        start_cursor: cursors.first().cloned(),
-        end_cursor: cursors.last().cloned(),
-    }
+/// A page as Relay edges and its `PageInfo`: each item's key becomes its signed cursor,
+/// and `edge` makes the edge of a cursor and its item.
+pub fn edges<K: CursorKey, T, E>(
+    page: Page<K, T>,
+    mut edge: impl FnMut(String, T) -> E,
+) -> (Vec<E>, PageInfo) {
+    let mut info = PageInfo {
+        has_next_page: page.has_next,
+        ..PageInfo::default()
+    };
+    let edges = page
+        .items
+        .into_iter()
+        .map(|(key, item)| {
+            let cursor = encode(key);
+            info.start_cursor.get_or_insert_with(|| cursor.clone());
+            info.end_cursor = Some(cursor.clone());
+            edge(cursor, item)
+        })
+        .collect();
+    (edges, info)
 }
 
 #[cfg(test)]

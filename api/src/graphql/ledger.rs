@@ -1,7 +1,7 @@
 //! The points ledger: balances, entries and manual adjustments.
 use crate::auth::{RoleGuard, domain, principal};
 use crate::error::Gql;
-use crate::graphql::connection::{PageInfo, encode, page_info};
+use crate::graphql::connection::{PageInfo, edges};
 use crate::graphql::enums::LedgerKind;
 use crate::graphql::members::object::Member;
 use crate::graphql::scalars::Int32;
@@ -103,20 +103,11 @@ pub struct LedgerConnection {
 impl LedgerConnection {
     /// A page of domain entries as a connection.
     pub fn from_page(page: Page<ledger::LedgerCursor, ledger::LedgerEntry>) -> Self {
-        let cursors: Vec<String> = page.items.iter().map(|(k, _)| encode(*k)).collect();
-        let edges = page
-            .items
-            .into_iter()
-            .zip(cursors.iter())
-            .map(|((_, e), c)| LedgerEdge {
-                cursor: c.clone(),
-                node: e.into(),
-            })
-            .collect();
-        Self {
-            edges,
-            page_info: page_info(&cursors, page.has_next),
-        }
+        let (edges, page_info) = edges(page, |cursor, e| LedgerEdge {
+            cursor,
+            node: e.into(),
+        });
+        Self { edges, page_info }
     }
 }
 

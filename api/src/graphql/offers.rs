@@ -1,7 +1,7 @@
 //! Offers, vouchers, rewards and the rule kinds an offer can combine.
 use crate::auth::{RoleGuard, domain, principal};
 use crate::error::{Code, Gql};
-use crate::graphql::connection::{PageInfo, decode, encode, page_info};
+use crate::graphql::connection::{PageInfo, decode, edges};
 use crate::graphql::cost;
 use crate::graphql::enums::{DiscountKind, FixedPer, OfferTargetKind};
 use crate::graphql::scalars::{Dec, Int32};
@@ -312,20 +312,11 @@ impl OfferQuery {
         )
         .await
         .gql()?;
-        let cursors: Vec<String> = page.items.iter().map(|(k, _)| encode(*k)).collect();
-        let edges = page
-            .items
-            .into_iter()
-            .zip(cursors.iter())
-            .map(|((_, offer), c)| OfferEdge {
-                cursor: c.clone(),
-                node: Offer { shop_id, offer },
-            })
-            .collect();
-        Ok(OfferConnection {
-            edges,
-            page_info: page_info(&cursors, page.has_next),
-        })
+        let (edges, page_info) = edges(page, |cursor, offer| OfferEdge {
+            cursor,
+            node: Offer { shop_id, offer },
+        });
+        Ok(OfferConnection { edges, page_info })
     }
 
     /// The rule kinds offers can combine, with their arguments.

@@ -4,7 +4,7 @@ use super::filter::{MemberFilter, MemberOrderBy};
 use super::object::{Member, wants_whole};
 use crate::auth::{RoleGuard, domain, principal};
 use crate::error::{Code, Gql};
-use crate::graphql::connection::{PageInfo, decode, encode, page_info};
+use crate::graphql::connection::{PageInfo, decode, edges};
 use crate::graphql::cost;
 use crate::graphql::enums::SavedFilter;
 use crate::graphql::scalars::Int32;
@@ -129,19 +129,13 @@ pub async fn member_page(
     let page = members::page(&d.db, &shop, now, &filter, order, after.as_ref(), limit)
         .await
         .gql()?;
-    let cursors: Vec<String> = page.items.iter().map(|(k, _)| encode(k.clone())).collect();
-    let edges = page
-        .items
-        .into_iter()
-        .zip(cursors.iter())
-        .map(|((_, m), c)| MemberEdge {
-            cursor: c.clone(),
-            node: Member(m),
-        })
-        .collect();
+    let (edges, page_info) = edges(page, |cursor, m| MemberEdge {
+        cursor,
+        node: Member(m),
+    });
     Ok(MemberConnection {
         edges,
-        page_info: page_info(&cursors, page.has_next),
+        page_info,
         shop,
         now,
         filter,
