@@ -1,15 +1,20 @@
-//! Which requests run now: at most `LOYALTY_MAX_IN_FLIGHT` at once, of which one shop may
-//! hold at most `LOYALTY_MAX_IN_FLIGHT_PER_SHOP`; when a place frees, it goes to the
-//! waiting shop with the fewest requests running.
+//! Which requests run now: at most `LOYALTY_MAX_IN_FLIGHT` at once; of those, one shop
+//! may hold `LOYALTY_MAX_IN_FLIGHT_PER_SHOP` while it is the only one asking, and
+//! `LOYALTY_MAX_IN_FLIGHT_PER_SHOP_SHARED` while others ask too; when a place frees, it
+//! goes to the waiting shop with the fewest requests running.
 //!
 //! A plain FIFO queue in front of the pool (what tower's concurrency limit gives) lets one
 //! shop that sends a thousand requests put a thousand requests ahead of every other shop:
 //! their reads wait for the whole burst. Here a shop's burst waits behind its own
-//! requests only, another shop's request takes the next free place, and the per-shop cap
-//! keeps places free for others even before anyone waits. A shop alone still gets its
-//! whole share: nothing is held back for shops that are not asking.
+//! requests only, and another shop's request takes the next free place. A place is not
+//! the CPU, though: a request that gets its place at once still runs beside the burst's
+//! running requests, and on a saturated machine its latency grows with their number. So
+//! a shop alone gets a large share (its orders batch better with many in flight), and as
+//! soon as another shop has asked within the last second, every shop's share shrinks to
+//! about the machine's cores: the burst drains to that within one request's time.
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
@@ -25,21 +30,61 @@ pub enum Bucket {
     Anonymous,
 }
 
-#[derive(Default)]
+/// How many places one bucket may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shares {
+    /// While no other bucket has asked within `window`.
+    pub alone: usize,
+    /// While another has.
+    pub shared: usize,
+    /// How long a bucket counts as asking after its last request was admitted.
+    pub window: Duration,
+}
+
+impl Shares {
+    /// The same share whoever else asks.
+    pub fn fixed(places: usize) -> Self {
+        Self {
+            alone: places,
+            shared: places,
+            window: Duration::ZERO,
+        }
+    }
+}
+
 struct Queue {
     running: usize,
     waiting: VecDeque<oneshot::Sender<Ticket>>,
+    /// When a request of this bucket was last admitted.
+    last_admitted: Instant,
+}
+
+impl Queue {
+    fn new(now: Instant) -> Self {
+        Self {
+            running: 0,
+            waiting: VecDeque::new(),
+            last_admitted: now,
+        }
+    }
+
+    fn asking(&self, now: Instant, window: Duration) -> bool {
+        self.running > 0 || !self.waiting.is_empty() || now - self.last_admitted < window
+    }
 }
 
 #[derive(Default)]
 struct State {
     running: usize,
+    /// The buckets asking now (running, waiting, or admitted within the window).
     buckets: HashMap<Bucket, Queue>,
+    /// When quiet buckets were last forgotten.
+    forgotten_at: Option<Instant>,
 }
 
 struct Shared {
     total: usize,
-    per_bucket: usize,
+    shares: Shares,
     state: Mutex<State>,
 }
 
@@ -57,12 +102,17 @@ pub struct Ticket {
 }
 
 impl Admission {
-    /// At most `total` requests at once, at most `per_bucket` of one shop (both at least 1).
-    pub fn new(total: usize, per_bucket: usize) -> Self {
+    /// At most `total` requests at once, of one bucket at most what `shares` says (each
+    /// at least 1 and at most `total`).
+    pub fn new(total: usize, shares: Shares) -> Self {
         let total = total.max(1);
         Self(Arc::new(Shared {
             total,
-            per_bucket: per_bucket.clamp(1, total),
+            shares: Shares {
+                alone: shares.alone.clamp(1, total),
+                shared: shares.shared.clamp(1, total),
+                window: shares.window,
+            },
             state: Mutex::new(State::default()),
         }))
     }
@@ -72,10 +122,18 @@ impl Admission {
     pub async fn admit(&self, bucket: Bucket) -> Ticket {
         let receiver = {
             let mut state = self.0.lock();
+            let now = Instant::now();
+            self.0.forget_quiet(&mut state, now);
             let free = state.running < self.0.total;
-            let queue = state.buckets.entry(bucket).or_default();
-            if free && queue.running < self.0.per_bucket && queue.waiting.is_empty() {
+            let others = state.buckets.len() - usize::from(state.buckets.contains_key(&bucket));
+            let share = self.0.share(others + 1);
+            let queue = state
+                .buckets
+                .entry(bucket)
+                .or_insert_with(|| Queue::new(now));
+            if free && queue.running < share && queue.waiting.is_empty() {
                 queue.running += 1;
+                queue.last_admitted = now;
                 state.running += 1;
                 return Ticket {
                     shared: self.0.clone(),
@@ -113,6 +171,29 @@ impl Admission {
 }
 
 impl Shared {
+    /// One bucket's share while `asking` buckets ask: the larger one while it is alone.
+    fn share(&self, asking: usize) -> usize {
+        if asking > 1 {
+            self.shares.shared
+        } else {
+            self.shares.alone
+        }
+    }
+
+    /// Forgets the buckets that have stopped asking, at most ten times a second (a
+    /// bucket kept a little longer only keeps the shares small a little longer).
+    fn forget_quiet(&self, state: &mut State, now: Instant) {
+        if state
+            .forgotten_at
+            .is_some_and(|at| now - at < Duration::from_millis(100))
+        {
+            return;
+        }
+        state.forgotten_at = Some(now);
+        let window = self.shares.window;
+        state.buckets.retain(|_, q| q.asking(now, window));
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding this lock cannot leave the counts half-changed (each
         // critical section changes them together), so a poisoned lock is still right.
@@ -130,13 +211,16 @@ impl Shared {
     }
 
     /// Gives each free place to the first waiter of the bucket with the fewest requests
-    /// running (below its cap), and forgets buckets with nothing running or waiting.
+    /// running (below its share), and forgets buckets that have stopped asking.
     fn dispatch(self: &Arc<Self>, state: &mut State) {
+        let now = Instant::now();
+        self.forget_quiet(state, now);
         while state.running < self.total {
+            let share = self.share(state.buckets.len());
             let next = state
                 .buckets
                 .iter()
-                .filter(|(_, q)| !q.waiting.is_empty() && q.running < self.per_bucket)
+                .filter(|(_, q)| !q.waiting.is_empty() && q.running < share)
                 .min_by_key(|(_, q)| q.running)
                 .map(|(b, _)| *b);
             let Some(bucket) = next else { break };
@@ -165,12 +249,10 @@ impl Shared {
             };
             if sent {
                 queue.running += 1;
+                queue.last_admitted = now;
                 state.running += 1;
             }
         }
-        state
-            .buckets
-            .retain(|_, q| q.running > 0 || !q.waiting.is_empty());
     }
 }
 
@@ -193,7 +275,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_shop_alone_gets_its_share_and_no_more() {
-        let admission = Admission::new(4, 3);
+        let admission = Admission::new(4, Shares::fixed(3));
         let mut held = Vec::new();
         for _ in 0..3 {
             held.push(admission.admit(shop(1)).await);
@@ -210,8 +292,42 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_shops_share_shrinks_while_another_asks() {
+        let window = Duration::from_millis(300);
+        let admission = Admission::new(
+            8,
+            Shares {
+                alone: 4,
+                shared: 2,
+                window,
+            },
+        );
+        let mut held = Vec::new();
+        for _ in 0..4 {
+            held.push(admission.admit(shop(1)).await);
+        }
+        // Another shop asks: it runs at once, and shop 1 may not add to its four.
+        drop(admission.admit(shop(2)).await);
+        let more = tokio::time::timeout(Duration::from_millis(50), admission.admit(shop(1)));
+        assert!(more.await.is_err(), "shop 2 asked within the window");
+        // Shop 1 drains to the shared share of 2 before it gets a place again.
+        held.truncate(2);
+        let third = tokio::time::timeout(Duration::from_millis(50), admission.admit(shop(1)));
+        assert!(third.await.is_err(), "at its shared share of 2");
+        held.pop();
+        let third = tokio::time::timeout(Duration::from_millis(50), admission.admit(shop(1)));
+        assert!(third.await.is_ok(), "below its shared share");
+        // Once shop 2 has been quiet for the window, shop 1 has its whole share again.
+        tokio::time::sleep(window + Duration::from_millis(150)).await;
+        for _ in 0..3 {
+            held.push(admission.admit(shop(1)).await);
+        }
+        assert_eq!(admission.running(shop(1)), (4, 4));
+    }
+
+    #[tokio::test]
     async fn a_freed_place_goes_to_the_shop_with_fewest_running() {
-        let admission = Admission::new(2, 2);
+        let admission = Admission::new(2, Shares::fixed(2));
         let a1 = admission.admit(shop(1)).await;
         let a2 = admission.admit(shop(1)).await;
         let queued_a = tokio::spawn({
@@ -239,7 +355,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_waiter_that_gives_up_does_not_keep_a_place() {
-        let admission = Admission::new(1, 1);
+        let admission = Admission::new(1, Shares::fixed(1));
         let held = admission.admit(shop(1)).await;
         let gave_up =
             tokio::time::timeout(Duration::from_millis(20), admission.admit(shop(2))).await;

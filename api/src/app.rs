@@ -31,7 +31,7 @@ pub fn router_with(
     limits: &Limits,
     prices: Prices,
 ) -> Router {
-    let admission = Admission::new(limits.max_in_flight, limits.in_flight_per_shop());
+    let admission = Admission::new(limits.max_in_flight, limits.shares());
     router_admitting(ctx, operator_token, limits, prices, admission)
 }
 

@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 mod ceiling;
 mod client;
 mod cpu;
+pub mod fairness;
 mod seed;
 mod stats;
 mod wal;

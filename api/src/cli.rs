@@ -104,6 +104,9 @@ enum BenchCommand {
     /// HTTP clients (mixed closed loop, then fixed-rate quotes); compares recordOrder with
     /// the database's single-row INSERT ceiling.
     Load(crate::bench_load::LoadArgs),
+    /// Seeds two shops and measures one's latency alone and while the other floods the
+    /// server, for each per-shop share given.
+    Fairness(crate::bench_load::fairness::FairnessArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -216,6 +219,9 @@ async fn execute(command: Command) -> anyhow::Result<()> {
         Command::Bench {
             command: BenchCommand::Load(args),
         } => crate::bench_load::run(&args).await,
+        Command::Bench {
+            command: BenchCommand::Fairness(args),
+        } => crate::bench_load::fairness::run(&args).await,
         Command::Jobs {
             command: JobsCommand::RunOnce { db },
         } => {

@@ -202,6 +202,15 @@ pub struct Limits {
     /// waiting shop with the fewest running, so one shop's burst cannot starve others.
     #[arg(long, env = "LOYALTY_MAX_IN_FLIGHT_PER_SHOP", default_value_t = 0)]
     pub max_in_flight_per_shop: usize,
+    /// How many one shop may hold while other shops have asked within the last second
+    /// (0: the machine's cores): a place is not the CPU, and beside more running requests
+    /// than cores another shop's request waits for the CPU whatever its place.
+    #[arg(
+        long,
+        env = "LOYALTY_MAX_IN_FLIGHT_PER_SHOP_SHARED",
+        default_value_t = 0
+    )]
+    pub max_in_flight_per_shop_shared: usize,
     /// Lexical tokens in one query document (graphql-armor's default).
     #[arg(long, env = "LOYALTY_MAX_QUERY_TOKENS", default_value_t = 1000)]
     pub max_query_tokens: usize,
@@ -222,11 +231,30 @@ impl Limits {
         Duration::from_secs(self.request_timeout_secs)
     }
 
-    /// How many requests one shop may run at once.
+    /// How many requests one shop may run at once while it is the only one asking.
     pub fn in_flight_per_shop(&self) -> usize {
         match self.max_in_flight_per_shop {
             0 => (self.max_in_flight * 3 / 4).max(1),
             n => n.min(self.max_in_flight.max(1)),
+        }
+    }
+
+    /// How many requests one shop may run at once while others ask too (never more
+    /// than it may alone).
+    pub fn in_flight_per_shop_shared(&self) -> usize {
+        let n = match self.max_in_flight_per_shop_shared {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        };
+        n.clamp(1, self.in_flight_per_shop())
+    }
+
+    /// The shares of the admission of requests.
+    pub fn shares(&self) -> crate::admission::Shares {
+        crate::admission::Shares {
+            alone: self.in_flight_per_shop(),
+            shared: self.in_flight_per_shop_shared(),
+            window: Duration::from_secs(1),
         }
     }
 
@@ -250,6 +278,7 @@ impl Default for Limits {
             max_keys_per_shop: loyalty_domain::access::DEFAULT_MAX_KEYS_PER_SHOP,
             max_in_flight: 48,
             max_in_flight_per_shop: 0,
+            max_in_flight_per_shop_shared: 0,
             max_query_tokens: 1000,
             max_query_aliases: 15,
             max_query_directives: 50,

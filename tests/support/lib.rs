@@ -161,8 +161,7 @@ async fn serve(
             );
         }
     });
-    let admission =
-        loyalty_api::admission::Admission::new(limits.max_in_flight, limits.in_flight_per_shop());
+    let admission = loyalty_api::admission::Admission::new(limits.max_in_flight, limits.shares());
     let router = loyalty_api::app::router_admitting(
         ctx.clone(),
         Some(OPERATOR_TOKEN),

@@ -49,12 +49,18 @@ impl OpStats {
         self.micros.len() as u64
     }
 
-    fn sort(&mut self) {
+    /// Failed requests.
+    pub fn errors(&self) -> u64 {
+        self.errors
+    }
+
+    /// Sorts the samples, before [`Self::percentile_ms`].
+    pub fn sort(&mut self) {
         self.micros.sort_unstable();
     }
 
     /// The nearest-rank percentile in milliseconds (samples sorted).
-    fn percentile_ms(&self, p: f64) -> f64 {
+    pub fn percentile_ms(&self, p: f64) -> f64 {
         if self.micros.is_empty() {
             return 0.0;
         }

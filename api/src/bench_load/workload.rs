@@ -197,6 +197,25 @@ async fn members(
     Ok(())
 }
 
+/// Sends one request of operation `op` (one of [`OPS`]); `walk` is the client's place
+/// in its walk through the members pages.
+pub async fn send(
+    op: &str,
+    api: &Api,
+    plan: &Plan,
+    rng: &mut SmallRng,
+    walk: &mut Option<String>,
+) -> Result<(), String> {
+    match op {
+        "quote" => quote(api, plan, rng).await,
+        "recordOrder" => record(api, plan, rng).await,
+        "members" => members(api, plan, rng, walk).await,
+        _ => refund(api, plan, rng)
+            .await
+            .unwrap_or_else(|| Err("no order left to refund".to_owned())),
+    }
+}
+
 /// Records `n` orders from 8 clients before the measurement, so that refunds have
 /// orders from the start; returns how many were recorded.
 pub async fn warm_up(api: &Api, plan: &Plan, n: u64) -> u64 {
@@ -228,14 +247,7 @@ pub async fn one_client(api: &Api, plan: &Plan, n: u64, statements: &Statements)
         let before = statements.count();
         for _ in 0..n {
             let t = Instant::now();
-            let outcome = match op {
-                "quote" => quote(api, plan, &mut rng).await,
-                "recordOrder" => record(api, plan, &mut rng).await,
-                "members" => members(api, plan, &mut rng, &mut walk).await,
-                _ => refund(api, plan, &mut rng)
-                    .await
-                    .unwrap_or_else(|| Err("no order left to refund".to_owned())),
-            };
+            let outcome = send(op, api, plan, &mut rng, &mut walk).await;
             phase.op(op).record(t.elapsed(), outcome);
         }
         phase.op(op).statements = statements.count() - before;
