@@ -1,5 +1,6 @@
 //! What every service needs: the database, the clock and the replica's caches.
 use crate::access::cache::KeyCache;
+use crate::access::usage::KeyUsage;
 use crate::clock::Clock;
 use crate::orders::BatchLimits;
 use crate::orders::{OrderPath, OrderQueues};
@@ -41,6 +42,8 @@ pub struct Ctx {
     pub policies: Arc<PolicyCache>,
     /// Keys that authenticated (see [`KeyCache`]).
     pub keys: Arc<KeyCache>,
+    /// When this replica last wrote each key's use (see [`KeyUsage`]).
+    pub key_usage: Arc<KeyUsage>,
     /// Orders being read and written on PostgreSQL (see [`OrderQueues`]).
     pub orders: Arc<OrderQueues>,
     /// Which way orders are written on PostgreSQL.
@@ -68,6 +71,7 @@ impl Ctx {
             clock,
             policies: Arc::new(PolicyCache::new(times.policy)),
             keys: Arc::new(KeyCache::new(times.keys)),
+            key_usage: Arc::new(KeyUsage::default()),
             orders: Arc::new(OrderQueues::default()),
             order_path: OrderPath::default(),
             max_keys_per_shop: crate::access::DEFAULT_MAX_KEYS_PER_SHOP,

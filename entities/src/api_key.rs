@@ -13,6 +13,11 @@ pub struct Model {
     pub key_hash: String,
     pub created_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
+    /// The key's first characters (`lk_<shop id>_` and a few of the secret's), to tell
+    /// keys apart; `None` for keys made before it was kept.
+    pub prefix: Option<String>,
+    /// When the key last authenticated, written at most once a minute.
+    pub last_used_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

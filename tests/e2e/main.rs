@@ -11,6 +11,7 @@ mod hardening;
 mod import;
 mod key_cap;
 mod key_lookup;
+mod key_use;
 mod ledger;
 mod ledger_properties;
 mod limits;

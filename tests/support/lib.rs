@@ -137,6 +137,16 @@ impl TestApp {
         };
         serve(db, None, self.clock.clone(), Limits::default()).await
     }
+
+    /// A second replica (as [`Self::replica`]) trusting a key that authenticated for
+    /// `key_cache_ms` without reading it again.
+    pub async fn replica_keeping_keys(&self, key_cache_ms: u64) -> TestApp {
+        let db = DbConfig {
+            key_cache_ms,
+            ..self.db.clone()
+        };
+        serve(db, None, self.clock.clone(), Limits::default()).await
+    }
 }
 
 async fn serve(

@@ -41,6 +41,12 @@ pub struct ApiKey {
     pub created_at: DateTime<Utc>,
     /// When it was revoked; null while it works.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The key's first characters (`lk_<shop id>_` and six of the secret's, or only the
+    /// shop part for keys made before 2026-12-07), to tell keys apart; never the secret.
+    pub prefix: String,
+    /// When the key last authenticated, to within a minute (written at most once a
+    /// minute per key); null if never.
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 impl From<KeyInfo> for ApiKey {
@@ -51,6 +57,8 @@ impl From<KeyInfo> for ApiKey {
             role: k.role.into(),
             created_at: k.created_at,
             revoked_at: k.revoked_at,
+            prefix: k.prefix,
+            last_used_at: k.last_used_at,
         }
     }
 }

@@ -10,21 +10,39 @@ use uuid::Uuid;
 
 const PREFIX: &str = "lk_";
 
-/// A freshly generated key and the hash to store.
+/// Hex digits of the secret a key's stored prefix shows: enough to tell a shop's keys
+/// apart at a glance, few enough (24 of 256 bits) to leave the secret a secret.
+const SHOWN_SECRET_DIGITS: usize = 6;
+
+/// A freshly generated key and what is stored of it.
 pub struct NewKey {
     /// Shown once to the caller, never stored.
     pub plaintext: String,
     /// Stored.
     pub hash: String,
+    /// Stored: the key's first characters, its shop and a few of the secret's.
+    pub prefix: String,
 }
 
 /// Generates a key for `shop_id`.
 pub fn generate(shop_id: Uuid) -> NewKey {
     let mut secret = [0u8; 32];
     rand::rng().fill_bytes(&mut secret);
-    let plaintext = format!("{PREFIX}{}_{}", shop_id.simple(), hex::encode(secret));
+    let plaintext = format!("{}{}", shop_part(shop_id), hex::encode(secret));
     let hash = hash(&plaintext);
-    NewKey { plaintext, hash }
+    let shown = shop_part(shop_id).len() + SHOWN_SECRET_DIGITS;
+    let prefix = format!("{}…", plaintext.get(..shown).unwrap_or_default());
+    NewKey {
+        plaintext,
+        hash,
+        prefix,
+    }
+}
+
+/// What every key of `shop_id` begins with (the prefix known of keys made before
+/// prefixes were stored).
+pub fn shop_part(shop_id: Uuid) -> String {
+    format!("{PREFIX}{}_", shop_id.simple())
 }
 
 /// The stored form of a key.
@@ -54,6 +72,9 @@ mod tests {
         assert_ne!(a.plaintext, b.plaintext);
         assert_eq!(shop_of(&a.plaintext), Some(shop));
         assert_eq!(hash(&a.plaintext), a.hash);
+        let shown = a.prefix.trim_end_matches('…');
+        assert!(a.plaintext.starts_with(shown));
+        assert_eq!(shown.len(), shop_part(shop).len() + SHOWN_SECRET_DIGITS);
         assert_eq!(shop_of("lk_nope_x"), None);
         assert_eq!(shop_of("Bearer"), None);
     }

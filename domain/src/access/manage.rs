@@ -24,6 +24,10 @@ pub struct KeyInfo {
     pub created_at: DateTime<Utc>,
     /// When it was revoked; `None` while it works.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Its first characters, never the secret (see [`keys::generate`](super::keys)).
+    pub prefix: String,
+    /// When it last authenticated, to within a minute; `None` if never.
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 impl KeyInfo {
@@ -34,6 +38,10 @@ impl KeyInfo {
             role: Role::parse(&row.role)?,
             created_at: row.created_at,
             revoked_at: row.revoked_at,
+            prefix: row
+                .prefix
+                .unwrap_or_else(|| format!("{}…", super::keys::shop_part(row.shop_id))),
+            last_used_at: row.last_used_at,
         })
     }
 }

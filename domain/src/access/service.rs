@@ -36,11 +36,14 @@ pub struct CreatedKey {
 pub async fn authenticate(ctx: &Ctx, presented: &str) -> Result<Principal> {
     let shop_id = keys::shop_of(presented).ok_or(DomainError::Unauthenticated)?;
     let hash = keys::hash(presented);
-    ctx.keys
+    let principal = ctx
+        .keys
         .get_or_load(&hash, look_up(ctx, shop_id, &hash))
         .await
         .map_err(|e| replay(&e))?
-        .ok_or(DomainError::Unauthenticated)
+        .ok_or(DomainError::Unauthenticated)?;
+    super::usage::note_use(ctx, &principal).await;
+    Ok(principal)
 }
 
 /// Reads a key's row: its principal, or `None` when it is unknown or revoked.
@@ -88,6 +91,8 @@ pub async fn insert_key<C: ConnectionTrait>(
         key_hash: Set(key.hash),
         created_at: Set(ctx.clock.now()),
         revoked_at: Set(None),
+        prefix: Set(Some(key.prefix)),
+        last_used_at: Set(None),
     })
     .exec_without_returning(conn)
     .await?;
