@@ -99,14 +99,19 @@ impl OrderFilter {
     }
 }
 
-/// The orders after `cursor`, newest first.
+/// The orders after `cursor`, newest first. The first bound says nothing the second
+/// does not, but an index can start at it: PostgreSQL only filters by the second.
 fn after(cursor: &OrderCursor) -> Condition {
-    Condition::any()
-        .add(Expr::col(order::Column::PlacedAt).lt(cursor.placed_at))
+    Condition::all()
+        .add(Expr::col(order::Column::PlacedAt).lte(cursor.placed_at))
         .add(
-            Condition::all()
-                .add(Expr::col(order::Column::PlacedAt).eq(cursor.placed_at))
-                .add(Expr::col(order::Column::Id).lt(cursor.id)),
+            Condition::any()
+                .add(Expr::col(order::Column::PlacedAt).lt(cursor.placed_at))
+                .add(
+                    Condition::all()
+                        .add(Expr::col(order::Column::PlacedAt).eq(cursor.placed_at))
+                        .add(Expr::col(order::Column::Id).lt(cursor.id)),
+                ),
         )
 }
 
