@@ -3,7 +3,8 @@
 //! created per request, so their caches never outlive it.
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use loyalty_domain::ledger::{self, LiveBalance, PointBalance};
-use loyalty_domain::{Ctx, DomainError, offers, tiers};
+use loyalty_domain::orders::history::{self, OrderDiscount, OrderRefund};
+use loyalty_domain::{Ctx, DomainError, members, offers, tiers};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use uuid::Uuid;
@@ -163,6 +164,99 @@ impl Loader<(Uuid, Uuid, u64)> for LedgerLoader {
     }
 }
 
+/// First order pages (`orders(first: n)` without `after`), for a page of members: one
+/// statement per shop and page size, like [`LedgerLoader`].
+pub struct MemberOrdersLoader(pub Ctx);
+
+/// A member's first order page.
+pub type OrderPage = loyalty_domain::paging::Page<history::OrderCursor, history::StoredOrder>;
+
+impl Loader<(Uuid, Uuid, u64)> for MemberOrdersLoader {
+    type Value = Arc<OrderPage>;
+    type Error = Arc<DomainError>;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, Uuid, u64)],
+    ) -> Result<HashMap<(Uuid, Uuid, u64), Self::Value>, Self::Error> {
+        let mut groups: HashMap<(Uuid, u64), Vec<Uuid>> = HashMap::new();
+        for (shop, member, n) in keys {
+            groups.entry((*shop, *n)).or_default().push(*member);
+        }
+        let mut out = HashMap::new();
+        for ((shop, n), members) in groups {
+            let pages = history::newest_of_many(&self.0.db, shop, &members, n)
+                .await
+                .map_err(Arc::new)?;
+            out.extend(pages.into_iter().map(|(m, p)| ((shop, m, n), Arc::new(p))));
+        }
+        Ok(out)
+    }
+}
+
+/// The discounts of orders, by (shop, order id), for `Order.discounts`: one statement
+/// per shop in the batch. Every order asked for gets a list, so an order without
+/// discounts is cached too.
+pub struct OrderDiscountsLoader(pub Ctx);
+
+impl Loader<(Uuid, Uuid)> for OrderDiscountsLoader {
+    type Value = Arc<Vec<OrderDiscount>>;
+    type Error = Arc<DomainError>;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, Uuid)],
+    ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
+        let db = &self.0.db;
+        per_shop(keys, |shop, orders| async move {
+            let found = history::discounts_of(db, shop, &orders).await?;
+            Ok(found.into_iter().map(|(o, d)| (o, Arc::new(d))).collect())
+        })
+        .await
+    }
+}
+
+/// The refunds of orders, by (shop, order id), for `Order.refunds`: one statement per
+/// shop in the batch, a list for every order asked for.
+pub struct OrderRefundsLoader(pub Ctx);
+
+impl Loader<(Uuid, Uuid)> for OrderRefundsLoader {
+    type Value = Arc<Vec<OrderRefund>>;
+    type Error = Arc<DomainError>;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, Uuid)],
+    ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
+        let db = &self.0.db;
+        per_shop(keys, |shop, orders| async move {
+            let found = history::refunds_of(db, shop, &orders).await?;
+            Ok(found.into_iter().map(|(o, r)| (o, Arc::new(r))).collect())
+        })
+        .await
+    }
+}
+
+/// Members by id, for `Order.member` on a page of the shop's orders: one statement per
+/// shop in the batch.
+pub struct MemberLoader(pub Ctx);
+
+impl Loader<(Uuid, Uuid)> for MemberLoader {
+    type Value = members::Member;
+    type Error = Arc<DomainError>;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, Uuid)],
+    ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
+        let db = &self.0.db;
+        per_shop(keys, |shop, ids| async move {
+            members::by_ids(db, shop, &ids).await
+        })
+        .await
+    }
+}
+
 /// A loader with a per-request cache: a key asked for twice (or primed by a list, see
 /// `graphql::members::queries::prime`) is loaded once.
 type Cached<T> = DataLoader<T, HashMapCache>;
@@ -177,6 +271,10 @@ pub struct Loaders {
     balances: OnceLock<Cached<BalanceLoader>>,
     offers: OnceLock<Cached<OfferLoader>>,
     ledgers: OnceLock<Cached<LedgerLoader>>,
+    member_orders: OnceLock<Cached<MemberOrdersLoader>>,
+    order_discounts: OnceLock<Cached<OrderDiscountsLoader>>,
+    order_refunds: OnceLock<Cached<OrderRefundsLoader>>,
+    members: OnceLock<Cached<MemberLoader>>,
 }
 
 fn loader<T>(cell: &OnceLock<Cached<T>>, make: impl FnOnce() -> T) -> &Cached<T> {
@@ -194,6 +292,10 @@ impl Loaders {
             balances: OnceLock::new(),
             offers: OnceLock::new(),
             ledgers: OnceLock::new(),
+            member_orders: OnceLock::new(),
+            order_discounts: OnceLock::new(),
+            order_refunds: OnceLock::new(),
+            members: OnceLock::new(),
         }
     }
 
@@ -225,6 +327,28 @@ impl Loaders {
     /// See [`LedgerLoader`].
     pub fn ledgers(&self) -> &Cached<LedgerLoader> {
         loader(&self.ledgers, || LedgerLoader(self.ctx.clone()))
+    }
+
+    /// See [`MemberOrdersLoader`].
+    pub fn member_orders(&self) -> &Cached<MemberOrdersLoader> {
+        loader(&self.member_orders, || MemberOrdersLoader(self.ctx.clone()))
+    }
+
+    /// See [`OrderDiscountsLoader`].
+    pub fn order_discounts(&self) -> &Cached<OrderDiscountsLoader> {
+        loader(&self.order_discounts, || {
+            OrderDiscountsLoader(self.ctx.clone())
+        })
+    }
+
+    /// See [`OrderRefundsLoader`].
+    pub fn order_refunds(&self) -> &Cached<OrderRefundsLoader> {
+        loader(&self.order_refunds, || OrderRefundsLoader(self.ctx.clone()))
+    }
+
+    /// See [`MemberLoader`].
+    pub fn members(&self) -> &Cached<MemberLoader> {
+        loader(&self.members, || MemberLoader(self.ctx.clone()))
     }
 }
 

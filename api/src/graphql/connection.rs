@@ -14,7 +14,8 @@ use async_graphql::connection::{CursorType, OpaqueCursor};
 use loyalty_domain::DomainError;
 use loyalty_domain::ledger::LedgerCursor;
 use loyalty_domain::members::MemberCursor;
-use loyalty_domain::paging::Page;
+use loyalty_domain::orders::history::OrderCursor;
+use loyalty_domain::paging::{Page, page_size};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
@@ -69,6 +70,11 @@ impl CursorKey for LedgerCursor {
 
 impl CursorKey for MemberCursor {
     const KIND: &'static str = "members";
+}
+
+/// The shop's orders and a member's: one order, newest first.
+impl CursorKey for OrderCursor {
+    const KIND: &'static str = "orders";
 }
 
 /// What a cursor holds.
@@ -168,6 +174,27 @@ pub fn edges<K: CursorKey, T, E>(
         })
         .collect();
     (edges, info)
+}
+
+/// The page size of a nested list's selection when it asks for a first page (no
+/// `after`, or a null one) of a valid size: what the list's loader is primed with for a
+/// whole page of parents. `None` when the selection pages on or its size is refused
+/// (the field's resolver then answers it alone, or reports the error).
+pub fn first_page(field: &async_graphql::SelectionField<'_>) -> async_graphql::Result<Option<u64>> {
+    let args = field.arguments()?;
+    let arg = |name: &str| {
+        args.iter()
+            .find(|(n, _)| n.as_str() == name)
+            .map(|(_, v)| v.clone())
+    };
+    if !matches!(arg("after"), None | Some(async_graphql::Value::Null)) {
+        return Ok(None);
+    }
+    let first = match arg("first") {
+        Some(async_graphql::Value::Number(n)) => n.as_i64(),
+        _ => None,
+    };
+    Ok(page_size(first).ok())
 }
 
 #[cfg(test)]

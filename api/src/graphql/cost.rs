@@ -9,6 +9,11 @@
 //! Without both, `{ segments { count } }` under many aliases, or over a long list, ran
 //! every count at once, each on its own pooled connection: one request took the whole
 //! pool and every other shop's reads waited for it.
+//!
+//! An order's `lines`, `discounts`, `refunds` and `member` cost as ordinary fields: the
+//! lines are in the order's row, and the rest are read for a whole page of orders in one
+//! statement each (`crate::loaders`), so they add no statement per order; the pages
+//! themselves (`orders`, `Member.orders`) are priced by `first` like every page.
 use async_graphql::Context;
 use loyalty_domain::paging::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! Enums of the contract and their mapping to domain types.
 use async_graphql::Enum;
-use loyalty_domain::{access, ledger, members, orders, program};
+use loyalty_domain::{access, checkout, ledger, members, orders, program};
 
 /// A key's role.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -56,6 +56,39 @@ impl From<Channel> for orders::input::Channel {
             Channel::Social => Self::Social,
             Channel::Livestream => Self::Livestream,
             Channel::Admin => Self::Admin,
+        }
+    }
+}
+
+impl From<orders::input::Channel> for Channel {
+    fn from(c: orders::input::Channel) -> Self {
+        match c {
+            orders::input::Channel::Web => Self::Web,
+            orders::input::Channel::Pos => Self::Pos,
+            orders::input::Channel::Social => Self::Social,
+            orders::input::Channel::Livestream => Self::Livestream,
+            orders::input::Channel::Admin => Self::Admin,
+        }
+    }
+}
+
+/// Where an order's discount came from.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum DiscountSource {
+    /// The member's tier.
+    Tier,
+    /// A voucher.
+    Voucher,
+    /// Points paid with.
+    Points,
+}
+
+impl From<checkout::DiscountSource> for DiscountSource {
+    fn from(s: checkout::DiscountSource) -> Self {
+        match s {
+            checkout::DiscountSource::Tier => Self::Tier,
+            checkout::DiscountSource::Voucher => Self::Voucher,
+            checkout::DiscountSource::Points => Self::Points,
         }
     }
 }

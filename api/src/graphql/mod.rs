@@ -8,6 +8,7 @@ pub mod enums;
 pub mod ledger;
 pub mod members;
 pub mod offers;
+pub mod order_history;
 pub mod orders;
 pub mod program;
 pub mod scalars;
@@ -27,6 +28,7 @@ pub struct Query(
     program::ProgramQuery,
     tiers::TierQuery,
     members::queries::MemberQuery,
+    order_history::OrderHistoryQuery,
     offers::OfferQuery,
     segments::SegmentQuery,
     campaigns::CampaignQuery,

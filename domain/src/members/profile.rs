@@ -114,6 +114,26 @@ pub async fn by_id<C: ConnectionTrait>(
         .transpose()
 }
 
+/// The members of `ids` that the shop has, by id, in one statement (for the members of a
+/// page of orders).
+pub async fn by_ids<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Member>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    member::Entity::find()
+        .filter(member::Column::ShopId.eq(shop_id))
+        .filter(member::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| Member::from_row(row).map(|m| (m.id, m)))
+        .collect()
+}
+
 /// A member by the channel's external id, in the shop only.
 pub async fn by_external_id<C: ConnectionTrait>(
     conn: &C,

@@ -32,6 +32,19 @@ impl Channel {
             Channel::Admin => "ADMIN",
         }
     }
+
+    /// The channel of a stored spelling ([`Channel::as_str`]); `None` for any other text.
+    pub fn parse(stored: &str) -> Option<Self> {
+        [
+            Channel::Web,
+            Channel::Pos,
+            Channel::Social,
+            Channel::Livestream,
+            Channel::Admin,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == stored)
+    }
 }
 
 /// An order as sent.

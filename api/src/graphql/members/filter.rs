@@ -24,8 +24,8 @@ pub struct RangeDecimal {
 /// A time range, `from` inclusive, `to` exclusive; either end may be open.
 #[derive(InputObject, Clone, Copy)]
 pub struct DateTimeRange {
-    from: Option<DateTime<Utc>>,
-    to: Option<DateTime<Utc>>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
 }
 
 /// Member search criteria; all given criteria combine (AND).

@@ -1,4 +1,4 @@
-//! The member as GraphQL shows it: profile, tier, points, vouchers and ledger.
+//! The member as GraphQL shows it: profile, tier, points, vouchers, ledger and orders.
 use crate::auth::domain;
 use crate::error::Gql;
 use crate::graphql::checkout::OrderLineInput;
@@ -7,6 +7,7 @@ use crate::graphql::cost;
 use crate::graphql::enums::Gender;
 use crate::graphql::ledger::{LedgerConnection, PointBalance};
 use crate::graphql::offers::{Voucher, VoucherStatus};
+use crate::graphql::order_history::{self, list::OrderConnection};
 use crate::graphql::scalars::{Date, Dec, Int32};
 use crate::graphql::tiers::Tier;
 use crate::loaders::{Loaders, unshare};
@@ -194,6 +195,16 @@ impl Member {
             .await
             .gql()?;
         Ok(LedgerConnection::from_page(page))
+    }
+    /// Orders, newest first (by placement time).
+    #[graphql(complexity = "cost::paged(first, child_complexity)")]
+    async fn orders(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "page size, at most 100; default 20")] first: Option<i64>,
+        after: Option<String>,
+    ) -> async_graphql::Result<OrderConnection> {
+        order_history::member_orders(ctx, &self.0, first, after).await
     }
 }
 

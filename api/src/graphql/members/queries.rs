@@ -4,9 +4,10 @@ use super::filter::{MemberFilter, MemberOrderBy};
 use super::object::{Member, wants_whole};
 use crate::auth::{RoleGuard, domain, principal};
 use crate::error::{Code, Gql};
-use crate::graphql::connection::{PageInfo, decode, edges};
+use crate::graphql::connection::{PageInfo, decode, edges, first_page};
 use crate::graphql::cost;
 use crate::graphql::enums::SavedFilter;
+use crate::graphql::order_history;
 use crate::graphql::scalars::Int32;
 use crate::loaders::{Loaders, unshare};
 use async_graphql::{Context, ID, Object, SimpleObject};
@@ -52,7 +53,7 @@ impl MemberConnection {
 }
 
 /// Loads, in one batch per kind, what the page's nested fields will ask for (balances,
-/// first ledger pages), so their per-member loads hit the request's cache: the number of
+/// first ledger and order pages), so their per-member loads hit the request's cache: the number of
 /// statements does not depend on the page size, nor on how fast members resolve.
 async fn prime(
     ctx: &Context<'_>,
@@ -89,18 +90,7 @@ async fn prime(
             .gql()?;
     }
     for ledger in node.field("ledger").selection_fields() {
-        let args = ledger.arguments()?;
-        let arg = |name: &str| {
-            args.iter()
-                .find(|(n, _)| n.as_str() == name)
-                .map(|(_, v)| v.clone())
-        };
-        let first_page = matches!(arg("after"), None | Some(async_graphql::Value::Null));
-        let first = match arg("first") {
-            Some(async_graphql::Value::Number(n)) => n.as_i64(),
-            _ => None,
-        };
-        if let (true, Ok(n)) = (first_page, page_size(first)) {
+        if let Some(n) = first_page(&ledger)? {
             loaders
                 .ledgers()
                 .load_many(ids.iter().map(|m| (shop_id, *m, n)))
@@ -109,6 +99,7 @@ async fn prime(
                 .gql()?;
         }
     }
+    order_history::prime_member_orders(ctx, shop_id, &ids, &node).await?;
     Ok(())
 }
 
