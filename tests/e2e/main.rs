@@ -20,6 +20,7 @@ mod nul_input;
 mod order_lines;
 mod order_paths;
 mod program;
+mod rewards;
 mod search;
 mod templates;
 mod tenancy;

@@ -15,6 +15,7 @@ use loyalty_domain::DomainError;
 use loyalty_domain::ledger::LedgerCursor;
 use loyalty_domain::members::MemberCursor;
 use loyalty_domain::paging::Page;
+use loyalty_domain::vouchers::listing::VoucherCursor;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
@@ -69,6 +70,10 @@ impl CursorKey for LedgerCursor {
 
 impl CursorKey for MemberCursor {
     const KIND: &'static str = "members";
+}
+
+impl CursorKey for VoucherCursor {
+    const KIND: &'static str = "vouchers";
 }
 
 /// What a cursor holds.

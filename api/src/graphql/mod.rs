@@ -10,10 +10,12 @@ pub mod members;
 pub mod offers;
 pub mod orders;
 pub mod program;
+pub mod rewards;
 pub mod scalars;
 pub mod segments;
 pub mod shop;
 pub mod tiers;
+pub mod vouchers;
 
 use crate::config::Limits;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
@@ -28,6 +30,8 @@ pub struct Query(
     tiers::TierQuery,
     members::queries::MemberQuery,
     offers::OfferQuery,
+    rewards::RewardQuery,
+    vouchers::VoucherQuery,
     segments::SegmentQuery,
     campaigns::CampaignQuery,
 );
@@ -42,6 +46,7 @@ pub struct Mutation(
     orders::OrderMutation,
     ledger::LedgerMutation,
     offers::OfferMutation,
+    rewards::RewardMutation,
     checkout::CheckoutMutation,
     segments::SegmentMutation,
     campaigns::CampaignMutation,

@@ -17,5 +17,5 @@ pub mod segments;
 pub use filter::{IntRange, MemberFilter, SavedFilter, TimeRange};
 pub use listing::{MemberCursor, MemberOrder, SortField, count, page};
 pub use member::{Gender, Member};
-pub use profile::{MemberInput, by_external_id, by_id, upsert};
+pub use profile::{MemberInput, by_external_id, by_id, by_ids, upsert};
 pub use registration::register;

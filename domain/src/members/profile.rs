@@ -114,6 +114,25 @@ pub async fn by_id<C: ConnectionTrait>(
         .transpose()
 }
 
+/// Members of the shop by id, in one statement; ids of no member are left out.
+pub async fn by_ids<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Member>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    member::Entity::find()
+        .filter(member::Column::ShopId.eq(shop_id))
+        .filter(member::Column::Id.is_in(ids.to_vec()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| Member::from_row(r).map(|m| (m.id, m)))
+        .collect()
+}
+
 /// A member by the channel's external id, in the shop only.
 pub async fn by_external_id<C: ConnectionTrait>(
     conn: &C,

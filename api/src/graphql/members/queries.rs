@@ -8,6 +8,7 @@ use crate::graphql::connection::{PageInfo, decode, edges};
 use crate::graphql::cost;
 use crate::graphql::enums::SavedFilter;
 use crate::graphql::scalars::Int32;
+use crate::graphql::vouchers::VoucherStatus;
 use crate::loaders::{Loaders, unshare};
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -52,7 +53,7 @@ impl MemberConnection {
 }
 
 /// Loads, in one batch per kind, what the page's nested fields will ask for (balances,
-/// first ledger pages), so their per-member loads hit the request's cache: the number of
+/// first ledger and voucher pages, the vouchers' offers), so their per-member loads hit the request's cache: the number of
 /// statements does not depend on the page size, nor on how fast members resolve.
 async fn prime(
     ctx: &Context<'_>,
@@ -89,18 +90,8 @@ async fn prime(
             .gql()?;
     }
     for ledger in node.field("ledger").selection_fields() {
-        let args = ledger.arguments()?;
-        let arg = |name: &str| {
-            args.iter()
-                .find(|(n, _)| n.as_str() == name)
-                .map(|(_, v)| v.clone())
-        };
-        let first_page = matches!(arg("after"), None | Some(async_graphql::Value::Null));
-        let first = match arg("first") {
-            Some(async_graphql::Value::Number(n)) => n.as_i64(),
-            _ => None,
-        };
-        if let (true, Ok(n)) = (first_page, page_size(first)) {
+        let args = FirstPageArgs::of(&ledger)?;
+        if let Some(n) = args.first_page_size() {
             loaders
                 .ledgers()
                 .load_many(ids.iter().map(|m| (shop_id, *m, n)))
@@ -109,7 +100,73 @@ async fn prime(
                 .gql()?;
         }
     }
+    for vouchers in node.field("vouchers").selection_fields() {
+        let args = FirstPageArgs::of(&vouchers)?;
+        // The status asked for, if readable: an unreadable one is the resolver's to
+        // refuse, and is not primed.
+        let status = match args.get("status") {
+            None => Some(None),
+            Some(v) => <Option<VoucherStatus> as async_graphql::InputType>::parse(Some(v))
+                .ok()
+                .map(|s| s.map(Into::into)),
+        };
+        if let (Some(n), Some(status)) = (args.first_page_size(), status) {
+            let pages = loaders
+                .voucher_pages()
+                .load_many(ids.iter().map(|m| (shop_id, *m, status, n)))
+                .await
+                .map_err(unshare)
+                .gql()?;
+            if node
+                .field("vouchers")
+                .field("edges")
+                .field("node")
+                .field("offer")
+                .exists()
+            {
+                let mut offers: Vec<(uuid::Uuid, uuid::Uuid)> = Vec::new();
+                for page in pages.values() {
+                    offers.extend(page.items.iter().map(|(_, v)| (shop_id, v.offer_id)));
+                }
+                loaders
+                    .offers()
+                    .load_many(offers)
+                    .await
+                    .map_err(unshare)
+                    .gql()?;
+            }
+        }
+    }
     Ok(())
+}
+
+/// The arguments of a nested paged field (`ledger`, `vouchers`) as the look-ahead sees
+/// them, variables resolved.
+struct FirstPageArgs(Vec<(async_graphql::Name, async_graphql::Value)>);
+
+impl FirstPageArgs {
+    fn of(field: &async_graphql::SelectionField<'_>) -> async_graphql::Result<Self> {
+        Ok(Self(field.arguments()?))
+    }
+
+    fn get(&self, name: &str) -> Option<async_graphql::Value> {
+        self.0
+            .iter()
+            .find(|(n, _)| n.as_str() == name)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// The page size of a first page (no `after`), when it is one the resolver accepts.
+    fn first_page_size(&self) -> Option<u64> {
+        if !matches!(self.get("after"), None | Some(async_graphql::Value::Null)) {
+            return None;
+        }
+        let first = match self.get("first") {
+            Some(async_graphql::Value::Number(n)) => n.as_i64(),
+            _ => None,
+        };
+        page_size(first).ok()
+    }
 }
 
 /// Lists members of `shop_id`: the query behind `members` and `segment.members`.
