@@ -4,7 +4,9 @@
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use loyalty_domain::ledger::{self, LiveBalance, PointBalance};
 use loyalty_domain::orders::history::{self, OrderDiscount, OrderRefund};
-use loyalty_domain::{Ctx, DomainError, members, offers, tiers};
+use loyalty_domain::vouchers::VoucherStatus;
+use loyalty_domain::vouchers::listing::{self, VoucherCursor};
+use loyalty_domain::{Ctx, DomainError, members, offers, orders, tiers, vouchers};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use uuid::Uuid;
@@ -110,7 +112,8 @@ where
     Ok(out)
 }
 
-/// Offers by id, for `Voucher.offer`.
+/// Offers by id, for `Voucher.offer` and `Reward.offer`: one statement per shop in the
+/// batch.
 pub struct OfferLoader(pub Ctx);
 
 impl Loader<(Uuid, Uuid)> for OfferLoader {
@@ -121,14 +124,91 @@ impl Loader<(Uuid, Uuid)> for OfferLoader {
         &self,
         keys: &[(Uuid, Uuid)],
     ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
+        let db = &self.0.db;
+        per_shop(keys, |shop, ids| async move {
+            offers::by_ids(db, shop, &ids).await
+        })
+        .await
+    }
+}
+
+/// Members by id, for `Voucher.member` and `Order.member` (on a page of the shop's
+/// orders): one statement per shop in the batch.
+pub struct MemberLoader(pub Ctx);
+
+impl Loader<(Uuid, Uuid)> for MemberLoader {
+    type Value = members::Member;
+    type Error = Arc<DomainError>;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, Uuid)],
+    ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
+        let db = &self.0.db;
+        per_shop(keys, |shop, ids| async move {
+            members::by_ids(db, shop, &ids).await
+        })
+        .await
+    }
+}
+
+/// The channel's ids of orders, for `Voucher.orderExternalId`: one statement per shop
+/// in the batch.
+pub struct OrderExternalIdLoader(pub Ctx);
+
+impl Loader<(Uuid, Uuid)> for OrderExternalIdLoader {
+    type Value = String;
+    type Error = Arc<DomainError>;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, Uuid)],
+    ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
+        let db = &self.0.db;
+        per_shop(keys, |shop, ids| async move {
+            orders::external_ids::external_ids(db, shop, &ids).await
+        })
+        .await
+    }
+}
+
+/// A member's first voucher page of one status (`vouchers(status, first)` without
+/// `after`), keyed by shop, member, status and page size.
+pub type VoucherPageKey = (Uuid, Uuid, Option<VoucherStatus>, u64);
+
+/// A member's first voucher page.
+pub type VoucherPage = loyalty_domain::paging::Page<VoucherCursor, vouchers::Voucher>;
+
+/// First voucher pages for a page of members: one statement per shop, status and page
+/// size. States are judged at the time of the batch's load.
+pub struct VoucherPageLoader(pub Ctx);
+
+impl Loader<VoucherPageKey> for VoucherPageLoader {
+    type Value = Arc<VoucherPage>;
+    type Error = Arc<DomainError>;
+
+    async fn load(
+        &self,
+        keys: &[VoucherPageKey],
+    ) -> Result<HashMap<VoucherPageKey, Self::Value>, Self::Error> {
+        let now = self.0.clock.now();
+        let mut groups: HashMap<(Uuid, Option<VoucherStatus>, u64), Vec<Uuid>> = HashMap::new();
+        for (shop, member, status, n) in keys {
+            groups
+                .entry((*shop, *status, *n))
+                .or_default()
+                .push(*member);
+        }
         let mut out = HashMap::new();
-        for (shop, id) in keys {
-            if let Some(o) = offers::get(&self.0.db, *shop, *id)
+        for ((shop, status, n), members) in groups {
+            let pages = listing::first_pages(&self.0.db, shop, &members, status, now, n)
                 .await
-                .map_err(Arc::new)?
-            {
-                out.insert((*shop, *id), o);
-            }
+                .map_err(Arc::new)?;
+            out.extend(
+                pages
+                    .into_iter()
+                    .map(|(m, p)| ((shop, m, status, n), Arc::new(p))),
+            );
         }
         Ok(out)
     }
@@ -237,26 +317,6 @@ impl Loader<(Uuid, Uuid)> for OrderRefundsLoader {
     }
 }
 
-/// Members by id, for `Order.member` on a page of the shop's orders: one statement per
-/// shop in the batch.
-pub struct MemberLoader(pub Ctx);
-
-impl Loader<(Uuid, Uuid)> for MemberLoader {
-    type Value = members::Member;
-    type Error = Arc<DomainError>;
-
-    async fn load(
-        &self,
-        keys: &[(Uuid, Uuid)],
-    ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
-        let db = &self.0.db;
-        per_shop(keys, |shop, ids| async move {
-            members::by_ids(db, shop, &ids).await
-        })
-        .await
-    }
-}
-
 /// A loader with a per-request cache: a key asked for twice (or primed by a list, see
 /// `graphql::members::queries::prime`) is loaded once.
 type Cached<T> = DataLoader<T, HashMapCache>;
@@ -275,6 +335,8 @@ pub struct Loaders {
     order_discounts: OnceLock<Cached<OrderDiscountsLoader>>,
     order_refunds: OnceLock<Cached<OrderRefundsLoader>>,
     members: OnceLock<Cached<MemberLoader>>,
+    order_external_ids: OnceLock<Cached<OrderExternalIdLoader>>,
+    voucher_pages: OnceLock<Cached<VoucherPageLoader>>,
 }
 
 fn loader<T>(cell: &OnceLock<Cached<T>>, make: impl FnOnce() -> T) -> &Cached<T> {
@@ -296,6 +358,8 @@ impl Loaders {
             order_discounts: OnceLock::new(),
             order_refunds: OnceLock::new(),
             members: OnceLock::new(),
+            order_external_ids: OnceLock::new(),
+            voucher_pages: OnceLock::new(),
         }
     }
 
@@ -349,6 +413,18 @@ impl Loaders {
     /// See [`MemberLoader`].
     pub fn members(&self) -> &Cached<MemberLoader> {
         loader(&self.members, || MemberLoader(self.ctx.clone()))
+    }
+
+    /// See [`OrderExternalIdLoader`].
+    pub fn order_external_ids(&self) -> &Cached<OrderExternalIdLoader> {
+        loader(&self.order_external_ids, || {
+            OrderExternalIdLoader(self.ctx.clone())
+        })
+    }
+
+    /// See [`VoucherPageLoader`].
+    pub fn voucher_pages(&self) -> &Cached<VoucherPageLoader> {
+        loader(&self.voucher_pages, || VoucherPageLoader(self.ctx.clone()))
     }
 }
 

@@ -12,6 +12,10 @@ pub struct Model {
     pub points_cost: i64,
     pub offer_id: Uuid,
     pub active: bool,
+    /// Redemptions left; `None`: unlimited.
+    pub stock: Option<i64>,
+    /// The tiers whose members may redeem it, as a JSON array of ids; `None`: every tier.
+    pub tier_ids: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -256,11 +256,14 @@ async fn stacking_keeps_whichever_gives_more() {
     let w = app
         .gql(
             Some(&admin),
-            "{ member(externalId: \"c1\") { vouchers(status: ACTIVE) { code } } }",
+            "{ member(externalId: \"c1\") { vouchers(status: USABLE) { edges { node { code } } } } }",
             json!({}),
         )
         .await;
-    assert_eq!(w.data()["member"]["vouchers"][0]["code"], json!(code));
+    assert_eq!(
+        w.data()["member"]["vouchers"]["edges"][0]["node"]["code"],
+        json!(code)
+    );
 }
 
 async fn order_with_voucher(

@@ -22,6 +22,7 @@ mod order_history;
 mod order_lines;
 mod order_paths;
 mod program;
+mod rewards;
 mod search;
 mod templates;
 mod tenancy;

@@ -16,6 +16,7 @@ use loyalty_domain::ledger::LedgerCursor;
 use loyalty_domain::members::MemberCursor;
 use loyalty_domain::orders::history::OrderCursor;
 use loyalty_domain::paging::{Page, page_size};
+use loyalty_domain::vouchers::listing::VoucherCursor;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
@@ -75,6 +76,11 @@ impl CursorKey for MemberCursor {
 /// The shop's orders and a member's: one order, newest first.
 impl CursorKey for OrderCursor {
     const KIND: &'static str = "orders";
+}
+
+/// A member's vouchers: one voucher, newest first.
+impl CursorKey for VoucherCursor {
+    const KIND: &'static str = "vouchers";
 }
 
 /// What a cursor holds.

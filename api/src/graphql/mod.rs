@@ -11,10 +11,12 @@ pub mod offers;
 pub mod order_history;
 pub mod orders;
 pub mod program;
+pub mod rewards;
 pub mod scalars;
 pub mod segments;
 pub mod shop;
 pub mod tiers;
+pub mod vouchers;
 
 use crate::config::Limits;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
@@ -30,6 +32,8 @@ pub struct Query(
     members::queries::MemberQuery,
     order_history::OrderHistoryQuery,
     offers::OfferQuery,
+    rewards::RewardQuery,
+    vouchers::VoucherQuery,
     segments::SegmentQuery,
     campaigns::CampaignQuery,
 );
@@ -44,6 +48,7 @@ pub struct Mutation(
     orders::OrderMutation,
     ledger::LedgerMutation,
     offers::OfferMutation,
+    rewards::RewardMutation,
     checkout::CheckoutMutation,
     segments::SegmentMutation,
     campaigns::CampaignMutation,

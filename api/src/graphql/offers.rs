@@ -1,17 +1,16 @@
-//! Offers, vouchers, rewards and the rule kinds an offer can combine.
+//! Offers, issuing their vouchers, and the rule kinds an offer can combine.
 use crate::auth::{RoleGuard, domain, principal};
-use crate::error::{Code, Gql};
+use crate::error::Gql;
 use crate::graphql::connection::{PageInfo, decode, edges};
 use crate::graphql::cost;
 use crate::graphql::enums::{DiscountKind, FixedPer, OfferTargetKind};
 use crate::graphql::scalars::{Dec, Int32};
-use crate::loaders::{Loaders, unshare};
-use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
-use chrono::{DateTime, Utc};
+use crate::graphql::vouchers::Voucher;
+use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 use loyalty_domain::access::Role;
 use loyalty_domain::ids::parse_id;
 use loyalty_domain::paging::page_size;
-use loyalty_domain::{offers, rewards, vouchers};
+use loyalty_domain::{offers, vouchers};
 use uuid::Uuid;
 
 /// An extra rule by kind (see `ruleKinds`), for rules beyond the fields above.
@@ -158,57 +157,6 @@ impl Offer {
     }
 }
 
-/// Whether a voucher is usable now.
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-pub enum VoucherStatus {
-    Active,
-    Used,
-    Expired,
-}
-
-/// A voucher issued from an offer.
-pub struct Voucher {
-    pub(crate) shop_id: Uuid,
-    pub(crate) voucher: vouchers::Voucher,
-}
-
-#[Object]
-impl Voucher {
-    async fn code(&self) -> &str {
-        &self.voucher.code
-    }
-    async fn offer(&self, ctx: &Context<'_>) -> async_graphql::Result<Offer> {
-        let offer = ctx
-            .data_unchecked::<Loaders>()
-            .offers()
-            .load_one((self.shop_id, self.voucher.offer_id))
-            .await
-            .map_err(unshare)
-            .gql()?
-            .ok_or_else(|| Code::Internal.error("voucher without offer"))?;
-        Ok(Offer {
-            shop_id: self.shop_id,
-            offer,
-        })
-    }
-    async fn issued_at(&self) -> DateTime<Utc> {
-        self.voucher.issued_at
-    }
-    async fn expires_at(&self) -> Option<DateTime<Utc>> {
-        self.voucher.expires_at
-    }
-    async fn used_at(&self) -> Option<DateTime<Utc>> {
-        self.voucher.used_at
-    }
-    async fn status(&self, ctx: &Context<'_>) -> VoucherStatus {
-        match self.voucher.status(domain(ctx).clock.now()) {
-            vouchers::VoucherStatus::Active => VoucherStatus::Active,
-            vouchers::VoucherStatus::Used => VoucherStatus::Used,
-            vouchers::VoucherStatus::Expired => VoucherStatus::Expired,
-        }
-    }
-}
-
 /// An edge of [`OfferConnection`].
 #[derive(SimpleObject)]
 pub struct OfferEdge {
@@ -239,34 +187,6 @@ pub struct RuleKindInfo {
     kind: String,
     description: String,
     args: Vec<RuleArg>,
-}
-
-/// A reward in the catalog.
-#[derive(SimpleObject)]
-pub struct Reward {
-    id: ID,
-    name: String,
-    points_cost: Int32,
-    offer_id: ID,
-}
-
-impl From<rewards::Reward> for Reward {
-    fn from(r: rewards::Reward) -> Self {
-        Self {
-            id: ID(r.id.to_string()),
-            name: r.name,
-            points_cost: r.points_cost.into(),
-            offer_id: ID(r.offer_id.to_string()),
-        }
-    }
-}
-
-/// A reward to add.
-#[derive(InputObject)]
-pub struct RewardInput {
-    name: String,
-    points_cost: i64,
-    offer_id: ID,
 }
 
 /// Offer queries.
@@ -341,21 +261,6 @@ impl OfferQuery {
             })
             .collect()
     }
-
-    /// The reward catalog.
-    #[graphql(
-        guard = "RoleGuard(Role::Read)",
-        complexity = "cost::UNPAGED_LIST * child_complexity"
-    )]
-    async fn rewards(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Reward>> {
-        let shop_id = principal(ctx)?.shop_id;
-        Ok(rewards::list(&domain(ctx).db, shop_id)
-            .await
-            .gql()?
-            .into_iter()
-            .map(Into::into)
-            .collect())
-    }
 }
 
 /// Offer mutations.
@@ -424,44 +329,5 @@ impl OfferMutation {
             .into_iter()
             .map(|voucher| Voucher { shop_id, voucher })
             .collect())
-    }
-
-    /// Adds a reward to the catalog.
-    #[graphql(guard = "RoleGuard(Role::Admin)")]
-    async fn create_reward(
-        &self,
-        ctx: &Context<'_>,
-        input: RewardInput,
-    ) -> async_graphql::Result<Reward> {
-        let shop_id = principal(ctx)?.shop_id;
-        let offer_id = parse_id("offerId", &input.offer_id).gql()?;
-        Ok(rewards::create(
-            domain(ctx),
-            shop_id,
-            &input.name,
-            input.points_cost,
-            offer_id,
-        )
-        .await
-        .gql()?
-        .into())
-    }
-
-    /// Spends a member's points on a reward and issues its voucher, once per key.
-    #[graphql(guard = "RoleGuard(Role::Channel)")]
-    async fn redeem_reward(
-        &self,
-        ctx: &Context<'_>,
-        member_id: ID,
-        reward_id: ID,
-        idempotency_key: String,
-    ) -> async_graphql::Result<Voucher> {
-        let shop_id = principal(ctx)?.shop_id;
-        let member_id = parse_id("memberId", &member_id).gql()?;
-        let reward_id = parse_id("rewardId", &reward_id).gql()?;
-        let voucher = rewards::redeem(domain(ctx), shop_id, member_id, reward_id, &idempotency_key)
-            .await
-            .gql()?;
-        Ok(Voucher { shop_id, voucher })
     }
 }

@@ -33,7 +33,7 @@ pub async fn check(
     let active: Vec<Voucher> = wallet(&ctx.db, shop_id, member_id)
         .await?
         .into_iter()
-        .filter(|v| v.status(now) == VoucherStatus::Active)
+        .filter(|v| v.status(now) == VoucherStatus::Usable)
         .collect();
     let codes: Vec<String> = active.iter().map(|v| v.code.clone()).collect();
     let (offers, refused) = present(&ctx.db, shop_id, &codes, Some(member_id), now).await?;

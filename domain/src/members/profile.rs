@@ -114,8 +114,7 @@ pub async fn by_id<C: ConnectionTrait>(
         .transpose()
 }
 
-/// The members of `ids` that the shop has, by id, in one statement (for the members of a
-/// page of orders).
+/// Members of the shop by id, in one statement; ids of no member are left out.
 pub async fn by_ids<C: ConnectionTrait>(
     conn: &C,
     shop_id: Uuid,

@@ -11,5 +11,5 @@ pub use loyalty_entities::offer::OfferStatus;
 pub use offer::Offer;
 pub use registry::{OfferConfig, RuleConfig, RuleRegistry, default_rules};
 pub use report::{OfferReport, report};
-pub use service::{archive, create, get, list, update};
+pub use service::{archive, by_ids, create, get, list, update};
 pub use spec::{DiscountKind, FixedPer, OfferSpec, TargetKind};

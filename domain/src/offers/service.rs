@@ -95,6 +95,25 @@ pub async fn get<C: ConnectionTrait>(conn: &C, shop_id: Uuid, id: Uuid) -> Resul
         .transpose()
 }
 
+/// Offers of the shop by id, in one statement; unknown ids are left out.
+pub async fn by_ids<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Offer>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    offer::Entity::find()
+        .filter(offer::Column::ShopId.eq(shop_id))
+        .filter(offer::Column::Id.is_in(ids.to_vec()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| Offer::from_row(r).map(|o| (o.id, o)))
+        .collect()
+}
+
 /// Offers of the shop, newest first, a page at a time.
 pub async fn list<C: ConnectionTrait>(
     conn: &C,

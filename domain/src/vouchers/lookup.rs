@@ -95,6 +95,32 @@ pub async fn present<C: ConnectionTrait>(
     judge(found, normalized, member, now)
 }
 
+/// Longest code a cashier may type, spaces and dashes included.
+pub const MAX_TYPED_CODE: usize = 64;
+
+/// The shop's voucher of a code as a cashier types it, matched as checkout matches
+/// presented codes ([`normalize`]); `None` when the shop has none of that code.
+pub async fn by_code<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    typed: &str,
+) -> Result<Option<Voucher>> {
+    if typed.chars().count() > MAX_TYPED_CODE {
+        return Err(DomainError::invalid(
+            "code",
+            format!("a voucher code has at most {MAX_TYPED_CODE} characters"),
+        ));
+    }
+    let code = normalize(typed);
+    if code.is_empty() {
+        return Ok(None);
+    }
+    Ok(voucher::Entity::find_by_id((shop_id, code))
+        .one(conn)
+        .await?
+        .map(Voucher::from_row))
+}
+
 /// The codes as stored: trimmed, upper case.
 pub fn normalize_all(codes: &[String]) -> Vec<String> {
     codes.iter().map(|c| normalize(c)).collect()
@@ -136,11 +162,11 @@ pub fn judge(
         let refusal = match v.status(now) {
             VoucherStatus::Used => Some(Refusal::Used),
             VoucherStatus::Expired => Some(Refusal::Expired),
-            VoucherStatus::Active if !offer.is_active() => Some(Refusal::Archived),
-            VoucherStatus::Active if v.member_id.is_some() && v.member_id != member => {
+            VoucherStatus::Usable if !offer.is_active() => Some(Refusal::Archived),
+            VoucherStatus::Usable if v.member_id.is_some() && v.member_id != member => {
                 Some(Refusal::OtherCustomer)
             }
-            VoucherStatus::Active => None,
+            VoucherStatus::Usable => None,
         };
         if let Some(r) = refusal {
             refused.push((code, r));

@@ -1,7 +1,9 @@
-//! Vouchers: codes, issuing, what a checkout may use, and a member's wallet.
+//! Vouchers: codes, issuing, what a checkout may use, finding one by its code, and a
+//! member's wallet and its pages by state.
 
 pub mod code;
 pub mod issue;
+pub mod listing;
 pub mod lookup;
 pub mod voucher;
 pub mod wallet;

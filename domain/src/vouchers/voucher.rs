@@ -26,10 +26,10 @@ impl VoucherSource {
 }
 
 /// A voucher's state at a given time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum VoucherStatus {
-    /// Usable.
-    Active,
+    /// Neither used nor expired (its offer may still have been archived since).
+    Usable,
     /// Used on an order.
     Used,
     /// Past its expiry.
@@ -76,7 +76,7 @@ impl Voucher {
         } else if self.expires_at.is_some_and(|e| e <= now) {
             VoucherStatus::Expired
         } else {
-            VoucherStatus::Active
+            VoucherStatus::Usable
         }
     }
 }

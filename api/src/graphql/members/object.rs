@@ -6,14 +6,15 @@ use crate::graphql::connection::decode;
 use crate::graphql::cost;
 use crate::graphql::enums::Gender;
 use crate::graphql::ledger::{LedgerConnection, PointBalance};
-use crate::graphql::offers::{Voucher, VoucherStatus};
 use crate::graphql::order_history::{self, list::OrderConnection};
 use crate::graphql::scalars::{Date, Dec, Int32};
 use crate::graphql::tiers::Tier;
+use crate::graphql::vouchers::{Voucher, VoucherConnection, VoucherStatus};
 use crate::loaders::{Loaders, unshare};
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use loyalty_domain::paging::page_size;
+use loyalty_domain::vouchers::listing::VoucherCursor;
 use loyalty_domain::{Ctx, checkout, ledger, members, tiers, vouchers};
 
 /// A customer of the shop; a registered member once `registeredAt` is set.
@@ -120,27 +121,47 @@ impl Member {
         Ok(PointBalance { key, live })
     }
     /// The member's vouchers, newest first, optionally of one status.
+    #[graphql(complexity = "cost::paged(first, child_complexity)")]
     async fn vouchers(
         &self,
         ctx: &Context<'_>,
         status: Option<VoucherStatus>,
-    ) -> async_graphql::Result<Vec<Voucher>> {
-        let now = domain(ctx).clock.now();
-        let want = status.map(|s| match s {
-            VoucherStatus::Active => vouchers::VoucherStatus::Active,
-            VoucherStatus::Used => vouchers::VoucherStatus::Used,
-            VoucherStatus::Expired => vouchers::VoucherStatus::Expired,
-        });
-        Ok(vouchers::wallet(&domain(ctx).db, self.0.shop_id, self.0.id)
-            .await
-            .gql()?
-            .into_iter()
-            .filter(|v| want.is_none_or(|w| v.status(now) == w))
-            .map(|voucher| Voucher {
-                shop_id: self.0.shop_id,
-                voucher,
-            })
-            .collect())
+        #[graphql(desc = "page size, at most 100; default 20")] first: Option<i64>,
+        after: Option<String>,
+    ) -> async_graphql::Result<VoucherConnection> {
+        let limit = page_size(first).gql()?;
+        let after = decode::<VoucherCursor>(after.as_deref())?;
+        let status = status.map(Into::into);
+        let shop_id = self.0.shop_id;
+        if after.is_none() {
+            // First pages batch across the members of a list.
+            let page = ctx
+                .data_unchecked::<Loaders>()
+                .voucher_pages()
+                .load_one((shop_id, self.0.id, status, limit))
+                .await
+                .map_err(unshare)
+                .gql()?
+                .map(|p| (*p).clone())
+                .unwrap_or(loyalty_domain::paging::Page {
+                    items: vec![],
+                    has_next: false,
+                });
+            return Ok(VoucherConnection::from_page(shop_id, page));
+        }
+        let d = domain(ctx);
+        let page = vouchers::listing::page(
+            &d.db,
+            shop_id,
+            self.0.id,
+            status,
+            d.clock.now(),
+            after.as_ref(),
+            limit,
+        )
+        .await
+        .gql()?;
+        Ok(VoucherConnection::from_page(shop_id, page))
     }
     /// For a cart: which of the member's active vouchers would apply now, and why not.
     async fn usable_vouchers(

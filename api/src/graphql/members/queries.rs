@@ -9,6 +9,7 @@ use crate::graphql::cost;
 use crate::graphql::enums::SavedFilter;
 use crate::graphql::order_history;
 use crate::graphql::scalars::Int32;
+use crate::graphql::vouchers;
 use crate::loaders::{Loaders, unshare};
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -53,7 +54,7 @@ impl MemberConnection {
 }
 
 /// Loads, in one batch per kind, what the page's nested fields will ask for (balances,
-/// first ledger and order pages), so their per-member loads hit the request's cache: the number of
+/// first ledger, order and voucher pages), so their per-member loads hit the request's cache: the number of
 /// statements does not depend on the page size, nor on how fast members resolve.
 async fn prime(
     ctx: &Context<'_>,
@@ -100,6 +101,7 @@ async fn prime(
         }
     }
     order_history::prime_member_orders(ctx, shop_id, &ids, &node).await?;
+    vouchers::prime_member_vouchers(ctx, shop_id, &ids, &node).await?;
     Ok(())
 }
 
