@@ -31,8 +31,17 @@ pub fn router_with(
     limits: &Limits,
     prices: Prices,
 ) -> Router {
-    let admission = Admission::new(limits.max_in_flight, limits.shares());
+    let admission = Admission::new(limits.max_in_flight, limits.shares(connections(&ctx)));
     router_admitting(ctx, operator_token, limits, prices, admission)
+}
+
+/// How many connections serve requests: one on SQLite; on PostgreSQL a pool larger
+/// than any machine's cores as far as the shares are concerned.
+pub fn connections(ctx: &Ctx) -> usize {
+    match ctx.db.get_database_backend() {
+        sea_orm::DatabaseBackend::Sqlite => 1,
+        _ => usize::MAX,
+    }
 }
 
 /// The router with a given admission (tests watch its queue).

@@ -203,8 +203,9 @@ pub struct Limits {
     #[arg(long, env = "LOYALTY_MAX_IN_FLIGHT_PER_SHOP", default_value_t = 0)]
     pub max_in_flight_per_shop: usize,
     /// How many one shop may hold while other shops have asked within the last second
-    /// (0: the machine's cores): a place is not the CPU, and beside more running requests
-    /// than cores another shop's request waits for the CPU whatever its place.
+    /// (0: the machine's cores, and 1 on SQLite): a place is not the CPU, and beside more
+    /// running requests than cores another shop's request waits for the CPU whatever its
+    /// place; on SQLite every request also waits for the one connection.
     #[arg(
         long,
         env = "LOYALTY_MAX_IN_FLIGHT_PER_SHOP_SHARED",
@@ -240,20 +241,23 @@ impl Limits {
     }
 
     /// How many requests one shop may run at once while others ask too (never more
-    /// than it may alone).
-    pub fn in_flight_per_shop_shared(&self) -> usize {
+    /// than it may alone), over a database of `connections` connections.
+    pub fn in_flight_per_shop_shared(&self, connections: usize) -> usize {
         let n = match self.max_in_flight_per_shop_shared {
-            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            0 => std::thread::available_parallelism()
+                .map_or(2, |n| n.get())
+                .min(connections),
             n => n,
         };
         n.clamp(1, self.in_flight_per_shop())
     }
 
-    /// The shares of the admission of requests.
-    pub fn shares(&self) -> crate::admission::Shares {
+    /// The shares of the admission of requests over a database of `connections`
+    /// connections (1 for SQLite).
+    pub fn shares(&self, connections: usize) -> crate::admission::Shares {
         crate::admission::Shares {
             alone: self.in_flight_per_shop(),
-            shared: self.in_flight_per_shop_shared(),
+            shared: self.in_flight_per_shop_shared(connections),
             window: Duration::from_secs(1),
         }
     }

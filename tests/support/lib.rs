@@ -171,7 +171,10 @@ async fn serve(
             );
         }
     });
-    let admission = loyalty_api::admission::Admission::new(limits.max_in_flight, limits.shares());
+    let admission = loyalty_api::admission::Admission::new(
+        limits.max_in_flight,
+        limits.shares(loyalty_api::app::connections(&ctx)),
+    );
     let router = loyalty_api::app::router_admitting(
         ctx.clone(),
         Some(OPERATOR_TOKEN),

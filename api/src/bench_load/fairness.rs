@@ -93,7 +93,7 @@ pub async fn run(args: &FairnessArgs) -> anyhow::Result<()> {
         let api = Api::new(&url, args.flood_clients + 1);
         eprintln!(
             "shared share {} of {} places: the quiet shop alone, then beside {} flooding clients for {} s",
-            limits.in_flight_per_shop_shared(),
+            limits.in_flight_per_shop_shared(app::connections(&ctx)),
             limits.max_in_flight,
             args.flood_clients,
             args.duration
@@ -113,7 +113,7 @@ pub async fn run(args: &FairnessArgs) -> anyhow::Result<()> {
         let busy = quietly(&api, &quiet, until, None).await;
         let flood = flood.await?;
         rounds.push(Round {
-            share: limits.in_flight_per_shop_shared(),
+            share: limits.in_flight_per_shop_shared(app::connections(&ctx)),
             idle,
             busy,
             flood,
