@@ -214,6 +214,27 @@ impl Loader<VoucherPageKey> for VoucherPageLoader {
     }
 }
 
+/// First pages of a list per member, for keys (shop, member, page size): one call of
+/// `load` per shop and page size, each page shared behind an `Arc`.
+async fn first_pages<P, Fut>(
+    keys: &[(Uuid, Uuid, u64)],
+    load: impl Fn(Uuid, Vec<Uuid>, u64) -> Fut,
+) -> Result<HashMap<(Uuid, Uuid, u64), Arc<P>>, Arc<DomainError>>
+where
+    Fut: std::future::Future<Output = loyalty_domain::Result<HashMap<Uuid, P>>>,
+{
+    let mut groups: HashMap<(Uuid, u64), Vec<Uuid>> = HashMap::new();
+    for (shop, member, n) in keys {
+        groups.entry((*shop, *n)).or_default().push(*member);
+    }
+    let mut out = HashMap::new();
+    for ((shop, n), members) in groups {
+        let pages = load(shop, members, n).await.map_err(Arc::new)?;
+        out.extend(pages.into_iter().map(|(m, p)| ((shop, m, n), Arc::new(p))));
+    }
+    Ok(out)
+}
+
 /// First ledger pages (`ledger(first: n)` without `after`), for a page of members: one
 /// statement per shop and page size.
 pub struct LedgerLoader(pub Ctx);
@@ -229,18 +250,11 @@ impl Loader<(Uuid, Uuid, u64)> for LedgerLoader {
         &self,
         keys: &[(Uuid, Uuid, u64)],
     ) -> Result<HashMap<(Uuid, Uuid, u64), Self::Value>, Self::Error> {
-        let mut groups: HashMap<(Uuid, u64), Vec<Uuid>> = HashMap::new();
-        for (shop, member, n) in keys {
-            groups.entry((*shop, *n)).or_default().push(*member);
-        }
-        let mut out = HashMap::new();
-        for ((shop, n), members) in groups {
-            let pages = ledger::newest_of_many(&self.0.db, shop, &members, n)
-                .await
-                .map_err(Arc::new)?;
-            out.extend(pages.into_iter().map(|(m, p)| ((shop, m, n), Arc::new(p))));
-        }
-        Ok(out)
+        let db = &self.0.db;
+        first_pages(keys, |shop, members, n| async move {
+            ledger::newest_of_many(db, shop, &members, n).await
+        })
+        .await
     }
 }
 
@@ -259,18 +273,11 @@ impl Loader<(Uuid, Uuid, u64)> for MemberOrdersLoader {
         &self,
         keys: &[(Uuid, Uuid, u64)],
     ) -> Result<HashMap<(Uuid, Uuid, u64), Self::Value>, Self::Error> {
-        let mut groups: HashMap<(Uuid, u64), Vec<Uuid>> = HashMap::new();
-        for (shop, member, n) in keys {
-            groups.entry((*shop, *n)).or_default().push(*member);
-        }
-        let mut out = HashMap::new();
-        for ((shop, n), members) in groups {
-            let pages = history::newest_of_many(&self.0.db, shop, &members, n)
-                .await
-                .map_err(Arc::new)?;
-            out.extend(pages.into_iter().map(|(m, p)| ((shop, m, n), Arc::new(p))));
-        }
-        Ok(out)
+        let db = &self.0.db;
+        first_pages(keys, |shop, members, n| async move {
+            history::newest_of_many(db, shop, &members, n).await
+        })
+        .await
     }
 }
 

@@ -2,6 +2,8 @@
 //! more rows follow. Positions are keys, never offsets, so rows inserted between two
 //! requests neither repeat nor vanish.
 
+use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Query, SelectStatement};
+
 /// Page size when the client gives none.
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 /// Largest page a client may ask for.
@@ -38,4 +40,22 @@ impl<K, T> Page<K, T> {
             has_next,
         }
     }
+}
+
+/// The rows of `query` numbered per member in `order` (SQL, e.g. `"id DESC"`), keeping
+/// the first `n + 1` of each: the first pages of many members in one statement, so that
+/// a page of members with a nested list costs the same whatever its size. The rows
+/// carry an extra `rn` column.
+pub fn first_of_each_member(mut query: SelectStatement, order: &str, n: u64) -> SelectStatement {
+    query.expr_as(
+        Expr::cust(format!(
+            "ROW_NUMBER() OVER (PARTITION BY member_id ORDER BY {order})"
+        )),
+        "rn",
+    );
+    Query::select()
+        .column(Asterisk)
+        .from_subquery(query, "ranked")
+        .and_where(Expr::col("rn").lte(i64::try_from(n + 1).unwrap_or(i64::MAX)))
+        .to_owned()
 }

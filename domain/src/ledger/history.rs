@@ -93,30 +93,19 @@ pub async fn newest_of_many<C: ConnectionTrait>(
     members: &[Uuid],
     n: u64,
 ) -> Result<std::collections::HashMap<Uuid, Page<LedgerCursor, LedgerEntry>>> {
-    use sea_orm::{FromQueryResult, Statement, Value};
+    use sea_orm::{FromQueryResult, QueryTrait};
     let mut out: std::collections::HashMap<Uuid, Vec<(LedgerCursor, LedgerEntry)>> =
         members.iter().map(|m| (*m, Vec::new())).collect();
     if members.is_empty() {
         return Ok(std::collections::HashMap::new());
     }
-    let backend = conn.get_database_backend();
-    let mark = |i: usize| match backend {
-        sea_orm::DatabaseBackend::Postgres => format!("${i}"),
-        _ => "?".to_owned(),
-    };
-    let list: Vec<String> = (0..members.len()).map(|i| mark(i + 2)).collect();
-    let sql = format!(
-        "SELECT * FROM (SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.member_id ORDER BY e.id DESC) AS rn \
-         FROM ledger_entries e WHERE e.shop_id = {} AND e.member_id IN ({})) ranked WHERE rn <= {}",
-        mark(1),
-        list.join(", "),
-        mark(members.len() + 2),
-    );
-    let mut values: Vec<Value> = vec![shop_id.into()];
-    values.extend(members.iter().map(|m| Value::from(*m)));
-    values.push(Value::from(i64::try_from(n + 1).unwrap_or(i64::MAX)));
+    let recent = ledger_entry::Entity::find()
+        .filter(ledger_entry::Column::ShopId.eq(shop_id))
+        .filter(ledger_entry::Column::MemberId.is_in(members.to_vec()))
+        .into_query();
+    let first = crate::paging::first_of_each_member(recent, "id DESC", n);
     let rows = conn
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .query_all_raw(conn.get_database_backend().build(&first))
         .await?;
     for row in rows {
         let model = ledger_entry::Model::from_query_result(&row, "")?;

@@ -2,13 +2,12 @@
 //! many members in one statement, for a page of members.
 use super::voucher::{Voucher, VoucherStatus};
 use crate::Result;
-use crate::paging::Page;
+use crate::paging::{Page, first_of_each_member};
 use chrono::{DateTime, Utc};
 use loyalty_entities::voucher;
-use sea_orm::sea_query::{Asterisk, Expr, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -111,19 +110,11 @@ pub async fn first_pages<C: ConnectionTrait>(
     if members.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut ranked = voucher::Entity::find()
+    let ranked = voucher::Entity::find()
         .filter(of_members(shop_id, status, now))
         .filter(voucher::Column::MemberId.is_in(members.to_vec()))
         .into_query();
-    ranked.expr_as(
-        Expr::cust("ROW_NUMBER() OVER (PARTITION BY member_id ORDER BY issued_at DESC, code DESC)"),
-        "rn",
-    );
-    let first = Query::select()
-        .column(Asterisk)
-        .from_subquery(ranked, "ranked")
-        .and_where(Expr::col("rn").lte(i64::try_from(n + 1).unwrap_or(i64::MAX)))
-        .to_owned();
+    let first = first_of_each_member(ranked, "issued_at DESC, code DESC", n);
     let rows = conn
         .query_all_raw(conn.get_database_backend().build(&first))
         .await?;

@@ -14,7 +14,7 @@ use loyalty_entities::order;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, Statement, Value,
+    QuerySelect, QueryTrait,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -178,25 +178,13 @@ pub async fn newest_of_many<C: ConnectionTrait>(
     let mut out: HashMap<Uuid, Vec<(OrderCursor, StoredOrder)>> =
         members.iter().map(|m| (*m, Vec::new())).collect();
     if !members.is_empty() {
-        let backend = conn.get_database_backend();
-        let mark = |i: usize| match backend {
-            sea_orm::DatabaseBackend::Postgres => format!("${i}"),
-            _ => "?".to_owned(),
-        };
-        let list: Vec<String> = (0..members.len()).map(|i| mark(i + 2)).collect();
-        let sql = format!(
-            "SELECT * FROM (SELECT o.*, ROW_NUMBER() OVER (PARTITION BY o.member_id \
-             ORDER BY o.placed_at DESC, o.id DESC) AS rn \
-             FROM orders o WHERE o.shop_id = {} AND o.member_id IN ({})) ranked WHERE rn <= {}",
-            mark(1),
-            list.join(", "),
-            mark(members.len() + 2),
-        );
-        let mut values: Vec<Value> = vec![shop_id.into()];
-        values.extend(members.iter().map(|m| Value::from(*m)));
-        values.push(Value::from(i64::try_from(n + 1).unwrap_or(i64::MAX)));
+        let recent = order::Entity::find()
+            .filter(order::Column::ShopId.eq(shop_id))
+            .filter(order::Column::MemberId.is_in(members.to_vec()))
+            .into_query();
+        let first = crate::paging::first_of_each_member(recent, "placed_at DESC, id DESC", n);
         let rows = conn
-            .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+            .query_all_raw(conn.get_database_backend().build(&first))
             .await?;
         for row in rows {
             let o = StoredOrder::from_row(order::Model::from_query_result(&row, "")?)?;
