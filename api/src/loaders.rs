@@ -6,7 +6,7 @@ use loyalty_domain::ledger::{self, LiveBalance, PointBalance};
 use loyalty_domain::orders::history::{self, OrderDiscount, OrderRefund};
 use loyalty_domain::vouchers::VoucherStatus;
 use loyalty_domain::vouchers::listing::{self, VoucherCursor};
-use loyalty_domain::{Ctx, DomainError, members, offers, orders, tiers, vouchers};
+use loyalty_domain::{Ctx, DomainError, members, offers, tiers, vouchers};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use uuid::Uuid;
@@ -152,12 +152,11 @@ impl Loader<(Uuid, Uuid)> for MemberLoader {
     }
 }
 
-/// The channel's ids of orders, for `Voucher.orderExternalId`: one statement per shop
-/// in the batch.
-pub struct OrderExternalIdLoader(pub Ctx);
+/// Orders by id, for `Voucher.order`: one statement per shop in the batch.
+pub struct OrderLoader(pub Ctx);
 
-impl Loader<(Uuid, Uuid)> for OrderExternalIdLoader {
-    type Value = String;
+impl Loader<(Uuid, Uuid)> for OrderLoader {
+    type Value = history::StoredOrder;
     type Error = Arc<DomainError>;
 
     async fn load(
@@ -166,7 +165,7 @@ impl Loader<(Uuid, Uuid)> for OrderExternalIdLoader {
     ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
         let db = &self.0.db;
         per_shop(keys, |shop, ids| async move {
-            orders::external_ids::external_ids(db, shop, &ids).await
+            history::by_ids(db, shop, &ids).await
         })
         .await
     }
@@ -342,7 +341,7 @@ pub struct Loaders {
     order_discounts: OnceLock<Cached<OrderDiscountsLoader>>,
     order_refunds: OnceLock<Cached<OrderRefundsLoader>>,
     members: OnceLock<Cached<MemberLoader>>,
-    order_external_ids: OnceLock<Cached<OrderExternalIdLoader>>,
+    orders: OnceLock<Cached<OrderLoader>>,
     voucher_pages: OnceLock<Cached<VoucherPageLoader>>,
 }
 
@@ -365,7 +364,7 @@ impl Loaders {
             order_discounts: OnceLock::new(),
             order_refunds: OnceLock::new(),
             members: OnceLock::new(),
-            order_external_ids: OnceLock::new(),
+            orders: OnceLock::new(),
             voucher_pages: OnceLock::new(),
         }
     }
@@ -422,11 +421,9 @@ impl Loaders {
         loader(&self.members, || MemberLoader(self.ctx.clone()))
     }
 
-    /// See [`OrderExternalIdLoader`].
-    pub fn order_external_ids(&self) -> &Cached<OrderExternalIdLoader> {
-        loader(&self.order_external_ids, || {
-            OrderExternalIdLoader(self.ctx.clone())
-        })
+    /// See [`OrderLoader`].
+    pub fn orders(&self) -> &Cached<OrderLoader> {
+        loader(&self.orders, || OrderLoader(self.ctx.clone()))
     }
 
     /// See [`VoucherPageLoader`].

@@ -11,7 +11,7 @@ const UPDATE: &str = "mutation($id: ID!, $i: RewardInput!) { updateReward(id: $i
 const ARCHIVE: &str = "mutation($id: ID!) { archiveReward(id: $id) { id archived } }";
 const REDEEM: &str = "mutation($m: ID!, $r: ID!, $k: String!) { redeemReward(memberId: $m, rewardId: $r, idempotencyKey: $k) { code } }";
 const CATALOG: &str = "query($all: Boolean) { rewards(includeArchived: $all) { id name pointsCost offerId offer { name } stock tierIds tiers { name } archived } }";
-const VOUCHER: &str = "query($c: String!) { voucher(code: $c) { code offer { name } member { externalId } expiresAt usedAt status orderId orderExternalId } }";
+const VOUCHER: &str = "query($c: String!) { voucher(code: $c) { code offer { name } member { externalId } expiresAt usedAt status orderId orderExternalId order { externalId total discounts { amount } } } }";
 
 async fn offer(app: &TestApp, admin: &str, name: &str, valid_days: Option<i64>) -> String {
     let res = app
@@ -459,7 +459,7 @@ async fn a_voucher_is_found_by_its_code_as_checkout_reads_it() {
     assert_eq!(
         found.data()["voucher"],
         json!({"code": code, "offer": {"name": "10k off"}, "member": {"externalId": "c1"},
-            "expiresAt": expires, "usedAt": null, "status": "USABLE", "orderId": null, "orderExternalId": null})
+            "expiresAt": expires, "usedAt": null, "status": "USABLE", "orderId": null, "orderExternalId": null, "order": null})
     );
 
     // Checkout reads the same typed code.
@@ -478,6 +478,10 @@ async fn a_voucher_is_found_by_its_code_as_checkout_reads_it() {
     assert_eq!(v["status"], "USED");
     assert_eq!(v["orderId"], json!(order_id));
     assert_eq!(v["orderExternalId"], "till-7");
+    assert_eq!(
+        v["order"],
+        json!({"externalId": "till-7", "total": "90000", "discounts": [{"amount": "10000"}]})
+    );
     assert!(v["usedAt"].is_string(), "{v}");
 
     for nothing in ["", "   ", "ZZZZ-ZZZZ-ZZZZ"] {

@@ -5,10 +5,12 @@ use crate::error::{Code, Gql};
 use crate::graphql::connection::{PageInfo, edges, first_page};
 use crate::graphql::members::object::Member;
 use crate::graphql::offers::Offer;
+use crate::graphql::order_history::object::Order;
 use crate::loaders::{Loaders, unshare};
 use async_graphql::{Context, Enum, ID, Lookahead, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use loyalty_domain::access::Role;
+use loyalty_domain::orders::history::StoredOrder;
 use loyalty_domain::paging::Page;
 use loyalty_domain::vouchers::{self, listing::VoucherCursor, lookup};
 use uuid::Uuid;
@@ -83,11 +85,26 @@ impl Voucher {
     }
     /// The sales channel's id of the order that used it.
     async fn order_external_id(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        Ok(self.used_by(ctx).await?.map(|o| o.external_id))
+    }
+    /// The order that used it, with its lines, discounts and refunds.
+    async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
+        Ok(self.used_by(ctx).await?.map(|order| Order {
+            shop_id: self.shop_id,
+            order,
+            member: None,
+        }))
+    }
+}
+
+impl Voucher {
+    /// The order that used the voucher, through the request's order loader.
+    async fn used_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<StoredOrder>> {
         let Some(order_id) = self.voucher.order_id else {
             return Ok(None);
         };
         ctx.data_unchecked::<Loaders>()
-            .order_external_ids()
+            .orders()
             .load_one((self.shop_id, order_id))
             .await
             .map_err(unshare)

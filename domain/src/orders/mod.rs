@@ -1,7 +1,6 @@
 //! Orders from every channel: recording (pricing, redemption, earning, stats, tier) and
 //! refunds, each idempotent and in one transaction; and their history, read back.
 
-pub mod external_ids;
 pub mod history;
 pub mod input;
 pub mod path;

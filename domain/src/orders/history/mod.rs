@@ -11,5 +11,5 @@ pub mod pages;
 pub mod stored;
 
 pub use details::{OrderDiscount, OrderRefund, discounts_of, refunds_of};
-pub use pages::{OrderCursor, OrderFilter, by_external_id, newest_of_many, page};
+pub use pages::{OrderCursor, OrderFilter, by_external_id, by_ids, newest_of_many, page};
 pub use stored::StoredOrder;

@@ -165,6 +165,26 @@ pub async fn by_external_id<C: ConnectionTrait>(
         .transpose()
 }
 
+/// The shop's orders `ids`, in one statement (for what links to an order, such as the
+/// voucher an order used); unknown ids are left out.
+pub async fn by_ids<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, StoredOrder>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    order::Entity::find()
+        .filter(order::Column::ShopId.eq(shop_id))
+        .filter(order::Column::Id.is_in(ids.to_vec()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| StoredOrder::from_row(row).map(|o| (o.id, o)))
+        .collect()
+}
+
 /// The newest `n` orders of each of `members` (and whether more exist), in one
 /// statement: a window function numbers each member's orders newest first, so a page of
 /// members with their recent orders costs the same whatever the page size. Every member
