@@ -111,7 +111,8 @@ enum BenchCommand {
 
 #[derive(Debug, Subcommand)]
 enum JobsCommand {
-    /// Records expired points and rolls accumulation cycles once, then exits.
+    /// Records expired points, rolls accumulation cycles and runs every waiting bulk
+    /// job to its end, then exits.
     RunOnce {
         #[command(flatten)]
         db: DbConfig,
@@ -227,12 +228,20 @@ async fn execute(command: Command) -> anyhow::Result<()> {
         } => {
             let ctx = app::system_context(&db).await?;
             let report = loyalty_domain::jobs::run_once(&ctx).await?;
+            let bulk = loyalty_domain::bulk::run_pending(
+                &ctx,
+                &loyalty_domain::bulk::BulkConfig::default(),
+                u64::MAX,
+            )
+            .await?;
             println!(
                 "{}",
                 serde_json::json!({
                     "lotsExpired": report.lots_expired,
                     "pointsExpired": report.points_expired,
                     "membersRolled": report.members_rolled,
+                    "bulkMembersDone": bulk.done,
+                    "bulkMembersFailed": bulk.failed,
                 })
             );
             Ok(())

@@ -86,6 +86,35 @@ pub struct ServeConfig {
     pub limits: Limits,
     #[command(flatten)]
     pub messaging: MessagingConfig,
+    #[command(flatten)]
+    pub bulk: BulkSettings,
+}
+
+/// The bulk runner, which applies `adjustPointsForMembers`, `registerMembersMatching`
+/// and `issueVouchersToMembers` jobs a batch at a time.
+#[derive(Debug, Clone, Args)]
+pub struct BulkSettings {
+    /// Milliseconds the bulk runner idles when no job waits; 0 runs no runner in this
+    /// process (another replica or `loyalty jobs run-once` does the work).
+    #[arg(long, env = "LOYALTY_BULK_IDLE_MS", default_value_t = 1000)]
+    pub bulk_idle_ms: u64,
+    /// Members per batch; a batch is one transaction.
+    #[arg(long, env = "LOYALTY_BULK_BATCH", default_value_t = 200)]
+    pub bulk_batch: u64,
+    /// Seconds a batch is leased to a runner; a job whose server died is taken over by
+    /// another runner after it.
+    #[arg(long, env = "LOYALTY_BULK_LEASE_SECS", default_value_t = 60)]
+    pub bulk_lease_secs: i64,
+}
+
+impl BulkSettings {
+    /// The runner's settings.
+    pub fn config(&self) -> loyalty_domain::bulk::BulkConfig {
+        loyalty_domain::bulk::BulkConfig {
+            batch: self.bulk_batch.clamp(1, 10_000),
+            lease: chrono::Duration::seconds(self.bulk_lease_secs.max(1)),
+        }
+    }
 }
 
 /// Campaign delivery: channels, prices, pace and retries.

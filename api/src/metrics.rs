@@ -114,6 +114,13 @@ pub fn jobs_run(report: &loyalty_domain::jobs::JobReport) {
     metrics::counter!("loyalty_balances_refreshed_total").increment(report.balances_refreshed);
 }
 
+/// Counts what a bulk run did.
+pub fn bulk_run(r: &loyalty_domain::bulk::RunReport) {
+    metrics::counter!("loyalty_bulk_members_total", "outcome" => "done").increment(r.done);
+    metrics::counter!("loyalty_bulk_members_total", "outcome" => "failed").increment(r.failed);
+    metrics::counter!("loyalty_bulk_jobs_finished_total").increment(r.finished);
+}
+
 /// The values of counter `name` by label set, as `/metrics` would show them now (for
 /// reports printed by this process, such as `loyalty bench load`).
 pub fn counter_values(name: &str) -> Vec<(String, u64)> {

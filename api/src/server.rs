@@ -12,6 +12,13 @@ pub async fn serve(db_config: &DbConfig, config: &ServeConfig) -> anyhow::Result
     if config.jobs_interval_secs > 0 {
         tokio::spawn(run_jobs(ctx.clone(), config.jobs_interval_secs));
     }
+    if config.bulk.bulk_idle_ms > 0 {
+        tokio::spawn(run_bulk(
+            ctx.clone(),
+            config.bulk.config(),
+            std::time::Duration::from_millis(config.bulk.bulk_idle_ms),
+        ));
+    }
     let messaging = &config.messaging;
     if messaging.dispatch_idle_ms > 0 {
         let dispatcher = Dispatcher::new(ctx.clone(), messaging.channels()?, messaging.dispatch());
@@ -45,6 +52,30 @@ async fn run_jobs(ctx: loyalty_domain::Ctx, secs: u64) {
         match loyalty_domain::jobs::run_once(&ctx).await {
             Ok(report) => crate::metrics::jobs_run(&report),
             Err(e) => tracing::error!(error = %e, "background jobs failed"),
+        }
+    }
+}
+
+/// Runs bulk jobs' batches one after another while there are any, idling `idle` when
+/// none waits; a failed batch is logged and retried after its lease runs out.
+async fn run_bulk(
+    ctx: loyalty_domain::Ctx,
+    config: loyalty_domain::bulk::BulkConfig,
+    idle: std::time::Duration,
+) {
+    loop {
+        let busy = match loyalty_domain::bulk::run_pending(&ctx, &config, 1).await {
+            Ok(report) => {
+                crate::metrics::bulk_run(&report);
+                report.batches > 0
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "bulk batch failed");
+                false
+            }
+        };
+        if !busy {
+            tokio::time::sleep(idle).await;
         }
     }
 }

@@ -25,6 +25,7 @@
 //! not count: every layer is handed it, none reaches into it.
 
 pub mod access;
+pub mod bulk;
 pub mod campaigns;
 pub mod checkout;
 pub mod clock;

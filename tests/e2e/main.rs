@@ -3,6 +3,7 @@
 
 mod amounts;
 mod batching;
+mod bulk;
 mod caching;
 mod campaigns;
 mod checkout;

@@ -513,6 +513,13 @@ impl TestApp {
         out
     }
 
+    /// Runs every waiting bulk job to its end, as `loyalty jobs run-once` does.
+    pub async fn run_bulk(&self) -> loyalty_domain::bulk::RunReport {
+        loyalty_domain::bulk::run_pending(&self.ctx, &Default::default(), u64::MAX)
+            .await
+            .unwrap_or_else(|e| panic!("bulk: {e}"))
+    }
+
     /// Runs the background jobs once, as `loyalty jobs run-once` does.
     pub async fn run_jobs(&self) -> loyalty_domain::jobs::JobReport {
         loyalty_domain::jobs::run_once(&self.ctx)

@@ -1,5 +1,6 @@
 //! The GraphQL schema: one module per area, merged into one query and one mutation root.
 
+pub mod bulk;
 pub mod campaigns;
 pub mod checkout;
 pub mod connection;
@@ -36,6 +37,7 @@ pub struct Query(
     vouchers::VoucherQuery,
     segments::SegmentQuery,
     campaigns::CampaignQuery,
+    bulk::BulkQuery,
 );
 
 /// The mutation root.
@@ -52,6 +54,7 @@ pub struct Mutation(
     checkout::CheckoutMutation,
     segments::SegmentMutation,
     campaigns::CampaignMutation,
+    bulk::BulkMutation,
 );
 
 /// The schema type served at `/graphql`.

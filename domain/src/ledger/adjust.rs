@@ -7,8 +7,9 @@ use super::lots::{credit, debit, lock_member};
 use super::plan::{Credit, Debit, DrawFrom};
 use crate::limits::{MAX_POINTS, fits_balance, grouped};
 use crate::{Ctx, DomainError, Result};
+use chrono::{DateTime, Utc};
 use loyalty_entities::member;
-use sea_orm::TransactionTrait;
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -29,9 +30,11 @@ pub struct AdjustInput {
     pub idempotency_key: String,
 }
 
-fn validate(input: &AdjustInput) -> Result<()> {
+/// Refuses a zero or oversized amount and an empty or overlong reason (a one-off
+/// adjustment and a bulk one obey the same bounds).
+pub fn validate_change(points: i64, reason: &str) -> Result<()> {
     // `unsigned_abs`: `i64::MIN.abs()` has no i64 value.
-    if input.points == 0 || input.points.unsigned_abs() > MAX_ADJUSTMENT.unsigned_abs() {
+    if points == 0 || points.unsigned_abs() > MAX_ADJUSTMENT.unsigned_abs() {
         return Err(DomainError::invalid(
             "points",
             format!(
@@ -40,13 +43,18 @@ fn validate(input: &AdjustInput) -> Result<()> {
             ),
         ));
     }
-    let reason = input.reason.trim();
+    let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(DomainError::invalid(
             "reason",
             "a reason has 1 to 500 characters",
         ));
     }
+    Ok(())
+}
+
+fn validate(input: &AdjustInput) -> Result<()> {
+    validate_change(input.points, &input.reason)?;
     let key = input.idempotency_key.trim();
     if key.is_empty() || key.chars().count() > 200 {
         return Err(DomainError::invalid(
@@ -72,48 +80,77 @@ pub async fn adjust(ctx: &Ctx, shop_id: Uuid, input: AdjustInput) -> Result<memb
         .await?
         .is_none()
     {
-        let policy = ctx.policies.current(&txn, shop_id).await?;
-        policy.require_active()?;
-        let reason = Some(input.reason.trim().to_owned());
-        let entry_key = Some(format!("adjust:{key}"));
-        if input.points > 0 {
-            let holds = held(&txn, shop_id, member.id, now).await?;
-            fits_balance("points", holds, input.points)?;
-            credit(
-                &txn,
-                shop_id,
-                member.id,
-                now,
-                Credit {
-                    kind: LedgerKind::Adjust,
-                    points: input.points,
-                    available_at: now,
-                    expires_at: policy.expires_at(now),
-                    reason,
-                    order_id: None,
-                    idempotency_key: entry_key,
-                },
-            )
-            .await?;
-        } else {
-            debit(
-                &txn,
-                shop_id,
-                member.id,
-                now,
-                Debit {
-                    kind: LedgerKind::Adjust,
-                    points: -input.points,
-                    from: DrawFrom::Available,
-                    reason,
-                    order_id: None,
-                    idempotency_key: entry_key,
-                },
-            )
-            .await?;
-        }
+        apply_in(
+            ctx,
+            &txn,
+            shop_id,
+            member.id,
+            input.points,
+            &input.reason,
+            format!("adjust:{key}"),
+            now,
+        )
+        .await?;
         claim(&txn, shop_id, Scope::Adjust, &key, &hash, member.id, now).await?;
     }
     txn.commit().await?;
     Ok(member)
+}
+
+/// Writes one adjustment of a member already locked by the caller, inside the caller's
+/// transaction, under the ledger entry key `entry_key` (unique per shop, so the same
+/// change can never be written twice). The rules of [`adjust`] apply; the caller has
+/// checked the amount and reason with [`validate_change`].
+#[allow(clippy::too_many_arguments)]
+pub async fn apply_in<C: ConnectionTrait>(
+    ctx: &Ctx,
+    conn: &C,
+    shop_id: Uuid,
+    member_id: Uuid,
+    points: i64,
+    reason: &str,
+    entry_key: String,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let policy = ctx.policies.current(conn, shop_id).await?;
+    policy.require_active()?;
+    let reason = Some(reason.trim().to_owned());
+    let entry_key = Some(entry_key);
+    if points > 0 {
+        let holds = held(conn, shop_id, member_id, now).await?;
+        fits_balance("points", holds, points)?;
+        credit(
+            conn,
+            shop_id,
+            member_id,
+            now,
+            Credit {
+                kind: LedgerKind::Adjust,
+                points,
+                available_at: now,
+                expires_at: policy.expires_at(now),
+                reason,
+                order_id: None,
+                idempotency_key: entry_key,
+            },
+        )
+        .await?;
+    } else {
+        debit(
+            conn,
+            shop_id,
+            member_id,
+            now,
+            Debit {
+                kind: LedgerKind::Adjust,
+                points: -points,
+                from: DrawFrom::Available,
+                reason,
+                order_id: None,
+                idempotency_key: entry_key,
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }

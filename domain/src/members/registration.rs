@@ -1,8 +1,11 @@
 //! Turning customers into registered members, by hand or in bulk.
 use crate::{Ctx, DomainError, Result};
+use chrono::{DateTime, Utc};
 use loyalty_entities::member;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+};
 use uuid::Uuid;
 
 /// Most ids one call may register.
@@ -32,15 +35,26 @@ pub async fn register(ctx: &Ctx, shop_id: Uuid, ids: &[Uuid]) -> Result<u64> {
             ids.len()
         )));
     }
-    let now = ctx.clock.now();
+    let n = register_in(&txn, shop_id, &ids, ctx.clock.now()).await?;
+    txn.commit().await?;
+    Ok(n)
+}
+
+/// Registers those of `ids` not yet registered, inside the caller's transaction; returns
+/// how many were newly registered. The caller has checked that the ids are the shop's.
+pub async fn register_in<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<u64> {
     let result = member::Entity::update_many()
         .col_expr(member::Column::RegisteredAt, Expr::value(now))
         .col_expr(member::Column::UpdatedAt, Expr::value(now))
         .filter(member::Column::ShopId.eq(shop_id))
-        .filter(member::Column::Id.is_in(ids))
+        .filter(member::Column::Id.is_in(ids.to_vec()))
         .filter(member::Column::RegisteredAt.is_null())
-        .exec(&txn)
+        .exec(conn)
         .await?;
-    txn.commit().await?;
     Ok(result.rows_affected)
 }
