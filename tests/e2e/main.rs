@@ -18,6 +18,7 @@ mod limits;
 mod malformed;
 mod members;
 mod nul_input;
+mod opening_spend;
 mod order_lines;
 mod order_paths;
 mod program;
