@@ -42,6 +42,7 @@ pub async fn import_members(
             "unchanged": report.unchanged,
             "pointsImported": report.points_imported,
             "rejected": rejected,
+            "warnings": report.warnings,
         })
     );
     Ok(())

@@ -18,6 +18,7 @@ pub mod member_search;
 pub mod messaging_account;
 pub mod messaging_topup;
 pub mod offer;
+pub mod opening_spend;
 pub mod order;
 pub mod order_discount;
 pub mod point_lot;

@@ -19,6 +19,7 @@ mod limits;
 mod malformed;
 mod members;
 mod nul_input;
+mod opening_spend;
 mod order_history;
 mod order_lines;
 mod order_paths;

@@ -2,8 +2,10 @@
 //! the program, because it writes every member's standing.
 //!
 //! `InitialTier` starts everyone at the initial tier with no ranking spend. `Backfill`
-//! counts each customer's past paid orders (net of refunds) in the current and the
-//! previous cycle, member batch by member batch, logging progress.
+//! counts each customer's past paid orders (net of refunds) and the opening spend the
+//! opening-data file gave them (`opening_spend`) in the current and the previous cycle,
+//! member batch by member batch, logging progress.
+use super::opening_spend;
 use super::profile::save_standing;
 use crate::program::configure::save;
 use crate::program::ranking::retier;
@@ -84,12 +86,15 @@ async fn activate_in(
     let policy = Policy::load(txn, shop_id).await?;
     let current = policy.cycle_of(now, now);
     let previous = policy.previous_cycle(current);
-    let counted = match mode {
-        ActivationMode::InitialTier => 0,
-        ActivationMode::Backfill => mark_counted_orders(txn, &policy, current, previous).await?,
+    let (counted, opening) = match mode {
+        ActivationMode::InitialTier => (0, 0),
+        ActivationMode::Backfill => (
+            mark_counted_orders(txn, &policy, current, previous).await?,
+            opening_spend::mark_counted(txn, &policy, current, previous).await?,
+        ),
     };
     let members = assign_members(txn, &policy, mode, current, previous).await?;
-    tracing::info!(%shop_id, ?mode, members, orders = counted, "program activated");
+    tracing::info!(%shop_id, ?mode, members, orders = counted, opening, "program activated");
     Ok(policy.program)
 }
 
@@ -127,7 +132,8 @@ async fn mark_counted_orders(
     Ok(n)
 }
 
-/// Net paid spend per member and cycle from the tagged orders of `members`.
+/// Ranking spend per member and cycle: the net paid spend of the tagged orders of
+/// `members` plus their tagged opening spend. The one place BACKFILL sums spend.
 async fn spend_by_member<C: ConnectionTrait>(
     conn: &C,
     shop_id: Uuid,
@@ -150,6 +156,10 @@ async fn spend_by_member<C: ConnectionTrait>(
         if let Some(cycle) = cycle {
             *out.entry((member, cycle)).or_insert(0) += paid - reversed;
         }
+    }
+    for (member, cycle, amount) in opening_spend::counted(conn, shop_id, members).await? {
+        let sum = out.entry((member, cycle)).or_insert(0);
+        *sum = sum.saturating_add(amount);
     }
     Ok(out)
 }

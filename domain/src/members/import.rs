@@ -1,8 +1,10 @@
-//! Importing the opening-data file (seed 002): profiles, totals and opening points, from
-//! CSV. Bad rows are reported with their line and reason and skipped; running the same
-//! file again changes nothing (profiles are upserted by external id, opening points carry
-//! the key `import:<external id>`), so an import that stopped part-way is finished by
-//! running it again.
+//! Importing the opening-data file (seed 002): profiles, totals, opening spend, the last
+//! purchase and opening points, from CSV. Bad rows are reported with their line and
+//! reason and skipped; running the same file again changes nothing (profiles are upserted
+//! by external id, opening spend is one row per customer replaced by the file's values
+//! (`opening_spend`), the last purchase only moves later, opening points carry the key
+//! `import:<external id>`), so an import that stopped part-way is finished by running it
+//! again.
 //!
 //! Two ways in: [`import_csv`] streams a file of any size in batches of [`BATCH`] rows,
 //! one transaction each, reporting progress (the command line); [`import_request`] takes
@@ -10,6 +12,7 @@
 //! `importMembers` mutation), so that a request that fails or times out part-way, which
 //! drops the transaction, writes nothing.
 use super::Gender;
+use super::opening_spend::{self, OpeningInput, UNRANKED_WARNING};
 use super::profile::{MemberInput, clean, merge, new_row};
 use crate::ledger::LedgerKind;
 use crate::ledger::balance::held;
@@ -17,8 +20,10 @@ use crate::ledger::lots::{credit, lock_member};
 use crate::ledger::plan::Credit;
 use crate::limits::{self, MAX_OPENING_ORDERS, MAX_POINTS, MAX_SPEND_VND, fits_balance, grouped};
 use crate::program::Policy;
+use crate::shops::local_midnight;
 use crate::{Ctx, DomainError, Result};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SubsecRound, TimeZone, Utc};
+use chrono_tz::Tz;
 use loyalty_entities::{ledger_entry, member};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
@@ -41,7 +46,7 @@ pub const MAX_REQUEST_ROWS: usize = 1_000;
 pub const MAX_REQUEST_BYTES: usize = 500_000;
 
 /// The columns of the file; only `external_id` is required.
-pub const COLUMNS: [&str; 12] = [
+pub const COLUMNS: [&str; 14] = [
     "external_id",
     "name",
     "phone",
@@ -52,6 +57,8 @@ pub const COLUMNS: [&str; 12] = [
     "district",
     "total_orders",
     "total_spent",
+    "cycle_spent",
+    "last_purchase_at",
     "opening_points",
     "registered",
 ];
@@ -70,7 +77,8 @@ pub struct Rejected {
 pub struct ImportReport {
     /// Data rows read.
     pub read: u64,
-    /// Rows that created or changed a profile or added opening points.
+    /// Rows that created or changed a profile, its opening spend or last purchase, or
+    /// added opening points.
     pub imported: u64,
     /// Rows that matched what was already there.
     pub unchanged: u64,
@@ -78,6 +86,17 @@ pub struct ImportReport {
     pub points_imported: i64,
     /// Rows refused.
     pub rejected: Vec<Rejected>,
+    /// What the import did that the file may not have meant, each said once (spend that
+    /// ranks nothing in the program's cycle).
+    pub warnings: Vec<String>,
+}
+
+impl ImportReport {
+    fn warn(&mut self, warning: &str) {
+        if !self.warnings.iter().any(|w| w == warning) {
+            self.warnings.push(warning.to_owned());
+        }
+    }
 }
 
 /// One valid row.
@@ -86,8 +105,28 @@ struct Row {
     line: u64,
     profile: MemberInput,
     total_orders: Option<i64>,
-    total_spent: Option<i64>,
+    opening: OpeningInput,
+    last_purchase_at: Option<DateTime<Utc>>,
     opening_points: i64,
+}
+
+/// The shop's time as the rows are read: dates are its days, and a last purchase
+/// cannot be after now.
+#[derive(Debug, Clone, Copy)]
+struct ShopTime {
+    today: NaiveDate,
+    time_zone: Tz,
+    now: DateTime<Utc>,
+}
+
+impl ShopTime {
+    fn of(shop: &crate::shops::Shop, now: DateTime<Utc>) -> Self {
+        Self {
+            today: shop.local_date(now),
+            time_zone: shop.time_zone,
+            now,
+        }
+    }
 }
 
 fn parse_int(field: &str, raw: &str, max: i64) -> Result<Option<i64>> {
@@ -146,6 +185,71 @@ fn parse_date(raw: &str) -> Result<Option<NaiveDate>> {
         })
 }
 
+/// A last purchase: a date (`YYYY-MM-DD` or `DD/MM/YYYY`, the shop's midnight), a date
+/// and time with an offset (RFC 3339), or one without (the shop's time), to the
+/// microsecond both databases keep, so that the same file compares equal when run again.
+fn parse_instant(raw: &str, at: ShopTime) -> Result<Option<DateTime<Utc>>> {
+    const FIELD: &str = "last_purchase_at";
+    let t = raw.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let local = |naive: NaiveDateTime| {
+        at.time_zone
+            .from_local_datetime(&naive)
+            .earliest()
+            .map(|l| l.with_timezone(&Utc))
+    };
+    let parsed = NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(t, "%d/%m/%Y"))
+        .map(|d| local_midnight(at.time_zone, d))
+        .ok()
+        .or_else(|| {
+            DateTime::parse_from_rfc3339(t)
+                .map(|d| d.with_timezone(&Utc))
+                .ok()
+        })
+        .or_else(|| {
+            [
+                "%Y-%m-%dT%H:%M:%S%.f",
+                "%Y-%m-%d %H:%M:%S%.f",
+                "%Y-%m-%dT%H:%M",
+                "%Y-%m-%d %H:%M",
+            ]
+            .iter()
+            .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
+            .and_then(local)
+        })
+        .ok_or_else(|| {
+            DomainError::invalid(
+                FIELD,
+                format!(
+                    "last_purchase_at '{raw}' is not a date (YYYY-MM-DD) or a date and time \
+                     (RFC 3339, or YYYY-MM-DD HH:MM:SS in the shop's time zone)"
+                ),
+            )
+        })?
+        .trunc_subsecs(6);
+    if parsed > at.now {
+        return Err(DomainError::invalid(
+            FIELD,
+            format!("last_purchase_at '{raw}' is in the future"),
+        ));
+    }
+    if parsed
+        < local_midnight(
+            at.time_zone,
+            NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default(),
+        )
+    {
+        return Err(DomainError::invalid(
+            FIELD,
+            format!("last_purchase_at '{raw}' is before 1970"),
+        ));
+    }
+    Ok(Some(parsed))
+}
+
 fn parse_gender(raw: &str) -> Result<Option<Gender>> {
     match raw.trim().to_lowercase().as_str() {
         "" => Ok(None),
@@ -171,7 +275,7 @@ fn parse_bool(raw: &str) -> Result<Option<bool>> {
     }
 }
 
-fn parse_row(line: u64, get: impl Fn(&str) -> String, today: NaiveDate) -> Result<Row> {
+fn parse_row(line: u64, get: impl Fn(&str) -> String, at: ShopTime) -> Result<Row> {
     let text = |c: &str| Some(get(c)).filter(|v| !v.trim().is_empty());
     let profile = MemberInput {
         external_id: get("external_id"),
@@ -184,12 +288,16 @@ fn parse_row(line: u64, get: impl Fn(&str) -> String, today: NaiveDate) -> Resul
         district: text("district"),
         register: parse_bool(&get("registered"))?,
     };
-    clean(&profile, today)?;
+    clean(&profile, at.today)?;
     Ok(Row {
         line,
         profile,
         total_orders: parse_int("total_orders", &get("total_orders"), MAX_OPENING_ORDERS)?,
-        total_spent: parse_int("total_spent", &get("total_spent"), MAX_SPEND_VND)?,
+        opening: OpeningInput {
+            total_spent: parse_int("total_spent", &get("total_spent"), MAX_SPEND_VND)?,
+            cycle_spent: parse_int("cycle_spent", &get("cycle_spent"), MAX_SPEND_VND)?,
+        },
+        last_purchase_at: parse_instant(&get("last_purchase_at"), at)?,
         opening_points: parse_int("opening_points", &get("opening_points"), MAX_POINTS)?
             .unwrap_or(0),
     })
@@ -199,12 +307,12 @@ fn parse_row(line: u64, get: impl Fn(&str) -> String, today: NaiveDate) -> Resul
 struct Rows<R: std::io::Read> {
     records: csv::StringRecordsIntoIter<R>,
     headers: Vec<String>,
-    today: NaiveDate,
+    at: ShopTime,
     read: u64,
 }
 
 /// Reads the header row, which must name an `external_id` column.
-fn open<R: std::io::Read>(reader: R, today: NaiveDate) -> Result<Rows<R>> {
+fn open<R: std::io::Read>(reader: R, at: ShopTime) -> Result<Rows<R>> {
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)
@@ -227,7 +335,7 @@ fn open<R: std::io::Read>(reader: R, today: NaiveDate) -> Result<Rows<R>> {
     Ok(Rows {
         records: rdr.into_records(),
         headers,
-        today,
+        at,
         read: 0,
     })
 }
@@ -264,7 +372,7 @@ impl<R: std::io::Read> Iterator for Rows<R> {
                 .unwrap_or_default()
                 .to_owned()
         };
-        match parse_row(line, get, self.today) {
+        match parse_row(line, get, self.at) {
             Ok(row) => Some(Ok(row)),
             Err(e) => rejected(e.to_string()),
         }
@@ -282,10 +390,10 @@ pub async fn import_csv<R: std::io::Read>(
     mut progress: impl FnMut(u64),
 ) -> Result<ImportReport> {
     let shop = crate::shops::load(&ctx.db, shop_id).await?;
-    let today = shop.local_date(ctx.clock.now());
+    let at = ShopTime::of(&shop, ctx.clock.now());
     let mut report = ImportReport::default();
     let mut batch = Vec::with_capacity(BATCH);
-    for parsed in open(reader, today)? {
+    for parsed in open(reader, at)? {
         report.read += 1;
         match parsed {
             Ok(row) => batch.push(row),
@@ -321,8 +429,8 @@ pub async fn import_request(ctx: &Ctx, shop_id: Uuid, csv: &str) -> Result<Impor
         return Err(too_large());
     }
     let shop = crate::shops::load(&ctx.db, shop_id).await?;
-    let today = shop.local_date(ctx.clock.now());
-    let parsed: Vec<_> = open(csv.as_bytes(), today)?
+    let at = ShopTime::of(&shop, ctx.clock.now());
+    let parsed: Vec<_> = open(csv.as_bytes(), at)?
         .take(MAX_REQUEST_ROWS + 1)
         .collect();
     if parsed.len() > MAX_REQUEST_ROWS {
@@ -378,7 +486,14 @@ async fn apply(
     let shop = crate::shops::load(txn, shop_id).await?;
     for row in rows {
         match apply_row(txn, &policy, shop.local_date(now), &row, now).await {
-            Ok((changed, points)) => {
+            Ok(Applied {
+                changed,
+                points,
+                unranked,
+            }) => {
+                if unranked {
+                    report.warn(UNRANKED_WARNING);
+                }
                 if changed || points > 0 {
                     report.imported += 1;
                 } else {
@@ -399,14 +514,25 @@ async fn apply(
     Ok(())
 }
 
-/// Upserts one row; returns whether the profile changed and the points added.
+/// What one row did.
+struct Applied {
+    /// Whether the profile, its standing or its opening spend changed.
+    changed: bool,
+    /// Opening points added.
+    points: i64,
+    /// Whether its spend ranks nothing in the program's cycle.
+    unranked: bool,
+}
+
+/// Upserts one row. Everything that can refuse the row is checked before anything of it
+/// is written, so a refused row writes nothing.
 async fn apply_row(
     txn: &DatabaseTransaction,
     policy: &Policy,
     today: NaiveDate,
     row: &Row,
     now: DateTime<Utc>,
-) -> Result<(bool, i64)> {
+) -> Result<Applied> {
     let shop_id = policy.shop.id;
     let input = clean(&row.profile, today)?;
     let existing = member::Entity::find()
@@ -440,13 +566,22 @@ async fn apply_row(
         Some(m) => m,
         None => new_row(txn, shop_id, &input_external_id(&row.profile), now).await?,
     };
+    let planned = opening_spend::plan(txn, policy, before.id, is_new, row.opening, now).await?;
     let mut after = merge(before.clone(), &input, now);
     // Opening totals describe the past: they apply while no order was recorded here.
     if before.total_orders == 0 && before.total_spent == 0 {
         after.total_orders = row.total_orders.unwrap_or(0);
-        after.total_spent = row.total_spent.unwrap_or(0);
+        after.total_spent = row.opening.total_spent.unwrap_or(0);
     }
-    let changed = is_new || {
+    // The file's last purchase never moves a later one (an order recorded here) back.
+    if let Some(at) = row.last_purchase_at {
+        after.last_purchase_at = Some(after.last_purchase_at.map_or(at, |t| t.max(at)));
+    }
+    let mut opening = planned.change;
+    if let Some(change) = opening.as_mut() {
+        change.count(policy, &mut after, now);
+    }
+    let changed = is_new || opening.is_some() || {
         let mut same = after.clone();
         same.updated_at = before.updated_at;
         same != before
@@ -462,6 +597,9 @@ async fn apply_row(
             .reset_all()
             .update(txn)
             .await?;
+    }
+    if let Some(change) = opening {
+        change.save(txn).await?;
     }
     if points > 0 {
         lock_member(txn, shop_id, after.id).await?;
@@ -482,7 +620,11 @@ async fn apply_row(
         )
         .await?;
     }
-    Ok((changed, points))
+    Ok(Applied {
+        changed,
+        points,
+        unranked: planned.unranked,
+    })
 }
 
 fn input_external_id(p: &MemberInput) -> String {
@@ -530,9 +672,19 @@ mod tests {
         }
     }
 
+    fn shop_time() -> ShopTime {
+        let now = DateTime::parse_from_rfc3339("2026-01-01T05:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        ShopTime {
+            today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(),
+            time_zone: chrono_tz::Asia::Ho_Chi_Minh,
+            now,
+        }
+    }
+
     fn parse_all(csv: &str) -> Vec<std::result::Result<Row, Rejected>> {
-        let today = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
-        match open(csv.as_bytes(), today) {
+        match open(csv.as_bytes(), shop_time()) {
             Ok(rows) => rows.collect(),
             Err(e) => panic!("{e}"),
         }
@@ -555,5 +707,47 @@ mod tests {
             ]
         );
         assert!(rows[0].is_ok());
+    }
+
+    #[test]
+    fn last_purchases_are_dates_or_instants_in_the_shop_time_zone() {
+        let at = shop_time();
+        let utc = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&Utc))
+                .ok()
+        };
+        // Ho Chi Minh City is UTC+7: its midnight is 17:00 UTC the day before.
+        let cases = [
+            ("2025-12-30", "2025-12-29T17:00:00Z"),
+            ("30/12/2025", "2025-12-29T17:00:00Z"),
+            ("2025-12-30 08:30:00", "2025-12-30T01:30:00Z"),
+            ("2025-12-30T08:30", "2025-12-30T01:30:00Z"),
+            ("2025-12-30T08:30:00+02:00", "2025-12-30T06:30:00Z"),
+            (
+                "2025-12-30T08:30:00.1234567Z",
+                "2025-12-30T08:30:00.123456Z",
+            ),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(
+                parse_instant(raw, at).ok().flatten(),
+                utc(expected),
+                "{raw}"
+            );
+        }
+        assert_eq!(parse_instant(" ", at).ok(), Some(None));
+        for bad in [
+            "yesterday",
+            "2025-13-01",
+            "2026-01-02",
+            "1969-12-31",
+            "2026-01-01T12:00:01+07:00",
+        ] {
+            assert!(
+                parse_instant(bad, at).is_err_and(|e| e.to_string().contains("last_purchase_at")),
+                "{bad}"
+            );
+        }
     }
 }

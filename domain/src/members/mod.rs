@@ -9,6 +9,7 @@ pub mod import;
 pub mod listing;
 pub mod member;
 pub mod name_fold;
+pub mod opening_spend;
 pub mod phone;
 pub mod profile;
 pub mod registration;

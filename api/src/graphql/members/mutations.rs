@@ -54,7 +54,8 @@ pub struct ImportRejection {
 #[derive(SimpleObject)]
 pub struct ImportReport {
     read: Int32,
-    /// Rows that created or changed a profile or added opening points.
+    /// Rows that created or changed a profile, its opening spend or last purchase, or
+    /// added opening points.
     imported: Int32,
     /// Rows that matched what was there (a re-run of the same file).
     unchanged: Int32,
@@ -62,6 +63,10 @@ pub struct ImportReport {
     /// 32 bits.
     points_imported: Long,
     rejected: Vec<ImportRejection>,
+    /// What the import did that the file may not have meant, each said once: in a
+    /// program whose cycle is not LIFETIME, `total_spent` without `cycle_spent` ranks
+    /// nothing.
+    warnings: Vec<String>,
 }
 
 impl From<members::import::ImportReport> for ImportReport {
@@ -79,6 +84,7 @@ impl From<members::import::ImportReport> for ImportReport {
                     reason: x.reason,
                 })
                 .collect(),
+            warnings: r.warnings,
         }
     }
 }
@@ -105,11 +111,14 @@ impl MemberMutation {
     }
 
     /// Imports the opening-data CSV (columns: external_id, name, phone, email, birthday,
-    /// gender, province, district, total_orders, total_spent, opening_points, registered).
-    /// Bad rows are reported and skipped; the same file twice changes nothing. At most
-    /// 1,000 rows (500,000 bytes), in one transaction: an error or a timeout writes
-    /// nothing. Larger files: `loyalty import members FILE --shop ID`, or parts of at
-    /// most 1,000 rows (sending a part again changes nothing).
+    /// gender, province, district, total_orders, total_spent, cycle_spent,
+    /// last_purchase_at, opening_points, registered). Opening spend ranks: `total_spent`
+    /// in a LIFETIME cycle, `cycle_spent` (the spend inside the current cycle) in others;
+    /// BACKFILL activation counts it, and an ACTIVE program re-ranks the imported
+    /// customers at once. Bad rows are reported and skipped; the same file twice changes
+    /// nothing. At most 1,000 rows (500,000 bytes), in one transaction: an error or a
+    /// timeout writes nothing. Larger files: `loyalty import members FILE --shop ID`, or
+    /// parts of at most 1,000 rows (sending a part again changes nothing).
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn import_members(
         &self,
