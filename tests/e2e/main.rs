@@ -20,6 +20,7 @@ mod members;
 mod nul_input;
 mod order_lines;
 mod order_paths;
+mod point_value;
 mod program;
 mod search;
 mod templates;
