@@ -4,6 +4,7 @@
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use loyalty_domain::ledger::{self, LiveBalance, PointBalance};
 use loyalty_domain::orders::history::{self, OrderDiscount, OrderRefund};
+use loyalty_domain::program::Policy;
 use loyalty_domain::vouchers::VoucherStatus;
 use loyalty_domain::vouchers::listing::{self, VoucherCursor};
 use loyalty_domain::{Ctx, DomainError, members, offers, tiers, vouchers};
@@ -11,11 +12,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use uuid::Uuid;
 
-/// A shop's tiers by rank, for `Member.tier`, from the replica's policy cache.
-pub struct TierListLoader(pub Ctx);
+/// A shop's policy (program and tiers by rank), for `Member.tier` and
+/// `Member.rankingPoints`, from the replica's policy cache.
+pub struct PolicyLoader(pub Ctx);
 
-impl Loader<Uuid> for TierListLoader {
-    type Value = Arc<Vec<tiers::Tier>>;
+impl Loader<Uuid> for PolicyLoader {
+    type Value = Arc<Policy>;
     type Error = Arc<DomainError>;
 
     async fn load(&self, shops: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
@@ -27,7 +29,7 @@ impl Loader<Uuid> for TierListLoader {
                 .recent(&self.0.db, *shop)
                 .await
                 .map_err(Arc::new)?;
-            out.insert(*shop, Arc::new(policy.tiers.clone()));
+            out.insert(*shop, policy);
         }
         Ok(out)
     }
@@ -331,7 +333,7 @@ type Cached<T> = DataLoader<T, HashMapCache>;
 /// requests need one or none, and a loader costs a few allocations to make.
 pub struct Loaders {
     ctx: Ctx,
-    tier_lists: OnceLock<Cached<TierListLoader>>,
+    policies: OnceLock<Cached<PolicyLoader>>,
     tier_counts: OnceLock<Cached<TierCountLoader>>,
     live_balances: OnceLock<Cached<LiveBalanceLoader>>,
     balances: OnceLock<Cached<BalanceLoader>>,
@@ -354,7 +356,7 @@ impl Loaders {
     pub fn new(ctx: &Ctx) -> Self {
         Self {
             ctx: ctx.clone(),
-            tier_lists: OnceLock::new(),
+            policies: OnceLock::new(),
             tier_counts: OnceLock::new(),
             live_balances: OnceLock::new(),
             balances: OnceLock::new(),
@@ -369,9 +371,9 @@ impl Loaders {
         }
     }
 
-    /// See [`TierListLoader`].
-    pub fn tier_lists(&self) -> &Cached<TierListLoader> {
-        loader(&self.tier_lists, || TierListLoader(self.ctx.clone()))
+    /// See [`PolicyLoader`].
+    pub fn policies(&self) -> &Cached<PolicyLoader> {
+        loader(&self.policies, || PolicyLoader(self.ctx.clone()))
     }
 
     /// See [`TierCountLoader`].

@@ -9,7 +9,11 @@ pub struct Model {
     pub status: String,
     pub spend_per_ranking_point: String,
     pub reward_rate_percent: String,
+    /// While `redemption_rate_set` is false, the nearest whole number of points that pay
+    /// 1,000 VND at the point value the redemption follows (for readers of the table).
     pub points_per_thousand_vnd: i64,
+    /// Whether the merchant set the redemption rate; false: it follows the point value.
+    pub redemption_rate_set: bool,
     pub pending_hours: i64,
     pub expiry_kind: String,
     pub expiry_days: Option<i64>,

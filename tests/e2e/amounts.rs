@@ -185,7 +185,8 @@ async fn a_count_beyond_32_bits_is_an_error_never_a_truncated_int() {
 async fn refunds_give_back_redeemed_points_only_within_the_balance_bound() {
     let app = spawn_app().await;
     let (_, admin) = app.create_shop("A").await;
-    app.activate(&admin, json!({}), "INITIAL_TIER").await;
+    app.activate(&admin, json!({"pointsPerThousandVnd": 1}), "INITIAL_TIER")
+        .await;
     let m = app.upsert_member(&admin, json!({"externalId": "m"})).await;
     adjust(&app, &admin, &m, json!(MAX_POINTS), "fill")
         .await

@@ -308,7 +308,9 @@ async fn a_request_that_times_out_mid_file_leaves_no_rows_behind() {
 async fn opening_points_near_i64_max_are_refused_per_row_and_customers_can_still_order() {
     let app = spawn_app().await;
     let (_, admin) = app.create_shop("A").await;
-    app.activate(&admin, json!({}), "INITIAL_TIER").await;
+    // 1 point pays 1,000 VND (the defaults' point is worth 1 VND).
+    app.activate(&admin, json!({"pointsPerThousandVnd": 1}), "INITIAL_TIER")
+        .await;
     // The probe's file: two balances near i64::MAX summed to a wrapped -809 before.
     let csv = "external_id,opening_points,total_orders,total_spent
 big1,9223372036854775000,,

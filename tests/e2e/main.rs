@@ -23,6 +23,7 @@ mod opening_spend;
 mod order_history;
 mod order_lines;
 mod order_paths;
+mod point_value;
 mod program;
 mod rewards;
 mod search;

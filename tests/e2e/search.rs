@@ -563,7 +563,7 @@ async fn a_nested_page_costs_the_same_statements_at_any_size() {
                 .data();
         }
     }
-    let q = "query($n: Int) { members(first: $n) { totalCount edges { node { externalId tier { name } points { available pending } ledger(first: 5) { edges { node { kind points } } } } } } }";
+    let q = "query($n: Int) { members(first: $n) { totalCount edges { node { externalId tier { name } rankingPoints points { available pending } ledger(first: 5) { edges { node { kind points } } } } } } }";
     let (small, res10) = app.statements_for(&admin, q, json!({"n": 10})).await;
     assert_eq!(
         res10.data()["members"]["edges"].as_array().map(Vec::len),

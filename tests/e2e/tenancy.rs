@@ -19,7 +19,8 @@ async fn operator_creates_a_shop_with_an_admin_key_and_default_program() {
     assert_eq!(p["status"], "DRAFT");
     assert_eq!(p["spendPerRankingPoint"], "1");
     assert_eq!(p["rewardRatePercent"], "100");
-    assert_eq!(p["pointsPerThousandVnd"], 1);
+    // 1 VND of spend per ranking point at 100 %: a point is worth 1 VND.
+    assert_eq!(p["pointsPerThousandVnd"], 1000);
     let tiers: Vec<(String, String)> = p["tiers"]
         .as_array()
         .unwrap_or(&vec![])

@@ -126,3 +126,56 @@ async fn only_the_operator_tops_up_and_the_shop_reads_its_balance_and_history() 
         Some(2)
     );
 }
+
+/// Pages of one, to the end; a cursor edited, or made for another list, is refused on
+/// `after`.
+#[tokio::test]
+async fn top_ups_page_one_at_a_time_and_refuse_edited_cursors() {
+    let app = spawn_app().await;
+    let (shop, admin) = app.create_shop("A").await;
+    for amount in ["1000", "2000", "3000"] {
+        app.gql(
+            Some(OPERATOR_TOKEN),
+            TOP_UP,
+            json!({"s": shop, "a": amount}),
+        )
+        .await
+        .data();
+    }
+    let (mut seen, mut after) = (Vec::new(), None::<String>);
+    loop {
+        let r = app
+            .gql(Some(&admin), HISTORY, json!({"first": 1, "after": after}))
+            .await;
+        let page = &r.data()["messagingTopUps"];
+        seen.push(str_at(page, "/edges/0/node/amount"));
+        if page["pageInfo"]["hasNextPage"] != json!(true) {
+            break;
+        }
+        after = Some(str_at(page, "/pageInfo/endCursor"));
+    }
+    assert_eq!(seen, ["3000", "2000", "1000"], "newest first, each once");
+
+    let r = app.gql(Some(&admin), HISTORY, json!({"first": 1})).await;
+    let cursor = str_at(r.data(), "/messagingTopUps/pageInfo/endCursor");
+    let mut edited = cursor.into_bytes();
+    let at = edited.len() / 2;
+    edited[at] = if edited[at] == b'x' { b'y' } else { b'x' };
+    let edited = String::from_utf8(edited).unwrap_or_default();
+    app.upsert_member(&admin, json!({"externalId": "c1"})).await;
+    let other = app
+        .gql(
+            Some(&admin),
+            "{ members(first: 1) { pageInfo { endCursor } } }",
+            json!({}),
+        )
+        .await;
+    let other = str_at(other.data(), "/members/pageInfo/endCursor");
+    for bad in [edited, other] {
+        let r = app
+            .gql(Some(&admin), HISTORY, json!({"first": 1, "after": bad}))
+            .await;
+        assert_eq!(r.code(), "BAD_USER_INPUT", "{}", r.body);
+        assert_eq!(r.body["errors"][0]["extensions"]["field"], "after");
+    }
+}

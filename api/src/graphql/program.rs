@@ -16,8 +16,13 @@ pub struct ProgramInput {
     spend_per_ranking_point: Option<Dec>,
     /// Reward rate in percent; default 100.
     reward_rate_percent: Option<Dec>,
-    /// This many points pay 1,000 VND; default 1.
+    /// Sets the redemption rate: this many points pay 1,000 VND at checkout, whatever
+    /// the earning settings from then on. Until it is set, the redemption follows
+    /// `Program.pointValue` (1,000 points per 1,000 VND with the defaults).
     points_per_thousand_vnd: Option<i64>,
+    /// `true` gives a redemption rate set with `pointsPerThousandVnd` back to
+    /// `Program.pointValue`; not together with `pointsPerThousandVnd`.
+    redemption_follows_point_value: Option<bool>,
     /// Hours before earned points become available; default 0.
     pending_hours: Option<i64>,
     /// Default NEVER.
@@ -30,9 +35,9 @@ pub struct ProgramInput {
 #[derive(InputObject)]
 pub struct ExpiryInput {
     kind: ExpiryKind,
-    /// For DAYS_AFTER_EARN.
+    /// For DAYS_AFTER_EARN only (refused for the other kinds).
     days: Option<i64>,
-    /// For END_OF_PERIOD.
+    /// For END_OF_PERIOD only (refused for the other kinds).
     period_months: Option<i64>,
 }
 
@@ -40,9 +45,9 @@ pub struct ExpiryInput {
 #[derive(InputObject)]
 pub struct CycleInput {
     kind: CycleKind,
-    /// For ROLLING_MONTHS.
+    /// For ROLLING_MONTHS only (refused for the other kinds).
     months: Option<i64>,
-    /// For ROLLING_MONTHS; default the activation day.
+    /// For ROLLING_MONTHS only (refused for the other kinds); default the activation day.
     starts_on: Option<Date>,
 }
 
@@ -52,6 +57,7 @@ impl From<ProgramInput> for program::ProgramPatch {
             spend_per_ranking_point: i.spend_per_ranking_point.map(|d| d.0),
             reward_rate_percent: i.reward_rate_percent.map(|d| d.0),
             points_per_thousand_vnd: i.points_per_thousand_vnd,
+            redemption_follows_point_value: i.redemption_follows_point_value,
             pending_hours: i.pending_hours,
             expiry: i.expiry.map(|e| (e.kind.into(), e.days, e.period_months)),
             cycle: i
@@ -91,8 +97,30 @@ impl Program {
     async fn reward_rate_percent(&self) -> Dec {
         self.0.reward_rate_percent.into()
     }
+    /// VND a reward point is worth under the earning settings (seed 001 step 3):
+    /// (1 / rewardRatePercent %) x spendPerRankingPoint; 1 with the defaults, 1000 at
+    /// 1,000 VND per ranking point and 100 %. Exact when it terminates, otherwise to 28
+    /// significant digits (666.66666666666666666666666667 at 1,000 VND and 150 %); null
+    /// at a 0 % reward rate.
+    async fn point_value(&self) -> Option<Dec> {
+        self.0.point_value().map(Into::into)
+    }
+    /// Whether the redemption rate follows `pointValue` (until the merchant sets
+    /// `pointsPerThousandVnd`).
+    async fn redemption_follows_point_value(&self) -> bool {
+        self.0.redemption == program::Redemption::FollowsPointValue
+    }
+    /// VND one point pays at checkout: `pointValue` while the redemption follows it,
+    /// otherwise 1,000 / `pointsPerThousandVnd`. A redemption of N points pays N times
+    /// this, computed exactly and rounded half-up to whole VND once.
+    async fn redemption_value(&self) -> Dec {
+        self.0.redemption_value().into()
+    }
+    /// Points that pay 1,000 VND at checkout: the merchant's number, or while the
+    /// redemption follows `pointValue`, 1,000 / `pointValue` rounded half-up to a whole
+    /// number of at least 1 (`redemptionValue` is exact).
     async fn points_per_thousand_vnd(&self) -> Int32 {
-        self.0.points_per_thousand_vnd.into()
+        self.0.points_per_thousand_vnd().into()
     }
     async fn pending_hours(&self) -> Int32 {
         self.0.pending_hours.into()

@@ -10,7 +10,7 @@ use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use loyalty_domain::access::Role;
 use loyalty_domain::ids::parse_id;
-use loyalty_domain::{Ctx, rewards};
+use loyalty_domain::rewards;
 use uuid::Uuid;
 
 /// A reward in the catalog: points for a voucher of an offer.
@@ -68,18 +68,10 @@ impl Reward {
             return Ok(vec![]);
         }
         let shop_id = self.shop_id;
-        let all = match ctx.data_unchecked::<Ctx>().policies.fresh(shop_id) {
-            Some(policy) => policy.tiers.clone(),
-            None => ctx
-                .data_unchecked::<Loaders>()
-                .tier_lists()
-                .load_one(shop_id)
-                .await
-                .map_err(unshare)
-                .gql()?
-                .map(|l| (*l).clone())
-                .unwrap_or_default(),
-        };
+        let all = crate::graphql::members::object::policy(ctx, shop_id)
+            .await?
+            .map(|p| p.tiers.clone())
+            .unwrap_or_default();
         Ok(all
             .into_iter()
             .filter(|t| self.reward.tier_ids.contains(&t.id))

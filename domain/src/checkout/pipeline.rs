@@ -5,7 +5,7 @@ use super::cart::CleanLine;
 use crate::tiers::Tier;
 use crate::vouchers::lookup::VoucherOffer;
 use loyalty_entities::order_discount::DiscountSource;
-use loyalty_rules::points_redemption::redeem;
+use loyalty_rules::points_redemption::{PointRate, redeem};
 use loyalty_rules::tier_discount::tier_discount;
 use loyalty_rules::{Cart, CartLine, Checkout, Outcome, Target};
 use rust_decimal::Decimal;
@@ -115,8 +115,8 @@ pub struct PipelineInput<'a> {
     pub vouchers: &'a [VoucherOffer],
     /// Points asked for.
     pub redeem_points: i64,
-    /// Points that pay 1,000 VND.
-    pub per_thousand: i64,
+    /// What points pay (the program's redemption rate).
+    pub point_rate: PointRate,
 }
 
 /// The rules engine's cart for validated order lines.
@@ -231,7 +231,7 @@ pub fn run(input: &PipelineInput<'_>) -> Breakdown {
     let cap = input.tier.and_then(|t| t.redeem_cap).map(Decimal::from);
     let r = redeem(
         input.redeem_points,
-        input.per_thousand,
+        input.point_rate,
         Decimal::from(total),
         cap,
     );

@@ -104,7 +104,7 @@ pub async fn quote(ctx: &Ctx, shop_id: Uuid, input: QuoteInput) -> Result<Quote>
         tier,
         vouchers: &vouchers,
         redeem_points: redeem,
-        per_thousand: policy.program.points_per_thousand_vnd,
+        point_rate: policy.program.redemption_rate(),
     });
     breakdown.skipped.extend(notes);
     let points_to_earn = match tier {

@@ -81,7 +81,7 @@ pub fn plan(
         tier: tier.as_ref(),
         vouchers: &loaded.vouchers,
         redeem_points: input.redeem_points,
-        per_thousand: policy.program.points_per_thousand_vnd,
+        point_rate: policy.program.redemption_rate(),
     });
     // A voucher whose condition fails is refused; one set aside by the stacking policy
     // (the tier discount gave more) stays unused in the customer's wallet.

@@ -1,5 +1,7 @@
 //! Changing the program's settings, with the seed's rules on what may change when.
-use super::settings::{Cycle, CycleKind, Expiry, ExpiryKind, Program, ProgramPatch, ProgramStatus};
+use super::settings::{
+    Cycle, CycleKind, Expiry, ExpiryKind, Program, ProgramPatch, ProgramStatus, Redemption,
+};
 use crate::{Ctx, DomainError, Result};
 use loyalty_entities::program;
 use rust_decimal::Decimal;
@@ -41,14 +43,18 @@ pub fn apply_patch(current: &Program, patch: &ProgramPatch) -> Result<Program> {
         }
         next.reward_rate_percent = rate.normalize();
     }
-    if let Some(points) = patch.points_per_thousand_vnd {
-        if !(1..=1_000_000).contains(&points) {
-            return Err(DomainError::invalid(
-                "pointsPerThousandVnd",
-                "must be between 1 and 1,000,000",
-            ));
-        }
-        next.points_per_thousand_vnd = points;
+    next.redemption = redemption(current.redemption, patch)?;
+    if next.redemption == Redemption::FollowsPointValue && next.point_value().is_none() {
+        let field = if patch.reward_rate_percent.is_some() {
+            "rewardRatePercent"
+        } else {
+            "redemptionFollowsPointValue"
+        };
+        return Err(DomainError::invalid(
+            field,
+            "at a 0 % reward rate a point has no value for the redemption to follow: \
+             set pointsPerThousandVnd too",
+        ));
     }
     if let Some(hours) = patch.pending_hours {
         if !(0..=MAX_PENDING_HOURS).contains(&hours) {
@@ -61,19 +67,37 @@ pub fn apply_patch(current: &Program, patch: &ProgramPatch) -> Result<Program> {
     }
     if let Some((kind, days, months)) = patch.expiry {
         next.expiry = match kind {
-            ExpiryKind::Never => Expiry::Never,
-            ExpiryKind::DaysAfterEarn => Expiry::DaysAfterEarn {
-                days: bounded("expiry.days", days, MAX_EXPIRY_DAYS)?,
-            },
-            ExpiryKind::EndOfPeriod => Expiry::EndOfPeriod {
-                months: bounded("expiry.periodMonths", months, MAX_PERIOD_MONTHS)?,
-            },
+            ExpiryKind::Never => {
+                unused("expiry.days", days, "NEVER")?;
+                unused("expiry.periodMonths", months, "NEVER")?;
+                Expiry::Never
+            }
+            ExpiryKind::DaysAfterEarn => {
+                unused("expiry.periodMonths", months, "DAYS_AFTER_EARN")?;
+                Expiry::DaysAfterEarn {
+                    days: bounded("expiry.days", days, MAX_EXPIRY_DAYS)?,
+                }
+            }
+            ExpiryKind::EndOfPeriod => {
+                unused("expiry.days", days, "END_OF_PERIOD")?;
+                Expiry::EndOfPeriod {
+                    months: bounded("expiry.periodMonths", months, MAX_PERIOD_MONTHS)?,
+                }
+            }
         };
     }
     if let Some((kind, months, starts_on)) = patch.cycle {
         next.cycle = match kind {
-            CycleKind::Lifetime => Cycle::Lifetime,
-            CycleKind::CalendarYear => Cycle::CalendarYear,
+            CycleKind::Lifetime => {
+                unused("cycle.months", months, "LIFETIME")?;
+                unused("cycle.startsOn", starts_on, "LIFETIME")?;
+                Cycle::Lifetime
+            }
+            CycleKind::CalendarYear => {
+                unused("cycle.months", months, "CALENDAR_YEAR")?;
+                unused("cycle.startsOn", starts_on, "CALENDAR_YEAR")?;
+                Cycle::CalendarYear
+            }
             CycleKind::RollingMonths => Cycle::RollingMonths {
                 months: bounded("cycle.months", months, MAX_PERIOD_MONTHS)?,
                 starts_on,
@@ -81,6 +105,46 @@ pub fn apply_patch(current: &Program, patch: &ProgramPatch) -> Result<Program> {
         };
     }
     Ok(next)
+}
+
+/// The redemption after `patch`: a number of points per 1,000 VND makes it the
+/// merchant's, `redemptionFollowsPointValue: true` gives it back to the point value.
+fn redemption(current: Redemption, patch: &ProgramPatch) -> Result<Redemption> {
+    match (
+        patch.points_per_thousand_vnd,
+        patch.redemption_follows_point_value,
+    ) {
+        (Some(_), Some(true)) => Err(DomainError::invalid(
+            "redemptionFollowsPointValue",
+            "a redemption that follows the point value takes no pointsPerThousandVnd: give one or the other",
+        )),
+        (None, Some(false)) => Err(DomainError::invalid(
+            "redemptionFollowsPointValue",
+            "give pointsPerThousandVnd to set the redemption rate yourself",
+        )),
+        (Some(points), _) if !(1..=1_000_000).contains(&points) => Err(DomainError::invalid(
+            "pointsPerThousandVnd",
+            "must be between 1 and 1,000,000",
+        )),
+        (Some(points), _) => Ok(Redemption::PointsPerThousandVnd(points)),
+        (None, Some(true)) => Ok(Redemption::FollowsPointValue),
+        (None, None) => Ok(current),
+    }
+}
+
+/// Refuses a parameter the chosen kind would ignore, rather than dropping it silently:
+/// a merchant who sends it believes it counts.
+fn unused<T>(field: &str, value: Option<T>, kind: &str) -> Result<()> {
+    match value {
+        None => Ok(()),
+        Some(_) => Err(DomainError::invalid(
+            field,
+            format!(
+                "{kind} takes no {}: leave it out",
+                field.rsplit('.').next().unwrap_or(field)
+            ),
+        )),
+    }
 }
 
 fn bounded(field: &str, value: Option<i64>, max: i64) -> Result<u32> {
@@ -184,6 +248,62 @@ mod tests {
             ..Default::default()
         };
         assert!(apply_patch(&p, &same).is_ok());
+    }
+
+    #[test]
+    fn the_redemption_follows_the_point_value_until_set() {
+        let p = Program::defaults(Uuid::now_v7());
+        let earning = ProgramPatch {
+            spend_per_ranking_point: Some(dec!(1000)),
+            ..Default::default()
+        };
+        let next = apply_patch(&p, &earning).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(next.redemption_value(), dec!(1000));
+        let set = ProgramPatch {
+            points_per_thousand_vnd: Some(2),
+            ..Default::default()
+        };
+        let next = apply_patch(&next, &set).unwrap_or_else(|e| panic!("{e}"));
+        let rate = ProgramPatch {
+            reward_rate_percent: Some(dec!(50)),
+            ..Default::default()
+        };
+        let next = apply_patch(&next, &rate).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(next.redemption, Redemption::PointsPerThousandVnd(2));
+        assert_eq!(next.redemption_value(), dec!(500));
+        let back = ProgramPatch {
+            redemption_follows_point_value: Some(true),
+            ..Default::default()
+        };
+        let next = apply_patch(&next, &back).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(next.redemption_value(), dec!(2000));
+        let zero = ProgramPatch {
+            reward_rate_percent: Some(Decimal::ZERO),
+            ..Default::default()
+        };
+        assert!(apply_patch(&next, &zero).is_err());
+    }
+
+    #[test]
+    fn parameters_a_kind_ignores_are_refused() {
+        let p = Program::defaults(Uuid::now_v7());
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1);
+        for (kind, months, starts_on, blamed) in [
+            (CycleKind::Lifetime, None, day, "cycle.startsOn"),
+            (CycleKind::CalendarYear, None, day, "cycle.startsOn"),
+            (CycleKind::CalendarYear, Some(12), None, "cycle.months"),
+        ] {
+            let patch = ProgramPatch {
+                cycle: Some((kind, months, starts_on)),
+                ..Default::default()
+            };
+            match apply_patch(&p, &patch) {
+                Err(DomainError::InvalidInput { field, .. }) => {
+                    assert_eq!(field.as_deref(), Some(blamed), "{kind:?}");
+                }
+                other => panic!("{kind:?}: {other:?}"),
+            }
+        }
     }
 
     #[test]

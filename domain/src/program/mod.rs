@@ -18,4 +18,5 @@ pub use policy::Policy;
 pub use policy_cache::PolicyCache;
 pub use settings::{
     ActivationMode, Cycle, CycleKind, Expiry, ExpiryKind, Program, ProgramPatch, ProgramStatus,
+    Redemption,
 };

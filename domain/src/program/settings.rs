@@ -1,9 +1,12 @@
 //! The program's settings as domain types, read from and written to the `programs` row.
+use crate::limits::MAX_POINTS;
 use crate::money::{store_decimal, stored_decimal};
 use crate::{DomainError, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use loyalty_entities::program;
-use rust_decimal::Decimal;
+use loyalty_rules::points_redemption::PointRate;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
 use uuid::Uuid;
 
 /// Whether the program is being set up or running.
@@ -79,6 +82,16 @@ pub enum Cycle {
     },
 }
 
+/// What points pay at checkout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redemption {
+    /// A point pays its [`Program::point_value`] (seed 001 step 3: "computed from the
+    /// reward rate by default"), following the earning settings as they change.
+    FollowsPointValue,
+    /// The merchant set it: this many points pay 1,000 VND, whatever the earning settings.
+    PointsPerThousandVnd(i64),
+}
+
 /// A shop's program.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Program {
@@ -90,8 +103,8 @@ pub struct Program {
     pub spend_per_ranking_point: Decimal,
     /// Reward rate in percent of ranking points.
     pub reward_rate_percent: Decimal,
-    /// Points that pay 1,000 VND at checkout.
-    pub points_per_thousand_vnd: i64,
+    /// What points pay at checkout.
+    pub redemption: Redemption,
     /// Hours before earned points become available.
     pub pending_hours: i64,
     /// Expiry of earned points.
@@ -111,8 +124,11 @@ pub struct ProgramPatch {
     pub spend_per_ranking_point: Option<Decimal>,
     /// See [`Program::reward_rate_percent`].
     pub reward_rate_percent: Option<Decimal>,
-    /// See [`Program::points_per_thousand_vnd`].
+    /// Sets [`Redemption::PointsPerThousandVnd`].
     pub points_per_thousand_vnd: Option<i64>,
+    /// `true` returns to [`Redemption::FollowsPointValue`]; `false` needs
+    /// `points_per_thousand_vnd`.
+    pub redemption_follows_point_value: Option<bool>,
     /// See [`Program::pending_hours`].
     pub pending_hours: Option<i64>,
     /// Expiry: kind, days, period months as given.
@@ -129,7 +145,7 @@ impl Program {
             status: ProgramStatus::Draft,
             spend_per_ranking_point: Decimal::ONE,
             reward_rate_percent: Decimal::ONE_HUNDRED,
-            points_per_thousand_vnd: 1,
+            redemption: Redemption::FollowsPointValue,
             pending_hours: 0,
             expiry: Expiry::Never,
             cycle: Cycle::Lifetime,
@@ -141,6 +157,64 @@ impl Program {
     /// Ranking points for a whole-VND spend: floor(spend / spend per ranking point).
     pub fn ranking_points(&self, spend: i64) -> i64 {
         crate::tiers::ranking_points(spend, self.spend_per_ranking_point)
+    }
+
+    /// VND a reward point is worth under the earning settings (seed 001 step 3):
+    /// (1 ranking point / reward rate %) x spend per ranking point, i.e. 1 VND with the
+    /// defaults and 1,000 VND at 1,000 VND per ranking point and 100 %. Exact when it
+    /// terminates, otherwise to Decimal's 28 significant digits; `None` at a 0 % rate,
+    /// where no point is earned to be worth anything.
+    pub fn point_value(&self) -> Option<Decimal> {
+        self.earned_rate().point_value()
+    }
+
+    /// [`Self::point_value`] as a ratio: `reward rate` points are earned by, and so are
+    /// worth, `100 x spend per ranking point` VND.
+    fn earned_rate(&self) -> PointRate {
+        PointRate {
+            points: self.reward_rate_percent,
+            vnd: self
+                .spend_per_ranking_point
+                .checked_mul(Decimal::ONE_HUNDRED)
+                .unwrap_or(Decimal::MAX),
+        }
+    }
+
+    /// What points pay at checkout.
+    pub fn redemption_rate(&self) -> PointRate {
+        match self.redemption {
+            Redemption::FollowsPointValue => self.earned_rate(),
+            Redemption::PointsPerThousandVnd(n) => PointRate::per_thousand(n),
+        }
+    }
+
+    /// VND one point pays at checkout (to 28 significant digits when it does not
+    /// terminate); zero when points pay nothing.
+    pub fn redemption_value(&self) -> Decimal {
+        self.redemption_rate()
+            .point_value()
+            .unwrap_or(Decimal::ZERO)
+    }
+
+    /// Points that pay 1,000 VND: the merchant's number, or while the redemption follows
+    /// the point value, 1,000 VND / point value rounded half-up to a whole number within
+    /// 1 and [`MAX_POINTS`] ([`Self::redemption_value`] is the exact value).
+    pub fn points_per_thousand_vnd(&self) -> i64 {
+        match self.redemption {
+            Redemption::PointsPerThousandVnd(n) => n,
+            Redemption::FollowsPointValue => {
+                let rate = self.earned_rate();
+                rate.points
+                    .checked_mul(Decimal::from(1000))
+                    .and_then(|v| v.checked_div(rate.vnd))
+                    .and_then(|v| {
+                        v.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+                            .to_i64()
+                    })
+                    .unwrap_or(MAX_POINTS)
+                    .clamp(1, MAX_POINTS)
+            }
+        }
     }
 
     /// Reads a stored row.
@@ -183,7 +257,11 @@ impl Program {
                 &row.spend_per_ranking_point,
             )?,
             reward_rate_percent: stored_decimal("reward_rate_percent", &row.reward_rate_percent)?,
-            points_per_thousand_vnd: row.points_per_thousand_vnd,
+            redemption: if row.redemption_rate_set {
+                Redemption::PointsPerThousandVnd(row.points_per_thousand_vnd)
+            } else {
+                Redemption::FollowsPointValue
+            },
             pending_hours: row.pending_hours,
             expiry,
             cycle,
@@ -215,7 +293,10 @@ impl Program {
             .to_owned(),
             spend_per_ranking_point: store_decimal(self.spend_per_ranking_point),
             reward_rate_percent: store_decimal(self.reward_rate_percent),
-            points_per_thousand_vnd: self.points_per_thousand_vnd,
+            // While the redemption follows the point value the column holds its nearest
+            // whole number, for whoever reads the table; the flag says which it is.
+            points_per_thousand_vnd: self.points_per_thousand_vnd(),
+            redemption_rate_set: matches!(self.redemption, Redemption::PointsPerThousandVnd(_)),
             pending_hours: self.pending_hours,
             expiry_kind: expiry_kind.to_owned(),
             expiry_days,
@@ -252,6 +333,7 @@ fn positive_u32(value: Option<i64>, column: &str) -> Result<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rust_decimal_macros::dec;
 
     #[test]
     fn rows_round_trip() {
@@ -262,6 +344,29 @@ mod tests {
             starts_on: NaiveDate::from_ymd_opt(2026, 1, 1),
         };
         let row = p.to_row(Utc::now());
+        assert_eq!(Program::from_row(&row).ok(), Some(p.clone()));
+        p.redemption = Redemption::PointsPerThousandVnd(7);
+        let row = p.to_row(Utc::now());
         assert_eq!(Program::from_row(&row).ok(), Some(p));
+    }
+
+    #[test]
+    fn a_point_is_worth_the_seed_formula() {
+        let mut p = Program::defaults(Uuid::now_v7());
+        assert_eq!(p.point_value(), Some(Decimal::ONE));
+        assert_eq!(p.redemption_value(), Decimal::ONE);
+        assert_eq!(p.points_per_thousand_vnd(), 1000);
+        p.spend_per_ranking_point = dec!(1000);
+        assert_eq!(p.point_value(), Some(dec!(1000)));
+        assert_eq!(p.points_per_thousand_vnd(), 1);
+        p.reward_rate_percent = dec!(50);
+        assert_eq!(p.point_value(), Some(dec!(2000)));
+        // Half a point per 1,000 VND shows as 1; the value is exact.
+        assert_eq!(p.points_per_thousand_vnd(), 1);
+        assert_eq!(p.redemption_value(), dec!(2000));
+        p.reward_rate_percent = Decimal::ZERO;
+        assert_eq!(p.point_value(), None);
+        p.redemption = Redemption::PointsPerThousandVnd(4);
+        assert_eq!(p.redemption_value(), dec!(250));
     }
 }

@@ -27,7 +27,7 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use loyalty_rules::points_redemption::{redeem, value_of};
+use loyalty_rules::points_redemption::{PointRate, redeem, value_of};
 use loyalty_rules::tier_discount::tier_discount;
 use loyalty_rules::{
     Args, BUILT_IN_KINDS, Cart, CartLine, Checkout, Offer, Outcome, RuleKind, SkipReason, Target,
@@ -660,7 +660,8 @@ fuzz_target!(|input: Input| {
     }
 
     // Points on what is due.
-    let per_thousand = 1 + i64::from(input.points.per_thousand % 1_000_000);
+    let per_thousand =
+        PointRate::per_thousand(1 + i64::from(input.points.per_thousand % 1_000_000));
     let cap = input.points.cap.map(|c| Decimal::from(c % 100_000_000_000));
     let r = redeem(input.points.requested, per_thousand, due, cap);
     assert!(r.points >= 0 && r.points <= input.points.requested.max(0));

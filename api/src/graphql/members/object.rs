@@ -14,8 +14,11 @@ use crate::loaders::{Loaders, unshare};
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use loyalty_domain::paging::page_size;
+use loyalty_domain::program::Policy;
 use loyalty_domain::vouchers::listing::VoucherCursor;
 use loyalty_domain::{Ctx, checkout, ledger, members, tiers, vouchers};
+use std::sync::Arc;
+use uuid::Uuid;
 
 /// A customer of the shop; a registered member once `registeredAt` is set.
 pub struct Member(pub members::Member);
@@ -56,21 +59,10 @@ impl Member {
         let Some(tier_id) = self.0.tier_id else {
             return Ok(None);
         };
-        // A fresh cached policy answers at once; the loader (one load for a whole page)
-        // only when the cache must be read again.
-        let shop_id = self.0.shop_id;
         let pick = |list: &[tiers::Tier]| list.iter().find(|t| t.id == tier_id).cloned();
-        let tier = match ctx.data_unchecked::<Ctx>().policies.fresh(shop_id) {
-            Some(policy) => pick(&policy.tiers),
-            None => ctx
-                .data_unchecked::<Loaders>()
-                .tier_lists()
-                .load_one(shop_id)
-                .await
-                .map_err(unshare)
-                .gql()?
-                .and_then(|l| pick(&l)),
-        };
+        let tier = policy(ctx, self.0.shop_id)
+            .await?
+            .and_then(|p| pick(&p.tiers));
         Ok(tier.map(|tier| Tier {
             shop_id: self.0.shop_id,
             tier,
@@ -79,6 +71,17 @@ impl Member {
     /// Paid spend counted toward the tier in the current cycle, VND.
     async fn ranking_spend(&self) -> Dec {
         self.0.ranking_spend.into()
+    }
+    /// Ranking points of the current cycle: `rankingSpend` converted at the program's
+    /// `spendPerRankingPoint` (rounded down), the number the tier thresholds'
+    /// `minRankingPoints` are compared with. The tier is the one reached by this cycle's
+    /// points or the last cycle's, whichever is more. A whole number, as a Decimal: at
+    /// the default 1 VND per point a cycle's spend passes the 32 bits of an Int.
+    async fn ranking_points(&self, ctx: &Context<'_>) -> async_graphql::Result<Dec> {
+        Ok(policy(ctx, self.0.shop_id)
+            .await?
+            .map_or(0, |p| p.program.ranking_points(self.0.ranking_spend))
+            .into())
     }
     async fn registered_at(&self) -> Option<DateTime<Utc>> {
         self.0.registered_at
@@ -245,4 +248,21 @@ pub struct VoucherCheck {
 /// sums and then the whole balance.
 pub(super) fn wants_whole(points: &async_graphql::Lookahead<'_>) -> bool {
     points.field("used").exists() || points.field("expired").exists()
+}
+
+/// The shop's policy: a fresh cached one at once, otherwise through the loader (one
+/// load for a whole page) when the cache must be read again.
+pub(crate) async fn policy(
+    ctx: &Context<'_>,
+    shop_id: Uuid,
+) -> async_graphql::Result<Option<Arc<Policy>>> {
+    if let Some(policy) = ctx.data_unchecked::<Ctx>().policies.fresh(shop_id) {
+        return Ok(Some(policy));
+    }
+    ctx.data_unchecked::<Loaders>()
+        .policies()
+        .load_one(shop_id)
+        .await
+        .map_err(unshare)
+        .gql()
 }

@@ -64,9 +64,9 @@ async fn prime(
     let node = ctx.look_ahead().field("node");
     let loaders = ctx.data_unchecked::<Loaders>();
     let ids: Vec<uuid::Uuid> = edges.iter().map(|e| e.node.0.id).collect();
-    if node.field("tier").exists() {
+    if node.field("tier").exists() || node.field("rankingPoints").exists() {
         loaders
-            .tier_lists()
+            .policies()
             .load_one(shop_id)
             .await
             .map_err(unshare)
