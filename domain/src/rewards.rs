@@ -131,7 +131,7 @@ pub async fn redeem(
     });
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
-    lock_member(&txn, shop_id, member_id).await?;
+    let customer = lock_member(&txn, shop_id, member_id).await?;
     if let Some(entry) = replay(&txn, shop_id, Scope::Reward, key, &hash).await? {
         let found = voucher::Entity::find()
             .filter(voucher::Column::ShopId.eq(shop_id))
@@ -142,10 +142,9 @@ pub async fn redeem(
         txn.commit().await?;
         return Ok(Voucher::from_row(found));
     }
-    ctx.policies
-        .current(&txn, shop_id)
-        .await?
-        .require_active()?;
+    let policy = ctx.policies.current(&txn, shop_id).await?;
+    policy.require_active()?;
+    policy.require_admitted(customer.registered_at.is_some(), "memberId")?;
     let reward = reward::Entity::find_by_id((shop_id, reward_id))
         .one(&txn)
         .await?

@@ -20,6 +20,7 @@ mod m20261204_000011_sorts_on_member_search;
 mod m20261204_000012_lines_on_orders;
 mod m20261204_000013_order_key_unique_once;
 mod m20261207_000016_key_prefix_and_use;
+mod m20261207_000018_enrollment;
 mod member_search_copy;
 mod support;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000012_lines_on_orders::Migration),
             Box::new(m20261204_000013_order_key_unique_once::Migration),
             Box::new(m20261207_000016_key_prefix_and_use::Migration),
+            Box::new(m20261207_000018_enrollment::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ mod caching;
 mod campaigns;
 mod checkout;
 mod cursors;
+mod enrollment;
 mod hardening;
 mod import;
 mod key_cap;

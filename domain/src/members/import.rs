@@ -10,7 +10,7 @@
 //! `importMembers` mutation), so that a request that fails or times out part-way, which
 //! drops the transaction, writes nothing.
 use super::Gender;
-use super::profile::{MemberInput, clean, merge, new_row};
+use super::profile::{MemberInput, apply_reached_tier, clean, merge, new_row};
 use crate::ledger::LedgerKind;
 use crate::ledger::balance::held;
 use crate::ledger::lots::{credit, lock_member};
@@ -441,6 +441,9 @@ async fn apply_row(
         None => new_row(txn, shop_id, &input_external_id(&row.profile), now).await?,
     };
     let mut after = merge(before.clone(), &input, now);
+    if before.registered_at.is_none() && after.registered_at.is_some() {
+        apply_reached_tier(policy, &mut after, now);
+    }
     // Opening totals describe the past: they apply while no order was recorded here.
     if before.total_orders == 0 && before.total_spent == 0 {
         after.total_orders = row.total_orders.unwrap_or(0);

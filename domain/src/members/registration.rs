@@ -1,15 +1,20 @@
 //! Turning customers into registered members, by hand or in bulk.
+use super::profile::{apply_reached_tier, save_standing};
 use crate::{Ctx, DomainError, Result};
 use loyalty_entities::member;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
 use uuid::Uuid;
 
 /// Most ids one call may register.
 pub const MAX_BATCH: usize = 1000;
 
 /// Registers the given customers of the shop; returns how many were newly registered.
-/// Every id must name a customer of the shop, or nothing is changed.
+/// Every id must name a customer of the shop, or nothing is changed. Each newly
+/// registered customer is at the tier its ranking spend reached when this commits.
 pub async fn register(ctx: &Ctx, shop_id: Uuid, ids: &[Uuid]) -> Result<u64> {
     if ids.len() > MAX_BATCH {
         return Err(DomainError::LimitExceeded(format!(
@@ -33,6 +38,24 @@ pub async fn register(ctx: &Ctx, shop_id: Uuid, ids: &[Uuid]) -> Result<u64> {
         )));
     }
     let now = ctx.clock.now();
+    // The tier their ranking spend reached applies from this transaction on.
+    let policy = ctx.policies.current(&txn, shop_id).await?;
+    if policy.is_active() {
+        let joining = member::Entity::find()
+            .filter(member::Column::ShopId.eq(shop_id))
+            .filter(member::Column::Id.is_in(ids.clone()))
+            .filter(member::Column::RegisteredAt.is_null())
+            .order_by_asc(member::Column::Id)
+            .lock_exclusive()
+            .all(&txn)
+            .await?;
+        for mut row in joining {
+            if apply_reached_tier(&policy, &mut row, now) {
+                row.updated_at = now;
+                save_standing(&txn, &row).await?;
+            }
+        }
+    }
     let result = member::Entity::update_many()
         .col_expr(member::Column::RegisteredAt, Expr::value(now))
         .col_expr(member::Column::UpdatedAt, Expr::value(now))
