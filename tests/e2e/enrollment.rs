@@ -266,6 +266,41 @@ async fn register_members_applies_the_tier_the_spend_reached_at_once() {
 }
 
 #[tokio::test]
+async fn registering_after_the_cycles_rolled_applies_the_tier_of_the_spend_that_still_counts() {
+    let app = spawn_app().await;
+    let (_, admin) = app.create_shop("A").await;
+    app.activate(
+        &admin,
+        json!({"spendPerRankingPoint": "1000", "enrollment": "MEMBERS_ONLY",
+               "cycle": {"kind": "ROLLING_MONTHS", "months": 1}}),
+        "INITIAL_TIER",
+    )
+    .await;
+    app.update_tier(&admin, 2, json!({"discountPercent": "10"}))
+        .await;
+    let channel = app.create_key(&admin, "CHANNEL").await;
+    order(&app, &channel, "o1", "c1", 3_000_000, 0).await.data();
+    // Two monthly cycles later no spend counts any more, though no job has rolled the
+    // customer's row yet: it still names Silver.
+    app.advance(chrono::Duration::days(70));
+    assert_eq!(app.tier_of(&admin, "c1").await.as_deref(), Some("Silver"));
+    let id = str_at(&member(&app, &admin, "c1").await, "/id");
+    let res = app
+        .gql(
+            Some(&channel),
+            "mutation($ids: [ID!]!) { registerMembers(ids: $ids) }",
+            json!({"ids": [id]}),
+        )
+        .await;
+    assert_eq!(res.data()["registerMembers"], 1);
+    assert_eq!(app.tier_of(&admin, "c1").await.as_deref(), Some("Member"));
+    let q = quote(&app, &channel, "c1", 1_000_000, 0).await;
+    assert_eq!(q["discountTotal"], "0");
+    assert_eq!(q["pointsToEarn"], 1000);
+    assert_eq!(skipped(&q), Vec::<(String, String)>::new());
+}
+
+#[tokio::test]
 async fn under_all_customers_an_unregistered_customer_takes_part_as_before() {
     let app = spawn_app().await;
     let (admin, channel) = shop(&app, "ALL_CUSTOMERS").await;
