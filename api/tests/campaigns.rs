@@ -316,11 +316,11 @@ async fn killing_the_server_mid_campaign_still_ends_with_each_recipient_once() {
         ],
     );
     let mut s = Server::up(&url, port, &settings, None).await;
-    // Members whose numbers the fake always accepts.
-    let mut csv = String::from("external_id,name,phone\n");
+    // Registered members whose numbers the fake always accepts.
+    let mut csv = String::from("external_id,name,phone,registered\n");
     let members: Vec<usize> = (0..10_000).filter(|i| i % 50 < 4).take(600).collect();
     for i in &members {
-        csv.push_str(&format!("m{i},Member {i},{}\n", phone_of(*i)));
+        csv.push_str(&format!("m{i},Member {i},{},true\n", phone_of(*i)));
     }
     s.q(
         "mutation($c: String!) { importMembers(csv: $c) { imported } }",
@@ -388,9 +388,9 @@ async fn out_of_balance_stops_a_campaign_a_top_up_resumes_it_and_a_quota_waits_f
     let (zns, fake) = fake_zns::start(Duration::ZERO).await;
     let (url, _dir) = database("camp_bal");
     let s = Server::up(&url, free_port(), &env(&zns, &[]), None).await;
-    let mut csv = String::from("external_id,name,phone\n");
+    let mut csv = String::from("external_id,name,phone,registered\n");
     for i in (0..2000).filter(|i| i % 50 < 4).take(100) {
-        csv.push_str(&format!("m{i},Member {i},{}\n", phone_of(i)));
+        csv.push_str(&format!("m{i},Member {i},{},true\n", phone_of(i)));
     }
     s.q(
         "mutation($c: String!) { importMembers(csv: $c) { imported } }",

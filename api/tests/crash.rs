@@ -48,7 +48,7 @@ async fn sigkill_mid_way_then_replay_gives_exact_balances() {
         &client,
         &base,
         &key,
-        "mutation { configureProgram(input: {spendPerRankingPoint: \"1000\"}) { status } }",
+        "mutation { configureProgram(input: {spendPerRankingPoint: \"1000\", enrollment: ALL_CUSTOMERS}) { status } }",
         json!({}),
     )
     .await

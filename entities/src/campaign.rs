@@ -21,6 +21,9 @@ pub struct Model {
     pub offer_id: Option<Uuid>,
     /// Days after a message during which the recipient's orders count for the campaign.
     pub attribution_days: i64,
+    /// Also reaches customers who are not registered members when the program is for
+    /// members only.
+    pub include_non_members: bool,
     pub scheduled_at: Option<DateTimeUtc>,
     pub started_at: Option<DateTimeUtc>,
     pub finished_at: Option<DateTimeUtc>,

@@ -35,7 +35,8 @@ pub struct Model {
     pub reversed_spend: i64,
     /// Start of the cycle whose ranking spend the order counted toward; none if it counted toward none.
     pub ranking_cycle: Option<Date>,
-    /// The member's tier when the order was placed.
+    /// The tier the order was priced and earned with: the member's when it was placed;
+    /// none for a customer outside the program (`programs.enrollment`).
     pub tier_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     /// Of `discount_total`, what vouchers took.

@@ -21,6 +21,8 @@ pub struct Model {
     pub cycle_kind: String,
     pub cycle_months: Option<i64>,
     pub cycle_starts_on: Option<Date>,
+    /// MEMBERS_ONLY or ALL_CUSTOMERS: who gets the tier discount, earns and redeems.
+    pub enrollment: String,
     pub activation_mode: Option<String>,
     pub activated_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,

@@ -23,6 +23,7 @@ mod m20261207_000014_reward_stock_tiers;
 mod m20261207_000015_order_history;
 mod m20261207_000016_key_prefix_and_use;
 mod m20261207_000017_opening_spend;
+mod m20261207_000018_enrollment;
 mod m20261207_000019_point_value;
 mod m20261207_000020_bulk_jobs;
 mod member_search_copy;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000015_order_history::Migration),
             Box::new(m20261207_000016_key_prefix_and_use::Migration),
             Box::new(m20261207_000017_opening_spend::Migration),
+            Box::new(m20261207_000018_enrollment::Migration),
             Box::new(m20261207_000019_point_value::Migration),
             Box::new(m20261207_000020_bulk_jobs::Migration),
         ]

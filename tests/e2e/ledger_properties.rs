@@ -77,6 +77,8 @@ impl World {
             spend_per_ranking_point: Some(Decimal::from(1000)),
             pending_hours: Some(24),
             expiry: Some((program::ExpiryKind::DaysAfterEarn, Some(30), None)),
+            // Its customers come from its orders, unregistered, and must earn.
+            enrollment: Some(program::Enrollment::AllCustomers),
             ..Default::default()
         };
         program::configure(&app.ctx, shop, patch)

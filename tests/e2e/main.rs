@@ -8,6 +8,7 @@ mod caching;
 mod campaigns;
 mod checkout;
 mod cursors;
+mod enrollment;
 mod hardening;
 mod import;
 mod key_cap;

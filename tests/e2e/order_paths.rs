@@ -2,8 +2,10 @@
 //! statements, and the member's row lock) leave the same rows.
 //!
 //! The same random sequence of orders (known and new customers, vouchers, redemption,
-//! bursts of concurrent orders that batch together), refunds, adjustments, waits and
-//! expiry runs on two servers over two schemas, one forced to each path. Then every row
+//! bursts of concurrent orders that batch together), refunds, adjustments, customers
+//! registering, waits and expiry runs on two servers over two schemas, one forced to
+//! each path, in a program for registered members only or for every customer (then
+//! unregistered customers' orders are counted but earn, discount and redeem nothing). Then every row
 //! an order touches (members with their counters and cached balances, orders, discounts,
 //! ledger entries, lots, allocations, refunds, vouchers, idempotency keys) is read back
 //! and compared, with each id replaced by what names the row (a member by its external
@@ -12,6 +14,7 @@
 use chrono::Duration;
 use loyalty_domain::checkout::OrderLine;
 use loyalty_domain::ledger::{self, AdjustInput};
+use loyalty_domain::members::MemberInput;
 use loyalty_domain::orders::{self, OrderInput, OrderPath, RefundInput, input::Channel};
 use loyalty_domain::{DomainError, members, program};
 use loyalty_tests::{TestApp, backend, spawn_app_on};
@@ -23,7 +26,7 @@ use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 /// Customers the steps pick from: the first `KNOWN` exist and hold vouchers, the rest are
-/// new until their first order.
+/// new until their first order. Customer 0 starts registered, the others do not.
 const CUSTOMERS: usize = 5;
 const KNOWN: usize = 3;
 const VOUCHERS_EACH: usize = 2;
@@ -49,6 +52,8 @@ enum Step {
         who: usize,
         points: i64,
     },
+    /// The customer registers (`upsertMember(register: true)`), new or not.
+    Register(usize),
     Wait(i64),
     Expire,
 }
@@ -78,6 +83,7 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (0usize..16, 1i64..=100).prop_map(|(order, percent)| Step::Refund { order, percent }),
         1 => (0..KNOWN, -900i64..900).prop_filter("non-zero", |(_, p)| *p != 0)
             .prop_map(|(who, points)| Step::Adjust { who, points }),
+        1 => (0..CUSTOMERS).prop_map(Step::Register),
         2 => (1i64..24 * 20).prop_map(Step::Wait),
         1 => Just(Step::Expire),
     ]
@@ -99,7 +105,7 @@ fn customer(who: usize) -> String {
 }
 
 impl World {
-    async fn new(path: OrderPath) -> Self {
+    async fn new(path: OrderPath, enrollment: program::Enrollment) -> Self {
         let app = spawn_app_on(path).await;
         let (shop, admin) = app.create_shop("D").await;
         let shop = Uuid::parse_str(&shop).unwrap_or_else(|e| panic!("{e}"));
@@ -107,6 +113,7 @@ impl World {
             spend_per_ranking_point: Some(Decimal::from(1000)),
             pending_hours: Some(24),
             expiry: Some((program::ExpiryKind::DaysAfterEarn, Some(30), None)),
+            enrollment: Some(enrollment),
             ..Default::default()
         };
         program::configure(&app.ctx, shop, patch)
@@ -120,7 +127,8 @@ impl World {
             let id = app
                 .upsert_member(
                     &admin,
-                    json!({"externalId": customer(who), "name": format!("Khách {who}")}),
+                    json!({"externalId": customer(who), "name": format!("Khách {who}"),
+                           "register": who == 0}),
                 )
                 .await;
             known.push(Uuid::parse_str(&id).unwrap_or_else(|e| panic!("{e}")));
@@ -276,6 +284,16 @@ impl World {
                 )
                 .await;
                 r.map_or_else(|e| outcome(&e), |_| "ok".into())
+            }
+            Step::Register(who) => {
+                let input = MemberInput {
+                    external_id: customer(*who),
+                    register: Some(true),
+                    ..Default::default()
+                };
+                members::upsert(&ctx, self.shop, input)
+                    .await
+                    .map_or_else(|e| outcome(&e), |_| "ok".into())
             }
             Step::Wait(hours) => {
                 self.app.advance(Duration::hours(*hours));
@@ -468,7 +486,10 @@ async fn compare(step: usize, a: &World, b: &World) {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 12, failure_persistence: None, ..ProptestConfig::default() })]
     #[test]
-    fn both_order_paths_write_the_same_rows(steps in proptest::collection::vec(step(), 1..40)) {
+    fn both_order_paths_write_the_same_rows(
+        members_only in any::<bool>(),
+        steps in proptest::collection::vec(step(), 1..40),
+    ) {
         if backend() != "postgres" {
             // SQLite has one path; the comparison needs PostgreSQL (CI runs it there).
             return Ok(());
@@ -478,8 +499,13 @@ proptest! {
             .build()
             .unwrap_or_else(|e| panic!("{e}"));
         rt.block_on(async {
-            let mut batched = World::new(OrderPath::Batched).await;
-            let mut locked = World::new(OrderPath::Locked).await;
+            let enrollment = if members_only {
+                program::Enrollment::MembersOnly
+            } else {
+                program::Enrollment::AllCustomers
+            };
+            let mut batched = World::new(OrderPath::Batched, enrollment).await;
+            let mut locked = World::new(OrderPath::Locked, enrollment).await;
             for (i, s) in steps.iter().enumerate() {
                 let a = batched.apply(s).await;
                 let b = locked.apply(s).await;

@@ -599,9 +599,21 @@ async fn the_sort_migration_goes_down_and_up_again_with_members() {
     assert_eq!(registered[..2], ["an", "duc"]);
     loyalty_tests::migrate_down_through(&app.ctx.db, "m20261204_000011_sorts_on_member_search")
         .await;
-    // Written while the copy has no registration column.
-    app.upsert_member(&admin, json!({"externalId": "x", "register": true}))
-        .await;
+    // Written while the copy has no registration column, as the application of that
+    // schema wrote a registration (today's reads the program's later columns first).
+    {
+        use loyalty_entities::member;
+        use sea_orm::sea_query::Expr;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let now = app.ctx.clock.now();
+        member::Entity::update_many()
+            .col_expr(member::Column::RegisteredAt, Expr::value(now))
+            .col_expr(member::Column::UpdatedAt, Expr::value(now))
+            .filter(member::Column::ExternalId.eq("x"))
+            .exec(&app.ctx.db)
+            .await
+            .unwrap_or_else(|e| panic!("register x: {e}"));
+    }
     Migrator::up(&app.ctx.db, None)
         .await
         .unwrap_or_else(|e| panic!("up: {e}"));

@@ -335,8 +335,16 @@ pub fn str_at(v: &Value, pointer: &str) -> String {
 pub type Points = (i64, i64, i64, i64);
 
 impl TestApp {
-    /// Configures the program with `input` (a `ProgramInput`) and activates it.
-    pub async fn activate(&self, admin: &str, input: Value, mode: &str) {
+    /// Configures the program with `input` (a `ProgramInput`) and activates it. Unless
+    /// `input` says otherwise the program is for ALL_CUSTOMERS, so that a test's
+    /// customers, who come from its orders unregistered, take part as they did before
+    /// the setting existed (`tests/e2e/enrollment.rs` tests MEMBERS_ONLY, the default).
+    pub async fn activate(&self, admin: &str, mut input: Value, mode: &str) {
+        if let Value::Object(fields) = &mut input {
+            fields
+                .entry("enrollment")
+                .or_insert_with(|| json!("ALL_CUSTOMERS"));
+        }
         self.gql(
             Some(admin),
             "mutation($i: ProgramInput!) { configureProgram(input: $i) { status } }",
@@ -354,7 +362,7 @@ impl TestApp {
     }
 
     /// Creates shop "A" with its program active (1,000 VND per ranking point, members
-    /// start in the initial tier); returns the ADMIN key.
+    /// start in the initial tier, every customer takes part); returns the ADMIN key.
     pub async fn active_shop(&self) -> String {
         let (_, admin) = self.create_shop("A").await;
         self.activate(

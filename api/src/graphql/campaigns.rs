@@ -155,6 +155,9 @@ pub struct CampaignInput {
     /// Days after a message in which the recipient's orders count for the campaign
     /// (default 7).
     attribution_days: Option<i64>,
+    /// In a program for members only (`Program.enrollment`), the campaign reaches the
+    /// registered members of its audience only unless this is true (default false).
+    include_non_members: Option<bool>,
 }
 
 impl CampaignInput {
@@ -191,6 +194,7 @@ impl CampaignInput {
                 .map(|id| parse_id("offerId", &id))
                 .transpose()?,
             attribution_days: self.attribution_days,
+            include_non_members: self.include_non_members.unwrap_or(false),
         })
     }
 }
@@ -369,6 +373,11 @@ impl Campaign {
     async fn attribution_days(&self) -> Int32 {
         self.campaign.attribution_days.into()
     }
+    /// Also reaches customers who are not registered members in a program for members
+    /// only.
+    async fn include_non_members(&self) -> bool {
+        self.campaign.include_non_members
+    }
     async fn scheduled_at(&self) -> Option<DateTime<Utc>> {
         self.campaign.scheduled_at
     }
@@ -397,16 +406,17 @@ impl Campaign {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.campaign.updated_at
     }
-    /// Members the audience matches right now (before sending: who would get it).
+    /// Members the campaign reaches right now (before sending: who would get it): its
+    /// audience, within the registered members unless `includeNonMembers` or the program
+    /// is for ALL_CUSTOMERS.
     #[graphql(complexity = "cost::PER_ITEM_QUERY")]
     async fn audience_size(&self, ctx: &Context<'_>) -> async_graphql::Result<Int32> {
         let _turn = cost::turn(ctx).await;
         let d = domain(ctx);
         let shop = shops::load(&d.db, self.shop_id).await.gql()?;
-        let n =
-            campaigns::service::audience_size(&d.db, &shop, d.clock.now(), &self.campaign.audience)
-                .await
-                .gql()?;
+        let n = campaigns::service::audience_size(&d.db, &shop, d.clock.now(), &self.campaign)
+            .await
+            .gql()?;
         Ok(n.into())
     }
     /// Recipients, sent, failed by reason, cost and attributed orders.

@@ -151,6 +151,18 @@ impl From<program::ActivationMode> for ActivationMode {
     }
 }
 
+/// Who gets the tier discount, earns and redeems points.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "program::Enrollment")]
+pub enum Enrollment {
+    /// Registered members only (`upsertMember(register: true)`, `registerMembers`); the
+    /// other customers' orders are recorded and counted but earn nothing, get no tier
+    /// discount and cannot pay with points. The default of a new program.
+    MembersOnly,
+    /// Every customer, registered or not (programs made before the setting existed).
+    AllCustomers,
+}
+
 /// Draft or active.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum ProgramStatus {

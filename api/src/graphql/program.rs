@@ -1,7 +1,7 @@
 //! The loyalty program: settings, activation.
 use crate::auth::{RoleGuard, domain, principal};
 use crate::error::Gql;
-use crate::graphql::enums::{ActivationMode, CycleKind, ExpiryKind, ProgramStatus};
+use crate::graphql::enums::{ActivationMode, CycleKind, Enrollment, ExpiryKind, ProgramStatus};
 use crate::graphql::scalars::{Date, Dec, Int32};
 use crate::graphql::tiers::{Tier, tier_list};
 use async_graphql::{Context, InputObject, Object, SimpleObject};
@@ -29,6 +29,9 @@ pub struct ProgramInput {
     expiry: Option<ExpiryInput>,
     /// Default LIFETIME.
     cycle: Option<CycleInput>,
+    /// Who gets the tier discount, earns and redeems; default MEMBERS_ONLY (programs
+    /// made before the setting existed have ALL_CUSTOMERS).
+    enrollment: Option<Enrollment>,
 }
 
 /// Point expiry.
@@ -63,6 +66,7 @@ impl From<ProgramInput> for program::ProgramPatch {
             cycle: i
                 .cycle
                 .map(|c| (c.kind.into(), c.months, c.starts_on.map(|d| d.0))),
+            enrollment: i.enrollment.map(Into::into),
         }
     }
 }
@@ -162,6 +166,10 @@ impl Program {
                 starts_on: starts_on.map(Date),
             },
         }
+    }
+    /// Who gets the tier discount, earns and redeems.
+    async fn enrollment(&self) -> Enrollment {
+        self.0.enrollment.into()
     }
     async fn activation_mode(&self) -> Option<ActivationMode> {
         self.0.activation_mode.map(Into::into)

@@ -89,9 +89,12 @@ pub async fn apply<C: ConnectionTrait>(
             )
             .await
         }
-        Prepared::Register => register_in(conn, shop_id, &[member_id], now)
-            .await
-            .map(|_| ()),
+        Prepared::Register => {
+            let policy = ctx.policies.current(conn, shop_id).await?;
+            register_in(conn, &policy, shop_id, &[member_id], now)
+                .await
+                .map(|_| ())
+        }
         Prepared::Issue(Ok(offer)) => issue_in(
             conn,
             shop_id,

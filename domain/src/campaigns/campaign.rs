@@ -28,6 +28,8 @@ pub struct Campaign {
     pub offer_id: Option<Uuid>,
     /// Attribution window, days.
     pub attribution_days: i64,
+    /// Also reaches customers who are not registered members (see [`super::audience`]).
+    pub include_non_members: bool,
     /// When it is to start.
     pub scheduled_at: Option<DateTime<Utc>>,
     /// When sending started (recipients frozen).
@@ -62,6 +64,7 @@ impl Campaign {
             status_reason: row.status_reason,
             offer_id: row.offer_id,
             attribution_days: row.attribution_days,
+            include_non_members: row.include_non_members,
             scheduled_at: row.scheduled_at,
             started_at: row.started_at,
             finished_at: row.finished_at,

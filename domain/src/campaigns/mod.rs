@@ -5,6 +5,7 @@
 //! queue (see [`dispatch`]): workers claim them with a lease, send through the channel
 //! and record the outcome, so a restart neither loses nor double-records a recipient.
 
+pub mod audience;
 pub mod campaign;
 pub mod deliveries;
 pub mod dispatch;

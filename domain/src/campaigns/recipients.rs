@@ -1,6 +1,8 @@
 //! Freezing a campaign's recipients when sending starts: one delivery row per member the
-//! audience matches at that moment. Members who join the audience later do not get it;
-//! members without an address on the channel are recorded as skipped.
+//! campaign reaches at that moment (see [`super::audience`]). Members who join the
+//! audience later do not get it; members without an address on the channel are recorded
+//! as skipped.
+use super::audience::reached;
 use super::{Campaign, CampaignStatus, DeliveryStatus};
 use crate::ids::new_id;
 use crate::members::listing::ids_after;
@@ -23,11 +25,11 @@ pub async fn freeze<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<campaign::Model> {
     let campaign = Campaign::from_row(row.clone())?;
-    let filter: &MemberFilter = &campaign.audience;
+    let audience: Option<MemberFilter> = reached(conn, shop.id, &campaign).await?;
     let channel = campaign.channel;
     let (mut recipients, mut skipped) = (0i64, 0i64);
     let mut after: Option<Uuid> = None;
-    loop {
+    while let Some(filter) = &audience {
         let members = ids_after(conn, shop, now, filter, after, CHUNK).await?;
         let Some(last) = members.last() else { break };
         after = Some(last.id);

@@ -2,7 +2,6 @@
 //! pause, resume, cancel. Each is one transaction with a guarded status change, so two
 //! merchants clicking at once cannot both win.
 use super::{Campaign, CampaignSpec, CampaignStatus, DeliveryStatus, recipients};
-use crate::members::filter::MemberFilter;
 use crate::offers::Offer;
 use crate::paging::Page;
 use crate::shops::Shop;
@@ -59,6 +58,7 @@ pub async fn create(ctx: &Ctx, shop_id: Uuid, spec: CampaignSpec) -> Result<Camp
         content: json(&spec.content)?,
         offer_id: spec.offer_id,
         attribution_days: days,
+        include_non_members: spec.include_non_members,
         scheduled_at: None,
         started_at: None,
         finished_at: None,
@@ -103,6 +103,7 @@ pub async fn update(ctx: &Ctx, shop_id: Uuid, id: Uuid, spec: CampaignSpec) -> R
     row.content = json(&spec.content)?;
     row.offer_id = spec.offer_id;
     row.attribution_days = days;
+    row.include_non_members = spec.include_non_members;
     row.updated_at = ctx.clock.now();
     campaign::Entity::update(row.clone().into_active_model().reset_all())
         .exec(&txn)
@@ -314,12 +315,15 @@ pub async fn list<C: ConnectionTrait>(
     Ok(Page::from_overfetch(items, limit))
 }
 
-/// How many members the audience matches right now (a preview before sending).
+/// How many members the campaign reaches right now (a preview before sending).
 pub async fn audience_size<C: ConnectionTrait>(
     conn: &C,
     shop: &Shop,
     now: DateTime<Utc>,
-    audience: &MemberFilter,
+    campaign: &Campaign,
 ) -> Result<u64> {
-    crate::members::listing::count(conn, shop, now, audience).await
+    match super::audience::reached(conn, shop.id, campaign).await? {
+        Some(filter) => crate::members::listing::count(conn, shop, now, &filter).await,
+        None => Ok(0),
+    }
 }

@@ -22,6 +22,9 @@ pub struct CampaignSpec {
     pub offer_id: Option<Uuid>,
     /// Days after a message in which the recipient's orders count for the campaign.
     pub attribution_days: Option<i64>,
+    /// Also reach customers who are not registered members when the program is for
+    /// members only (see [`super::audience`]).
+    pub include_non_members: bool,
 }
 
 impl CampaignSpec {

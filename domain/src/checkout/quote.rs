@@ -6,6 +6,7 @@ use super::pipeline::{PipelineInput, Skipped, Source, run};
 use crate::ledger::balance::spendable;
 use crate::ledger::earning::{points_for, within_balance};
 use crate::members;
+use crate::program::enrollment::NOT_A_MEMBER;
 use crate::vouchers::lookup::present;
 use crate::{Ctx, DomainError, Result};
 use uuid::Uuid;
@@ -51,11 +52,15 @@ pub async fn quote(ctx: &Ctx, shop_id: Uuid, input: QuoteInput) -> Result<Quote>
         Some(ext) => members::by_external_id(db, shop_id, ext).await?,
         None => None,
     };
-    let tier = match &member {
-        Some(m) => policy.tier(m.tier_id),
-        None if policy.is_active() => policy.tier_for(0),
+    // An unknown customer would start in the initial tier, unregistered.
+    let reached = match &member {
+        Some(m) => m.tier_id,
+        None if policy.is_active() => policy.tier_for(0).map(|t| t.id),
         None => None,
     };
+    let registered = member.as_ref().is_some_and(|m| m.registered_at.is_some());
+    let admitted = policy.admits(registered);
+    let tier = policy.benefits_tier(reached, registered);
     let (vouchers, refused) = present(
         db,
         shop_id,
@@ -75,6 +80,13 @@ pub async fn quote(ctx: &Ctx, shop_id: Uuid, input: QuoteInput) -> Result<Quote>
             by_policy: false,
         })
         .collect();
+    if policy.is_active() && !admitted {
+        notes.push(Skipped {
+            source: Source::Tier,
+            reason: NOT_A_MEMBER.to_owned(),
+            by_policy: false,
+        });
+    }
     let available = match &member {
         Some(m) => Some(spendable(db, shop_id, m.id, now).await?),
         None => None,
@@ -83,13 +95,14 @@ pub async fn quote(ctx: &Ctx, shop_id: Uuid, input: QuoteInput) -> Result<Quote>
     if redeem > 0 {
         let why = match (policy.is_active(), available) {
             (false, _) => Some("the loyalty program is not active".to_owned()),
+            (true, _) if !admitted => Some(NOT_A_MEMBER.to_owned()),
             (true, None) => Some("points need a known member".to_owned()),
             (true, Some(a)) if a < redeem => Some(format!("only {a} points are available")),
             _ => None,
         };
         if let Some(reason) = why {
             redeem = redeem.min(available.unwrap_or(0)).max(0);
-            if !policy.is_active() {
+            if !policy.is_active() || !admitted {
                 redeem = 0;
             }
             notes.push(Skipped {

@@ -13,7 +13,7 @@
 //! drops the transaction, writes nothing.
 use super::Gender;
 use super::opening_spend::{self, OpeningInput, UNRANKED_WARNING};
-use super::profile::{MemberInput, clean, merge, new_row};
+use super::profile::{MemberInput, apply_reached_tier, clean, merge, new_row};
 use crate::ledger::LedgerKind;
 use crate::ledger::balance::held;
 use crate::ledger::lots::{credit, lock_member};
@@ -568,6 +568,9 @@ async fn apply_row(
     };
     let planned = opening_spend::plan(txn, policy, before.id, is_new, row.opening, now).await?;
     let mut after = merge(before.clone(), &input, now);
+    if before.registered_at.is_none() && after.registered_at.is_some() {
+        apply_reached_tier(policy, &mut after, now);
+    }
     // Opening totals describe the past: they apply while no order was recorded here.
     if before.total_orders == 0 && before.total_spent == 0 {
         after.total_orders = row.total_orders.unwrap_or(0);

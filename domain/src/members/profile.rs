@@ -3,7 +3,8 @@ use super::email::normalize_email;
 use super::name_fold::fold;
 use super::phone::normalize_phone;
 use super::{Gender, Member};
-use crate::program::{self, ProgramStatus};
+use crate::program::ranking::roll;
+use crate::program::{self, Policy, ProgramStatus};
 use crate::{Ctx, DomainError, Result, ids::new_id, tiers};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use loyalty_entities::member;
@@ -256,12 +257,19 @@ pub async fn upsert(ctx: &Ctx, shop_id: Uuid, input: MemberInput) -> Result<Memb
             .one(&txn)
             .await?;
         let saved = match existing {
-            Some(row) => merge(row, &input, now)
-                .into_active_model()
-                .reset_all()
-                .update(&txn)
-                .await
-                .map_err(DomainError::from),
+            Some(row) => {
+                let joins = row.registered_at.is_none() && input.register;
+                let mut row = merge(row, &input, now);
+                if joins {
+                    let policy = ctx.policies.current(&txn, shop_id).await?;
+                    apply_reached_tier(&policy, &mut row, now);
+                }
+                row.into_active_model()
+                    .reset_all()
+                    .update(&txn)
+                    .await
+                    .map_err(DomainError::from)
+            }
             None => {
                 let row = merge(
                     new_row(&txn, shop_id, &input.external_id, now).await?,
@@ -287,6 +295,33 @@ pub async fn upsert(ctx: &Ctx, shop_id: Uuid, input: MemberInput) -> Result<Memb
         "member '{}' is being written concurrently; retry",
         input.external_id
     )))
+}
+
+/// Brings a customer who registers now to the tier its ranking spend reached, as of
+/// `now` (its cycle rolled if one ended since its last order): the tier whose benefits it
+/// gets from now on. Returns whether the standing changed.
+pub(crate) fn apply_reached_tier(
+    policy: &Policy,
+    row: &mut member::Model,
+    now: DateTime<Utc>,
+) -> bool {
+    if !policy.is_active() {
+        return false;
+    }
+    let before = (
+        row.tier_id,
+        row.ranking_spend,
+        row.prev_cycle_spend,
+        row.cycle_start,
+    );
+    roll(policy, row, now);
+    let after = (
+        row.tier_id,
+        row.ranking_spend,
+        row.prev_cycle_spend,
+        row.cycle_start,
+    );
+    before != after
 }
 
 /// Writes a member's purchase counters, ranking and tier, and nothing else: the cached

@@ -1,10 +1,13 @@
 //! Turning customers into registered members, by hand or in bulk.
+use super::profile::{apply_reached_tier, save_standing};
+use crate::program::Policy;
 use crate::{Ctx, DomainError, Result};
 use chrono::{DateTime, Utc};
 use loyalty_entities::member;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -12,7 +15,8 @@ use uuid::Uuid;
 pub const MAX_BATCH: usize = 1000;
 
 /// Registers the given customers of the shop; returns how many were newly registered.
-/// Every id must name a customer of the shop, or nothing is changed.
+/// Every id must name a customer of the shop, or nothing is changed. Each newly
+/// registered customer is at the tier its ranking spend reached when this commits.
 pub async fn register(ctx: &Ctx, shop_id: Uuid, ids: &[Uuid]) -> Result<u64> {
     if ids.len() > MAX_BATCH {
         return Err(DomainError::LimitExceeded(format!(
@@ -35,19 +39,40 @@ pub async fn register(ctx: &Ctx, shop_id: Uuid, ids: &[Uuid]) -> Result<u64> {
             ids.len()
         )));
     }
-    let n = register_in(&txn, shop_id, &ids, ctx.clock.now()).await?;
+    let now = ctx.clock.now();
+    let policy = ctx.policies.current(&txn, shop_id).await?;
+    let n = register_in(&txn, &policy, shop_id, &ids, now).await?;
     txn.commit().await?;
     Ok(n)
 }
 
 /// Registers those of `ids` not yet registered, inside the caller's transaction; returns
 /// how many were newly registered. The caller has checked that the ids are the shop's.
+/// Under an active program, the tier each one's ranking spend reached applies from this
+/// transaction on.
 pub async fn register_in<C: ConnectionTrait>(
     conn: &C,
+    policy: &Policy,
     shop_id: Uuid,
     ids: &[Uuid],
     now: DateTime<Utc>,
 ) -> Result<u64> {
+    if policy.is_active() {
+        let joining = member::Entity::find()
+            .filter(member::Column::ShopId.eq(shop_id))
+            .filter(member::Column::Id.is_in(ids.to_vec()))
+            .filter(member::Column::RegisteredAt.is_null())
+            .order_by_asc(member::Column::Id)
+            .lock_exclusive()
+            .all(conn)
+            .await?;
+        for mut row in joining {
+            if apply_reached_tier(policy, &mut row, now) {
+                row.updated_at = now;
+                save_standing(conn, &row).await?;
+            }
+        }
+    }
     let result = member::Entity::update_many()
         .col_expr(member::Column::RegisteredAt, Expr::value(now))
         .col_expr(member::Column::UpdatedAt, Expr::value(now))

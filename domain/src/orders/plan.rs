@@ -64,15 +64,19 @@ pub fn plan(
         ..
     } = *order;
     let shop_id = policy.shop.id;
+    // A customer outside the program (see `program::enrollment`) still has its order
+    // counted below, but pays with no points, gets no tier discount and earns nothing.
+    let registered = loaded.member.registered_at.is_some();
     if input.redeem_points > 0 {
         policy.require_active()?;
+        policy.require_admitted(registered, "redeemPoints")?;
     }
     let mut row = loaded.member;
     let member_id = row.id;
     if policy.is_active() {
         roll(policy, &mut row, now);
     }
-    let tier = policy.tier(row.tier_id).cloned();
+    let tier = policy.benefits_tier(row.tier_id, registered).cloned();
     if let Some((code, refusal)) = loaded.refused.first() {
         return Err(refusal.error(code));
     }

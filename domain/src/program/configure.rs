@@ -104,6 +104,9 @@ pub fn apply_patch(current: &Program, patch: &ProgramPatch) -> Result<Program> {
             },
         };
     }
+    if let Some(enrollment) = patch.enrollment {
+        next.enrollment = enrollment;
+    }
     Ok(next)
 }
 

@@ -4,6 +4,7 @@
 
 pub mod configure;
 pub mod cycle;
+pub mod enrollment;
 pub mod expiry;
 pub mod ladder;
 pub mod opening;
@@ -13,6 +14,7 @@ pub mod ranking;
 pub mod settings;
 
 pub use configure::{apply_patch, configure, load, load_for_update, load_versioned};
+pub use enrollment::Enrollment;
 pub use opening::{ShopCreated, create_shop};
 pub use policy::Policy;
 pub use policy_cache::PolicyCache;

@@ -102,4 +102,31 @@ impl Policy {
     pub fn tier(&self, id: Option<Uuid>) -> Option<&Tier> {
         id.and_then(|id| self.tiers.iter().find(|t| t.id == id))
     }
+
+    /// Whether a customer, registered or not, gets the program's benefits (see
+    /// [`super::enrollment`]).
+    pub fn admits(&self, registered: bool) -> bool {
+        self.program.enrollment.admits(registered)
+    }
+
+    /// The tier whose discount, multiplier and redemption cap a customer gets: the one
+    /// its ranking spend reached (`tier_id`), or none when the program does not admit it.
+    /// The quote and both write paths of an order price with this and nothing else, so a
+    /// customer outside the program gets no tier discount and earns nothing anywhere.
+    pub fn benefits_tier(&self, tier_id: Option<Uuid>, registered: bool) -> Option<&Tier> {
+        if self.admits(registered) {
+            self.tier(tier_id)
+        } else {
+            None
+        }
+    }
+
+    /// Refuses paying with points (`field`) for a customer the program does not admit.
+    pub fn require_admitted(&self, registered: bool, field: &str) -> Result<()> {
+        if self.admits(registered) {
+            Ok(())
+        } else {
+            Err(super::enrollment::not_a_member(field))
+        }
+    }
 }

@@ -1,4 +1,5 @@
 //! The program's settings as domain types, read from and written to the `programs` row.
+use super::enrollment::Enrollment;
 use crate::limits::MAX_POINTS;
 use crate::money::{store_decimal, stored_decimal};
 use crate::{DomainError, Result};
@@ -111,6 +112,8 @@ pub struct Program {
     pub expiry: Expiry,
     /// Accumulation cycle of ranking spend.
     pub cycle: Cycle,
+    /// Who gets the tier discount, earns and redeems.
+    pub enrollment: Enrollment,
     /// How the program was activated, once it is.
     pub activation_mode: Option<ActivationMode>,
     /// When it was activated.
@@ -135,10 +138,13 @@ pub struct ProgramPatch {
     pub expiry: Option<(ExpiryKind, Option<i64>, Option<i64>)>,
     /// Cycle: kind, months, start date as given.
     pub cycle: Option<(CycleKind, Option<i64>, Option<NaiveDate>)>,
+    /// See [`Program::enrollment`].
+    pub enrollment: Option<Enrollment>,
 }
 
 impl Program {
-    /// The settings a new shop starts with (seed 001): 1 VND = 1 ranking point, rate 100 %.
+    /// The settings a new shop starts with (seed 001): 1 VND = 1 ranking point, rate 100 %,
+    /// registered members only (seed 002).
     pub fn defaults(shop_id: Uuid) -> Self {
         Self {
             shop_id,
@@ -149,6 +155,7 @@ impl Program {
             pending_hours: 0,
             expiry: Expiry::Never,
             cycle: Cycle::Lifetime,
+            enrollment: Enrollment::MembersOnly,
             activation_mode: None,
             activated_at: None,
         }
@@ -265,6 +272,7 @@ impl Program {
             pending_hours: row.pending_hours,
             expiry,
             cycle,
+            enrollment: Enrollment::parse(&row.enrollment)?,
             activation_mode,
             activated_at: row.activated_at,
         })
@@ -304,6 +312,7 @@ impl Program {
             cycle_kind: cycle_kind.to_owned(),
             cycle_months,
             cycle_starts_on,
+            enrollment: self.enrollment.as_str().to_owned(),
             activation_mode: self.activation_mode.map(|m| {
                 match m {
                     ActivationMode::InitialTier => "INITIAL_TIER",
@@ -343,6 +352,7 @@ mod tests {
             months: 6,
             starts_on: NaiveDate::from_ymd_opt(2026, 1, 1),
         };
+        p.enrollment = Enrollment::AllCustomers;
         let row = p.to_row(Utc::now());
         assert_eq!(Program::from_row(&row).ok(), Some(p.clone()));
         p.redemption = Redemption::PointsPerThousandVnd(7);

@@ -62,6 +62,7 @@ pub async fn redeem(
     }
     let policy = ctx.policies.current(&txn, shop_id).await?;
     policy.require_active()?;
+    policy.require_admitted(member.registered_at.is_some(), "memberId")?;
     let reward = reward::Entity::find_by_id((shop_id, reward_id))
         .one(&txn)
         .await?

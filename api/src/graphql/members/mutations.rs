@@ -22,7 +22,8 @@ pub struct MemberInput {
     gender: Option<Gender>,
     province: Option<String>,
     district: Option<String>,
-    /// true: becomes a registered member now.
+    /// true: becomes a registered member now (in a MEMBERS_ONLY program, from now on it
+    /// gets the tier discount its ranking spend reached, earns and redeems).
     register: Option<bool>,
 }
 

@@ -54,7 +54,9 @@ impl Member {
     async fn district(&self) -> Option<&str> {
         self.0.district.as_deref()
     }
-    /// The current tier; null until the program is active.
+    /// The tier the customer's ranking spend reached; null until the program is active.
+    /// In a MEMBERS_ONLY program its discount and multiplier apply once the customer is
+    /// registered.
     async fn tier(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Tier>> {
         let Some(tier_id) = self.0.tier_id else {
             return Ok(None);
