@@ -70,6 +70,7 @@ pub fn router_admitting(
         .route("/graphql", get(http::get_graphql).post(http::graphql))
         .route("/healthz", get(http::healthz))
         .route("/metrics", get(http::metrics))
+        .route("/widget.js", get(crate::widget::serve))
         .with_state(state)
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(

@@ -1,0 +1,204 @@
+//! The member widget in a real browser (issue 27): the real server, a shop site on
+//! another origin embedding `<loyalty-widget>`, and headless Chromium. Each state is
+//! saved as a screenshot under `target/browser-artifacts/` (or `$LOYALTY_ARTIFACTS`).
+mod driver;
+mod shop_page;
+
+use driver::{Browser, PHONE_WIDTH};
+use loyalty_tests::{TestApp, spawn_app, str_at};
+use serde_json::{Value, json};
+use shop_page::ShopSite;
+
+/// Inside the widget's shadow root.
+fn shadow(selector: &str) -> String {
+    format!(
+        "document.querySelector('loyalty-widget').shadowRoot.querySelector({})",
+        json!(selector)
+    )
+}
+
+/// A shop with tiers, an active program, a member with orders, a campaign voucher and a
+/// reward the member can afford; returns (ADMIN key, member id).
+async fn shop(app: &TestApp, origin: &str) -> (String, String) {
+    let (_, admin) = app.create_shop("Cửa hàng An").await;
+    for (name, min) in [("Bạc", "1000000"), ("Vàng", "5000000")] {
+        app.gql(
+            Some(&admin),
+            "mutation($i: TierInput!) { createTier(input: $i) { id } }",
+            json!({"i": {"name": name, "minSpend": min, "discountPercent": "5"}}),
+        )
+        .await
+        .data();
+    }
+    app.activate(
+        &admin,
+        json!({"spendPerRankingPoint": "1000", "rewardRatePercent": "100"}),
+        "INITIAL_TIER",
+    )
+    .await;
+    let member = app
+        .upsert_member(
+            &admin,
+            json!({"externalId": "lan", "name": "Nguyễn Thị Lan", "phone": "0912345678", "register": true}),
+        )
+        .await;
+    for (id, amount) in [("o1", 800_000), ("o2", 650_000)] {
+        app.order(&admin, id, "lan", amount, 0).await.data();
+    }
+    let offer = |name: &str, value: &str| {
+        json!({"i": {"name": name, "description": "Áp dụng cho mọi đơn hàng",
+            "discountKind": "FIXED", "value": value, "targetKind": "ORDER", "validDays": 30}})
+    };
+    const OFFER: &str = "mutation($i: OfferInput!) { createOffer(input: $i) { id } }";
+    let voucher_offer = app.gql(Some(&admin), OFFER, offer("Giảm 50.000 ₫", "50000")).await;
+    let voucher_offer = str_at(voucher_offer.data(), "/createOffer/id");
+    app.gql(
+        Some(&admin),
+        "mutation($o: ID!, $m: [ID!]!) { issueVouchers(offerId: $o, memberIds: $m) { code } }",
+        json!({"o": voucher_offer, "m": [member]}),
+    )
+    .await
+    .data();
+    let reward_offer = app.gql(Some(&admin), OFFER, offer("Quà 20.000 ₫", "20000")).await;
+    let reward_offer = str_at(reward_offer.data(), "/createOffer/id");
+    app.gql(
+        Some(&admin),
+        "mutation($i: RewardInput!) { createReward(input: $i) { id } }",
+        json!({"i": {"name": "Phiếu 20.000 ₫", "pointsCost": 1000, "offerId": reward_offer}}),
+    )
+    .await
+    .data();
+    app.gql(
+        Some(&admin),
+        "mutation($i: WidgetInput!) { configureWidget(input: $i) { allowedOrigins } }",
+        json!({"i": {"allowedOrigins": [origin]}}),
+    )
+    .await
+    .data();
+    (admin, member)
+}
+
+async fn session(app: &TestApp, key: &str, member: &str) -> String {
+    let res = app
+        .gql(
+            Some(key),
+            "mutation($m: String!) { createMemberSession(memberExternalId: $m, ttlMinutes: 30) { token } }",
+            json!({"m": member}),
+        )
+        .await;
+    str_at(res.data(), "/createMemberSession/token")
+}
+
+async fn open_widget(browser: &Browser, url: &str) {
+    browser
+        .client
+        .goto(url)
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"));
+    browser
+        .wait_for("the widget's button", &format!("{} !== null", shadow(".fab")))
+        .await;
+    browser
+        .eval(&format!("{}.click(); return true;", shadow(".fab")))
+        .await;
+}
+
+async fn text(browser: &Browser, selector: &str) -> String {
+    browser
+        .eval(&format!("const e = {}; return e ? e.textContent.trim() : null;", shadow(selector)))
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The page scrolls sideways when its content is wider than the viewport.
+async fn scrolls_sideways(browser: &Browser) -> bool {
+    let v = browser
+        .eval("return document.documentElement.scrollWidth > window.innerWidth;")
+        .await;
+    v == Value::Bool(true)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_shows_the_wallet_and_redeems_a_reward() {
+    let Some(chromedriver) = driver::chromedriver() else {
+        return;
+    };
+    let app = spawn_app().await;
+    let site = ShopSite::start(&app.url).await;
+    let (admin, _) = shop(&app, &site.origin).await;
+    let token = session(&app, &admin, "lan").await;
+    let browser = Browser::start(&chromedriver).await;
+
+    open_widget(&browser, &site.url(&token, "vi")).await;
+    browser
+        .wait_for("the wallet", &format!("{} !== null", shadow("[data-available]")))
+        .await;
+    // 1,450,000 VND at 1,000 VND a point: 1,450 points; Silver (Bạc) reached at 1,000,000.
+    assert_eq!(text(&browser, "[data-available]").await, "1.450");
+    assert_eq!(text(&browser, "[data-tier]").await, "Bạc");
+    assert!(
+        text(&browser, "[data-next]").await.contains("3.550.000 ₫"),
+        "progress to Vàng: {}",
+        text(&browser, "[data-next]").await
+    );
+    assert!(text(&browser, "[data-section=vouchers]").await.contains("Giảm 50.000 ₫"));
+    assert!(!scrolls_sideways(&browser).await, "the page scrolls sideways at {PHONE_WIDTH} px");
+    browser.screenshot("wallet").await;
+
+    // Redeem: 1,000 points for the reward's voucher, which then shows with the others.
+    browser
+        .eval(&format!("{}.click(); return true;", shadow("[data-reward]")))
+        .await;
+    browser
+        .wait_for("the redemption notice", &format!("{} !== null", shadow("[data-notice]")))
+        .await;
+    assert_eq!(text(&browser, "[data-available]").await, "450");
+    assert!(text(&browser, "[data-section=vouchers]").await.contains("Quà 20.000 ₫"));
+    browser.screenshot("redeemed").await;
+    browser.close().await;
+
+    let points = app.points(&admin, "lan").await;
+    assert_eq!(points.0, 450, "the server agrees: {points:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_or_origin_shows_the_error_state() {
+    let Some(chromedriver) = driver::chromedriver() else {
+        return;
+    };
+    let app = spawn_app().await;
+    let site = ShopSite::start(&app.url).await;
+    let (admin, _) = shop(&app, &site.origin).await;
+    // Another shop's member token, on a site that shop never allowed.
+    let (_, other_admin) = app.create_shop("Cửa hàng Bình").await;
+    app.upsert_member(&other_admin, json!({"externalId": "lan", "name": "Lan", "register": true}))
+        .await;
+    let foreign = session(&app, &other_admin, "lan").await;
+    let browser = Browser::start(&chromedriver).await;
+
+    open_widget(&browser, &site.url(&foreign, "en")).await;
+    let error = browser
+        .wait_for("the error state", &format!("{}?.dataset.error", shadow("[data-state=error]")))
+        .await;
+    assert_eq!(error, json!("denied"));
+    let sentence = text(&browser, "[data-state=error]").await;
+    assert!(!sentence.contains('{') && !sentence.contains("Error"), "{sentence}");
+    browser.screenshot("other-shop").await;
+
+    // An expired token: "please sign in again", and the host page hears of it.
+    let token = session(&app, &admin, "lan").await;
+    app.advance(chrono::Duration::minutes(31).to_std().unwrap_or_default());
+    open_widget(&browser, &site.url(&token, "en")).await;
+    let error = browser
+        .wait_for("the sign-in state", &format!("{}?.dataset.error", shadow("[data-state=error]")))
+        .await;
+    assert_eq!(error, json!("signIn"));
+    assert!(text(&browser, "[data-state=error]").await.contains("sign in again"));
+    browser
+        .wait_for("the page's event", "document.body.dataset.sessionExpired === 'yes'")
+        .await;
+    browser.screenshot("expired").await;
+    browser.close().await;
+}
