@@ -1,6 +1,6 @@
 //! Who is calling: the operator, a shop key with a role, or nobody; and the guards that
 //! check it on every operation.
-use crate::error::{Code, Gql};
+use crate::error::Code;
 use async_graphql::{Context, Guard};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -15,6 +15,8 @@ pub enum Caller {
     Anonymous,
     /// Credentials that match nothing.
     Invalid,
+    /// An `Authorization` header of another scheme than `Bearer`, or without a token.
+    NotBearer,
     /// The operator token: may create shops, nothing else.
     Operator,
     /// A shop key.
@@ -46,6 +48,19 @@ fn digest(s: &str) -> [u8; 32] {
     Sha256::digest(s.as_bytes()).into()
 }
 
+/// What a client sends when it sends no key, in every message that asks for one.
+pub const HOW_TO_SEND_A_KEY: &str = "send the header `Authorization: Bearer <key>`";
+
+/// The token of an `Authorization: Bearer <token>` header value. The scheme is matched
+/// in any case (`bearer`, `BEARER`), as RFC 7235 has it; `None` for another scheme or
+/// an empty token. Every reader of the header (keys, the operator token, the metrics
+/// token, admission's shop bucket) goes through this.
+pub fn bearer_token(header: &str) -> Option<&str> {
+    let (scheme, token) = header.trim_start().split_once([' ', '\t'])?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
 /// Resolves the caller from a raw `Authorization` header value. A key that could not be
 /// checked (the database failed) is [`Unchecked`], not [`Caller::Invalid`]: it may well
 /// be valid, and partners take `UNAUTHENTICATED` as final.
@@ -54,12 +69,9 @@ pub async fn resolve(
     operator: &OperatorToken,
     header: Option<&str>,
 ) -> Result<Caller, Unchecked> {
-    let Some(token) = header
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .map(str::trim)
-    else {
+    let Some(token) = header.and_then(bearer_token) else {
         return Ok(if header.is_some() {
-            Caller::Invalid
+            Caller::NotBearer
         } else {
             Caller::Anonymous
         });
@@ -106,6 +118,20 @@ impl IntoResponse for Unchecked {
 /// Requires a shop key whose role allows `Role`.
 pub struct RoleGuard(pub Role);
 
+/// What a field guarded by `RoleGuard(role)` says it needs, in its description and in
+/// its refusal; `api/tests/schema.rs` checks every guarded field's description against
+/// this, so the schema cannot say one thing and the guard do another.
+pub fn requirement(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "Requires: ADMIN.",
+        Role::Channel => "Requires: CHANNEL or ADMIN.",
+        Role::Read => "Requires: READ, CHANNEL or ADMIN (any shop key).",
+    }
+}
+
+/// What a field guarded by the operator token says it needs.
+pub const OPERATOR_REQUIREMENT: &str = "Requires: the operator token.";
+
 impl Guard for RoleGuard {
     async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
         principal(ctx).and_then(|p| {
@@ -113,9 +139,10 @@ impl Guard for RoleGuard {
                 Ok(())
             } else {
                 Err(Code::Forbidden.error(format!(
-                    "a {} key cannot do this; it needs {}",
+                    "a {} key cannot do this; it needs {} ({})",
                     p.role.as_str(),
-                    self.0.as_str()
+                    self.0.as_str(),
+                    requirement(self.0)
                 )))
             }
         })
@@ -144,11 +171,38 @@ pub fn principal(ctx: &Context<'_>) -> async_graphql::Result<Principal> {
         Some(Caller::Operator) => {
             Err(Code::Forbidden.error("the operator token may only create shops; use a shop key"))
         }
-        _ => Err(DomainError::Unauthenticated).gql(),
+        Some(Caller::NotBearer) => Err(Code::Unauthenticated.error(format!(
+            "the Authorization header is not a Bearer key: {HOW_TO_SEND_A_KEY}"
+        ))),
+        Some(Caller::Invalid) => Err(Code::Unauthenticated.error(
+            "the API key matches no active key (mistyped, revoked, or made for another database)",
+        )),
+        _ => Err(Code::Unauthenticated.error(format!("no API key: {HOW_TO_SEND_A_KEY}"))),
     }
 }
 
 /// The domain context of the schema.
 pub fn domain<'a>(ctx: &'a Context<'_>) -> &'a Ctx {
     ctx.data_unchecked::<Ctx>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn the_scheme_is_read_in_any_case() {
+        for h in [
+            "Bearer k",
+            "bearer k",
+            "BEARER k",
+            "  bEaReR   k  ",
+            "Bearer\tk",
+        ] {
+            assert_eq!(bearer_token(h), Some("k"), "{h:?}");
+        }
+        for h in ["Basic k", "Bearer", "Bearer   ", "Bearerk", "k", ""] {
+            assert_eq!(bearer_token(h), None, "{h:?}");
+        }
+    }
 }

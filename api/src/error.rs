@@ -110,6 +110,9 @@ fn assign_code(error: &mut ServerError) {
     if has_code {
         return;
     }
+    if let Some(hinted) = crate::input_hints::with_hint(&error.message) {
+        error.message = hinted;
+    }
     let message = error.message.as_str();
     let code = if message.contains("too complex")
         || message.contains("nested too deep")

@@ -203,9 +203,7 @@ pub async fn get_graphql(
 /// before the key is checked: a shop key names its shop (`lk_<shop id>_<secret>`), so a
 /// made-up key takes a place of the shop it names, never a place of the others.
 fn bucket_of(operator: &OperatorToken, authorization: Option<&str>) -> Bucket {
-    let token = authorization
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .map(str::trim);
+    let token = authorization.and_then(crate::auth::bearer_token);
     match token {
         Some(t) if operator.matches(t) => Bucket::Operator,
         Some(t) => loyalty_domain::access::keys::shop_of(t).map_or(Bucket::Anonymous, Bucket::Shop),
@@ -335,8 +333,7 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .map(str::trim);
+        .and_then(crate::auth::bearer_token);
     if !presented.is_some_and(|t| state.metrics_token.matches(t)) {
         let mut response = error_response(
             StatusCode::UNAUTHORIZED,

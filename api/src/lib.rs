@@ -14,6 +14,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod input_guard;
+pub mod input_hints;
 pub mod loaders;
 pub mod metrics;
 pub mod parsed_queries;

@@ -2,6 +2,7 @@
 //! One binary, one module per area (see `support/lib.rs` for the harness).
 
 mod amounts;
+mod amounts_written;
 mod batching;
 mod bulk;
 mod caching;
@@ -19,6 +20,7 @@ mod ledger_properties;
 mod limits;
 mod malformed;
 mod members;
+mod newcomer_messages;
 mod nul_input;
 mod opening_spend;
 mod order_history;

@@ -588,6 +588,8 @@ pub struct CampaignQuery;
 #[Object]
 impl CampaignQuery {
     /// One campaign.
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
     #[graphql(guard = "RoleGuard(Role::Read)")]
     async fn campaign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Campaign>> {
         let shop_id = principal(ctx)?.shop_id;
@@ -601,6 +603,8 @@ impl CampaignQuery {
     }
 
     /// The shop's campaigns, newest first.
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
     #[graphql(
         guard = "RoleGuard(Role::Read)",
         complexity = "cost::paged(first, child_complexity)"
@@ -632,6 +636,8 @@ impl CampaignQuery {
     }
 
     /// The shop's messaging balance and the price of a message per channel.
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
     #[graphql(guard = "RoleGuard(Role::Read)")]
     async fn messaging_balance(
         &self,
@@ -648,6 +654,8 @@ impl CampaignQuery {
     }
 
     /// The shop's messaging top-ups, newest first.
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
     #[graphql(
         guard = "RoleGuard(Role::Read)",
         complexity = "cost::paged(first, child_complexity)"
@@ -689,6 +697,8 @@ fn id_of(id: &ID) -> async_graphql::Result<Uuid> {
 #[Object]
 impl CampaignMutation {
     /// Writes a DRAFT campaign.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn create_campaign(
         &self,
@@ -704,6 +714,8 @@ impl CampaignMutation {
     }
 
     /// Rewrites a DRAFT campaign.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn update_campaign(
         &self,
@@ -722,6 +734,8 @@ impl CampaignMutation {
 
     /// Schedules a campaign for `at`, a wall-clock time in the shop's time zone
     /// (`2026-12-01T09:00:00`).
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn schedule_campaign(
         &self,
@@ -738,6 +752,8 @@ impl CampaignMutation {
     }
 
     /// Starts sending now: the recipients are frozen and the workers begin.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn send_campaign_now(
         &self,
@@ -748,18 +764,24 @@ impl CampaignMutation {
     }
 
     /// Pauses a scheduled or sending campaign.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn pause_campaign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Campaign> {
         steer(ctx, &id, campaigns::service::pause).await
     }
 
     /// Resumes a paused campaign.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn resume_campaign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Campaign> {
         steer(ctx, &id, campaigns::service::resume).await
     }
 
     /// Cancels a campaign; recipients not yet sent to are cancelled.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn cancel_campaign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Campaign> {
         steer(ctx, &id, campaigns::service::cancel).await
@@ -768,6 +790,8 @@ impl CampaignMutation {
     /// Adds money to shop `shopId`'s messaging balance; its campaigns stopped for balance
     /// resume. Operator token only (the shop reads it: `messagingBalance`,
     /// `messagingTopUps`).
+    ///
+    /// Requires: the operator token.
     #[graphql(guard = "TopUpGuard")]
     async fn top_up_messaging_balance(
         &self,

@@ -128,6 +128,8 @@ pub struct LedgerMutation;
 #[async_graphql::Object]
 impl LedgerMutation {
     /// Adds or removes points by hand. Applied once per `idempotencyKey`.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn adjust_points(
         &self,

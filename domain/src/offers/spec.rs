@@ -2,6 +2,7 @@
 //! configuration. The shape-to-rules mapping lives here, once; pricing never sees it.
 use super::registry::{OfferConfig, RuleConfig};
 use crate::limits::{MAX_LINES, MAX_ORDER_VND, MAX_QUANTITY, grouped};
+use crate::money::vnd_from_decimal;
 use crate::{DomainError, Result};
 use loyalty_rules::Target;
 use rust_decimal::Decimal;
@@ -98,6 +99,12 @@ impl OfferSpec {
             ));
         }
         let most_vnd = Decimal::from(MAX_ORDER_VND);
+        if self.discount_kind == DiscountKind::Fixed {
+            vnd_from_decimal("value", self.value)?;
+        }
+        if let Some(v) = self.min_value {
+            vnd_from_decimal("minValue", v)?;
+        }
         if self.discount_kind == DiscountKind::Fixed && self.value > most_vnd {
             return Err(DomainError::invalid(
                 "value",
