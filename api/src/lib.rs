@@ -19,3 +19,4 @@ pub mod parsed_queries;
 pub mod server;
 pub mod telemetry;
 pub mod transfer;
+pub mod unsubscribe;
