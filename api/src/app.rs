@@ -4,7 +4,7 @@ use crate::auth::OperatorToken;
 use crate::config::{DbConfig, Limits};
 use crate::http::{self, AppState};
 use crate::parsed_queries::ParsedQueries;
-use crate::{db, graphql};
+use crate::{db, graphql, unsubscribe};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
@@ -70,6 +70,11 @@ pub fn router_admitting(
         .route("/graphql", get(http::get_graphql).post(http::graphql))
         .route("/healthz", get(http::healthz))
         .route("/metrics", get(http::metrics))
+        // Public: the token is the credential (see `crate::unsubscribe`).
+        .route(
+            "/unsubscribe/{token}",
+            get(unsubscribe::follow).post(unsubscribe::follow),
+        )
         .with_state(state)
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(

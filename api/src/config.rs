@@ -3,6 +3,7 @@ use clap::Args;
 use loyalty_domain::campaigns::dispatch::DispatchConfig;
 use loyalty_domain::context::CacheTimes;
 use loyalty_domain::messaging::smtp::SmtpChannel;
+use loyalty_domain::messaging::unsubscribe::UnsubscribeKeys;
 use loyalty_domain::messaging::zns::ZnsChannel;
 use loyalty_domain::messaging::{Channels, Prices};
 use loyalty_domain::orders::BatchLimits;
@@ -141,6 +142,15 @@ pub struct MessagingConfig {
         default_value = "Loyalty <noreply@localhost>"
     )]
     pub smtp_from: String,
+    /// The server's public base URL (`https://loyalty.example.vn`), under which e-mails
+    /// link to `/unsubscribe/{token}`; default `http://` and the listen address.
+    #[arg(long, env = "LOYALTY_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Secret of at least 32 characters from which each shop's unsubscribe-link key is
+    /// derived; unset, a random key per shop is made and kept in the database. Changing
+    /// it (or setting it later) refuses the links of e-mails sent before.
+    #[arg(long, env = "LOYALTY_UNSUBSCRIBE_KEY", hide_env_values = true)]
+    pub unsubscribe_key: Option<String>,
     /// VND per ZNS message.
     #[arg(long, env = "LOYALTY_PRICE_ZNS", default_value_t = 300)]
     pub price_zns: i64,
@@ -173,14 +183,30 @@ impl MessagingConfig {
         }
     }
 
-    /// The workers' settings.
-    pub fn dispatch(&self) -> DispatchConfig {
+    /// Where the shops' unsubscribe-link keys come from.
+    pub fn unsubscribe_keys(&self) -> anyhow::Result<UnsubscribeKeys> {
+        match &self.unsubscribe_key {
+            Some(secret) => UnsubscribeKeys::from_secret(secret).map_err(anyhow::Error::msg),
+            None => Ok(UnsubscribeKeys::generated()),
+        }
+    }
+
+    /// The public base URL of a server listening on `addr`.
+    pub fn public_url(&self, addr: &str) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"))
+    }
+
+    /// The workers' settings, for a server listening on `addr`.
+    pub fn dispatch(&self, addr: &str) -> DispatchConfig {
         DispatchConfig {
             prices: self.prices(),
             rate_per_second: self.rate_per_sec.max(1),
             max_attempts: self.max_attempts.max(1),
             backoff_base: chrono::Duration::milliseconds(self.retry_base_ms.max(0)),
             lease: chrono::Duration::seconds(self.lease_secs.max(1)),
+            public_url: self.public_url(addr),
             ..DispatchConfig::default()
         }
     }

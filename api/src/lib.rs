@@ -21,3 +21,4 @@ pub mod parsed_queries;
 pub mod server;
 pub mod telemetry;
 pub mod transfer;
+pub mod unsubscribe;

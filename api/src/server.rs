@@ -8,7 +8,8 @@ use tokio::net::TcpListener;
 pub async fn serve(db_config: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
     let ctx = app::system_context(db_config)
         .await?
-        .with_max_keys_per_shop(config.limits.max_keys_per_shop);
+        .with_max_keys_per_shop(config.limits.max_keys_per_shop)
+        .with_unsubscribe_keys(config.messaging.unsubscribe_keys()?);
     if config.jobs_interval_secs > 0 {
         tokio::spawn(run_jobs(ctx.clone(), config.jobs_interval_secs));
     }
@@ -21,7 +22,11 @@ pub async fn serve(db_config: &DbConfig, config: &ServeConfig) -> anyhow::Result
     }
     let messaging = &config.messaging;
     if messaging.dispatch_idle_ms > 0 {
-        let dispatcher = Dispatcher::new(ctx.clone(), messaging.channels()?, messaging.dispatch());
+        let dispatcher = Dispatcher::new(
+            ctx.clone(),
+            messaging.channels()?,
+            messaging.dispatch(&config.addr),
+        );
         tokio::spawn(dispatcher.run(
             std::time::Duration::from_millis(messaging.dispatch_idle_ms),
             crate::metrics::campaign_round,

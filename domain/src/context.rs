@@ -2,6 +2,7 @@
 use crate::access::cache::KeyCache;
 use crate::access::usage::KeyUsage;
 use crate::clock::Clock;
+use crate::messaging::unsubscribe::UnsubscribeKeys;
 use crate::orders::BatchLimits;
 use crate::orders::{OrderPath, OrderQueues};
 use crate::program::PolicyCache;
@@ -51,6 +52,9 @@ pub struct Ctx {
     /// Most active (unrevoked) API keys one shop may hold; see
     /// [`create_api_key`](crate::access::create_api_key).
     pub max_keys_per_shop: u64,
+    /// Where the shops' unsubscribe-link keys come from (see
+    /// [`crate::messaging::unsubscribe`]).
+    pub unsubscribe: UnsubscribeKeys,
 }
 
 impl Ctx {
@@ -75,12 +79,19 @@ impl Ctx {
             orders: Arc::new(OrderQueues::default()),
             order_path: OrderPath::default(),
             max_keys_per_shop: crate::access::DEFAULT_MAX_KEYS_PER_SHOP,
+            unsubscribe: UnsubscribeKeys::generated(),
         }
     }
 
     /// The same context letting a shop hold at most `n` active API keys.
     pub fn with_max_keys_per_shop(mut self, n: u64) -> Self {
         self.max_keys_per_shop = n;
+        self
+    }
+
+    /// The same context signing unsubscribe links with `keys`.
+    pub fn with_unsubscribe_keys(mut self, keys: UnsubscribeKeys) -> Self {
+        self.unsubscribe = keys;
         self
     }
 

@@ -8,6 +8,7 @@ mod bulk;
 mod caching;
 mod campaigns;
 mod checkout;
+mod consent;
 mod cursors;
 mod enrollment;
 mod hardening;

@@ -37,6 +37,15 @@ impl From<ChannelKind> for MessageChannel {
     }
 }
 
+impl From<MessageChannel> for ChannelKind {
+    fn from(c: MessageChannel) -> Self {
+        match c {
+            MessageChannel::Zns => Self::Zns,
+            MessageChannel::Email => Self::Email,
+        }
+    }
+}
+
 /// Where a campaign stands.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum CampaignStatus {
@@ -210,13 +219,66 @@ pub struct FailureCount {
     count: Int32,
 }
 
+/// Skipped recipients with one reason.
+#[derive(SimpleObject)]
+pub struct SkipCount {
+    /// `NO_PHONE` (ZNS), `NO_EMAIL` (EMAIL), `OPTED_OUT` (the member opted out of the
+    /// channel), or in an estimate before sending `NOT_MEMBER` (not a registered member
+    /// in a MEMBERS_ONLY program, without `includeNonMembers`).
+    reason: String,
+    /// How many.
+    count: Int32,
+}
+
+fn skip_counts(list: Vec<campaigns::report::SkipCount>) -> Vec<SkipCount> {
+    list.into_iter()
+        .map(|s| SkipCount {
+            reason: s.reason,
+            count: s.count.into(),
+        })
+        .collect()
+}
+
+/// What a campaign will send and cost. Before sending it counts the audience as it is
+/// now; once the recipients are frozen, the frozen recipients and what became of them.
+#[derive(SimpleObject)]
+pub struct CampaignEstimate {
+    /// Counted from the frozen recipients (true) or from the audience now (false).
+    frozen: bool,
+    /// Recipients a message goes to: an address on the channel, not opted out.
+    recipients: Int32,
+    /// Members of the audience no message goes to.
+    skipped: Int32,
+    /// The skipped by reason (reasons with none left out).
+    skipped_by_reason: Vec<SkipCount>,
+    /// Billable segments of one message: 1 for ZNS and e-mail.
+    segments_per_message: Int32,
+    /// Segments of every recipient's message.
+    segments: Int32,
+    /// VND per segment on the channel (`messagingBalance.prices`).
+    price_per_segment: Dec,
+    /// What the campaign costs, VND: segments × price before sending; once frozen, what
+    /// was charged plus what is held or still to pay (failed and cancelled messages cost
+    /// nothing), so after completion it equals `report.cost`.
+    cost: Dec,
+    /// Of it, what the balance has yet to pay, VND.
+    to_pay: Dec,
+    /// The shop's messaging balance now, VND.
+    balance: Dec,
+    /// Whether the balance covers `toPay`; if not, the campaign stops `OUT_OF_BALANCE`
+    /// when it runs short.
+    balance_covers: bool,
+}
+
 /// What a campaign reached, cost and brought.
 #[derive(SimpleObject)]
 pub struct CampaignReport {
     /// Recipients frozen when sending started, skipped ones included.
     recipients: Int32,
-    /// Without a phone (ZNS) or e-mail (EMAIL).
+    /// Without a phone (ZNS) or e-mail (EMAIL), or opted out of the channel.
     skipped: Int32,
+    /// The skipped by reason.
+    skipped_by_reason: Vec<SkipCount>,
     /// Waiting or in flight.
     pending: Int32,
     /// Accepted by the provider.
@@ -263,7 +325,7 @@ impl Delivery {
     async fn status(&self) -> DeliveryStatus {
         self.0.status.into()
     }
-    /// NO_PHONE or NO_EMAIL.
+    /// NO_PHONE, NO_EMAIL or OPTED_OUT.
     async fn skip_reason(&self) -> Option<&str> {
         self.0.skip_reason.as_deref()
     }
@@ -396,7 +458,7 @@ impl Campaign {
     async fn recipients(&self) -> Int32 {
         self.campaign.recipients.into()
     }
-    /// Of them, without an address on the channel.
+    /// Of them, without an address on the channel or opted out of it.
     async fn skipped(&self) -> Int32 {
         self.campaign.skipped.into()
     }
@@ -419,6 +481,33 @@ impl Campaign {
             .gql()?;
         Ok(n.into())
     }
+    /// Recipients, skipped by reason, segments, cost and whether the messaging balance
+    /// covers it: from the audience now before sending, from the frozen recipients after.
+    /// Counts (one or two over the members, or one over the deliveries), never a page
+    /// per member.
+    #[graphql(complexity = "cost::PER_ITEM_QUERY")]
+    async fn estimate(&self, ctx: &Context<'_>) -> async_graphql::Result<CampaignEstimate> {
+        let _turn = cost::turn(ctx).await;
+        let d = domain(ctx);
+        let shop = shops::load(&d.db, self.shop_id).await.gql()?;
+        let prices = ctx.data_opt::<Prices>().copied().unwrap_or_default();
+        let e = campaigns::estimate::estimate(&d.db, &shop, d.clock.now(), &self.campaign, prices)
+            .await
+            .gql()?;
+        Ok(CampaignEstimate {
+            frozen: e.frozen,
+            recipients: e.recipients.into(),
+            skipped: e.skipped.into(),
+            skipped_by_reason: skip_counts(e.skipped_by_reason),
+            segments_per_message: e.segments_per_message.into(),
+            segments: e.segments.into(),
+            price_per_segment: e.price_per_segment.into(),
+            cost: e.cost.into(),
+            to_pay: e.to_pay.into(),
+            balance: e.balance.into(),
+            balance_covers: e.balance_covers,
+        })
+    }
     /// Recipients, sent, failed by reason, cost and attributed orders.
     #[graphql(complexity = "cost::PER_ITEM_QUERY")]
     async fn report(&self, ctx: &Context<'_>) -> async_graphql::Result<CampaignReport> {
@@ -429,6 +518,7 @@ impl Campaign {
         Ok(CampaignReport {
             recipients: r.recipients.into(),
             skipped: r.skipped.into(),
+            skipped_by_reason: skip_counts(r.skipped_by_reason),
             pending: r.pending.into(),
             sent: r.sent.into(),
             failed: r.failed.into(),

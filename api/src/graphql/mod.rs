@@ -4,6 +4,7 @@ pub mod bulk;
 pub mod campaigns;
 pub mod checkout;
 pub mod connection;
+pub mod consent;
 pub mod cost;
 pub mod enums;
 pub mod ledger;
@@ -54,6 +55,7 @@ pub struct Mutation(
     checkout::CheckoutMutation,
     segments::SegmentMutation,
     campaigns::CampaignMutation,
+    consent::ConsentMutation,
     bulk::BulkMutation,
 );
 

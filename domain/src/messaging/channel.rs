@@ -17,6 +17,9 @@ pub struct Outbound {
     pub to: String,
     /// The filled-in message.
     pub message: Rendered,
+    /// The recipient's one-click unsubscribe link, for channels that carry one (e-mail:
+    /// `List-Unsubscribe` and a line under the body).
+    pub unsubscribe_url: Option<String>,
 }
 
 /// What the provider said.

@@ -53,6 +53,18 @@ pub enum Rendered {
     },
 }
 
+impl Rendered {
+    /// How many billable units the provider counts for this message: one per ZNS message
+    /// and per e-mail. A channel priced by length (SMS: 160 GSM-7 or 70 UCS-2 characters
+    /// a segment) answers its own count here; the price of a message is this times the
+    /// channel's price (`Prices`).
+    pub fn segments(&self) -> i64 {
+        match self {
+            Self::Template { .. } | Self::Email { .. } => 1,
+        }
+    }
+}
+
 const MAX_TEXT: usize = 20_000;
 
 fn check_text(field: &str, value: &str, max: usize) -> Result<()> {

@@ -1,8 +1,10 @@
 //! E-mail over SMTP with lettre: plain, STARTTLS or TLS and credentials, all from the URL
 //! (`smtp://host:25`, `smtp://user:pass@host:587?tls=required`, `smtps://host:465`).
 use super::channel::{Channel, Outbound, SendFuture, SendOutcome};
+use super::unsubscribe;
 use super::{ChannelKind, Rendered};
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MessageBuilder};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 /// The e-mail transport.
@@ -49,13 +51,18 @@ impl SmtpChannel {
             Err(e) => return failed("INVALID_ADDRESS", e.to_string()),
         };
         // The delivery id is the Message-ID: a resend after a crash is the same message.
-        let email = Message::builder()
+        let mut email = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(subject)
             .message_id(Some(format!("<{}@loyalty>", message.delivery_id.simple())))
-            .header(ContentType::TEXT_PLAIN)
-            .body(body.clone());
+            .header(ContentType::TEXT_PLAIN);
+        let mut body = body.clone();
+        if let Some(url) = &message.unsubscribe_url {
+            email = with_unsubscribe(email, url);
+            body.push_str(&unsubscribe::footer(url));
+        }
+        let email = email.body(body);
         let email = match email {
             Ok(e) => e,
             Err(e) => return failed("INVALID_MESSAGE", e.to_string()),
@@ -80,6 +87,21 @@ impl SmtpChannel {
             }
         }
     }
+}
+
+/// Adds the one-click unsubscribe headers for `url`: `List-Unsubscribe` (RFC 2369) and
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058), with which mailbox
+/// providers offer their own unsubscribe button and POST to the link.
+pub fn with_unsubscribe(email: MessageBuilder, url: &str) -> MessageBuilder {
+    email
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("List-Unsubscribe"),
+            format!("<{url}>"),
+        ))
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+            "List-Unsubscribe=One-Click".to_owned(),
+        ))
 }
 
 fn failed(code: &str, message: String) -> SendOutcome {

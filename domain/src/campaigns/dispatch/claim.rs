@@ -131,6 +131,7 @@ pub async fn claim(
         .limit(config.batch.min(room as u64))
         .all(&txn)
         .await?;
+    let candidates = super::opted_out::skip_opted_out(&txn, row, kind, candidates, now).await?;
 
     let price = config.prices.of(kind);
     let mut claimed = Vec::with_capacity(candidates.len());

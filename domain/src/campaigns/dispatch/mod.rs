@@ -4,7 +4,8 @@
 //! our own data, and the queue shards by shop like every other table.
 //!
 //! A round: start campaigns whose time has come, resume those whose quota renewed,
-//! then for each sending campaign claim a batch of due deliveries (lease, hold, voucher),
+//! then for each sending campaign claim a batch of due deliveries (consent checked again,
+//! lease, hold, voucher),
 //! send them concurrently, and record each outcome; finally complete campaigns with
 //! nothing left. Any number of workers may run rounds against one database: claims are
 //! guarded updates, and a lease that runs out (a worker died) lets another take over,
@@ -13,6 +14,7 @@
 pub mod claim;
 pub mod config;
 pub mod lifecycle;
+pub mod opted_out;
 pub mod outcome;
 pub mod send;
 
