@@ -23,6 +23,9 @@ enum Command {
         #[command(flatten)]
         serve: Box<ServeConfig>,
     },
+    /// Creates a demo shop in a fresh SQLite file (tiers, Vietnamese members, offers,
+    /// a reward, months of orders), prints its keys and GraphiQL's address, and serves it.
+    Demo(crate::demo::DemoArgs),
     /// Applies pending database migrations and exits.
     Migrate {
         #[command(flatten)]
@@ -193,6 +196,7 @@ pub async fn run() -> ExitCode {
 async fn execute(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve { db, serve } => server::serve(&db, &serve).await,
+        Command::Demo(args) => crate::demo::run(&args).await,
         Command::Migrate { db: config } => {
             let conn = db::connect(&config).await?;
             db::migrate(&conn).await?;
