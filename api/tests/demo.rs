@@ -243,6 +243,10 @@ async fn demo_serves_a_populated_consistent_shop() {
         }
     }
     assert!(
+        with_diacritics > 20,
+        "Vietnamese names: {with_diacritics} of 40 with diacritics"
+    );
+    assert!(
         registered > 20 && registered < 40,
         "{registered} registered"
     );
