@@ -2,9 +2,11 @@
 use crate::access::cache::KeyCache;
 use crate::access::usage::KeyUsage;
 use crate::clock::Clock;
+use crate::messaging::zns::oauth::ZaloOAuth;
 use crate::orders::BatchLimits;
 use crate::orders::{OrderPath, OrderQueues};
 use crate::program::PolicyCache;
+use crate::secrets::Secrets;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,6 +53,10 @@ pub struct Ctx {
     /// Most active (unrevoked) API keys one shop may hold; see
     /// [`create_api_key`](crate::access::create_api_key).
     pub max_keys_per_shop: u64,
+    /// The key that seals shops' provider credentials (see [`Secrets`]).
+    pub secrets: Secrets,
+    /// Zalo's OAuth server, which `connectZaloOa` asks for a shop's first tokens.
+    pub zalo_oauth: ZaloOAuth,
 }
 
 impl Ctx {
@@ -75,12 +81,26 @@ impl Ctx {
             orders: Arc::new(OrderQueues::default()),
             order_path: OrderPath::default(),
             max_keys_per_shop: crate::access::DEFAULT_MAX_KEYS_PER_SHOP,
+            secrets: Secrets::none(),
+            zalo_oauth: ZaloOAuth::default(),
         }
     }
 
     /// The same context letting a shop hold at most `n` active API keys.
     pub fn with_max_keys_per_shop(mut self, n: u64) -> Self {
         self.max_keys_per_shop = n;
+        self
+    }
+
+    /// The same context sealing secrets with `secrets`.
+    pub fn with_secrets(mut self, secrets: Secrets) -> Self {
+        self.secrets = secrets;
+        self
+    }
+
+    /// The same context asking Zalo's OAuth server through `oauth`.
+    pub fn with_zalo_oauth(mut self, oauth: ZaloOAuth) -> Self {
+        self.zalo_oauth = oauth;
         self
     }
 

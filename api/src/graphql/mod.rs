@@ -2,6 +2,7 @@
 
 pub mod bulk;
 pub mod campaigns;
+pub mod channel_accounts;
 pub mod checkout;
 pub mod connection;
 pub mod cost;
@@ -37,6 +38,7 @@ pub struct Query(
     vouchers::VoucherQuery,
     segments::SegmentQuery,
     campaigns::CampaignQuery,
+    channel_accounts::ChannelAccountQuery,
     bulk::BulkQuery,
 );
 
@@ -54,6 +56,7 @@ pub struct Mutation(
     checkout::CheckoutMutation,
     segments::SegmentMutation,
     campaigns::CampaignMutation,
+    channel_accounts::ChannelAccountMutation,
     bulk::BulkMutation,
 );
 
