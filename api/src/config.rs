@@ -5,9 +5,11 @@ use loyalty_domain::context::CacheTimes;
 use loyalty_domain::messaging::smtp::SmtpChannel;
 use loyalty_domain::messaging::unsubscribe::UnsubscribeKeys;
 use loyalty_domain::messaging::zns::ZnsChannel;
+use loyalty_domain::messaging::zns::oauth::ZaloOAuth;
 use loyalty_domain::messaging::{Channels, Prices};
 use loyalty_domain::orders::BatchLimits;
 use loyalty_domain::orders::DEFAULT_ORDER_BATCHES;
+use loyalty_domain::secrets::Secrets;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -128,14 +130,20 @@ pub struct MessagingConfig {
     /// Zalo ZNS API base URL.
     #[arg(long, env = "LOYALTY_ZNS_BASE_URL", default_value = loyalty_domain::messaging::zns::DEFAULT_BASE_URL)]
     pub zns_base_url: String,
-    /// The Zalo Official Account's access token; unset disables ZNS.
+    /// Zalo's OAuth server, which refreshes shops' OA tokens.
+    #[arg(long, env = "LOYALTY_ZALO_OAUTH_BASE_URL", default_value = loyalty_domain::messaging::zns::oauth::DEFAULT_BASE_URL)]
+    pub zalo_oauth_base_url: String,
+    /// The operator's Zalo OA access token, for shops without an OA of their own (a
+    /// single-shop install); unset: such shops send no ZNS.
     #[arg(long, env = "LOYALTY_ZNS_ACCESS_TOKEN", hide_env_values = true)]
     pub zns_access_token: Option<String>,
-    /// SMTP server: `smtp://host:25`, `smtp://user:pass@host:587?tls=required` or
-    /// `smtps://user:pass@host:465`; unset disables e-mail.
+
+    /// The operator's SMTP server: `smtp://host:25`,
+    /// `smtp://user:pass@host:587?tls=required` or `smtps://user:pass@host:465`; it relays
+    /// the mail of shops without a server of their own; unset: such shops send no e-mail.
     #[arg(long, env = "LOYALTY_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
-    /// Sender of campaign e-mails.
+    /// Sender of campaign e-mails of shops without a sender of their own.
     #[arg(
         long,
         env = "LOYALTY_SMTP_FROM",
@@ -211,19 +219,41 @@ impl MessagingConfig {
         }
     }
 
-    /// The configured channels.
+    /// The key sealing shops' provider credentials at rest, from `LOYALTY_SECRET_KEY`
+    /// (32 random bytes as 64 hexadecimal characters, `openssl rand -hex 32`; read from
+    /// the environment only, never a flag, and never kept in this config, which is
+    /// `Debug`). Unset: secrets cannot be stored. Malformed: the server stops at
+    /// start-up rather than at the first secret.
+    pub fn secrets(&self) -> anyhow::Result<Secrets> {
+        let key = std::env::var("LOYALTY_SECRET_KEY").ok();
+        match key.as_deref().filter(|k| !k.is_empty()) {
+            None => Ok(Secrets::none()),
+            Some(k) => Ok(Secrets::from_hex(k)?),
+        }
+    }
+
+    /// Zalo's OAuth client.
+    pub fn zalo_oauth(&self) -> ZaloOAuth {
+        ZaloOAuth::new(
+            &self.zalo_oauth_base_url,
+            Duration::from_secs(self.send_timeout_secs),
+        )
+    }
+
+    /// The channels: every shop's own accounts, with the operator's settings as the
+    /// defaults of shops without one.
     pub fn channels(&self) -> anyhow::Result<Channels> {
         let mut channels = Channels::new();
-        if let Some(token) = &self.zns_access_token {
-            channels.register(Arc::new(ZnsChannel::new(
-                &self.zns_base_url,
-                token,
-                Duration::from_secs(self.send_timeout_secs),
-            )?));
-        }
-        if let Some(url) = &self.smtp_url {
-            channels.register(Arc::new(SmtpChannel::new(url, &self.smtp_from)?));
-        }
+        channels.register(Arc::new(ZnsChannel::new(
+            &self.zns_base_url,
+            self.zalo_oauth(),
+            self.zns_access_token.as_deref(),
+            Duration::from_secs(self.send_timeout_secs),
+        )?));
+        channels.register(Arc::new(SmtpChannel::new(
+            self.smtp_url.as_deref(),
+            &self.smtp_from,
+        )?));
         Ok(channels)
     }
 }

@@ -6,10 +6,14 @@ use tokio::net::TcpListener;
 
 /// Runs `loyalty serve`.
 pub async fn serve(db_config: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
+    // A malformed key stops the server before it touches the database.
+    let secrets = config.messaging.secrets()?;
     let ctx = app::system_context(db_config)
         .await?
         .with_max_keys_per_shop(config.limits.max_keys_per_shop)
-        .with_unsubscribe_keys(config.messaging.unsubscribe_keys()?);
+        .with_unsubscribe_keys(config.messaging.unsubscribe_keys()?)
+        .with_secrets(secrets)
+        .with_zalo_oauth(config.messaging.zalo_oauth());
     if config.jobs_interval_secs > 0 {
         tokio::spawn(run_jobs(ctx.clone(), config.jobs_interval_secs));
     }

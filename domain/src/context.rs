@@ -3,9 +3,11 @@ use crate::access::cache::KeyCache;
 use crate::access::usage::KeyUsage;
 use crate::clock::Clock;
 use crate::messaging::unsubscribe::UnsubscribeKeys;
+use crate::messaging::zns::oauth::ZaloOAuth;
 use crate::orders::BatchLimits;
 use crate::orders::{OrderPath, OrderQueues};
 use crate::program::PolicyCache;
+use crate::secrets::Secrets;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,6 +57,10 @@ pub struct Ctx {
     /// Where the shops' unsubscribe-link keys come from (see
     /// [`crate::messaging::unsubscribe`]).
     pub unsubscribe: UnsubscribeKeys,
+    /// The key that seals shops' provider credentials (see [`Secrets`]).
+    pub secrets: Secrets,
+    /// Zalo's OAuth server, which `connectZaloOa` asks for a shop's first tokens.
+    pub zalo_oauth: ZaloOAuth,
 }
 
 impl Ctx {
@@ -80,6 +86,8 @@ impl Ctx {
             order_path: OrderPath::default(),
             max_keys_per_shop: crate::access::DEFAULT_MAX_KEYS_PER_SHOP,
             unsubscribe: UnsubscribeKeys::generated(),
+            secrets: Secrets::none(),
+            zalo_oauth: ZaloOAuth::default(),
         }
     }
 
@@ -92,6 +100,18 @@ impl Ctx {
     /// The same context signing unsubscribe links with `keys`.
     pub fn with_unsubscribe_keys(mut self, keys: UnsubscribeKeys) -> Self {
         self.unsubscribe = keys;
+        self
+    }
+
+    /// The same context sealing secrets with `secrets`.
+    pub fn with_secrets(mut self, secrets: Secrets) -> Self {
+        self.secrets = secrets;
+        self
+    }
+
+    /// The same context asking Zalo's OAuth server through `oauth`.
+    pub fn with_zalo_oauth(mut self, oauth: ZaloOAuth) -> Self {
+        self.zalo_oauth = oauth;
         self
     }
 

@@ -28,6 +28,8 @@ mod m20261207_000019_point_value;
 mod m20261207_000020_bulk_jobs;
 mod m20261207_000023_messaging_opt_outs;
 mod m20261207_000024_unsubscribe_keys;
+mod m20261207_000021_zalo_oa;
+mod m20261207_000022_email_senders;
 mod member_search_copy;
 mod support;
 
@@ -58,6 +60,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000018_enrollment::Migration),
             Box::new(m20261207_000019_point_value::Migration),
             Box::new(m20261207_000020_bulk_jobs::Migration),
+            Box::new(m20261207_000021_zalo_oa::Migration),
+            Box::new(m20261207_000022_email_senders::Migration),
             Box::new(m20261207_000023_messaging_opt_outs::Migration),
             Box::new(m20261207_000024_unsubscribe_keys::Migration),
         ]

@@ -136,14 +136,19 @@ pub struct ZnsMessage {
     params: Vec<ZnsParam>,
 }
 
-/// An e-mail: subject and plain-text body templates over member fields.
+/// An e-mail: subject, plain-text body and (optionally) HTML body templates over member
+/// fields. It goes out as multipart/alternative: the text, and the HTML (without `html`,
+/// the text escaped).
 #[derive(InputObject, SimpleObject, Clone)]
 #[graphql(input_name = "EmailMessageInput")]
 pub struct EmailMessage {
     /// Subject template.
     subject: String,
-    /// Body template.
+    /// Body template: the text part.
     body: String,
+    /// HTML body template (at most 20,000 characters): the HTML part, member fields
+    /// HTML-escaped.
+    html: Option<String>,
 }
 
 /// A campaign as written. Give exactly one of `zns` and `email`.
@@ -186,6 +191,7 @@ impl CampaignInput {
             (None, Some(e)) => Content::Email {
                 subject: e.subject,
                 body: e.body,
+                html: e.html,
             },
             _ => {
                 return Err(DomainError::invalid(
@@ -422,9 +428,14 @@ impl Campaign {
     /// The e-mail, for an EMAIL campaign.
     async fn email(&self) -> Option<EmailMessage> {
         match &self.campaign.content {
-            Content::Email { subject, body } => Some(EmailMessage {
+            Content::Email {
+                subject,
+                body,
+                html,
+            } => Some(EmailMessage {
                 subject: subject.clone(),
                 body: body.clone(),
+                html: html.clone(),
             }),
             Content::Template { .. } => None,
         }

@@ -2,6 +2,7 @@
 
 pub mod bulk;
 pub mod campaigns;
+pub mod channel_accounts;
 pub mod checkout;
 pub mod connection;
 pub mod consent;
@@ -38,6 +39,7 @@ pub struct Query(
     vouchers::VoucherQuery,
     segments::SegmentQuery,
     campaigns::CampaignQuery,
+    channel_accounts::ChannelAccountQuery,
     bulk::BulkQuery,
 );
 
@@ -56,6 +58,7 @@ pub struct Mutation(
     segments::SegmentMutation,
     campaigns::CampaignMutation,
     consent::ConsentMutation,
+    channel_accounts::ChannelAccountMutation,
     bulk::BulkMutation,
 );
 
