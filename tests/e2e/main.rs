@@ -18,6 +18,8 @@ mod ledger;
 mod ledger_properties;
 mod limits;
 mod malformed;
+mod member_browser;
+mod member_wallet;
 mod members;
 mod nul_input;
 mod opening_spend;
