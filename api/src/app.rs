@@ -56,6 +56,9 @@ pub fn router_admitting(
     let state = AppState {
         schema: graphql::build_with(Some(ctx.clone()), limits, prices),
         introspection: graphql::build_for_introspection(Some(ctx.clone()), limits),
+        member: graphql::build_for_members(Some(ctx.clone()), limits, prices),
+        member_rate: crate::member_rate::MemberRate::new(limits.member_rate_per_min).map(Arc::new),
+        client_ip_from_forwarded_for: limits.client_ip_from_forwarded_for,
         ctx,
         operator: OperatorToken::new(operator_token),
         queries: ParsedQueries::default(),
@@ -67,7 +70,18 @@ pub fn router_admitting(
         // GraphQL requests wait for a place in `Admission` (past LOYALTY_MAX_IN_FLIGHT
         // they queue rather than crowd the pool, each shop behind its own requests);
         // health and metrics stay outside the queue.
-        .route("/graphql", get(http::get_graphql).post(http::graphql))
+        .route(
+            "/graphql",
+            get(http::get_graphql)
+                .post(http::graphql)
+                .options(|| async { StatusCode::NO_CONTENT }),
+        )
+        // Browsers: CORS for the member widget, shop keys refused from web pages, the
+        // member tokens' rate limit (`browser`).
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::browser::guard,
+        ))
         .route("/healthz", get(http::healthz))
         .route("/metrics", get(http::metrics))
         // Public: the token is the credential (see `crate::unsubscribe`).

@@ -1,10 +1,11 @@
-//! Who is calling: the operator, a shop key with a role, or nobody; and the guards that
-//! check it on every operation.
+//! Who is calling: the operator, a shop key with a role, a member token, or nobody; and
+//! the guards that check it on every operation.
 use crate::error::Code;
 use async_graphql::{Context, Guard};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use loyalty_domain::access::{self, Principal, Role};
+use loyalty_domain::sessions::{self, MemberPrincipal};
 use loyalty_domain::{Ctx, DomainError};
 use sha2::{Digest, Sha256};
 
@@ -21,7 +22,20 @@ pub enum Caller {
     Operator,
     /// A shop key.
     Shop(Principal),
+    /// A member session's token: sees its one member through `me`, `myRewards` and
+    /// `redeemMyReward` only (see [`MemberGuard`] and `graphql::member_scope`).
+    Member(MemberPrincipal),
+    /// A member token that is unknown, expired or revoked: the member signs in again.
+    SessionEnded,
 }
+
+/// What a member token whose session ended is told (the widget asks the member to sign in).
+const SESSION_ENDED: &str =
+    "the member session is unknown, expired or revoked: sign in again for a new one";
+
+/// What a member token is told outside its three fields.
+const MEMBER_SCOPE: &str =
+    "a member token may only use `me`, `myRewards`, `redeemMyReward` and `widgetSettings`";
 
 /// The operator token as configured, kept as a digest so comparison time says nothing.
 #[derive(Clone, Default)]
@@ -78,6 +92,16 @@ pub async fn resolve(
     };
     if operator.matches(token) {
         return Ok(Caller::Operator);
+    }
+    if sessions::token::is_member_token(token) {
+        return match sessions::authenticate(ctx, token).await {
+            Ok(p) => Ok(Caller::Member(p)),
+            Err(DomainError::Unauthenticated) => Ok(Caller::SessionEnded),
+            Err(e) => {
+                tracing::error!(error = %e, "member session lookup failed");
+                Err(Unchecked)
+            }
+        };
     }
     match access::authenticate(ctx, token).await {
         Ok(p) => Ok(Caller::Shop(p)),
@@ -159,6 +183,7 @@ impl Guard for OperatorGuard {
             Some(Caller::Shop(_)) => {
                 Err(Code::Forbidden.error("only the operator token may create shops"))
             }
+            Some(Caller::Member(_)) => Err(Code::Forbidden.error(MEMBER_SCOPE)),
             _ => Err(Code::Unauthenticated.error("the operator token is required")),
         }
     }
@@ -177,7 +202,41 @@ pub fn principal(ctx: &Context<'_>) -> async_graphql::Result<Principal> {
         Some(Caller::Invalid) => Err(Code::Unauthenticated.error(
             "the API key matches no active key (mistyped, revoked, or made for another database)",
         )),
+        Some(Caller::Member(_)) => Err(Code::Forbidden.error(MEMBER_SCOPE)),
+        Some(Caller::SessionEnded) => Err(Code::Unauthenticated.error(SESSION_ENDED)),
         _ => Err(Code::Unauthenticated.error(format!("no API key: {HOW_TO_SEND_A_KEY}"))),
+    }
+}
+
+/// Requires a member token.
+pub struct MemberGuard;
+
+impl Guard for MemberGuard {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        member(ctx).map(|_| ())
+    }
+}
+
+/// The calling member token: `FORBIDDEN` for a shop key or the operator (the field is
+/// the member's own), `UNAUTHENTICATED` otherwise.
+pub fn member(ctx: &Context<'_>) -> async_graphql::Result<MemberPrincipal> {
+    match ctx.data_opt::<Caller>() {
+        Some(Caller::Member(p)) => Ok(*p),
+        Some(Caller::Shop(_) | Caller::Operator) => Err(Code::Forbidden.error(
+            "only a member token (createMemberSession) has a `me`; a shop key reads members \
+             with `member(id)`",
+        )),
+        Some(Caller::SessionEnded) => Err(Code::Unauthenticated.error(SESSION_ENDED)),
+        _ => Err(Code::Unauthenticated.error("a member token is required")),
+    }
+}
+
+/// The shop of the caller, shop key or member token alike: for the few fields both may
+/// read (`widgetSettings`).
+pub fn shop_of_caller(ctx: &Context<'_>) -> async_graphql::Result<uuid::Uuid> {
+    match ctx.data_opt::<Caller>() {
+        Some(Caller::Member(p)) => Ok(p.shop_id),
+        _ => principal(ctx).map(|p| p.shop_id),
     }
 }
 

@@ -309,6 +309,19 @@ pub struct Limits {
     /// Bearer token that may read `GET /metrics`; unset: `/metrics` answers 404.
     #[arg(long, env = "LOYALTY_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Requests a minute one member token, or one address sending member tokens, may
+    /// make; more get 429. 0: no limit.
+    #[arg(long, env = "LOYALTY_MEMBER_RATE_PER_MIN", default_value_t = 120)]
+    pub member_rate_per_min: u32,
+    /// Take the client's address for the member rate limit from the last entry of
+    /// `X-Forwarded-For` (set it behind a proxy that appends it; otherwise every member
+    /// would share the proxy's address).
+    #[arg(
+        long,
+        env = "LOYALTY_CLIENT_IP_FROM_FORWARDED_FOR",
+        default_value_t = false
+    )]
+    pub client_ip_from_forwarded_for: bool,
 }
 
 impl Limits {
@@ -372,6 +385,8 @@ impl Default for Limits {
             max_query_aliases: 15,
             max_query_directives: 50,
             metrics_token: None,
+            member_rate_per_min: 120,
+            client_ip_from_forwarded_for: false,
         }
     }
 }

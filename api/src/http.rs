@@ -37,6 +37,13 @@ pub struct AppState {
     pub admission: Admission,
     /// The token that may read `/metrics` (none: `/metrics` is off).
     pub metrics_token: OperatorToken,
+    /// The same schema refusing every field outside a member's wallet, for the requests
+    /// of member tokens (`graphql::member_scope`).
+    pub member: LoyaltySchema,
+    /// The rate limit on member tokens (none: `LOYALTY_MEMBER_RATE_PER_MIN` is 0).
+    pub member_rate: Option<std::sync::Arc<crate::member_rate::MemberRate>>,
+    /// Whether the client's address is the last of `X-Forwarded-For`.
+    pub client_ip_from_forwarded_for: bool,
 }
 
 /// The media type of GraphQL-over-HTTP responses, used when the client accepts it.
@@ -200,13 +207,16 @@ pub async fn get_graphql(
 }
 
 /// Whose share of the request places a request takes, from its `Authorization` header
-/// before the key is checked: a shop key names its shop (`lk_<shop id>_<secret>`), so a
-/// made-up key takes a place of the shop it names, never a place of the others.
+/// before the key is checked: a shop key names its shop (`lk_<shop id>_<secret>`), and
+/// so does a member token (`lm_<shop id>_<secret>`), so a made-up key takes a place of
+/// the shop it names, never a place of the others.
 fn bucket_of(operator: &OperatorToken, authorization: Option<&str>) -> Bucket {
     let token = authorization.and_then(crate::auth::bearer_token);
     match token {
         Some(t) if operator.matches(t) => Bucket::Operator,
-        Some(t) => loyalty_domain::access::keys::shop_of(t).map_or(Bucket::Anonymous, Bucket::Shop),
+        Some(t) => loyalty_domain::access::keys::shop_of(t)
+            .or_else(|| loyalty_domain::sessions::token::shop_of(t))
+            .map_or(Bucket::Anonymous, Bucket::Shop),
         None => Bucket::Anonymous,
     }
 }
@@ -235,6 +245,7 @@ async fn execute(state: AppState, headers: HeaderMap, request: async_graphql::Re
         Ok(caller) => caller,
         Err(unchecked) => return unchecked.into_response(),
     };
+    let member_token = matches!(caller, auth::Caller::Member(_));
     let mut request = request
         .data(caller)
         .data(Loaders::new(&state.ctx))
@@ -254,6 +265,8 @@ async fn execute(state: AppState, headers: HeaderMap, request: async_graphql::Re
             let root = crate::metrics::root_label(&mut request);
             let schema = if is_introspection(&mut request) {
                 &state.introspection
+            } else if member_token {
+                &state.member
             } else {
                 &state.schema
             };

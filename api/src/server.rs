@@ -44,7 +44,9 @@ pub async fn serve(db_config: &DbConfig, config: &ServeConfig) -> anyhow::Result
     );
     let listener = TcpListener::bind(&config.addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
-    axum::serve(listener, router)
+    // The peer's address feeds the member tokens' rate limit per address.
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopped");

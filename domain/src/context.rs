@@ -8,6 +8,8 @@ use crate::orders::BatchLimits;
 use crate::orders::{OrderPath, OrderQueues};
 use crate::program::PolicyCache;
 use crate::secrets::Secrets;
+use crate::sessions::MemberPrincipal;
+use crate::sessions::origins::AllowedOrigins;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,6 +47,10 @@ pub struct Ctx {
     pub policies: Arc<PolicyCache>,
     /// Keys that authenticated (see [`KeyCache`]).
     pub keys: Arc<KeyCache>,
+    /// Member tokens that authenticated, kept like keys (see [`KeyCache`]).
+    pub member_sessions: Arc<KeyCache<MemberPrincipal>>,
+    /// The origins shops allow their member widget on (see [`AllowedOrigins`]).
+    pub widget_origins: Arc<AllowedOrigins>,
     /// When this replica last wrote each key's use (see [`KeyUsage`]).
     pub key_usage: Arc<KeyUsage>,
     /// Orders being read and written on PostgreSQL (see [`OrderQueues`]).
@@ -81,6 +87,8 @@ impl Ctx {
             clock,
             policies: Arc::new(PolicyCache::new(times.policy)),
             keys: Arc::new(KeyCache::new(times.keys)),
+            member_sessions: Arc::new(KeyCache::new(times.keys)),
+            widget_origins: Arc::new(AllowedOrigins::new(times.keys)),
             key_usage: Arc::new(KeyUsage::default()),
             orders: Arc::new(OrderQueues::default()),
             order_path: OrderPath::default(),

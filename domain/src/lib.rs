@@ -19,7 +19,8 @@
 //! 6. `members`: profiles, listing, import, segments, the program's activation.
 //! 7. `offers`, then `vouchers`, then `checkout` (cart lines, pricing, quote), then
 //!    `orders`; `rewards` (vouchers bought with points) beside them.
-//! 8. `jobs` (expiry, cycle roll); `messaging`, then `campaigns`.
+//! 8. `jobs` (expiry, cycle roll); `messaging`, then `campaigns`; `sessions` (member
+//!    sessions and the member widget's settings).
 //! 9. `context`: the [`Ctx`] itself, with the replica's caches and order queues.
 //!
 //! Services name the context by its root re-export, `crate::Ctx`, which the check does
@@ -45,6 +46,7 @@ pub mod paging;
 pub mod program;
 pub mod rewards;
 pub mod secrets;
+pub mod sessions;
 pub mod shops;
 pub mod sql;
 #[cfg(test)]

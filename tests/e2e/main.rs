@@ -20,6 +20,8 @@ mod ledger;
 mod ledger_properties;
 mod limits;
 mod malformed;
+mod member_browser;
+mod member_wallet;
 mod members;
 mod newcomer_messages;
 mod nul_input;

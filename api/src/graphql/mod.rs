@@ -9,6 +9,8 @@ pub mod consent;
 pub mod cost;
 pub mod enums;
 pub mod ledger;
+pub mod member_scope;
+pub mod member_sessions;
 pub mod members;
 pub mod offers;
 pub mod order_history;
@@ -20,6 +22,8 @@ pub mod segments;
 pub mod shop;
 pub mod tiers;
 pub mod vouchers;
+pub mod wallet;
+pub mod widget;
 
 use crate::config::Limits;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
@@ -41,6 +45,8 @@ pub struct Query(
     campaigns::CampaignQuery,
     channel_accounts::ChannelAccountQuery,
     bulk::BulkQuery,
+    wallet::WalletQuery,
+    widget::WidgetQuery,
 );
 
 /// The mutation root.
@@ -60,6 +66,9 @@ pub struct Mutation(
     consent::ConsentMutation,
     channel_accounts::ChannelAccountMutation,
     bulk::BulkMutation,
+    member_sessions::MemberSessionMutation,
+    wallet::WalletMutation,
+    widget::WidgetMutation,
 );
 
 /// The schema type served at `/graphql`.
@@ -72,6 +81,22 @@ pub fn build(ctx: Option<Ctx>, limits: &Limits) -> LoyaltySchema {
 
 /// Builds the schema with its limits and the message prices it shows.
 pub fn build_with(ctx: Option<Ctx>, limits: &Limits, prices: Prices) -> LoyaltySchema {
+    builder(ctx, limits, prices).finish()
+}
+
+/// The schema that runs the requests of member tokens: the same schema, refusing every
+/// field outside the member's wallet (see [`member_scope`]).
+pub fn build_for_members(ctx: Option<Ctx>, limits: &Limits, prices: Prices) -> LoyaltySchema {
+    builder(ctx, limits, prices)
+        .extension(member_scope::MemberScope)
+        .finish()
+}
+
+fn builder(
+    ctx: Option<Ctx>,
+    limits: &Limits,
+    prices: Prices,
+) -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(prices)
         .limit_depth(limits.max_query_depth)
@@ -81,7 +106,7 @@ pub fn build_with(ctx: Option<Ctx>, limits: &Limits, prices: Prices) -> LoyaltyS
     if let Some(ctx) = ctx {
         builder = builder.data(ctx);
     }
-    builder.finish()
+    builder
 }
 
 /// How deep an introspection-only request may nest. The standard introspection query

@@ -75,7 +75,7 @@ impl Member {
     /// The tier the customer's ranking spend reached; null until the program is active.
     /// In a MEMBERS_ONLY program its discount and multiplier apply once the customer is
     /// registered.
-    async fn tier(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Tier>> {
+    pub(crate) async fn tier(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Tier>> {
         let Some(tier_id) = self.0.tier_id else {
             return Ok(None);
         };
@@ -119,7 +119,7 @@ impl Member {
         self.0.created_at
     }
     /// Point balances, as of now.
-    async fn points(&self, ctx: &Context<'_>) -> async_graphql::Result<PointBalance> {
+    pub(crate) async fn points(&self, ctx: &Context<'_>) -> async_graphql::Result<PointBalance> {
         let key = (self.0.shop_id, self.0.id);
         let loaders = ctx.data_unchecked::<Loaders>();
         let live = if wants_whole(&ctx.look_ahead()) {
@@ -145,7 +145,7 @@ impl Member {
     }
     /// The member's vouchers, newest first, optionally of one status.
     #[graphql(complexity = "cost::paged(first, child_complexity)")]
-    async fn vouchers(
+    pub(crate) async fn vouchers(
         &self,
         ctx: &Context<'_>,
         status: Option<VoucherStatus>,
@@ -211,7 +211,7 @@ impl Member {
     }
     /// Ledger entries, newest first.
     #[graphql(complexity = "cost::paged(first, child_complexity)")]
-    async fn ledger(
+    pub(crate) async fn ledger(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "page size, at most 100; default 20")] first: Option<i64>,
@@ -242,7 +242,7 @@ impl Member {
     }
     /// Orders, newest first (by placement time).
     #[graphql(complexity = "cost::paged(first, child_complexity)")]
-    async fn orders(
+    pub(crate) async fn orders(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "page size, at most 100; default 20")] first: Option<i64>,
