@@ -68,6 +68,7 @@ pub fn router_admitting(
         // they queue rather than crowd the pool, each shop behind its own requests);
         // health and metrics stay outside the queue.
         .route("/graphql", get(http::get_graphql).post(http::graphql))
+        .route("/graphiql/{file}", get(crate::graphiql::asset))
         .route("/healthz", get(http::healthz))
         .route("/metrics", get(http::metrics))
         .with_state(state)

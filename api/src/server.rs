@@ -1,11 +1,14 @@
 //! Serving HTTP until SIGTERM or Ctrl-C, finishing requests in flight.
 use crate::app;
 use crate::config::{DbConfig, ServeConfig};
+use crate::db_target::{Creation, DbTarget};
 use loyalty_domain::campaigns::dispatch::Dispatcher;
 use tokio::net::TcpListener;
 
 /// Runs `loyalty serve`.
 pub async fn serve(db_config: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
+    let target = DbTarget::of(&db_config.database_url)?;
+    target.check(Creation::Allowed)?;
     let ctx = app::system_context(db_config)
         .await?
         .with_max_keys_per_shop(config.limits.max_keys_per_shop);
@@ -34,12 +37,32 @@ pub async fn serve(db_config: &DbConfig, config: &ServeConfig) -> anyhow::Result
         messaging.prices(),
     );
     let listener = TcpListener::bind(&config.addr).await?;
-    tracing::info!(addr = %listener.local_addr()?, "listening");
+    banner(
+        listener.local_addr()?,
+        &target,
+        config.operator_token.as_deref(),
+    );
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Says what a newcomer needs to reach this server: where it listens, which database it
+/// opened, where GraphiQL is, and whether shops can be created over HTTP.
+fn banner(addr: std::net::SocketAddr, database: &DbTarget, operator_token: Option<&str>) {
+    tracing::info!("listening on http://{addr}");
+    tracing::info!("database: {database}");
+    tracing::info!("GraphiQL: http://{addr}/graphql");
+    if operator_token.is_some_and(|t| !t.is_empty()) {
+        tracing::info!("createShop over HTTP: enabled (with the LOYALTY_OPERATOR_TOKEN bearer)");
+    } else {
+        tracing::info!(
+            "createShop over HTTP: disabled (set LOYALTY_OPERATOR_TOKEN to enable it, \
+             or use `loyalty shop create` with the same DATABASE_URL)"
+        );
+    }
 }
 
 /// Runs the background jobs every `secs` seconds; a failed run is logged and retried at

@@ -9,6 +9,8 @@ mod campaigns;
 mod checkout;
 mod cursors;
 mod enrollment;
+mod export_import;
+mod graphiql;
 mod hardening;
 mod import;
 mod key_cap;

@@ -6,6 +6,7 @@ pub mod checkout;
 pub mod connection;
 pub mod cost;
 pub mod enums;
+pub mod json_input;
 pub mod ledger;
 pub mod members;
 pub mod offers;
