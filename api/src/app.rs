@@ -82,6 +82,7 @@ pub fn router_admitting(
             state.clone(),
             crate::browser::guard,
         ))
+        .route("/graphiql/{file}", get(crate::graphiql::asset))
         .route("/healthz", get(http::healthz))
         .route("/metrics", get(http::metrics))
         // Public: the token is the credential (see `crate::unsubscribe`).

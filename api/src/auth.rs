@@ -178,6 +178,7 @@ pub struct OperatorGuard;
 
 impl Guard for OperatorGuard {
     async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        refuse_without_operator(ctx)?;
         match ctx.data_opt::<Caller>() {
             Some(Caller::Operator) => Ok(()),
             Some(Caller::Shop(_)) => {
@@ -187,6 +188,21 @@ impl Guard for OperatorGuard {
             _ => Err(Code::Unauthenticated.error("the operator token is required")),
         }
     }
+}
+
+/// `FORBIDDEN`, naming the field, when this server has no operator token: nobody may
+/// call an operator's field, and saying so beats `UNAUTHENTICATED` for a token that could
+/// never be right. Servers built without the token's state in the request (unit tests of
+/// the schema) skip this check.
+pub fn refuse_without_operator(ctx: &Context<'_>) -> async_graphql::Result<()> {
+    if ctx.data_opt::<OperatorToken>().is_some_and(|o| !o.is_set()) {
+        let field = &ctx.item.node.name.node;
+        return Err(Code::Forbidden.error(format!(
+            "{field} is disabled: set LOYALTY_OPERATOR_TOKEN on the server and send it as \
+             the bearer token"
+        )));
+    }
+    Ok(())
 }
 
 /// The calling shop key; `UNAUTHENTICATED` or `FORBIDDEN` (operator) otherwise.

@@ -9,11 +9,10 @@ use crate::error::{Code, assign_codes};
 use crate::graphql::LoyaltySchema;
 use crate::loaders::Loaders;
 use crate::parsed_queries::ParsedQueries;
-use async_graphql::http::GraphiQLSource;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use loyalty_domain::Ctx;
 use serde_json::json;
 
@@ -189,7 +188,7 @@ pub async fn get_graphql(
     uri: axum::http::Uri,
 ) -> Response {
     let Some(query) = uri.query().filter(|q| !q.is_empty()) else {
-        return graphiql().await.into_response();
+        return crate::graphiql::page();
     };
     let request = match parse_url_request(query) {
         Ok(r) => r,
@@ -248,6 +247,7 @@ async fn execute(state: AppState, headers: HeaderMap, request: async_graphql::Re
     let member_token = matches!(caller, auth::Caller::Member(_));
     let mut request = request
         .data(caller)
+        .data(state.operator.clone())
         .data(Loaders::new(&state.ctx))
         .data(crate::graphql::cost::Turns::default());
     let started = std::time::Instant::now();
@@ -315,11 +315,6 @@ async fn execute(state: AppState, headers: HeaderMap, request: async_graphql::Re
             )
         }
     }
-}
-
-/// GET /graphql: the GraphiQL IDE.
-pub async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
 /// GET /healthz: 200 when the database answers, 503 otherwise.

@@ -11,6 +11,8 @@ mod checkout;
 mod consent;
 mod cursors;
 mod enrollment;
+mod export_import;
+mod graphiql;
 mod hardening;
 mod import;
 mod key_cap;

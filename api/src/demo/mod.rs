@@ -44,6 +44,7 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
     }
     clear(&args.file)?;
     let db = db_config(&args.file);
+    crate::db_target::announce(&db.database_url, crate::db_target::Creation::Allowed)?;
     mark(&db.database_url).await?;
     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
     let ctx = app::context(&db, clock.clone()).await?;

@@ -645,6 +645,7 @@ struct TopUpGuard;
 
 impl Guard for TopUpGuard {
     async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        crate::auth::refuse_without_operator(ctx)?;
         match ctx.data_opt::<Caller>() {
             Some(Caller::Operator) => Ok(()),
             Some(Caller::Shop(_)) => Err(Code::Forbidden.error(

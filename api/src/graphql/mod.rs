@@ -8,6 +8,7 @@ pub mod connection;
 pub mod consent;
 pub mod cost;
 pub mod enums;
+pub mod json_input;
 pub mod ledger;
 pub mod member_scope;
 pub mod member_sessions;
