@@ -34,6 +34,7 @@ mod order_paths;
 mod point_value;
 mod program;
 mod rewards;
+mod rule_tables;
 mod search;
 mod templates;
 mod tenancy;

@@ -29,7 +29,8 @@ pub struct OfferInput {
     pub description: Option<String>,
     pub image_url: Option<String>,
     pub discount_kind: DiscountKind,
-    /// Percent (0-100) or VND.
+    /// Percent (0-100) or VND; 0 when `rules` holds the discount (`buy_x_get_y`,
+    /// `tiered`).
     pub value: Dec,
     /// FIXED only; default ORDER.
     pub fixed_per: Option<FixedPer>,
@@ -175,7 +176,8 @@ pub struct OfferConnection {
 #[derive(SimpleObject)]
 pub struct RuleArg {
     name: String,
-    /// DECIMAL, INTEGER or BOOLEAN.
+    /// DECIMAL, INTEGER, BOOLEAN, IDS (a list of product or group ids) or STEPS (a
+    /// list of thresholds, shaped as the description says).
     r#type: String,
     required: bool,
     description: String,
