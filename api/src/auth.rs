@@ -156,6 +156,9 @@ pub fn requirement(role: Role) -> &'static str {
 /// What a field guarded by the operator token says it needs.
 pub const OPERATOR_REQUIREMENT: &str = "Requires: the operator token.";
 
+/// What the description of a member's own field says (`me`, `myRewards`, …).
+pub const MEMBER_REQUIREMENT: &str = "Requires: a member token (`createMemberSession`).";
+
 impl Guard for RoleGuard {
     async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
         principal(ctx).and_then(|p| {
@@ -244,6 +247,19 @@ pub fn member(ctx: &Context<'_>) -> async_graphql::Result<MemberPrincipal> {
         )),
         Some(Caller::SessionEnded) => Err(Code::Unauthenticated.error(SESSION_ENDED)),
         _ => Err(Code::Unauthenticated.error("a member token is required")),
+    }
+}
+
+/// What the description of a field for shop keys and member tokens alike says.
+pub const SHOP_OR_MEMBER_REQUIREMENT: &str =
+    "Requires: any shop key, or a member token of the shop.";
+
+/// Requires a shop key of any role or a member token ([`shop_of_caller`]).
+pub struct ShopOrMemberGuard;
+
+impl Guard for ShopOrMemberGuard {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        shop_of_caller(ctx).map(|_| ())
     }
 }
 

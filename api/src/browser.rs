@@ -35,7 +35,9 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let credential = authorization.and_then(auth::bearer_token).map(str::to_owned);
+    let credential = authorization
+        .and_then(auth::bearer_token)
+        .map(str::to_owned);
     // Which shops allow the origin: read only for requests from another site.
     let allowing = match &origin {
         None => None,

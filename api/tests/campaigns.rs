@@ -550,6 +550,10 @@ async fn an_email_campaign_goes_through_a_real_smtp_server_once_per_recipient() 
         assert!(link.starts_with(&format!("{public}/unsubscribe/")), "{m:?}");
         assert_eq!(m.list_unsubscribe_post, "List-Unsubscribe=One-Click");
         assert!(m.body.contains(link), "the body links it too: {m:?}");
+        assert!(
+            m.html.contains(&format!("<a href=\"{link}\">")),
+            "so does the HTML part: {m:?}"
+        );
     }
     let deliveries = s
         .q(
@@ -661,6 +665,7 @@ struct Mail {
     list_unsubscribe: String,
     list_unsubscribe_post: String,
     body: String,
+    html: String,
 }
 
 /// The mails in the maildir other than those with a Message-ID in `seen`.
@@ -673,7 +678,8 @@ for f in sorted(os.listdir(d)):
     out.append({'message_id': str(m['message-id'] or ''), 'to': str(m['to'] or ''),
         'list_unsubscribe': str(m['list-unsubscribe'] or ''),
         'list_unsubscribe_post': str(m['list-unsubscribe-post'] or ''),
-        'body': m.get_content()})
+        'body': m.get_body(preferencelist=('plain',)).get_content(),
+        'html': m.get_body(preferencelist=('html',)).get_content()})
 print(json.dumps(out))";
     let out = Command::new(python)
         .args(["-c", READ])

@@ -2,7 +2,9 @@
 //! its guard enforces: the guards are read from the resolvers' source, the descriptions
 //! from the schema the code builds, and both are compared through `auth::requirement`.
 use graphql_parser::schema::{Definition, TypeDefinition, parse_schema};
-use loyalty_api::auth::{OPERATOR_REQUIREMENT, requirement};
+use loyalty_api::auth::{
+    MEMBER_REQUIREMENT, OPERATOR_REQUIREMENT, SHOP_OR_MEMBER_REQUIREMENT, requirement,
+};
 use loyalty_domain::access::Role;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -21,6 +23,8 @@ fn phrase(guard: &str) -> &'static str {
         (Some("Channel"), _) => requirement(Role::Channel),
         (Some("Read"), _) => requirement(Role::Read),
         (None, "OperatorGuard" | "TopUpGuard") => OPERATOR_REQUIREMENT,
+        (None, "MemberGuard") => MEMBER_REQUIREMENT,
+        (None, "ShopOrMemberGuard") => SHOP_OR_MEMBER_REQUIREMENT,
         _ => panic!("unknown guard {guard}: give it a phrase in auth.rs and here"),
     }
 }

@@ -33,5 +33,5 @@ pub mod shop;
 pub mod tier;
 pub mod unsubscribe_key;
 pub mod voucher;
-pub mod zalo_oa_account;
 pub mod widget_settings;
+pub mod zalo_oa_account;

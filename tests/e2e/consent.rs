@@ -3,8 +3,9 @@
 //! freeze their recipients and when a message is about to go out, the unsubscribe link
 //! every e-mail carries, and an estimate that matches what the campaign then sends and
 //! charges. Deliveries run through the real dispatcher with a recording e-mail channel.
+use loyalty_domain::Ctx;
 use loyalty_domain::campaigns::dispatch::{DispatchConfig, Dispatcher};
-use loyalty_domain::messaging::channel::SendFuture;
+use loyalty_domain::messaging::channel::{OpenFuture, Opened, SendFuture, Sender as ShopSender};
 use loyalty_domain::messaging::{Channel, ChannelKind, Channels, Outbound, SendOutcome};
 use loyalty_tests::{OPERATOR_TOKEN, TestApp, spawn_app, str_at};
 use serde_json::{Value, json};
@@ -31,6 +32,14 @@ impl Channel for Recorder {
         ChannelKind::Email
     }
 
+    /// Every shop sends through the same recorder.
+    fn open<'a>(&'a self, _: &'a Ctx, _: uuid::Uuid) -> OpenFuture<'a> {
+        let sender: Arc<dyn ShopSender> = Arc::new(self.clone());
+        Box::pin(async move { Ok(Opened::Ready(sender)) })
+    }
+}
+
+impl ShopSender for Recorder {
     fn send<'a>(&'a self, message: &'a Outbound) -> SendFuture<'a> {
         Box::pin(async move {
             if let Ok(mut sent) = self.0.lock() {

@@ -123,6 +123,8 @@ pub struct ChannelAccountQuery;
 #[Object]
 impl ChannelAccountQuery {
     /// The shop's Zalo OA (`connected: false` when none).
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
     #[graphql(guard = "RoleGuard(Role::Read)")]
     async fn zalo_oa(&self, ctx: &Context<'_>) -> async_graphql::Result<ZaloOa> {
         let shop_id = principal(ctx)?.shop_id;
@@ -130,6 +132,8 @@ impl ChannelAccountQuery {
     }
 
     /// The shop's e-mail sender, if it configured one.
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
     #[graphql(guard = "RoleGuard(Role::Read)")]
     async fn email_sender(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<EmailSender>> {
         let shop_id = principal(ctx)?.shop_id;
@@ -150,6 +154,8 @@ impl ChannelAccountMutation {
     /// at once (refused: `BAD_USER_INPUT` on `refreshToken`), then everything is stored
     /// sealed. A server without `LOYALTY_SECRET_KEY` refuses (`CONFLICT`, `reason:
     /// SERVER_NOT_CONFIGURED`).
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn connect_zalo_oa(
         &self,
@@ -172,6 +178,8 @@ impl ChannelAccountMutation {
 
     /// Sets the shop's e-mail sender. With `smtpUrl` on a server without
     /// `LOYALTY_SECRET_KEY`: `CONFLICT`, `reason: SERVER_NOT_CONFIGURED`.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn configure_email_sender(
         &self,

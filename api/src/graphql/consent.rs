@@ -56,6 +56,8 @@ impl ConsentMutation {
     /// one frozen into a campaign before opting out. Idempotent: a second opt-out keeps
     /// the first one's time. CHANNEL or ADMIN: the sales channels record what the
     /// customer chose at the till or in the shop's app, as they push the customer.
+    ///
+    /// Requires: CHANNEL or ADMIN.
     #[graphql(guard = "RoleGuard(Role::Channel)")]
     async fn set_messaging_consent(
         &self,

@@ -30,6 +30,8 @@ impl MemberSessionMutation {
     /// `redeemMyReward`), for `ttlMinutes` (1 to 1,440, default 60). The merchant's
     /// backend calls it for its signed-in customer and hands the token to the customer's
     /// browser. An unknown `memberExternalId` is `BAD_USER_INPUT`. CHANNEL or ADMIN.
+    ///
+    /// Requires: CHANNEL or ADMIN.
     #[graphql(guard = "RoleGuard(Role::Channel)")]
     async fn create_member_session(
         &self,
@@ -53,6 +55,8 @@ impl MemberSessionMutation {
     /// many: they stop working at once on this server and within `LOYALTY_KEY_CACHE_MS`
     /// on the others. A member the shop does not have is `BAD_USER_INPUT`. CHANNEL or
     /// ADMIN.
+    ///
+    /// Requires: CHANNEL or ADMIN.
     #[graphql(guard = "RoleGuard(Role::Channel)")]
     async fn revoke_member_sessions(
         &self,

@@ -184,6 +184,8 @@ pub struct WalletQuery;
 impl WalletQuery {
     /// The member of the calling member token. Member tokens only (`FORBIDDEN` for shop
     /// keys, which read members with `member(id)`).
+    ///
+    /// Requires: a member token (`createMemberSession`).
     #[graphql(guard = "MemberGuard")]
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<MemberWallet> {
         let who = member(ctx)?;
@@ -192,6 +194,8 @@ impl WalletQuery {
 
     /// The reward catalog open to the member: active rewards whose offer runs, kept for
     /// no tier or for the member's, with stock left; cheapest first. Member tokens only.
+    ///
+    /// Requires: a member token (`createMemberSession`).
     #[graphql(
         guard = "MemberGuard",
         complexity = "cost::UNPAGED_LIST * child_complexity"
@@ -262,6 +266,8 @@ impl WalletMutation {
     /// when the reward is archived, out of stock or kept for other tiers,
     /// `INSUFFICIENT_POINTS` when the balance does not cover it; nothing is written then.
     /// Member tokens only.
+    ///
+    /// Requires: a member token (`createMemberSession`).
     #[graphql(guard = "MemberGuard")]
     async fn redeem_my_reward(
         &self,

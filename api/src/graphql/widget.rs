@@ -1,6 +1,6 @@
 //! The member widget's settings: the browser origins allowed to call with the shop's
 //! member tokens (CORS), and its theme (issue 27).
-use crate::auth::{RoleGuard, domain, principal, shop_of_caller};
+use crate::auth::{RoleGuard, ShopOrMemberGuard, domain, principal, shop_of_caller};
 use crate::error::Gql;
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 use loyalty_domain::access::Role;
@@ -78,6 +78,9 @@ pub struct WidgetQuery;
 impl WidgetQuery {
     /// The shop's widget settings. Any shop key, and the shop's member tokens (the widget
     /// reads its theme).
+    ///
+    /// Requires: any shop key, or a member token of the shop.
+    #[graphql(guard = "ShopOrMemberGuard")]
     async fn widget_settings(&self, ctx: &Context<'_>) -> async_graphql::Result<WidgetSettings> {
         let shop_id = shop_of_caller(ctx)?;
         Ok(widget::settings(&domain(ctx).db, shop_id)
@@ -96,6 +99,8 @@ impl WidgetMutation {
     /// Replaces the shop's widget settings. Browsers on the allowed origins may then call
     /// `/graphql` with the shop's member tokens (CORS); this server applies the change at
     /// once, other replicas within `LOYALTY_KEY_CACHE_MS`. ADMIN only.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn configure_widget(
         &self,

@@ -291,8 +291,9 @@ mod tests {
             message: Rendered::Email {
                 subject: "Hi".into(),
                 body: "text".into(),
-                html: "<p>html</p>".into(),
+                html: "<html><body><p>html</p></body></html>".into(),
             },
+            unsubscribe_url: Some("https://l.example/unsubscribe/t0k".into()),
         };
         let raw = build_message(&identity, &out)
             .map(|m| String::from_utf8_lossy(&m.formatted()).into_owned())
@@ -300,5 +301,29 @@ mod tests {
         assert!(raw.contains("multipart/alternative"), "{raw}");
         assert!(raw.contains("Reply-To: care@example.com"), "{raw}");
         assert!(raw.contains("text/html"), "{raw}");
+        // The unsubscribe link: both headers, and in both parts (the HTML one before
+        // `</body>`).
+        assert!(
+            raw.contains("List-Unsubscribe: <https://l.example/unsubscribe/t0k>"),
+            "{raw}"
+        );
+        assert!(
+            raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+            "{raw}"
+        );
+        // The parts are quoted-printable: undo its soft line breaks and `=3D` to read them.
+        let parts = raw.replace("=\r\n", "").replace("=3D", "=");
+        assert!(
+            parts.contains("Unsubscribe: https://l.example/unsubscribe/t0k"),
+            "{parts}"
+        );
+        assert!(
+            parts.contains("<a href=\"https://l.example/unsubscribe/t0k\">"),
+            "{parts}"
+        );
+        assert!(
+            parts.contains("Unsubscribe</a></p></body></html>"),
+            "{parts}"
+        );
     }
 }
