@@ -4,7 +4,7 @@ use crate::auth::OperatorToken;
 use crate::config::{DbConfig, Limits};
 use crate::http::{self, AppState};
 use crate::parsed_queries::ParsedQueries;
-use crate::{db, graphql};
+use crate::{db, graphql, unsubscribe};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
@@ -56,6 +56,9 @@ pub fn router_admitting(
     let state = AppState {
         schema: graphql::build_with(Some(ctx.clone()), limits, prices),
         introspection: graphql::build_for_introspection(Some(ctx.clone()), limits),
+        member: graphql::build_for_members(Some(ctx.clone()), limits, prices),
+        member_rate: crate::member_rate::MemberRate::new(limits.member_rate_per_min).map(Arc::new),
+        client_ip_from_forwarded_for: limits.client_ip_from_forwarded_for,
         ctx,
         operator: OperatorToken::new(operator_token),
         queries: ParsedQueries::default(),
@@ -67,10 +70,27 @@ pub fn router_admitting(
         // GraphQL requests wait for a place in `Admission` (past LOYALTY_MAX_IN_FLIGHT
         // they queue rather than crowd the pool, each shop behind its own requests);
         // health and metrics stay outside the queue.
-        .route("/graphql", get(http::get_graphql).post(http::graphql))
+        .route(
+            "/graphql",
+            get(http::get_graphql)
+                .post(http::graphql)
+                .options(|| async { StatusCode::NO_CONTENT }),
+        )
+        // Browsers: CORS for the member widget, shop keys refused from web pages, the
+        // member tokens' rate limit (`browser`).
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::browser::guard,
+        ))
+        .route("/graphiql/{file}", get(crate::graphiql::asset))
         .route("/healthz", get(http::healthz))
         .route("/metrics", get(http::metrics))
         .route("/widget.js", get(crate::widget::serve))
+        // Public: the token is the credential (see `crate::unsubscribe`).
+        .route(
+            "/unsubscribe/{token}",
+            get(unsubscribe::follow).post(unsubscribe::follow),
+        )
         .with_state(state)
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(

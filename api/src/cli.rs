@@ -1,5 +1,6 @@
 //! The `loyalty` command line.
 use crate::config::{DbConfig, ServeConfig};
+use crate::db_target::{Creation, announce};
 use crate::{app, db, graphql, server, telemetry, transfer};
 use clap::{Parser, Subcommand};
 use loyalty_domain::{program, shops};
@@ -23,6 +24,9 @@ enum Command {
         #[command(flatten)]
         serve: Box<ServeConfig>,
     },
+    /// Creates a demo shop in a fresh SQLite file (tiers, Vietnamese members, offers,
+    /// a reward, months of orders), prints its keys and GraphiQL's address, and serves it.
+    Demo(crate::demo::DemoArgs),
     /// Applies pending database migrations and exits.
     Migrate {
         #[command(flatten)]
@@ -78,10 +82,15 @@ enum ExportCommand {
         /// The shop's id.
         #[arg(long)]
         shop: uuid::Uuid,
-        /// A member filter as JSON, as in `members(filter:)` but snake_case
-        /// (e.g. '{"province": "Hà Nội", "saved": "BoughtLast30Days"}').
+        /// A `MemberFilter` as JSON, as `members(filter:)` takes it in GraphQL (the same
+        /// camelCase names and enum values; an unknown name is refused), e.g.
+        /// '{"province": "Hà Nội", "gender": "FEMALE", "totalSpent": {"min": "1000000"}}'.
         #[arg(long, default_value = "{}")]
         filter_json: String,
+        /// A built-in saved filter, as `members(saved:)` takes it: ALL, BOUGHT_LAST_7_DAYS,
+        /// BOUGHT_LAST_30_DAYS, LAPSED_OVER_30_DAYS, REGISTERED or NOT_REGISTERED.
+        #[arg(long)]
+        saved: Option<String>,
         #[command(flatten)]
         db: DbConfig,
     },
@@ -193,7 +202,9 @@ pub async fn run() -> ExitCode {
 async fn execute(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve { db, serve } => server::serve(&db, &serve).await,
+        Command::Demo(args) => crate::demo::run(&args).await,
         Command::Migrate { db: config } => {
+            announce(&config.database_url, Creation::Allowed)?;
             let conn = db::connect(&config).await?;
             db::migrate(&conn).await?;
             tracing::info!("migrations applied");
@@ -205,27 +216,45 @@ async fn execute(command: Command) -> anyhow::Result<()> {
         }
         Command::Import {
             command: ImportCommand::Members { file, shop, db },
-        } => transfer::import_members(&db, shop, &file).await,
+        } => {
+            announce(&db.database_url, Creation::Refused)?;
+            transfer::import_members(&db, shop, &file).await
+        }
         Command::Export {
             command:
                 ExportCommand::Members {
                     shop,
                     filter_json,
+                    saved,
                     db,
                 },
-        } => transfer::export_members(&db, shop, &filter_json).await,
+        } => {
+            announce(&db.database_url, Creation::Refused)?;
+            transfer::export_members(&db, shop, &filter_json, saved.as_deref()).await
+        }
         Command::Bench {
             command: BenchCommand::Search { members, runs, db },
-        } => crate::bench_search::run(&db, members, runs).await,
+        } => {
+            announce(&db.database_url, Creation::Refused)?;
+            crate::bench_search::run(&db, members, runs).await
+        }
         Command::Bench {
             command: BenchCommand::Load(args),
-        } => crate::bench_load::run(&args).await,
+        } => {
+            // It needs PostgreSQL and creates its own database there.
+            announce(&args.db.database_url, Creation::Allowed)?;
+            crate::bench_load::run(&args).await
+        }
         Command::Bench {
             command: BenchCommand::Fairness(args),
-        } => crate::bench_load::fairness::run(&args).await,
+        } => {
+            announce(&args.db.database_url, Creation::Refused)?;
+            crate::bench_load::fairness::run(&args).await
+        }
         Command::Jobs {
             command: JobsCommand::RunOnce { db },
         } => {
+            announce(&db.database_url, Creation::Refused)?;
             let ctx = app::system_context(&db).await?;
             let report = loyalty_domain::jobs::run_once(&ctx).await?;
             let bulk = loyalty_domain::bulk::run_pending(
@@ -254,6 +283,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                     db,
                 },
         } => {
+            announce(&db.database_url, Creation::Refused)?;
             let ctx = app::system_context(&db).await?;
             let created = program::create_shop(&ctx, &name, Some(&time_zone)).await?;
             println!(
@@ -278,6 +308,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                         },
                 },
         } => {
+            announce(&db.database_url, Creation::Refused)?;
             let ctx = app::system_context(&db)
                 .await?
                 .with_max_keys_per_shop(max_keys_per_shop);
@@ -302,6 +333,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                     db,
                 },
         } => {
+            announce(&db.database_url, Creation::Refused)?;
             let ctx = app::system_context(&db).await?;
             let t = loyalty_domain::campaigns::top_up::top_up(&ctx, shop, amount, note.as_deref())
                 .await?;

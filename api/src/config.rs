@@ -3,10 +3,13 @@ use clap::Args;
 use loyalty_domain::campaigns::dispatch::DispatchConfig;
 use loyalty_domain::context::CacheTimes;
 use loyalty_domain::messaging::smtp::SmtpChannel;
+use loyalty_domain::messaging::unsubscribe::UnsubscribeKeys;
 use loyalty_domain::messaging::zns::ZnsChannel;
+use loyalty_domain::messaging::zns::oauth::ZaloOAuth;
 use loyalty_domain::messaging::{Channels, Prices};
 use loyalty_domain::orders::BatchLimits;
 use loyalty_domain::orders::DEFAULT_ORDER_BATCHES;
+use loyalty_domain::secrets::Secrets;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -127,20 +130,35 @@ pub struct MessagingConfig {
     /// Zalo ZNS API base URL.
     #[arg(long, env = "LOYALTY_ZNS_BASE_URL", default_value = loyalty_domain::messaging::zns::DEFAULT_BASE_URL)]
     pub zns_base_url: String,
-    /// The Zalo Official Account's access token; unset disables ZNS.
+    /// Zalo's OAuth server, which refreshes shops' OA tokens.
+    #[arg(long, env = "LOYALTY_ZALO_OAUTH_BASE_URL", default_value = loyalty_domain::messaging::zns::oauth::DEFAULT_BASE_URL)]
+    pub zalo_oauth_base_url: String,
+    /// The operator's Zalo OA access token, for shops without an OA of their own (a
+    /// single-shop install); unset: such shops send no ZNS.
     #[arg(long, env = "LOYALTY_ZNS_ACCESS_TOKEN", hide_env_values = true)]
     pub zns_access_token: Option<String>,
-    /// SMTP server: `smtp://host:25`, `smtp://user:pass@host:587?tls=required` or
-    /// `smtps://user:pass@host:465`; unset disables e-mail.
+
+    /// The operator's SMTP server: `smtp://host:25`,
+    /// `smtp://user:pass@host:587?tls=required` or `smtps://user:pass@host:465`; it relays
+    /// the mail of shops without a server of their own; unset: such shops send no e-mail.
     #[arg(long, env = "LOYALTY_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
-    /// Sender of campaign e-mails.
+    /// Sender of campaign e-mails of shops without a sender of their own.
     #[arg(
         long,
         env = "LOYALTY_SMTP_FROM",
         default_value = "Loyalty <noreply@localhost>"
     )]
     pub smtp_from: String,
+    /// The server's public base URL (`https://loyalty.example.vn`), under which e-mails
+    /// link to `/unsubscribe/{token}`; default `http://` and the listen address.
+    #[arg(long, env = "LOYALTY_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Secret of at least 32 characters from which each shop's unsubscribe-link key is
+    /// derived; unset, a random key per shop is made and kept in the database. Changing
+    /// it (or setting it later) refuses the links of e-mails sent before.
+    #[arg(long, env = "LOYALTY_UNSUBSCRIBE_KEY", hide_env_values = true)]
+    pub unsubscribe_key: Option<String>,
     /// VND per ZNS message.
     #[arg(long, env = "LOYALTY_PRICE_ZNS", default_value_t = 300)]
     pub price_zns: i64,
@@ -173,31 +191,69 @@ impl MessagingConfig {
         }
     }
 
-    /// The workers' settings.
-    pub fn dispatch(&self) -> DispatchConfig {
+    /// Where the shops' unsubscribe-link keys come from.
+    pub fn unsubscribe_keys(&self) -> anyhow::Result<UnsubscribeKeys> {
+        match &self.unsubscribe_key {
+            Some(secret) => UnsubscribeKeys::from_secret(secret).map_err(anyhow::Error::msg),
+            None => Ok(UnsubscribeKeys::generated()),
+        }
+    }
+
+    /// The public base URL of a server listening on `addr`.
+    pub fn public_url(&self, addr: &str) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"))
+    }
+
+    /// The workers' settings, for a server listening on `addr`.
+    pub fn dispatch(&self, addr: &str) -> DispatchConfig {
         DispatchConfig {
             prices: self.prices(),
             rate_per_second: self.rate_per_sec.max(1),
             max_attempts: self.max_attempts.max(1),
             backoff_base: chrono::Duration::milliseconds(self.retry_base_ms.max(0)),
             lease: chrono::Duration::seconds(self.lease_secs.max(1)),
+            public_url: self.public_url(addr),
             ..DispatchConfig::default()
         }
     }
 
-    /// The configured channels.
+    /// The key sealing shops' provider credentials at rest, from `LOYALTY_SECRET_KEY`
+    /// (32 random bytes as 64 hexadecimal characters, `openssl rand -hex 32`; read from
+    /// the environment only, never a flag, and never kept in this config, which is
+    /// `Debug`). Unset: secrets cannot be stored. Malformed: the server stops at
+    /// start-up rather than at the first secret.
+    pub fn secrets(&self) -> anyhow::Result<Secrets> {
+        let key = std::env::var("LOYALTY_SECRET_KEY").ok();
+        match key.as_deref().filter(|k| !k.is_empty()) {
+            None => Ok(Secrets::none()),
+            Some(k) => Ok(Secrets::from_hex(k)?),
+        }
+    }
+
+    /// Zalo's OAuth client.
+    pub fn zalo_oauth(&self) -> ZaloOAuth {
+        ZaloOAuth::new(
+            &self.zalo_oauth_base_url,
+            Duration::from_secs(self.send_timeout_secs),
+        )
+    }
+
+    /// The channels: every shop's own accounts, with the operator's settings as the
+    /// defaults of shops without one.
     pub fn channels(&self) -> anyhow::Result<Channels> {
         let mut channels = Channels::new();
-        if let Some(token) = &self.zns_access_token {
-            channels.register(Arc::new(ZnsChannel::new(
-                &self.zns_base_url,
-                token,
-                Duration::from_secs(self.send_timeout_secs),
-            )?));
-        }
-        if let Some(url) = &self.smtp_url {
-            channels.register(Arc::new(SmtpChannel::new(url, &self.smtp_from)?));
-        }
+        channels.register(Arc::new(ZnsChannel::new(
+            &self.zns_base_url,
+            self.zalo_oauth(),
+            self.zns_access_token.as_deref(),
+            Duration::from_secs(self.send_timeout_secs),
+        )?));
+        channels.register(Arc::new(SmtpChannel::new(
+            self.smtp_url.as_deref(),
+            &self.smtp_from,
+        )?));
         Ok(channels)
     }
 }
@@ -253,6 +309,19 @@ pub struct Limits {
     /// Bearer token that may read `GET /metrics`; unset: `/metrics` answers 404.
     #[arg(long, env = "LOYALTY_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Requests a minute one member token, or one address sending member tokens, may
+    /// make; more get 429. 0: no limit.
+    #[arg(long, env = "LOYALTY_MEMBER_RATE_PER_MIN", default_value_t = 120)]
+    pub member_rate_per_min: u32,
+    /// Take the client's address for the member rate limit from the last entry of
+    /// `X-Forwarded-For` (set it behind a proxy that appends it; otherwise every member
+    /// would share the proxy's address).
+    #[arg(
+        long,
+        env = "LOYALTY_CLIENT_IP_FROM_FORWARDED_FOR",
+        default_value_t = false
+    )]
+    pub client_ip_from_forwarded_for: bool,
 }
 
 impl Limits {
@@ -316,6 +385,8 @@ impl Default for Limits {
             max_query_aliases: 15,
             max_query_directives: 50,
             metrics_token: None,
+            member_rate_per_min: 120,
+            client_ip_from_forwarded_for: false,
         }
     }
 }

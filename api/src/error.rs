@@ -71,6 +71,12 @@ pub fn to_gql(err: DomainError) -> Error {
             e.set("available", available);
         }),
         DomainError::LimitExceeded(m) => Code::LimitExceeded.error(m),
+        // The contract's codes have none for "the server is not set up for this"; the
+        // request conflicts with the server's state, and `reason` tells it apart.
+        DomainError::Unconfigured(m) => Error::new(m).extend_with(|_, e| {
+            e.set("code", Code::Conflict.as_str());
+            e.set("reason", "SERVER_NOT_CONFIGURED");
+        }),
         DomainError::Db(e) => {
             tracing::error!(error = %e, "database error");
             Code::Internal.error("internal error")
@@ -109,6 +115,9 @@ fn assign_code(error: &mut ServerError) {
         .is_some_and(|e| e.get("code").is_some());
     if has_code {
         return;
+    }
+    if let Some(hinted) = crate::input_hints::with_hint(&error.message) {
+        error.message = hinted;
     }
     let message = error.message.as_str();
     let code = if message.contains("too complex")

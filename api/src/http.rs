@@ -9,11 +9,10 @@ use crate::error::{Code, assign_codes};
 use crate::graphql::LoyaltySchema;
 use crate::loaders::Loaders;
 use crate::parsed_queries::ParsedQueries;
-use async_graphql::http::GraphiQLSource;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use loyalty_domain::Ctx;
 use serde_json::json;
 
@@ -37,6 +36,13 @@ pub struct AppState {
     pub admission: Admission,
     /// The token that may read `/metrics` (none: `/metrics` is off).
     pub metrics_token: OperatorToken,
+    /// The same schema refusing every field outside a member's wallet, for the requests
+    /// of member tokens (`graphql::member_scope`).
+    pub member: LoyaltySchema,
+    /// The rate limit on member tokens (none: `LOYALTY_MEMBER_RATE_PER_MIN` is 0).
+    pub member_rate: Option<std::sync::Arc<crate::member_rate::MemberRate>>,
+    /// Whether the client's address is the last of `X-Forwarded-For`.
+    pub client_ip_from_forwarded_for: bool,
 }
 
 /// The media type of GraphQL-over-HTTP responses, used when the client accepts it.
@@ -182,7 +188,7 @@ pub async fn get_graphql(
     uri: axum::http::Uri,
 ) -> Response {
     let Some(query) = uri.query().filter(|q| !q.is_empty()) else {
-        return graphiql().await.into_response();
+        return crate::graphiql::page();
     };
     let request = match parse_url_request(query) {
         Ok(r) => r,
@@ -200,15 +206,16 @@ pub async fn get_graphql(
 }
 
 /// Whose share of the request places a request takes, from its `Authorization` header
-/// before the key is checked: a shop key names its shop (`lk_<shop id>_<secret>`), so a
-/// made-up key takes a place of the shop it names, never a place of the others.
+/// before the key is checked: a shop key names its shop (`lk_<shop id>_<secret>`), and
+/// so does a member token (`lm_<shop id>_<secret>`), so a made-up key takes a place of
+/// the shop it names, never a place of the others.
 fn bucket_of(operator: &OperatorToken, authorization: Option<&str>) -> Bucket {
-    let token = authorization
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .map(str::trim);
+    let token = authorization.and_then(crate::auth::bearer_token);
     match token {
         Some(t) if operator.matches(t) => Bucket::Operator,
-        Some(t) => loyalty_domain::access::keys::shop_of(t).map_or(Bucket::Anonymous, Bucket::Shop),
+        Some(t) => loyalty_domain::access::keys::shop_of(t)
+            .or_else(|| loyalty_domain::sessions::token::shop_of(t))
+            .map_or(Bucket::Anonymous, Bucket::Shop),
         None => Bucket::Anonymous,
     }
 }
@@ -237,8 +244,10 @@ async fn execute(state: AppState, headers: HeaderMap, request: async_graphql::Re
         Ok(caller) => caller,
         Err(unchecked) => return unchecked.into_response(),
     };
+    let member_token = matches!(caller, auth::Caller::Member(_));
     let mut request = request
         .data(caller)
+        .data(state.operator.clone())
         .data(Loaders::new(&state.ctx))
         .data(crate::graphql::cost::Turns::default());
     let started = std::time::Instant::now();
@@ -256,6 +265,8 @@ async fn execute(state: AppState, headers: HeaderMap, request: async_graphql::Re
             let root = crate::metrics::root_label(&mut request);
             let schema = if is_introspection(&mut request) {
                 &state.introspection
+            } else if member_token {
+                &state.member
             } else {
                 &state.schema
             };
@@ -306,11 +317,6 @@ async fn execute(state: AppState, headers: HeaderMap, request: async_graphql::Re
     }
 }
 
-/// GET /graphql: the GraphiQL IDE.
-pub async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
-}
-
 /// GET /healthz: 200 when the database answers, 503 otherwise.
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     match state.ctx.db.ping().await {
@@ -335,8 +341,7 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .map(str::trim);
+        .and_then(crate::auth::bearer_token);
     if !presented.is_some_and(|t| state.metrics_token.matches(t)) {
         let mut response = error_response(
             StatusCode::UNAUTHORIZED,

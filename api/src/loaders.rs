@@ -3,6 +3,7 @@
 //! created per request, so their caches never outlive it.
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use loyalty_domain::ledger::{self, LiveBalance, PointBalance};
+use loyalty_domain::messaging::consent::{self, OptOut};
 use loyalty_domain::orders::history::{self, OrderDiscount, OrderRefund};
 use loyalty_domain::program::Policy;
 use loyalty_domain::vouchers::VoucherStatus;
@@ -149,6 +150,25 @@ impl Loader<(Uuid, Uuid)> for MemberLoader {
         let db = &self.0.db;
         per_shop(keys, |shop, ids| async move {
             members::by_ids(db, shop, &ids).await
+        })
+        .await
+    }
+}
+
+/// Members' messaging opt-outs, for `Member.optOuts`: one statement per shop in the batch.
+pub struct OptOutLoader(pub Ctx);
+
+impl Loader<(Uuid, Uuid)> for OptOutLoader {
+    type Value = Vec<OptOut>;
+    type Error = Arc<DomainError>;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, Uuid)],
+    ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
+        let db = &self.0.db;
+        per_shop(keys, |shop, ids| async move {
+            consent::of_members(db, shop, &ids).await
         })
         .await
     }
@@ -343,6 +363,7 @@ pub struct Loaders {
     order_discounts: OnceLock<Cached<OrderDiscountsLoader>>,
     order_refunds: OnceLock<Cached<OrderRefundsLoader>>,
     members: OnceLock<Cached<MemberLoader>>,
+    opt_outs: OnceLock<Cached<OptOutLoader>>,
     orders: OnceLock<Cached<OrderLoader>>,
     voucher_pages: OnceLock<Cached<VoucherPageLoader>>,
 }
@@ -366,9 +387,15 @@ impl Loaders {
             order_discounts: OnceLock::new(),
             order_refunds: OnceLock::new(),
             members: OnceLock::new(),
+            opt_outs: OnceLock::new(),
             orders: OnceLock::new(),
             voucher_pages: OnceLock::new(),
         }
+    }
+
+    /// See [`OptOutLoader`].
+    pub fn opt_outs(&self) -> &Cached<OptOutLoader> {
+        loader(&self.opt_outs, || OptOutLoader(self.ctx.clone()))
     }
 
     /// See [`PolicyLoader`].

@@ -1,14 +1,22 @@
 //! Serving HTTP until SIGTERM or Ctrl-C, finishing requests in flight.
 use crate::app;
 use crate::config::{DbConfig, ServeConfig};
+use crate::db_target::{Creation, DbTarget};
 use loyalty_domain::campaigns::dispatch::Dispatcher;
 use tokio::net::TcpListener;
 
 /// Runs `loyalty serve`.
 pub async fn serve(db_config: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
+    // A malformed key stops the server before it touches the database.
+    let secrets = config.messaging.secrets()?;
+    let target = DbTarget::of(&db_config.database_url)?;
+    target.check(Creation::Allowed)?;
     let ctx = app::system_context(db_config)
         .await?
-        .with_max_keys_per_shop(config.limits.max_keys_per_shop);
+        .with_max_keys_per_shop(config.limits.max_keys_per_shop)
+        .with_unsubscribe_keys(config.messaging.unsubscribe_keys()?)
+        .with_secrets(secrets)
+        .with_zalo_oauth(config.messaging.zalo_oauth());
     if config.jobs_interval_secs > 0 {
         tokio::spawn(run_jobs(ctx.clone(), config.jobs_interval_secs));
     }
@@ -21,7 +29,11 @@ pub async fn serve(db_config: &DbConfig, config: &ServeConfig) -> anyhow::Result
     }
     let messaging = &config.messaging;
     if messaging.dispatch_idle_ms > 0 {
-        let dispatcher = Dispatcher::new(ctx.clone(), messaging.channels()?, messaging.dispatch());
+        let dispatcher = Dispatcher::new(
+            ctx.clone(),
+            messaging.channels()?,
+            messaging.dispatch(&config.addr),
+        );
         tokio::spawn(dispatcher.run(
             std::time::Duration::from_millis(messaging.dispatch_idle_ms),
             crate::metrics::campaign_round,
@@ -34,12 +46,34 @@ pub async fn serve(db_config: &DbConfig, config: &ServeConfig) -> anyhow::Result
         messaging.prices(),
     );
     let listener = TcpListener::bind(&config.addr).await?;
-    tracing::info!(addr = %listener.local_addr()?, "listening");
-    axum::serve(listener, router)
+    banner(
+        listener.local_addr()?,
+        &target,
+        config.operator_token.as_deref(),
+    );
+    // The peer's address feeds the member tokens' rate limit per address.
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Says what a newcomer needs to reach this server: where it listens, which database it
+/// opened, where GraphiQL is, and whether shops can be created over HTTP.
+fn banner(addr: std::net::SocketAddr, database: &DbTarget, operator_token: Option<&str>) {
+    tracing::info!("listening on http://{addr}");
+    tracing::info!("database: {database}");
+    tracing::info!("GraphiQL: http://{addr}/graphql");
+    if operator_token.is_some_and(|t| !t.is_empty()) {
+        tracing::info!("createShop over HTTP: enabled (with the LOYALTY_OPERATOR_TOKEN bearer)");
+    } else {
+        tracing::info!(
+            "createShop over HTTP: disabled (set LOYALTY_OPERATOR_TOKEN to enable it, \
+             or use `loyalty shop create` with the same DATABASE_URL)"
+        );
+    }
 }
 
 /// Runs the background jobs every `secs` seconds; a failed run is logged and retried at

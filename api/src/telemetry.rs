@@ -6,7 +6,12 @@ pub fn init() {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
     let json = std::env::var("LOYALTY_LOG_FORMAT").is_ok_and(|f| f == "json");
-    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colour codes only where a terminal shows them: in a file or a pipe they are noise.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
     let _ = if json {
         builder.json().try_init()
     } else {

@@ -1,10 +1,10 @@
 //! `loyalty import members` and `loyalty export members`.
-use crate::app;
 use crate::config::DbConfig;
+use crate::graphql::json_input;
+use crate::{app, graphql};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use loyalty_domain::members::{self, MemberFilter};
-use loyalty_domain::shops;
 use std::io::Write;
 use uuid::Uuid;
 
@@ -48,53 +48,62 @@ pub async fn import_members(
     Ok(())
 }
 
-/// Writes the members matching the filter as CSV, in id order, a batch at a time.
-pub async fn export_members(db: &DbConfig, shop_id: Uuid, filter_json: &str) -> anyhow::Result<()> {
-    let ctx = app::system_context(db).await?;
-    let filter: MemberFilter =
-        serde_json::from_str(filter_json).context("--filter-json is not a member filter")?;
+/// Reads `--filter-json` and `--saved` as GraphQL reads `members(filter:, saved:)`: the
+/// same input types, names and enum values; an unknown name is refused, not ignored.
+pub fn member_filter(filter_json: &str, saved: Option<&str>) -> anyhow::Result<MemberFilter> {
+    let filter: graphql::members::filter::MemberFilter =
+        json_input::parse("--filter-json", filter_json).map_err(anyhow::Error::msg)?;
+    let saved = saved
+        .map(|s| {
+            json_input::parse::<graphql::enums::SavedFilter>(
+                "--saved",
+                &serde_json::Value::from(s).to_string(),
+            )
+        })
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let filter = filter.into_domain(saved)?;
     filter.validate()?;
-    let shop = shops::load(&ctx.db, shop_id).await?;
-    let now = ctx.clock.now();
+    Ok(filter)
+}
+
+/// Writes the members matching the filter as CSV to stdout, in the import's columns.
+pub async fn export_members(
+    db: &DbConfig,
+    shop_id: Uuid,
+    filter_json: &str,
+    saved: Option<&str>,
+) -> anyhow::Result<()> {
+    let filter = member_filter(filter_json, saved)?;
+    let ctx = app::system_context(db).await?;
     let stdout = std::io::stdout();
-    let mut out = csv::Writer::from_writer(stdout.lock());
-    out.write_record([
-        "external_id",
-        "name",
-        "phone",
-        "email",
-        "birthday",
-        "gender",
-        "province",
-        "district",
-        "total_orders",
-        "total_spent",
-        "available_points",
-        "registered",
-    ])?;
+    write_members(&ctx, shop_id, &filter, stdout.lock()).await?;
+    std::io::stdout().flush()?;
+    Ok(())
+}
+
+/// Writes the shop's members matching `filter` as CSV in the import's columns
+/// (`loyalty_domain::members::export`), in id order, a batch at a time.
+pub async fn write_members<W: Write>(
+    ctx: &loyalty_domain::Ctx,
+    shop_id: Uuid,
+    filter: &MemberFilter,
+    out: W,
+) -> anyhow::Result<()> {
+    let policy = loyalty_domain::program::Policy::load(&ctx.db, shop_id).await?;
+    let now = ctx.clock.now();
+    let mut out = csv::Writer::from_writer(out);
+    out.write_record(members::export::header())?;
     let mut after = None;
     loop {
-        let batch = members::listing::ids_after(&ctx.db, &shop, now, &filter, after, 1000).await?;
+        let batch =
+            members::listing::ids_after(&ctx.db, &policy.shop, now, filter, after, 1000).await?;
         let Some(last) = batch.last() else { break };
         after = Some(last.id);
-        for m in &batch {
-            out.write_record([
-                m.external_id.clone(),
-                m.name.clone().unwrap_or_default(),
-                m.phone.clone().unwrap_or_default(),
-                m.email.clone().unwrap_or_default(),
-                m.birthday.map(|b| b.to_string()).unwrap_or_default(),
-                m.gender.to_lowercase(),
-                m.province.clone().unwrap_or_default(),
-                m.district.clone().unwrap_or_default(),
-                m.total_orders.to_string(),
-                m.total_spent.to_string(),
-                m.points_available.to_string(),
-                m.registered_at.is_some().to_string(),
-            ])?;
+        for record in members::export::records(&ctx.db, &policy, now, &batch).await? {
+            out.write_record(&record)?;
         }
     }
     out.flush()?;
-    std::io::stdout().flush()?;
     Ok(())
 }

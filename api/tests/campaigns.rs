@@ -110,28 +110,45 @@ impl Server {
     }
 
     async fn campaign(&self, input: Value) -> String {
+        let id = self.draft(input).await;
+        self.send(&id).await;
+        id
+    }
+
+    async fn draft(&self, input: Value) -> String {
         let c = self
             .q(
                 "mutation($i: CampaignInput!) { createCampaign(input: $i) { id } }",
                 json!({"i": input}),
             )
             .await;
-        let id = c["createCampaign"]["id"]
+        c["createCampaign"]["id"]
             .as_str()
             .unwrap_or_default()
-            .to_owned();
+            .to_owned()
+    }
+
+    async fn send(&self, id: &str) {
         self.q(
             "mutation($id: ID!) { sendCampaignNow(id: $id) { status } }",
             json!({"id": id}),
         )
         .await;
-        id
+    }
+
+    async fn estimate(&self, id: &str) -> Value {
+        self.q(
+            "query($id: ID!) { campaign(id: $id) { estimate { recipients skippedByReason { reason count } cost balanceCovers } } }",
+            json!({"id": id}),
+        )
+        .await["campaign"]["estimate"]
+            .clone()
     }
 
     async fn status(&self, id: &str) -> Value {
         self.q(
             "query($id: ID!) { campaign(id: $id) { status statusReason resumeAt recipients skipped
-               report { recipients skipped pending sent failed cancelled failures { code count } cost balanceLeft
+               report { recipients skipped skippedByReason { reason count } pending sent failed cancelled failures { code count } cost balanceLeft
                  attributedOrders attributedRevenue vouchersIssued vouchersUsed } } }",
             json!({"id": id}),
         )
@@ -265,7 +282,7 @@ async fn a_zns_campaign_reaches_a_1000_member_segment_once_each_and_reports_what
     let r = &c["report"];
     assert_eq!(
         r,
-        &json!({"recipients": 1000, "skipped": 10, "pending": 0, "sent": expected.len(), "failed": 40, "cancelled": 0,
+        &json!({"recipients": 1000, "skipped": 10, "skippedByReason": [{"reason": "NO_PHONE", "count": 10}], "pending": 0, "sent": expected.len(), "failed": 40, "cancelled": 0,
             "failures": [{"code": "-100", "count": 20}, {"code": "-108", "count": 20}],
             "cost": (expected.len() * 300).to_string(),
             "balanceLeft": (400_000 - expected.len() * 300).to_string(),
@@ -495,38 +512,49 @@ async fn an_email_campaign_goes_through_a_real_smtp_server_once_per_recipient() 
     let (zns, _fake) = fake_zns::start(Duration::ZERO).await;
     let (url, _dir) = database("camp_mail");
     let smtp_url = format!("smtp://127.0.0.1:{smtp_port}");
+    let port = free_port();
+    let public = format!("http://127.0.0.1:{port}");
     let s = Server::up(
         &url,
-        free_port(),
-        &env(&zns, &[("LOYALTY_SMTP_URL", &smtp_url)]),
+        port,
+        &env(
+            &zns,
+            &[
+                ("LOYALTY_SMTP_URL", &smtp_url),
+                ("LOYALTY_PUBLIC_URL", &public),
+            ],
+        ),
         None,
     )
     .await;
     s.members(60, 60).await;
     s.top_up(100_000).await;
-    let id = s
-        .campaign(json!({"name": "Newsletter", "email": {"subject": "Chào {{ name }}", "body": "Điểm của bạn: {{ points }}\n{{ shop }}"}}))
-        .await;
+    let email =
+        json!({"subject": "Chào {{ name }}", "body": "Điểm của bạn: {{ points }}\n{{ shop }}"});
+    let id = s.draft(json!({"name": "Newsletter", "email": email})).await;
+    let estimate = s.estimate(&id).await;
+    s.send(&id).await;
     let c = s.until(&id, "COMPLETED").await;
-    smtp.kill().ok();
-    smtp.wait().ok();
 
-    let mut ids = HashSet::new();
-    let mut to = HashSet::new();
-    for entry in std::fs::read_dir(maildir.join("new")).unwrap_or_else(|e| panic!("{e}")) {
-        let text = std::fs::read_to_string(entry.unwrap_or_else(|e| panic!("{e}")).path())
-            .unwrap_or_default();
-        let header = |name: &str| {
-            text.lines()
-                .find(|l| l.to_ascii_lowercase().starts_with(&format!("{name}:")))
-                .map(|l| l[name.len() + 1..].trim().to_owned())
-                .unwrap_or_default()
-        };
-        ids.insert(header("message-id"));
-        to.insert(header("to"));
-    }
+    let mails = received(&python, &maildir, &HashSet::new());
+    let ids: HashSet<String> = mails.iter().map(|m| m.message_id.clone()).collect();
+    let to: HashSet<&str> = mails.iter().map(|m| m.to.as_str()).collect();
     assert_eq!(ids.len(), 54, "one message per recipient with an e-mail");
     assert_eq!(to.len(), 54);
+    for m in &mails {
+        let link = m
+            .list_unsubscribe
+            .strip_prefix('<')
+            .and_then(|l| l.strip_suffix('>'))
+            .unwrap_or_default();
+        assert!(link.starts_with(&format!("{public}/unsubscribe/")), "{m:?}");
+        assert_eq!(m.list_unsubscribe_post, "List-Unsubscribe=One-Click");
+        assert!(m.body.contains(link), "the body links it too: {m:?}");
+        assert!(
+            m.html.contains(&format!("<a href=\"{link}\">")),
+            "so does the HTML part: {m:?}"
+        );
+    }
     let deliveries = s
         .q(
             "query($id: ID!) { campaign(id: $id) { deliveries(status: SENT, first: 100) { edges { node { id } } } } }",
@@ -553,4 +581,118 @@ async fn an_email_campaign_goes_through_a_real_smtp_server_once_per_recipient() 
     assert_eq!(c["report"]["sent"], json!(54));
     assert_eq!(c["report"]["skipped"], json!(6));
     assert_eq!(c["report"]["cost"], json!("1080"));
+    // The estimate made before sending is what was sent and charged.
+    assert_eq!(estimate["recipients"], c["report"]["sent"]);
+    assert_eq!(estimate["cost"], c["report"]["cost"]);
+    assert_eq!(estimate["skippedByReason"], c["report"]["skippedByReason"]);
+
+    // Two members follow their links (a click, and a provider's RFC 8058 POST), one
+    // forged link is refused; the next campaign skips the two as OPTED_OUT.
+    let link_of = |to: &str| {
+        mails
+            .iter()
+            .find(|m| m.to == to)
+            .map(|m| m.list_unsubscribe.trim_matches(['<', '>']).to_owned())
+            .unwrap_or_default()
+    };
+    let click = s
+        .http
+        .get(link_of("m0@example.com"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(click.status(), 200);
+    let post = s
+        .http
+        .post(link_of("m1@example.com"))
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(post.status(), 200);
+    let forged = link_of("m2@example.com").replacen("/unsubscribe/", "/unsubscribe/A", 1);
+    let refused = s
+        .http
+        .get(forged)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        [400, 404].contains(&refused.status().as_u16()),
+        "{}",
+        refused.status()
+    );
+    for (member, opt_outs) in [
+        ("m0", json!([{"channel": "EMAIL", "source": "LINK"}])),
+        ("m1", json!([{"channel": "EMAIL", "source": "LINK"}])),
+        ("m2", json!([])),
+    ] {
+        let m = s
+            .q(
+                "query($e: String!) { member(externalId: $e) { optOuts { channel source } } }",
+                json!({"e": member}),
+            )
+            .await;
+        assert_eq!(m["member"]["optOuts"], opt_outs, "{member}");
+    }
+
+    let next = s.draft(json!({"name": "Again", "email": email})).await;
+    let estimate = s.estimate(&next).await;
+    s.send(&next).await;
+    let c = s.until(&next, "COMPLETED").await;
+    smtp.kill().ok();
+    smtp.wait().ok();
+    let again = received(&python, &maildir, &ids);
+    let to: HashSet<&str> = again.iter().map(|m| m.to.as_str()).collect();
+    assert_eq!(to.len(), 52);
+    assert!(!to.contains("m0@example.com") && !to.contains("m1@example.com"));
+    assert_eq!(c["report"]["sent"], json!(52));
+    assert_eq!(
+        c["report"]["skippedByReason"],
+        json!([{"reason": "NO_EMAIL", "count": 6}, {"reason": "OPTED_OUT", "count": 2}])
+    );
+    assert_eq!(estimate["recipients"], json!(52));
+    assert_eq!(estimate["cost"], c["report"]["cost"]);
+    assert_eq!(estimate["skippedByReason"], c["report"]["skippedByReason"]);
+}
+
+/// One e-mail as aiosmtpd stored it, read with Python's e-mail parser (which undoes the
+/// body's transfer encoding and header folding).
+#[derive(Debug, serde::Deserialize)]
+struct Mail {
+    message_id: String,
+    to: String,
+    list_unsubscribe: String,
+    list_unsubscribe_post: String,
+    body: String,
+    html: String,
+}
+
+/// The mails in the maildir other than those with a Message-ID in `seen`.
+fn received(python: &str, maildir: &std::path::Path, seen: &HashSet<String>) -> Vec<Mail> {
+    const READ: &str = "import email, email.policy, json, os, sys
+d = os.path.join(sys.argv[1], 'new')
+out = []
+for f in sorted(os.listdir(d)):
+    m = email.message_from_binary_file(open(os.path.join(d, f), 'rb'), policy=email.policy.default)
+    out.append({'message_id': str(m['message-id'] or ''), 'to': str(m['to'] or ''),
+        'list_unsubscribe': str(m['list-unsubscribe'] or ''),
+        'list_unsubscribe_post': str(m['list-unsubscribe-post'] or ''),
+        'body': m.get_body(preferencelist=('plain',)).get_content(),
+        'html': m.get_body(preferencelist=('html',)).get_content()})
+print(json.dumps(out))";
+    let out = Command::new(python)
+        .args(["-c", READ])
+        .arg(maildir)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let all: Vec<Mail> = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    all.into_iter()
+        .filter(|m| !seen.contains(&m.message_id))
+        .collect()
 }

@@ -2,9 +2,14 @@
 use crate::access::cache::KeyCache;
 use crate::access::usage::KeyUsage;
 use crate::clock::Clock;
+use crate::messaging::unsubscribe::UnsubscribeKeys;
+use crate::messaging::zns::oauth::ZaloOAuth;
 use crate::orders::BatchLimits;
 use crate::orders::{OrderPath, OrderQueues};
 use crate::program::PolicyCache;
+use crate::secrets::Secrets;
+use crate::sessions::MemberPrincipal;
+use crate::sessions::origins::AllowedOrigins;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,6 +47,10 @@ pub struct Ctx {
     pub policies: Arc<PolicyCache>,
     /// Keys that authenticated (see [`KeyCache`]).
     pub keys: Arc<KeyCache>,
+    /// Member tokens that authenticated, kept like keys (see [`KeyCache`]).
+    pub member_sessions: Arc<KeyCache<MemberPrincipal>>,
+    /// The origins shops allow their member widget on (see [`AllowedOrigins`]).
+    pub widget_origins: Arc<AllowedOrigins>,
     /// When this replica last wrote each key's use (see [`KeyUsage`]).
     pub key_usage: Arc<KeyUsage>,
     /// Orders being read and written on PostgreSQL (see [`OrderQueues`]).
@@ -51,6 +60,13 @@ pub struct Ctx {
     /// Most active (unrevoked) API keys one shop may hold; see
     /// [`create_api_key`](crate::access::create_api_key).
     pub max_keys_per_shop: u64,
+    /// Where the shops' unsubscribe-link keys come from (see
+    /// [`crate::messaging::unsubscribe`]).
+    pub unsubscribe: UnsubscribeKeys,
+    /// The key that seals shops' provider credentials (see [`Secrets`]).
+    pub secrets: Secrets,
+    /// Zalo's OAuth server, which `connectZaloOa` asks for a shop's first tokens.
+    pub zalo_oauth: ZaloOAuth,
 }
 
 impl Ctx {
@@ -71,16 +87,39 @@ impl Ctx {
             clock,
             policies: Arc::new(PolicyCache::new(times.policy)),
             keys: Arc::new(KeyCache::new(times.keys)),
+            member_sessions: Arc::new(KeyCache::new(times.keys)),
+            widget_origins: Arc::new(AllowedOrigins::new(times.keys)),
             key_usage: Arc::new(KeyUsage::default()),
             orders: Arc::new(OrderQueues::default()),
             order_path: OrderPath::default(),
             max_keys_per_shop: crate::access::DEFAULT_MAX_KEYS_PER_SHOP,
+            unsubscribe: UnsubscribeKeys::generated(),
+            secrets: Secrets::none(),
+            zalo_oauth: ZaloOAuth::default(),
         }
     }
 
     /// The same context letting a shop hold at most `n` active API keys.
     pub fn with_max_keys_per_shop(mut self, n: u64) -> Self {
         self.max_keys_per_shop = n;
+        self
+    }
+
+    /// The same context signing unsubscribe links with `keys`.
+    pub fn with_unsubscribe_keys(mut self, keys: UnsubscribeKeys) -> Self {
+        self.unsubscribe = keys;
+        self
+    }
+
+    /// The same context sealing secrets with `secrets`.
+    pub fn with_secrets(mut self, secrets: Secrets) -> Self {
+        self.secrets = secrets;
+        self
+    }
+
+    /// The same context asking Zalo's OAuth server through `oauth`.
+    pub fn with_zalo_oauth(mut self, oauth: ZaloOAuth) -> Self {
+        self.zalo_oauth = oauth;
         self
     }
 

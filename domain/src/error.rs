@@ -32,6 +32,10 @@ pub enum DomainError {
         /// Points available when the request was checked.
         available: i64,
     },
+    /// This server lacks a setting the request needs (`LOYALTY_SECRET_KEY` to store a
+    /// secret); the operator, not the caller, can fix it.
+    #[error("{0}")]
+    Unconfigured(String),
     /// A size or count limit was exceeded.
     #[error("{0}")]
     LimitExceeded(String),

@@ -8,7 +8,8 @@
 //! uses only the modules listed before it here, and none reaches one that reaches back
 //! (`tests/module_loops.rs` fails on any loop, naming it). From the bottom:
 //!
-//! 1. `error`, `ids`, `clock`, `money`, `limits`, `paging`, `sql`: building blocks.
+//! 1. `error`, `ids`, `clock`, `money`, `limits`, `paging`, `sql`, `secrets` (sealing
+//!    credentials at rest): building blocks.
 //! 2. `access` (API keys and roles) and `shops` (tenants and the days of their time zone).
 //! 3. `tiers`: the tier ladder's rows and rules, given the program's conversion as a number.
 //! 4. `program`: settings, cycles and expiry; the policy (shop, program and tiers read as
@@ -18,7 +19,8 @@
 //! 6. `members`: profiles, listing, import, segments, the program's activation.
 //! 7. `offers`, then `vouchers`, then `checkout` (cart lines, pricing, quote), then
 //!    `orders`; `rewards` (vouchers bought with points) beside them.
-//! 8. `jobs` (expiry, cycle roll); `messaging`, then `campaigns`.
+//! 8. `jobs` (expiry, cycle roll); `messaging`, then `campaigns`; `sessions` (member
+//!    sessions and the member widget's settings).
 //! 9. `context`: the [`Ctx`] itself, with the replica's caches and order queues.
 //!
 //! Services name the context by its root re-export, `crate::Ctx`, which the check does
@@ -43,6 +45,8 @@ pub mod orders;
 pub mod paging;
 pub mod program;
 pub mod rewards;
+pub mod secrets;
+pub mod sessions;
 pub mod shops;
 pub mod sql;
 #[cfg(test)]

@@ -26,6 +26,12 @@ mod m20261207_000017_opening_spend;
 mod m20261207_000018_enrollment;
 mod m20261207_000019_point_value;
 mod m20261207_000020_bulk_jobs;
+mod m20261207_000021_zalo_oa;
+mod m20261207_000022_email_senders;
+mod m20261207_000023_messaging_opt_outs;
+mod m20261207_000024_unsubscribe_keys;
+mod m20261207_000028_member_sessions;
+mod m20261207_000029_widget_settings;
 mod member_search_copy;
 mod support;
 
@@ -56,6 +62,12 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000018_enrollment::Migration),
             Box::new(m20261207_000019_point_value::Migration),
             Box::new(m20261207_000020_bulk_jobs::Migration),
+            Box::new(m20261207_000021_zalo_oa::Migration),
+            Box::new(m20261207_000022_email_senders::Migration),
+            Box::new(m20261207_000023_messaging_opt_outs::Migration),
+            Box::new(m20261207_000024_unsubscribe_keys::Migration),
+            Box::new(m20261207_000028_member_sessions::Migration),
+            Box::new(m20261207_000029_widget_settings::Migration),
         ]
     }
 }

@@ -1,4 +1,5 @@
-//! The pure engine under load: a 20-line cart against 50 active offers of mixed kinds.
+//! The pure engine under load: a 20-line cart against 50 active offers of mixed kinds,
+//! the original three discount kinds, then all five (buy-X-get-Y and tiered included).
 //! Target: under 20 microseconds per quote on the project's 2-core machine.
 use criterion::{Criterion, criterion_group, criterion_main};
 use loyalty_rules::{BUILT_IN_KINDS, Cart, CartLine, Checkout, Offer, Outcome, RuleKind, Target};
@@ -20,7 +21,25 @@ fn cart() -> Cart {
     }
 }
 
-fn offers() -> Vec<Offer> {
+/// The discount of offer `i` among `kinds` kinds: percent, once per order, per item,
+/// then buy-X-get-Y and tiered.
+fn discount(i: usize, kinds: usize) -> (&'static str, serde_json::Value) {
+    match i % kinds {
+        0 => ("percent", json!({"percent": "10"})),
+        1 => ("fixed_per_order", json!({"amount": "20000"})),
+        2 => ("fixed_per_item", json!({"amount": "5000"})),
+        3 => (
+            "buy_x_get_y",
+            json!({"buy": 2, "get": 1, "percent": "50", "get_groups": [format!("g{}", (i + 1) % 5)]}),
+        ),
+        _ => (
+            "tiered",
+            json!({"steps": [{"min": "100000", "percent": "5"}, {"min": "300000", "percent": "10"}]}),
+        ),
+    }
+}
+
+fn offers(kinds: usize) -> Vec<Offer> {
     let lookup = |k: &str| RuleKind::find(BUILT_IN_KINDS, k);
     (0..50)
         .map(|i| {
@@ -29,11 +48,7 @@ fn offers() -> Vec<Offer> {
                 1 => Target::Products(vec![format!("p{}", i % 20)]),
                 _ => Target::Groups(vec![format!("g{}", i % 5)]),
             };
-            let discount = match i % 3 {
-                0 => ("percent", json!({"percent": "10"})),
-                1 => ("fixed_per_order", json!({"amount": "20000"})),
-                _ => ("fixed_per_item", json!({"amount": "5000"})),
-            };
+            let discount = discount(i, kinds);
             let condition = if i % 2 == 0 {
                 ("min_quantity", json!({"quantity": 2}))
             } else {
@@ -52,6 +67,25 @@ fn offers() -> Vec<Offer> {
         .collect()
 }
 
+/// 50 offers, ten of each of the five discount kinds; checks that the new kinds apply
+/// on this cart, so the case measures them pricing and not only skipping.
+fn offers_with_every_kind() -> Vec<Offer> {
+    let offers = offers(5);
+    let cart = cart();
+    let applied = |kind: usize| {
+        offers
+            .iter()
+            .enumerate()
+            .filter(|(i, o)| i % 5 == kind && matches!(o.evaluate(&cart), Outcome::Applied { .. }))
+            .count()
+    };
+    assert!(
+        applied(3) > 0 && applied(4) > 0,
+        "the new kinds apply somewhere"
+    );
+    offers
+}
+
 /// One quote: every offer evaluated in turn, each after what the earlier ones took.
 fn quote(cart: &Cart, offers: &[Offer]) -> Decimal {
     let mut checkout = Checkout::new(cart);
@@ -66,9 +100,13 @@ fn quote(cart: &Cart, offers: &[Offer]) -> Decimal {
 
 fn bench(c: &mut Criterion) {
     let cart = cart();
-    let offers = offers();
+    let offers = offers(3);
     c.bench_function("quote: 20 lines x 50 offers", |b| {
         b.iter(|| quote(black_box(&cart), black_box(&offers)))
+    });
+    let mixed = offers_with_every_kind();
+    c.bench_function("quote: 20 lines x 50 offers, every kind", |b| {
+        b.iter(|| quote(black_box(&cart), black_box(&mixed)))
     });
 }
 

@@ -1,7 +1,10 @@
 //! The rule kinds this crate ships, in one list: the domain registers exactly these for
 //! every shop, and the bench and the fuzz target build their offers from the same list,
 //! so a kind added here is priced, measured and fuzzed alike.
-use crate::{RuleKind, fixed_per_order, min_quantity, min_value, per_item, percent, stacking};
+use crate::{
+    RuleKind, buy_x_get_y, fixed_per_order, min_quantity, min_value, per_item, percent, stacking,
+    tiered,
+};
 
 /// Every built-in offer rule kind. The tier discount and points redemption are not
 /// among them: they are steps of the checkout pipeline, not rules an offer configures
@@ -13,6 +16,8 @@ pub const BUILT_IN_KINDS: &[RuleKind] = &[
     min_quantity::KIND,
     min_value::KIND,
     stacking::KIND,
+    buy_x_get_y::KIND,
+    tiered::KIND,
 ];
 
 #[cfg(test)]

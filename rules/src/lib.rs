@@ -13,6 +13,7 @@
 pub mod allocation;
 pub mod args;
 pub mod built_in;
+pub mod buy_x_get_y;
 pub mod cart;
 pub mod error;
 pub mod fixed_per_order;
@@ -27,6 +28,7 @@ pub mod rule;
 pub mod stacking;
 pub mod target;
 pub mod tier_discount;
+pub mod tiered;
 
 pub use allocation::LineEval;
 pub use args::{ArgSpec, ArgType, Args};

@@ -120,6 +120,11 @@ impl Offer {
         for rule in self.rules.iter().filter(|r| r.phase() == Phase::Discount) {
             rule.apply(&mut eval);
         }
+        // A discount kind that carries its own condition (a tiered offer below its first
+        // threshold, a buy-X-get-Y offer short of one round) says why it gave nothing.
+        if let Some(reason) = eval.skipped {
+            return Err(reason);
+        }
         if eval.total() <= 0 {
             return Err(SkipReason::NothingToDiscount);
         }

@@ -234,6 +234,20 @@ impl<'a> Evaluation<'a> {
         spread(amount, &mut self.lines)
     }
 
+    /// Spreads `amount` over the targeted lines only (those the offer may touch and its
+    /// target names), in proportion to what is left of each; returns what was placed.
+    pub fn spread_targeted(&mut self, amount: i64) -> i64 {
+        let allowed: Vec<bool> = self.lines.iter().map(|l| l.allowed).collect();
+        for l in &mut self.lines {
+            l.allowed = l.allowed && l.matches;
+        }
+        let placed = spread(amount, &mut self.lines);
+        for (l, a) in self.lines.iter_mut().zip(allowed) {
+            l.allowed = a;
+        }
+        placed
+    }
+
     /// Records why the offer does not apply; the first reason stands.
     pub fn skip(&mut self, reason: SkipReason) {
         if self.skipped.is_none() {

@@ -576,7 +576,9 @@ async fn offers_validate_their_rules_and_list_the_kinds() {
             "fixed_per_item",
             "min_quantity",
             "min_value",
-            "stacking"
+            "stacking",
+            "buy_x_get_y",
+            "tiered"
         ]
     );
     let read = app.create_key(&admin, "READ").await;

@@ -2,13 +2,17 @@
 //! One binary, one module per area (see `support/lib.rs` for the harness).
 
 mod amounts;
+mod amounts_written;
 mod batching;
 mod bulk;
 mod caching;
 mod campaigns;
 mod checkout;
+mod consent;
 mod cursors;
 mod enrollment;
+mod export_import;
+mod graphiql;
 mod hardening;
 mod import;
 mod key_cap;
@@ -18,7 +22,10 @@ mod ledger;
 mod ledger_properties;
 mod limits;
 mod malformed;
+mod member_browser;
+mod member_wallet;
 mod members;
+mod newcomer_messages;
 mod nul_input;
 mod opening_spend;
 mod order_history;
@@ -27,6 +34,7 @@ mod order_paths;
 mod point_value;
 mod program;
 mod rewards;
+mod rule_tables;
 mod search;
 mod templates;
 mod tenancy;

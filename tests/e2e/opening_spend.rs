@@ -154,7 +154,9 @@ fn csv_of(part: &[Customer]) -> String {
     for (i, c) in part.iter().enumerate() {
         let spent = match c.total_spent {
             None => String::new(),
-            Some(v) if i.is_multiple_of(7) => format!("\"{}\"", grouped(v)),
+            // Grouped only where it takes two separators or more: one alone (`238,068`) is
+            // refused as ambiguous, as the API refuses it (README, "Amounts").
+            Some(v) if i.is_multiple_of(7) && v >= 1_000_000 => format!("\"{}\"", grouped(v)),
             Some(v) => v.to_string(),
         };
         let cycle = match c.total_spent {

@@ -69,7 +69,10 @@ async fn every_tier_rule_is_enforced() {
             "strictly increase",
         ),
         (json!({"name": "Neg", "minSpend": "-5"}), "negative"),
-        (json!({"name": "Frac", "minSpend": "100.5"}), "whole number"),
+        (
+            json!({"name": "Frac", "minSpend": "100.5"}),
+            "VND has no decimals",
+        ),
         (
             json!({"name": "gold", "minSpend": "7000000"}),
             "already exists",

@@ -113,6 +113,8 @@ pub struct BulkQuery;
 #[Object]
 impl BulkQuery {
     /// A bulk job of the caller's shop and its progress.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn bulk_job(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<BulkJob> {
         let shop_id = principal(ctx)?.shop_id;
@@ -151,6 +153,8 @@ impl BulkMutation {
     /// Each member is adjusted once, with the same rules as `adjustPoints`; a member who
     /// has too few points is counted in `failed` and the job goes on. At most 1,000,000
     /// members. The same `idempotencyKey` returns the same job.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn adjust_points_for_members(
         &self,
@@ -168,6 +172,8 @@ impl BulkMutation {
     /// Registers every customer matching `filter` and `saved` now, in the background;
     /// returns the job. At most 1,000,000 members; the same `idempotencyKey`, if given,
     /// returns the same job.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn register_members_matching(
         &self,
@@ -189,6 +195,8 @@ impl BulkMutation {
     /// Issues one voucher of the offer to every member matching `filter` and `saved`
     /// now, in the background; returns the job. At most 1,000,000 members; the same
     /// `idempotencyKey`, if given, returns the same job.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn issue_vouchers_to_members(
         &self,

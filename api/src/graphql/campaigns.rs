@@ -37,6 +37,15 @@ impl From<ChannelKind> for MessageChannel {
     }
 }
 
+impl From<MessageChannel> for ChannelKind {
+    fn from(c: MessageChannel) -> Self {
+        match c {
+            MessageChannel::Zns => Self::Zns,
+            MessageChannel::Email => Self::Email,
+        }
+    }
+}
+
 /// Where a campaign stands.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum CampaignStatus {
@@ -127,14 +136,19 @@ pub struct ZnsMessage {
     params: Vec<ZnsParam>,
 }
 
-/// An e-mail: subject and plain-text body templates over member fields.
+/// An e-mail: subject, plain-text body and (optionally) HTML body templates over member
+/// fields. It goes out as multipart/alternative: the text, and the HTML (without `html`,
+/// the text escaped).
 #[derive(InputObject, SimpleObject, Clone)]
 #[graphql(input_name = "EmailMessageInput")]
 pub struct EmailMessage {
     /// Subject template.
     subject: String,
-    /// Body template.
+    /// Body template: the text part.
     body: String,
+    /// HTML body template (at most 20,000 characters): the HTML part, member fields
+    /// HTML-escaped.
+    html: Option<String>,
 }
 
 /// A campaign as written. Give exactly one of `zns` and `email`.
@@ -177,6 +191,7 @@ impl CampaignInput {
             (None, Some(e)) => Content::Email {
                 subject: e.subject,
                 body: e.body,
+                html: e.html,
             },
             _ => {
                 return Err(DomainError::invalid(
@@ -210,13 +225,66 @@ pub struct FailureCount {
     count: Int32,
 }
 
+/// Skipped recipients with one reason.
+#[derive(SimpleObject)]
+pub struct SkipCount {
+    /// `NO_PHONE` (ZNS), `NO_EMAIL` (EMAIL), `OPTED_OUT` (the member opted out of the
+    /// channel), or in an estimate before sending `NOT_MEMBER` (not a registered member
+    /// in a MEMBERS_ONLY program, without `includeNonMembers`).
+    reason: String,
+    /// How many.
+    count: Int32,
+}
+
+fn skip_counts(list: Vec<campaigns::report::SkipCount>) -> Vec<SkipCount> {
+    list.into_iter()
+        .map(|s| SkipCount {
+            reason: s.reason,
+            count: s.count.into(),
+        })
+        .collect()
+}
+
+/// What a campaign will send and cost. Before sending it counts the audience as it is
+/// now; once the recipients are frozen, the frozen recipients and what became of them.
+#[derive(SimpleObject)]
+pub struct CampaignEstimate {
+    /// Counted from the frozen recipients (true) or from the audience now (false).
+    frozen: bool,
+    /// Recipients a message goes to: an address on the channel, not opted out.
+    recipients: Int32,
+    /// Members of the audience no message goes to.
+    skipped: Int32,
+    /// The skipped by reason (reasons with none left out).
+    skipped_by_reason: Vec<SkipCount>,
+    /// Billable segments of one message: 1 for ZNS and e-mail.
+    segments_per_message: Int32,
+    /// Segments of every recipient's message.
+    segments: Int32,
+    /// VND per segment on the channel (`messagingBalance.prices`).
+    price_per_segment: Dec,
+    /// What the campaign costs, VND: segments × price before sending; once frozen, what
+    /// was charged plus what is held or still to pay (failed and cancelled messages cost
+    /// nothing), so after completion it equals `report.cost`.
+    cost: Dec,
+    /// Of it, what the balance has yet to pay, VND.
+    to_pay: Dec,
+    /// The shop's messaging balance now, VND.
+    balance: Dec,
+    /// Whether the balance covers `toPay`; if not, the campaign stops `OUT_OF_BALANCE`
+    /// when it runs short.
+    balance_covers: bool,
+}
+
 /// What a campaign reached, cost and brought.
 #[derive(SimpleObject)]
 pub struct CampaignReport {
     /// Recipients frozen when sending started, skipped ones included.
     recipients: Int32,
-    /// Without a phone (ZNS) or e-mail (EMAIL).
+    /// Without a phone (ZNS) or e-mail (EMAIL), or opted out of the channel.
     skipped: Int32,
+    /// The skipped by reason.
+    skipped_by_reason: Vec<SkipCount>,
     /// Waiting or in flight.
     pending: Int32,
     /// Accepted by the provider.
@@ -263,7 +331,7 @@ impl Delivery {
     async fn status(&self) -> DeliveryStatus {
         self.0.status.into()
     }
-    /// NO_PHONE or NO_EMAIL.
+    /// NO_PHONE, NO_EMAIL or OPTED_OUT.
     async fn skip_reason(&self) -> Option<&str> {
         self.0.skip_reason.as_deref()
     }
@@ -360,9 +428,14 @@ impl Campaign {
     /// The e-mail, for an EMAIL campaign.
     async fn email(&self) -> Option<EmailMessage> {
         match &self.campaign.content {
-            Content::Email { subject, body } => Some(EmailMessage {
+            Content::Email {
+                subject,
+                body,
+                html,
+            } => Some(EmailMessage {
                 subject: subject.clone(),
                 body: body.clone(),
+                html: html.clone(),
             }),
             Content::Template { .. } => None,
         }
@@ -396,7 +469,7 @@ impl Campaign {
     async fn recipients(&self) -> Int32 {
         self.campaign.recipients.into()
     }
-    /// Of them, without an address on the channel.
+    /// Of them, without an address on the channel or opted out of it.
     async fn skipped(&self) -> Int32 {
         self.campaign.skipped.into()
     }
@@ -419,6 +492,33 @@ impl Campaign {
             .gql()?;
         Ok(n.into())
     }
+    /// Recipients, skipped by reason, segments, cost and whether the messaging balance
+    /// covers it: from the audience now before sending, from the frozen recipients after.
+    /// Counts (one or two over the members, or one over the deliveries), never a page
+    /// per member.
+    #[graphql(complexity = "cost::PER_ITEM_QUERY")]
+    async fn estimate(&self, ctx: &Context<'_>) -> async_graphql::Result<CampaignEstimate> {
+        let _turn = cost::turn(ctx).await;
+        let d = domain(ctx);
+        let shop = shops::load(&d.db, self.shop_id).await.gql()?;
+        let prices = ctx.data_opt::<Prices>().copied().unwrap_or_default();
+        let e = campaigns::estimate::estimate(&d.db, &shop, d.clock.now(), &self.campaign, prices)
+            .await
+            .gql()?;
+        Ok(CampaignEstimate {
+            frozen: e.frozen,
+            recipients: e.recipients.into(),
+            skipped: e.skipped.into(),
+            skipped_by_reason: skip_counts(e.skipped_by_reason),
+            segments_per_message: e.segments_per_message.into(),
+            segments: e.segments.into(),
+            price_per_segment: e.price_per_segment.into(),
+            cost: e.cost.into(),
+            to_pay: e.to_pay.into(),
+            balance: e.balance.into(),
+            balance_covers: e.balance_covers,
+        })
+    }
     /// Recipients, sent, failed by reason, cost and attributed orders.
     #[graphql(complexity = "cost::PER_ITEM_QUERY")]
     async fn report(&self, ctx: &Context<'_>) -> async_graphql::Result<CampaignReport> {
@@ -429,6 +529,7 @@ impl Campaign {
         Ok(CampaignReport {
             recipients: r.recipients.into(),
             skipped: r.skipped.into(),
+            skipped_by_reason: skip_counts(r.skipped_by_reason),
             pending: r.pending.into(),
             sent: r.sent.into(),
             failed: r.failed.into(),
@@ -544,6 +645,7 @@ struct TopUpGuard;
 
 impl Guard for TopUpGuard {
     async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        crate::auth::refuse_without_operator(ctx)?;
         match ctx.data_opt::<Caller>() {
             Some(Caller::Operator) => Ok(()),
             Some(Caller::Shop(_)) => Err(Code::Forbidden.error(
@@ -588,6 +690,8 @@ pub struct CampaignQuery;
 #[Object]
 impl CampaignQuery {
     /// One campaign.
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
     #[graphql(guard = "RoleGuard(Role::Read)")]
     async fn campaign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Campaign>> {
         let shop_id = principal(ctx)?.shop_id;
@@ -601,6 +705,8 @@ impl CampaignQuery {
     }
 
     /// The shop's campaigns, newest first.
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
     #[graphql(
         guard = "RoleGuard(Role::Read)",
         complexity = "cost::paged(first, child_complexity)"
@@ -632,6 +738,8 @@ impl CampaignQuery {
     }
 
     /// The shop's messaging balance and the price of a message per channel.
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
     #[graphql(guard = "RoleGuard(Role::Read)")]
     async fn messaging_balance(
         &self,
@@ -648,6 +756,8 @@ impl CampaignQuery {
     }
 
     /// The shop's messaging top-ups, newest first.
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
     #[graphql(
         guard = "RoleGuard(Role::Read)",
         complexity = "cost::paged(first, child_complexity)"
@@ -689,6 +799,8 @@ fn id_of(id: &ID) -> async_graphql::Result<Uuid> {
 #[Object]
 impl CampaignMutation {
     /// Writes a DRAFT campaign.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn create_campaign(
         &self,
@@ -704,6 +816,8 @@ impl CampaignMutation {
     }
 
     /// Rewrites a DRAFT campaign.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn update_campaign(
         &self,
@@ -722,6 +836,8 @@ impl CampaignMutation {
 
     /// Schedules a campaign for `at`, a wall-clock time in the shop's time zone
     /// (`2026-12-01T09:00:00`).
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn schedule_campaign(
         &self,
@@ -738,6 +854,8 @@ impl CampaignMutation {
     }
 
     /// Starts sending now: the recipients are frozen and the workers begin.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn send_campaign_now(
         &self,
@@ -748,18 +866,24 @@ impl CampaignMutation {
     }
 
     /// Pauses a scheduled or sending campaign.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn pause_campaign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Campaign> {
         steer(ctx, &id, campaigns::service::pause).await
     }
 
     /// Resumes a paused campaign.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn resume_campaign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Campaign> {
         steer(ctx, &id, campaigns::service::resume).await
     }
 
     /// Cancels a campaign; recipients not yet sent to are cancelled.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn cancel_campaign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Campaign> {
         steer(ctx, &id, campaigns::service::cancel).await
@@ -768,6 +892,8 @@ impl CampaignMutation {
     /// Adds money to shop `shopId`'s messaging balance; its campaigns stopped for balance
     /// resume. Operator token only (the shop reads it: `messagingBalance`,
     /// `messagingTopUps`).
+    ///
+    /// Requires: the operator token.
     #[graphql(guard = "TopUpGuard")]
     async fn top_up_messaging_balance(
         &self,

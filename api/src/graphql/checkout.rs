@@ -52,26 +52,53 @@ pub struct AppliedDiscount {
     pub amount: Dec,
 }
 
-/// A discount the quote did not apply, and why.
+/// A discount or benefit that was not applied, and why.
 #[derive(SimpleObject)]
 pub struct SkippedDiscount {
+    /// "TIER", "VOUCHER:<code>" or "POINTS" (earning or paying with points).
     pub source: String,
     pub reason: String,
 }
 
+impl From<&checkout::Skipped> for SkippedDiscount {
+    fn from(s: &checkout::Skipped) -> Self {
+        Self {
+            source: s.source.label(),
+            reason: s.reason.clone(),
+        }
+    }
+}
+
 /// The priced cart. `discounts` lists the tier discount, each voucher and the points,
-/// in the order applied; `discountTotal` is their sum and `total` what is left to pay in
-/// money (`subtotal - discountTotal`).
+/// in the order applied. The amounts mean what they mean on `OrderResult` and `Order`:
+/// `subtotal - (tier and voucher discounts) = totalBeforePoints`, and
+/// `totalBeforePoints - pointsValue = amountDue`.
 #[derive(SimpleObject)]
 pub struct Quote {
+    /// Sum of the lines.
     pub subtotal: Dec,
     pub discounts: Vec<AppliedDiscount>,
+    /// Discounts not applied, and why (for instance every benefit of a DRAFT program).
     pub skipped: Vec<SkippedDiscount>,
+    /// Every discount in `discounts`, the points' value included (unlike
+    /// `OrderResult.discountTotal`, which leaves the points out):
+    /// `subtotal - amountDue`.
     pub discount_total: Dec,
     pub points_redeemed: Int32,
     /// VND the redeemed points pay.
     pub points_value: Dec,
+    /// What is left to pay in money, after points: the same as `amountDue`. Unlike
+    /// `OrderResult.total` and `Order.total`, which are before points.
+    #[graphql(
+        deprecation = "after points here but before points on OrderResult and Order: read amountDue (after points) or totalBeforePoints"
+    )]
     pub total: Dec,
+    /// Subtotal minus the tier and voucher discounts, before points: what
+    /// `OrderResult.totalBeforePoints` will be for this cart.
+    pub total_before_points: Dec,
+    /// What is left to pay in money: `totalBeforePoints - pointsValue`, what
+    /// `OrderResult.amountDue` will be for this cart.
+    pub amount_due: Dec,
     pub points_to_earn: Int32,
     /// The member's available points (null without a known member).
     pub available_points: Option<Int32>,
@@ -96,18 +123,13 @@ impl From<checkout::Quote> for Quote {
                     amount: a.amount.into(),
                 })
                 .collect(),
-            skipped: b
-                .skipped
-                .iter()
-                .map(|s| SkippedDiscount {
-                    source: s.source.label(),
-                    reason: s.reason.clone(),
-                })
-                .collect(),
+            skipped: b.skipped.iter().map(SkippedDiscount::from).collect(),
             discount_total: discount_total.into(),
             points_redeemed: b.points_redeemed.into(),
             points_value: b.points_value.into(),
             total: b.paid.into(),
+            total_before_points: b.total.into(),
+            amount_due: b.paid.into(),
             points_to_earn: q.points_to_earn.into(),
             available_points: q.available_points.map(Into::into),
         }
@@ -121,8 +143,10 @@ pub struct CheckoutMutation;
 #[async_graphql::Object]
 impl CheckoutMutation {
     /// Prices a cart without side effects: vouchers, tier discount, points, and the
-    /// points the order would earn.
-    #[graphql(guard = "RoleGuard(Role::Channel)")]
+    /// points the order would earn. It writes nothing, so READ keys may call it too.
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
+    #[graphql(guard = "RoleGuard(Role::Read)")]
     async fn quote(&self, ctx: &Context<'_>, input: QuoteInput) -> async_graphql::Result<Quote> {
         let shop_id = principal(ctx)?.shop_id;
         let input = checkout::QuoteInput {

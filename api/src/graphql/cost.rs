@@ -2,7 +2,7 @@
 //!
 //! Paged lists cost `first` times what one item asks for. Fields that run a query of
 //! their own for every item they appear on (a segment's `count`, an offer's `report`, a
-//! campaign's `audienceSize` and `report`) cost [`PER_ITEM_QUERY`]. Each scans
+//! campaign's `audienceSize`, `estimate` and `report`) cost [`PER_ITEM_QUERY`]. Each scans
 //! rows of the shop (members, vouchers, deliveries) rather than reading one by key, so
 //! they are priced as what they cost, and one request runs them one at a time.
 //!

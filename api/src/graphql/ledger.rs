@@ -57,6 +57,52 @@ impl PointBalance {
     async fn expired(&self, ctx: &Context<'_>) -> async_graphql::Result<Int32> {
         Ok(self.whole(ctx).await?.expired.into())
     }
+    /// Points (available or pending) that expire within `withinDays` days (1 to 366,
+    /// default 30), summed per expiry instant, soonest first, at most 10 instants. One
+    /// statement per member, priced like a short list.
+    #[graphql(complexity = "crate::graphql::cost::UNPAGED_LIST * child_complexity")]
+    async fn expiring_soon(
+        &self,
+        ctx: &Context<'_>,
+        within_days: Option<i64>,
+    ) -> async_graphql::Result<Vec<PointExpiry>> {
+        let days = within_days.unwrap_or(30);
+        if !(1..=366).contains(&days) {
+            return Err(loyalty_domain::DomainError::invalid(
+                "withinDays",
+                "withinDays is 1 to 366",
+            ))
+            .gql();
+        }
+        let d = crate::auth::domain(ctx);
+        let now = d.clock.now();
+        let (shop_id, member_id) = self.key;
+        let found = ledger::expiring::expiring(
+            &d.db,
+            shop_id,
+            member_id,
+            now,
+            now + chrono::TimeDelta::days(days),
+        )
+        .await
+        .gql()?;
+        Ok(found
+            .into_iter()
+            .map(|e| PointExpiry {
+                points: e.points.into(),
+                at: e.at,
+            })
+            .collect())
+    }
+}
+
+/// Points due to expire at one instant.
+#[derive(SimpleObject)]
+pub struct PointExpiry {
+    /// Points that expire then.
+    pub points: Int32,
+    /// When they expire.
+    pub at: DateTime<Utc>,
 }
 
 /// One movement of points.
@@ -128,6 +174,8 @@ pub struct LedgerMutation;
 #[async_graphql::Object]
 impl LedgerMutation {
     /// Adds or removes points by hand. Applied once per `idempotencyKey`.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn adjust_points(
         &self,

@@ -2,11 +2,16 @@
 
 pub mod bulk;
 pub mod campaigns;
+pub mod channel_accounts;
 pub mod checkout;
 pub mod connection;
+pub mod consent;
 pub mod cost;
 pub mod enums;
+pub mod json_input;
 pub mod ledger;
+pub mod member_scope;
+pub mod member_sessions;
 pub mod members;
 pub mod offers;
 pub mod order_history;
@@ -18,6 +23,8 @@ pub mod segments;
 pub mod shop;
 pub mod tiers;
 pub mod vouchers;
+pub mod wallet;
+pub mod widget;
 
 use crate::config::Limits;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
@@ -37,7 +44,10 @@ pub struct Query(
     vouchers::VoucherQuery,
     segments::SegmentQuery,
     campaigns::CampaignQuery,
+    channel_accounts::ChannelAccountQuery,
     bulk::BulkQuery,
+    wallet::WalletQuery,
+    widget::WidgetQuery,
 );
 
 /// The mutation root.
@@ -54,7 +64,12 @@ pub struct Mutation(
     checkout::CheckoutMutation,
     segments::SegmentMutation,
     campaigns::CampaignMutation,
+    consent::ConsentMutation,
+    channel_accounts::ChannelAccountMutation,
     bulk::BulkMutation,
+    member_sessions::MemberSessionMutation,
+    wallet::WalletMutation,
+    widget::WidgetMutation,
 );
 
 /// The schema type served at `/graphql`.
@@ -67,6 +82,22 @@ pub fn build(ctx: Option<Ctx>, limits: &Limits) -> LoyaltySchema {
 
 /// Builds the schema with its limits and the message prices it shows.
 pub fn build_with(ctx: Option<Ctx>, limits: &Limits, prices: Prices) -> LoyaltySchema {
+    builder(ctx, limits, prices).finish()
+}
+
+/// The schema that runs the requests of member tokens: the same schema, refusing every
+/// field outside the member's wallet (see [`member_scope`]).
+pub fn build_for_members(ctx: Option<Ctx>, limits: &Limits, prices: Prices) -> LoyaltySchema {
+    builder(ctx, limits, prices)
+        .extension(member_scope::MemberScope)
+        .finish()
+}
+
+fn builder(
+    ctx: Option<Ctx>,
+    limits: &Limits,
+    prices: Prices,
+) -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(prices)
         .limit_depth(limits.max_query_depth)
@@ -76,7 +107,7 @@ pub fn build_with(ctx: Option<Ctx>, limits: &Limits, prices: Prices) -> LoyaltyS
     if let Some(ctx) = ctx {
         builder = builder.data(ctx);
     }
-    builder.finish()
+    builder
 }
 
 /// How deep an introspection-only request may nest. The standard introspection query

@@ -29,7 +29,8 @@ pub struct OfferInput {
     pub description: Option<String>,
     pub image_url: Option<String>,
     pub discount_kind: DiscountKind,
-    /// Percent (0-100) or VND.
+    /// Percent (0-100) or VND; 0 when `rules` holds the discount (`buy_x_get_y`,
+    /// `tiered`).
     pub value: Dec,
     /// FIXED only; default ORDER.
     pub fixed_per: Option<FixedPer>,
@@ -175,7 +176,8 @@ pub struct OfferConnection {
 #[derive(SimpleObject)]
 pub struct RuleArg {
     name: String,
-    /// DECIMAL, INTEGER or BOOLEAN.
+    /// DECIMAL, INTEGER, BOOLEAN, IDS (a list of product or group ids) or STEPS (a
+    /// list of thresholds, shaped as the description says).
     r#type: String,
     required: bool,
     description: String,
@@ -196,6 +198,8 @@ pub struct OfferQuery;
 #[Object]
 impl OfferQuery {
     /// One offer of the caller's shop.
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
     #[graphql(guard = "RoleGuard(Role::Read)")]
     async fn offer(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Offer>> {
         let shop_id = principal(ctx)?.shop_id;
@@ -209,6 +213,8 @@ impl OfferQuery {
     }
 
     /// The shop's offers, newest first.
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
     #[graphql(
         guard = "RoleGuard(Role::Read)",
         complexity = "cost::paged(first, child_complexity)"
@@ -240,6 +246,8 @@ impl OfferQuery {
     }
 
     /// The rule kinds offers can combine, with their arguments.
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
     #[graphql(guard = "RoleGuard(Role::Read)")]
     async fn rule_kinds(&self) -> Vec<RuleKindInfo> {
         offers::default_rules()
@@ -270,6 +278,8 @@ pub struct OfferMutation;
 #[Object]
 impl OfferMutation {
     /// Creates an offer; every rule checks its own arguments.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn create_offer(
         &self,
@@ -284,6 +294,8 @@ impl OfferMutation {
     }
 
     /// Replaces an offer's definition.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn update_offer(
         &self,
@@ -300,6 +312,8 @@ impl OfferMutation {
     }
 
     /// Archives an offer: its vouchers stop working.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn archive_offer(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Offer> {
         let shop_id = principal(ctx)?.shop_id;
@@ -309,6 +323,8 @@ impl OfferMutation {
     }
 
     /// Issues one voucher of the offer to each member.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn issue_vouchers(
         &self,

@@ -24,16 +24,30 @@ pub struct OrderInput {
     pub redeem_points: Option<i64>,
 }
 
-/// What an order came to and what it did to the member's points.
+/// What an order came to and what it did to the member's points. The amounts mean
+/// what they mean on `Quote` and `Order`: `subtotal - discountTotal = totalBeforePoints`
+/// and `totalBeforePoints - pointsValue = amountDue`.
 #[derive(SimpleObject)]
 pub struct OrderResult {
     pub order_id: ID,
     /// Sum of the lines.
     pub subtotal: Dec,
-    /// Due after discounts, before points.
+    /// Due after the tier and voucher discounts, before points: the same as
+    /// `totalBeforePoints` (`Quote.total`, by contrast, is after points).
     pub total: Dec,
+    /// The tier and voucher discounts, the points left out.
     pub discount_total: Dec,
+    /// Paid in money, after points: the same as `amountDue`.
     pub paid: Dec,
+    /// Subtotal minus the tier and voucher discounts, before points.
+    pub total_before_points: Dec,
+    /// VND the redeemed points paid.
+    pub points_value: Dec,
+    /// What was left to pay in money: `totalBeforePoints - pointsValue`.
+    pub amount_due: Dec,
+    /// Why the order earned nothing or got no benefit (for instance a DRAFT program);
+    /// empty when every benefit applied as the program says.
+    pub skipped: Vec<crate::graphql::checkout::SkippedDiscount>,
     pub points_earned: Int32,
     pub points_redeemed: Int32,
     /// Refunded so far.
@@ -49,6 +63,14 @@ impl From<orders::OrderOutcome> for OrderResult {
             total: o.total.into(),
             discount_total: o.discount_total.into(),
             paid: o.paid.into(),
+            total_before_points: o.total.into(),
+            points_value: o.points_value.into(),
+            amount_due: o.paid.into(),
+            skipped: o
+                .skipped
+                .iter()
+                .map(crate::graphql::checkout::SkippedDiscount::from)
+                .collect(),
             points_earned: o.points_earned.into(),
             points_redeemed: o.points_redeemed.into(),
             refunded_amount: o.refunded_amount.into(),
@@ -89,6 +111,8 @@ pub struct OrderMutation;
 impl OrderMutation {
     /// Records an order from any channel: pricing, redemption, earning, tier. Applied
     /// once per `externalId`.
+    ///
+    /// Requires: CHANNEL or ADMIN.
     #[graphql(guard = "RoleGuard(Role::Channel)")]
     async fn record_order(
         &self,
@@ -111,6 +135,8 @@ impl OrderMutation {
     }
 
     /// Refunds an order in full or in part. Applied once per `refundId`.
+    ///
+    /// Requires: CHANNEL or ADMIN.
     #[graphql(guard = "RoleGuard(Role::Channel)")]
     async fn refund_order(
         &self,

@@ -198,6 +198,8 @@ pub struct ProgramQuery;
 impl ProgramQuery {
     /// What activating in `mode` would give, before applying it: members per tier.
     /// Nothing is written.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn activation_preview(
         &self,
@@ -219,6 +221,8 @@ impl ProgramQuery {
     }
 
     /// The caller's program.
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
     #[graphql(guard = "RoleGuard(Role::Read)")]
     async fn program(&self, ctx: &Context<'_>) -> async_graphql::Result<Program> {
         let shop_id = principal(ctx)?.shop_id;
@@ -235,6 +239,8 @@ pub struct ProgramMutation;
 #[Object]
 impl ProgramMutation {
     /// Changes the program's settings.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn configure_program(
         &self,
@@ -250,6 +256,8 @@ impl ProgramMutation {
     }
 
     /// Activates the program: from now on orders earn points and move tiers.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn activate_program(
         &self,

@@ -126,6 +126,8 @@ pub struct RewardQuery;
 #[Object]
 impl RewardQuery {
     /// The reward catalog, cheapest first; archived rewards only with `includeArchived`.
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
     #[graphql(
         guard = "RoleGuard(Role::Read)",
         complexity = "crate::graphql::cost::UNPAGED_LIST * child_complexity"
@@ -154,6 +156,8 @@ pub struct RewardMutation;
 #[Object]
 impl RewardMutation {
     /// Adds a reward to the catalog.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn create_reward(
         &self,
@@ -167,6 +171,8 @@ impl RewardMutation {
     }
 
     /// Replaces a reward's name, cost, offer, stock (what is left from now on) and tiers.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn update_reward(
         &self,
@@ -185,6 +191,8 @@ impl RewardMutation {
 
     /// Archives a reward: it leaves `rewards` and redeeming it is a `CONFLICT`; vouchers
     /// bought with it keep working.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn archive_reward(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Reward> {
         let shop_id = principal(ctx)?.shop_id;
@@ -196,6 +204,8 @@ impl RewardMutation {
     /// Spends a member's points on a reward and issues its voucher, once per key.
     /// `CONFLICT` when the reward is archived, out of stock, kept for tiers the member
     /// is not in, or its offer has ended; nothing is written then.
+    ///
+    /// Requires: CHANNEL or ADMIN.
     #[graphql(guard = "RoleGuard(Role::Channel)")]
     async fn redeem_reward(
         &self,

@@ -6,9 +6,9 @@ use async_graphql::{
     ScalarType, ServerError, ServerResult, Value,
 };
 use chrono::NaiveDate;
+use loyalty_domain::money::written;
 use rust_decimal::Decimal;
 use std::borrow::Cow;
-use std::str::FromStr;
 
 /// `Date`: a calendar day, `YYYY-MM-DD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +33,10 @@ impl ScalarType for Date {
 /// `Decimal`: an exact decimal number serialised as a string ("125000").
 ///
 /// Integers are also accepted as JSON numbers; fractional JSON numbers are refused,
-/// because a binary float has already lost the digits we would need to keep.
+/// because a binary float has already lost the digits we would need to keep. Strings
+/// are read by the rule the CSV import follows too (`money::written`): `"1.250.000"` is
+/// 1250000, `"250,000"` is refused as ambiguous, and the decimal places are kept as
+/// written so that a VND field can refuse `"250.000"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Dec(pub Decimal);
 
@@ -41,9 +44,9 @@ pub struct Dec(pub Decimal);
 impl ScalarType for Dec {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(s) => Decimal::from_str(s.trim())
+            Value::String(s) => written::parse("", s)
                 .map(Dec)
-                .map_err(|_| InputValueError::custom(format!("'{s}' is not a decimal number"))),
+                .map_err(|e| InputValueError::custom(e.to_string())),
             Value::Number(n) => n.as_i64().map(|i| Dec(Decimal::from(i))).ok_or_else(|| {
                 InputValueError::custom("send fractional decimals as strings, e.g. \"12.5\"")
             }),

@@ -73,6 +73,8 @@ pub struct SegmentQuery;
 #[Object]
 impl SegmentQuery {
     /// The shop's segments by name.
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
     #[graphql(
         guard = "RoleGuard(Role::Read)",
         complexity = "cost::UNPAGED_LIST * child_complexity"
@@ -88,6 +90,8 @@ impl SegmentQuery {
     }
 
     /// One segment.
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
     #[graphql(guard = "RoleGuard(Role::Read)")]
     async fn segment(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Segment>> {
         let shop_id = principal(ctx)?.shop_id;
@@ -108,6 +112,8 @@ pub struct SegmentMutation;
 #[Object]
 impl SegmentMutation {
     /// Saves a named filter.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn create_segment(
         &self,
@@ -124,6 +130,8 @@ impl SegmentMutation {
     }
 
     /// Renames a segment or replaces its filter.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn update_segment(
         &self,
@@ -142,6 +150,8 @@ impl SegmentMutation {
     }
 
     /// Deletes a segment.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn delete_segment(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
         let shop_id = principal(ctx)?.shop_id;

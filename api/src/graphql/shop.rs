@@ -71,6 +71,8 @@ pub struct ShopQuery;
 impl ShopQuery {
     /// The shop's active API keys, oldest first (at most `LOYALTY_MAX_KEYS_PER_SHOP`).
     /// ADMIN only.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(access::Role::Admin)")]
     async fn api_keys(
         &self,
@@ -91,6 +93,8 @@ pub struct ShopMutation;
 #[Object]
 impl ShopMutation {
     /// Creates a shop with the default program and tiers. Operator token only.
+    ///
+    /// Requires: the operator token.
     #[graphql(guard = "OperatorGuard")]
     async fn create_shop(
         &self,
@@ -111,6 +115,8 @@ impl ShopMutation {
     /// Creates an API key of the caller's shop. ADMIN only; a shop holds at most
     /// `LOYALTY_MAX_KEYS_PER_SHOP` active keys (`LIMIT_EXCEEDED` beyond; `revokeApiKey`
     /// frees a place).
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(access::Role::Admin)")]
     async fn create_api_key(
         &self,
@@ -132,6 +138,8 @@ impl ShopMutation {
     /// Revokes one of the caller's shop's keys: it stops working at once on the replica
     /// that revokes it, within `LOYALTY_KEY_CACHE_MS` on the others. The shop's last
     /// ADMIN key cannot be revoked (`CONFLICT`). ADMIN only.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(access::Role::Admin)")]
     async fn revoke_api_key(
         &self,

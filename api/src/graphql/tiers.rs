@@ -129,6 +129,8 @@ pub struct TierQuery;
 #[Object]
 impl TierQuery {
     /// The shop's tiers by rank.
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
     #[graphql(guard = "RoleGuard(Role::Read)")]
     async fn tiers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Tier>> {
         tier_list(ctx, principal(ctx)?.shop_id).await
@@ -142,6 +144,8 @@ pub struct TierMutation;
 #[Object]
 impl TierMutation {
     /// Adds a tier.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn create_tier(
         &self,
@@ -156,6 +160,8 @@ impl TierMutation {
     }
 
     /// Changes a tier.
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn update_tier(
         &self,
@@ -172,6 +178,8 @@ impl TierMutation {
     }
 
     /// Deletes a tier without members (never the initial tier).
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn delete_tier(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
         let shop_id = principal(ctx)?.shop_id;

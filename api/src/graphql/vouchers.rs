@@ -145,6 +145,8 @@ pub struct VoucherQuery;
 impl VoucherQuery {
     /// The shop's voucher of a code, matched as checkout matches codes (case, spaces and
     /// dashes do not matter); null when the shop has none.
+    ///
+    /// Requires: CHANNEL or ADMIN.
     #[graphql(guard = "RoleGuard(Role::Channel)")]
     async fn voucher(
         &self,

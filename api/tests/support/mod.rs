@@ -23,6 +23,29 @@ pub fn free_port() -> u16 {
 
 /// Starts `loyalty serve` on `port` over `url` with extra environment.
 pub fn start(url: &str, port: u16, env: &[(&str, String)]) -> Child {
+    start_with_output(url, port, env, Stdio::null, Stdio::null)
+}
+
+/// [`start`] writing the server's log (stdout and stderr) to `log`.
+pub fn start_logged(url: &str, port: u16, env: &[(&str, String)], log: &std::path::Path) -> Child {
+    let open = || {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .map(Stdio::from)
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    start_with_output(url, port, env, open, open)
+}
+
+fn start_with_output(
+    url: &str,
+    port: u16,
+    env: &[(&str, String)],
+    stdout: impl Fn() -> Stdio,
+    stderr: impl Fn() -> Stdio,
+) -> Child {
     let mut cmd = Command::new(BIN);
     cmd.arg("serve")
         .env("DATABASE_URL", url)
@@ -30,8 +53,8 @@ pub fn start(url: &str, port: u16, env: &[(&str, String)]) -> Child {
         .env("LOYALTY_OPERATOR_TOKEN", TOKEN)
         .env("LOYALTY_JOBS_INTERVAL_SECS", "0")
         .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stdout(stdout())
+        .stderr(stderr());
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -1,4 +1,5 @@
 //! Each replica's cache of authenticated keys, so a request does not read its key row.
+//! Member sessions (`crate::Ctx::member_sessions`) are kept the same way.
 //!
 //! Only keys that authenticated are kept, for a short time: a key revoked in the
 //! database stops working on every replica within that time. Unknown keys and failed
@@ -22,19 +23,22 @@ const MAX_KEYS: u64 = 100_000;
 
 /// What one lookup of a key found: its principal, nothing (unknown or revoked), or the
 /// failure, shared by every request that waited for it.
-pub type Lookup = std::result::Result<Option<Principal>, Arc<DomainError>>;
+pub type Lookup<V = Principal> = std::result::Result<Option<V>, Arc<DomainError>>;
 
 /// A lookup running now, which requests for the same key wait for.
-type Flight = Arc<OnceCell<Lookup>>;
+type Flight<V> = Arc<OnceCell<Lookup<V>>>;
 
-/// Principals by the SHA-256 of their key.
-pub struct KeyCache {
-    entries: Cache<String, Principal>,
+/// Principals (or another credential's holder, `V`) by the SHA-256 of their key.
+pub struct KeyCache<V = Principal> {
+    entries: Cache<String, V>,
     /// Lookups running now, by key hash; an entry leaves once its lookup has finished.
-    flights: Mutex<HashMap<String, Flight>>,
+    flights: Mutex<HashMap<String, Flight<V>>>,
 }
 
-impl std::fmt::Debug for KeyCache {
+impl<V> std::fmt::Debug for KeyCache<V>
+where
+    V: Clone + Send + Sync + 'static,
+{
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KeyCache")
             .field("keys", &self.entries.entry_count())
@@ -42,7 +46,10 @@ impl std::fmt::Debug for KeyCache {
     }
 }
 
-impl KeyCache {
+impl<V> KeyCache<V>
+where
+    V: Clone + Send + Sync + 'static,
+{
     /// A cache keeping each key for `keep_for` after it authenticated (zero: off).
     pub fn new(keep_for: Duration) -> Self {
         let max = if keep_for.is_zero() { 0 } else { MAX_KEYS };
@@ -56,12 +63,12 @@ impl KeyCache {
     }
 
     /// The principal of a key hash authenticated recently.
-    pub fn get(&self, key_hash: &str) -> Option<Principal> {
+    pub fn get(&self, key_hash: &str) -> Option<V> {
         self.entries.get(key_hash)
     }
 
     /// Remembers a key that authenticated.
-    pub fn keep(&self, key_hash: String, principal: Principal) {
+    pub fn keep(&self, key_hash: String, principal: V) {
         self.entries.insert(key_hash, principal);
     }
 
@@ -73,9 +80,9 @@ impl KeyCache {
     /// The principal of `key_hash` from the cache, or from `load` run once for all the
     /// requests asking for this key meanwhile. A principal found is kept; an unknown key
     /// or a failure is only handed to the requests that waited for it.
-    pub async fn get_or_load<F>(&self, key_hash: &str, load: F) -> Lookup
+    pub async fn get_or_load<F>(&self, key_hash: &str, load: F) -> Lookup<V>
     where
-        F: Future<Output = Lookup>,
+        F: Future<Output = Lookup<V>>,
     {
         if let Some(principal) = self.get(key_hash) {
             return Ok(Some(principal));
@@ -99,7 +106,7 @@ impl KeyCache {
                 }
                 let found = load.await;
                 if let Ok(Some(principal)) = &found {
-                    self.keep(key_hash.to_owned(), *principal);
+                    self.keep(key_hash.to_owned(), principal.clone());
                 }
                 found
             })
@@ -107,7 +114,7 @@ impl KeyCache {
             .clone()
     }
 
-    fn flights(&self) -> std::sync::MutexGuard<'_, HashMap<String, Flight>> {
+    fn flights(&self) -> std::sync::MutexGuard<'_, HashMap<String, Flight<V>>> {
         // The map holds no invariant a panicking holder could break.
         self.flights.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -117,13 +124,19 @@ impl KeyCache {
 /// dropped), so that the next request looks the key up afresh: what was unknown may
 /// exist now. An unfinished flight stays, for the requests still waiting (if the one
 /// running the lookup was dropped, the next waiter runs it).
-struct Landing<'a> {
-    cache: &'a KeyCache,
+struct Landing<'a, V>
+where
+    V: Clone + Send + Sync + 'static,
+{
+    cache: &'a KeyCache<V>,
     key_hash: &'a str,
-    flight: &'a Flight,
+    flight: &'a Flight<V>,
 }
 
-impl Drop for Landing<'_> {
+impl<V> Drop for Landing<'_, V>
+where
+    V: Clone + Send + Sync + 'static,
+{
     fn drop(&mut self) {
         let mut flights = self.cache.flights();
         let finished = flights

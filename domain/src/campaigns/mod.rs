@@ -9,6 +9,7 @@ pub mod audience;
 pub mod campaign;
 pub mod deliveries;
 pub mod dispatch;
+pub mod estimate;
 pub mod recipients;
 pub mod report;
 pub mod retry;

@@ -1,11 +1,13 @@
 //! Freezing a campaign's recipients when sending starts: one delivery row per member the
 //! campaign reaches at that moment (see [`super::audience`]). Members who join the
-//! audience later do not get it; members without an address on the channel are recorded
-//! as skipped.
+//! audience later do not get it; members without an address on the channel, and members
+//! who opted out of it (`OPTED_OUT`, see [`crate::messaging::consent`]), are recorded as
+//! skipped.
 use super::audience::reached;
 use super::{Campaign, CampaignStatus, DeliveryStatus};
 use crate::ids::new_id;
 use crate::members::listing::ids_after;
+use crate::messaging::consent::{OPTED_OUT, opted_out_among};
 use crate::shops::Shop;
 use crate::{Result, members::filter::MemberFilter};
 use chrono::{DateTime, Utc};
@@ -33,12 +35,21 @@ pub async fn freeze<C: ConnectionTrait>(
         let members = ids_after(conn, shop, now, filter, after, CHUNK).await?;
         let Some(last) = members.last() else { break };
         after = Some(last.id);
+        let ids: Vec<Uuid> = members.iter().map(|m| m.id).collect();
+        let opted_out = opted_out_among(conn, shop.id, channel, &ids).await?;
         let rows: Vec<campaign_delivery::Model> = members
             .iter()
             .map(|m| {
                 let address = channel.address(m);
+                let skip_reason = match &address {
+                    None => Some(channel.skip_reason()),
+                    Some(_) if opted_out.contains(&m.id) => Some(OPTED_OUT),
+                    Some(_) => None,
+                };
+                // A skipped recipient keeps no address: nothing is sent to it.
+                let address = address.filter(|_| skip_reason.is_none());
                 recipients += 1;
-                if address.is_none() {
+                if skip_reason.is_some() {
                     skipped += 1;
                 }
                 campaign_delivery::Model {
@@ -46,12 +57,12 @@ pub async fn freeze<C: ConnectionTrait>(
                     id: new_id(),
                     campaign_id: campaign.id,
                     member_id: m.id,
-                    status: if address.is_some() {
+                    status: if skip_reason.is_none() {
                         DeliveryStatus::Queued
                     } else {
                         DeliveryStatus::Skipped
                     },
-                    skip_reason: address.is_none().then(|| channel.skip_reason().to_owned()),
+                    skip_reason: skip_reason.map(str::to_owned),
                     address,
                     attempts: 0,
                     next_attempt_at: now,

@@ -20,13 +20,24 @@ pub struct FailureCount {
     pub count: i64,
 }
 
+/// Skipped recipients with one reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkipCount {
+    /// `NO_PHONE`, `NO_EMAIL`, `OPTED_OUT`, …
+    pub reason: String,
+    /// How many.
+    pub count: i64,
+}
+
 /// Figures of one campaign.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CampaignReport {
     /// Recipients frozen when sending started, skipped ones included.
     pub recipients: i64,
-    /// Without an address on the channel.
+    /// Without an address on the channel, or opted out of it.
     pub skipped: i64,
+    /// The skipped by reason, by reason's name.
+    pub skipped_by_reason: Vec<SkipCount>,
     /// Waiting or in flight.
     pub pending: i64,
     /// Accepted by the provider.
@@ -57,6 +68,32 @@ fn deliveries(shop_id: Uuid, id: Uuid) -> sea_orm::Select<campaign_delivery::Ent
     campaign_delivery::Entity::find()
         .filter(campaign_delivery::Column::ShopId.eq(shop_id))
         .filter(campaign_delivery::Column::CampaignId.eq(id))
+}
+
+/// The campaign's skipped deliveries counted by reason, by reason's name.
+pub async fn skipped_by_reason<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    id: Uuid,
+) -> Result<Vec<SkipCount>> {
+    let rows: Vec<(Option<String>, i64)> = deliveries(shop_id, id)
+        .select_only()
+        .column(campaign_delivery::Column::SkipReason)
+        .expr_as(Func::cast_as(Func::count(Expr::val(1)), "BIGINT"), "n")
+        .filter(campaign_delivery::Column::Status.eq(DeliveryStatus::Skipped))
+        .group_by(campaign_delivery::Column::SkipReason)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut out: Vec<SkipCount> = rows
+        .into_iter()
+        .map(|(reason, count)| SkipCount {
+            reason: reason.unwrap_or_default(),
+            count,
+        })
+        .collect();
+    out.sort_by(|a, b| a.reason.cmp(&b.reason));
+    Ok(out)
 }
 
 /// Computes the report of the shop's `campaign`.
@@ -97,6 +134,7 @@ pub async fn report<C: ConnectionTrait>(
             DeliveryStatus::Queued | DeliveryStatus::Sending => r.pending += n,
         }
     }
+    r.skipped_by_reason = skipped_by_reason(conn, shop_id, id).await?;
     let failures: Vec<(Option<String>, Option<String>, i64)> = deliveries(shop_id, id)
         .select_only()
         .column(campaign_delivery::Column::ErrorCode)

@@ -6,6 +6,7 @@ use super::pipeline::{PipelineInput, Skipped, Source, run};
 use crate::ledger::balance::spendable;
 use crate::ledger::earning::{points_for, within_balance};
 use crate::members;
+use crate::program::Policy;
 use crate::program::enrollment::NOT_A_MEMBER;
 use crate::vouchers::lookup::present;
 use crate::{Ctx, DomainError, Result};
@@ -92,17 +93,28 @@ pub async fn quote(ctx: &Ctx, shop_id: Uuid, input: QuoteInput) -> Result<Quote>
         None => None,
     };
     let mut redeem = input.redeem_points;
+    if !policy.is_active() {
+        notes.push(Skipped {
+            source: Source::Points,
+            reason: Policy::DRAFT_EARNS_NOTHING.to_owned(),
+            by_policy: false,
+        });
+    }
     if redeem > 0 {
         let why = match (policy.is_active(), available) {
-            (false, _) => Some("the loyalty program is not active".to_owned()),
+            // Said once above, for earning and redeeming alike.
+            (false, _) => None,
             (true, _) if !admitted => Some(NOT_A_MEMBER.to_owned()),
             (true, None) => Some("points need a known member".to_owned()),
             (true, Some(a)) if a < redeem => Some(format!("only {a} points are available")),
             _ => None,
         };
+        if !policy.is_active() {
+            redeem = 0;
+        }
         if let Some(reason) = why {
             redeem = redeem.min(available.unwrap_or(0)).max(0);
-            if !policy.is_active() || !admitted {
+            if !admitted {
                 redeem = 0;
             }
             notes.push(Skipped {

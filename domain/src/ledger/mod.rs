@@ -5,6 +5,7 @@ pub mod adjust;
 pub mod balance;
 pub mod cache;
 pub mod earning;
+pub mod expiring;
 pub mod history;
 pub mod idempotency;
 pub mod kind;

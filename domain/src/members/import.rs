@@ -19,12 +19,14 @@ use crate::ledger::balance::held;
 use crate::ledger::lots::{credit, lock_member};
 use crate::ledger::plan::Credit;
 use crate::limits::{self, MAX_OPENING_ORDERS, MAX_POINTS, MAX_SPEND_VND, fits_balance, grouped};
+use crate::money::written::{self, Unit};
 use crate::program::Policy;
 use crate::shops::local_midnight;
 use crate::{Ctx, DomainError, Result};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SubsecRound, TimeZone, Utc};
 use chrono_tz::Tz;
 use loyalty_entities::{ledger_entry, member};
+use rust_decimal::prelude::ToPrimitive;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
     QuerySelect, TransactionTrait,
@@ -129,36 +131,24 @@ impl ShopTime {
     }
 }
 
-fn parse_int(field: &str, raw: &str, max: i64) -> Result<Option<i64>> {
+/// A whole number by the rule the API's amounts follow ([`written`]): `1.250.000` and
+/// `1,250,000` are 1,250,000; `250.000` and `250,000` are refused with a hint.
+fn parse_int(field: &str, raw: &str, max: i64, unit: Unit) -> Result<Option<i64>> {
     let t = raw.trim();
     if t.is_empty() {
         return Ok(None);
     }
-    // Whole numbers, optionally with thousands separators ("1,250,000" or "1.250.000").
-    let grouped = t.len() > 4
-        && t.split([',', '.']).enumerate().all(|(i, g)| {
-            g.chars().all(|c| c.is_ascii_digit())
-                && (if i == 0 {
-                    (1..=3).contains(&g.len())
-                } else {
-                    g.len() == 3
-                })
-        });
-    let digits: String = if grouped {
-        t.chars().filter(char::is_ascii_digit).collect()
-    } else {
-        t.to_owned()
-    };
-    // Digits beyond i64 are still a number, only too large: say so rather than "not a number".
-    let too_large = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit());
-    match digits.parse::<i64>() {
-        Ok(v) if (0..=max).contains(&v) => Ok(Some(v)),
-        Ok(v) if v > max => Err(too_large_error(field, raw, max)),
-        Err(_) if too_large => Err(too_large_error(field, raw, max)),
-        _ => Err(DomainError::invalid(
+    let value = written::parse(field, t)?;
+    if value.is_sign_negative() && !value.is_zero() {
+        return Err(DomainError::invalid(
             field,
-            format!("'{raw}' is not a whole number of at least 0"),
-        )),
+            format!("'{raw}' must not be negative"),
+        ));
+    }
+    written::refuse_decimals(field, value, unit)?;
+    match value.to_i64() {
+        Some(v) if v <= max => Ok(Some(v)),
+        _ => Err(too_large_error(field, raw, max)),
     }
 }
 
@@ -292,14 +282,24 @@ fn parse_row(line: u64, get: impl Fn(&str) -> String, at: ShopTime) -> Result<Ro
     Ok(Row {
         line,
         profile,
-        total_orders: parse_int("total_orders", &get("total_orders"), MAX_OPENING_ORDERS)?,
+        total_orders: parse_int(
+            "total_orders",
+            &get("total_orders"),
+            MAX_OPENING_ORDERS,
+            Unit::Count,
+        )?,
         opening: OpeningInput {
-            total_spent: parse_int("total_spent", &get("total_spent"), MAX_SPEND_VND)?,
-            cycle_spent: parse_int("cycle_spent", &get("cycle_spent"), MAX_SPEND_VND)?,
+            total_spent: parse_int("total_spent", &get("total_spent"), MAX_SPEND_VND, Unit::Vnd)?,
+            cycle_spent: parse_int("cycle_spent", &get("cycle_spent"), MAX_SPEND_VND, Unit::Vnd)?,
         },
         last_purchase_at: parse_instant(&get("last_purchase_at"), at)?,
-        opening_points: parse_int("opening_points", &get("opening_points"), MAX_POINTS)?
-            .unwrap_or(0),
+        opening_points: parse_int(
+            "opening_points",
+            &get("opening_points"),
+            MAX_POINTS,
+            Unit::Points,
+        )?
+        .unwrap_or(0),
     })
 }
 
@@ -641,12 +641,19 @@ mod tests {
     #[test]
     fn numbers_dates_and_flags() {
         let max = i64::MAX;
-        assert_eq!(parse_int("x", "1,250,000", max).ok(), Some(Some(1_250_000)));
-        assert_eq!(parse_int("x", "1.250.000", max).ok(), Some(Some(1_250_000)));
-        assert_eq!(parse_int("x", "250000", max).ok(), Some(Some(250_000)));
-        assert!(parse_int("x", "12.5", max).is_err());
-        assert!(parse_int("x", "-3", max).is_err());
-        assert_eq!(parse_int("x", "", max).ok(), Some(None));
+        let v = Unit::Vnd;
+        assert_eq!(
+            parse_int("x", "1,250,000", max, v).ok(),
+            Some(Some(1_250_000))
+        );
+        assert_eq!(
+            parse_int("x", "1.250.000", max, v).ok(),
+            Some(Some(1_250_000))
+        );
+        assert_eq!(parse_int("x", "250000", max, v).ok(), Some(Some(250_000)));
+        assert!(parse_int("x", "12.5", max, v).is_err());
+        assert!(parse_int("x", "-3", max, v).is_err());
+        assert_eq!(parse_int("x", "", max, v).ok(), Some(None));
         assert_eq!(
             parse_date("17/05/1990").ok().flatten(),
             NaiveDate::from_ymd_opt(1990, 5, 17)
@@ -658,8 +665,11 @@ mod tests {
 
     #[test]
     fn amounts_above_their_limits_are_refused_not_wrapped() {
-        assert_eq!(parse_int("x", "1,000", 1000).ok(), Some(Some(1000)));
-        let over = parse_int("opening_points", "1001", 1000);
+        assert_eq!(
+            parse_int("x", "1000", 1000, Unit::Points).ok(),
+            Some(Some(1000))
+        );
+        let over = parse_int("opening_points", "1001", 1000, Unit::Points);
         assert!(over.is_err_and(|e| e.to_string().contains("above the limit of 1,000")));
         // i64::MAX and beyond: too large, not "not a number".
         for raw in [
@@ -667,7 +677,7 @@ mod tests {
             "9223372036854775808",
             "99999999999999999999",
         ] {
-            let e = parse_int("opening_points", raw, MAX_POINTS);
+            let e = parse_int("opening_points", raw, MAX_POINTS, Unit::Points);
             assert!(
                 e.is_err_and(|e| e.to_string().contains("above the limit")),
                 "{raw}"

@@ -4,6 +4,7 @@
 
 pub mod activation;
 pub mod email;
+pub mod export;
 pub mod filter;
 pub mod import;
 pub mod listing;

@@ -1,5 +1,6 @@
 //! The one trait every channel's transport implements, and the registry of them.
 use super::{ChannelKind, Rendered};
+use crate::{Ctx, Result};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -17,6 +18,9 @@ pub struct Outbound {
     pub to: String,
     /// The filled-in message.
     pub message: Rendered,
+    /// The recipient's one-click unsubscribe link, for channels that carry one (e-mail:
+    /// `List-Unsubscribe` and a line under the body).
+    pub unsubscribe_url: Option<String>,
 }
 
 /// What the provider said.
@@ -50,17 +54,43 @@ pub enum SendOutcome {
         /// Its message.
         message: String,
     },
+    /// The shop's account cannot send (its token refresh was refused): the message waits,
+    /// and the shop's campaigns on the channel stop with this reason until it reconnects.
+    AccountStopped {
+        /// Why, for the merchant.
+        reason: String,
+    },
 }
 
-/// A boxed send future, so channels can live behind `dyn Channel`.
+/// A boxed send future, so senders can live behind `dyn Sender`.
 pub type SendFuture<'a> = Pin<Box<dyn Future<Output = SendOutcome> + Send + 'a>>;
 
-/// A channel's transport: sends one message and classifies the answer.
+/// A boxed future of a shop's sender.
+pub type OpenFuture<'a> = Pin<Box<dyn Future<Output = Result<Opened>> + Send + 'a>>;
+
+/// One shop's way out on one channel, ready for a batch of messages.
+pub trait Sender: Send + Sync {
+    /// Sends `message`; never panics, every failure is an outcome.
+    fn send<'a>(&'a self, message: &'a Outbound) -> SendFuture<'a>;
+}
+
+/// What opening a shop's sender gave.
+pub enum Opened {
+    /// Ready to send.
+    Ready(Arc<dyn Sender>),
+    /// The shop cannot send on this channel now (no account and no operator default, or
+    /// an account the provider refused); the reason is for the merchant.
+    Unavailable(String),
+}
+
+/// A channel's transport. Each shop sends through its own account on the channel (kept
+/// in the channel's own module) or, for a single-shop install, the operator's defaults
+/// from the environment.
 pub trait Channel: Send + Sync {
     /// Which channel this is.
     fn kind(&self) -> ChannelKind;
-    /// Sends `message`; never panics, every failure is an outcome.
-    fn send<'a>(&'a self, message: &'a Outbound) -> SendFuture<'a>;
+    /// The sender of `shop_id`: its own account, else the operator's defaults.
+    fn open<'a>(&'a self, ctx: &'a Ctx, shop_id: Uuid) -> OpenFuture<'a>;
 }
 
 /// The channels this server can send through.

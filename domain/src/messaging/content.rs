@@ -1,6 +1,6 @@
 //! What a campaign sends: per channel, the message before and after filling in a member.
 use super::ChannelKind;
-use super::template::{Vars, off_thread, render};
+use super::template::{Vars, off_thread, render, render_html};
 use crate::{DomainError, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -29,8 +29,12 @@ pub enum Content {
     Email {
         /// Subject template.
         subject: String,
-        /// Plain-text body template.
+        /// Plain-text body template (the text part).
         body: String,
+        /// HTML body template (the HTML part; member fields escaped). Without it the
+        /// HTML part is the text part, escaped.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        html: Option<String>,
     },
 }
 
@@ -48,14 +52,37 @@ pub enum Rendered {
     Email {
         /// Subject.
         subject: String,
-        /// Body.
+        /// The text part.
         body: String,
+        /// The HTML part.
+        html: String,
     },
+}
+
+impl Rendered {
+    /// How many billable units the provider counts for this message: one per ZNS message
+    /// and per e-mail. A channel priced by length (SMS: 160 GSM-7 or 70 UCS-2 characters
+    /// a segment) answers its own count here; the price of a message is this times the
+    /// channel's price (`Prices`).
+    pub fn segments(&self) -> i64 {
+        match self {
+            Self::Template { .. } | Self::Email { .. } => 1,
+        }
+    }
 }
 
 const MAX_TEXT: usize = 20_000;
 
 fn check_text(field: &str, value: &str, max: usize) -> Result<()> {
+    check_text_with(field, value, max, render)
+}
+
+fn check_text_with(
+    field: &str,
+    value: &str,
+    max: usize,
+    render: fn(&str, &Vars) -> Result<String, String>,
+) -> Result<()> {
     if value.trim().is_empty() {
         return Err(DomainError::invalid(field, "must not be empty"));
     }
@@ -124,9 +151,17 @@ impl Content {
                 }
                 Ok(())
             }
-            Self::Email { subject, body } => {
+            Self::Email {
+                subject,
+                body,
+                html,
+            } => {
                 check_text("email.subject", subject, 300)?;
-                check_text("email.body", body, MAX_TEXT)
+                check_text("email.body", body, MAX_TEXT)?;
+                match html {
+                    Some(html) => check_text_with("email.html", html, MAX_TEXT, render_html),
+                    None => Ok(()),
+                }
             }
         }
     }
@@ -150,10 +185,22 @@ impl Content {
                     .map(|p| Ok((p.key.trim().to_owned(), render(&p.value, vars)?)))
                     .collect::<Result<_, String>>()?,
             },
-            Self::Email { subject, body } => Rendered::Email {
-                subject: render(subject, vars)?,
-                body: render(body, vars)?,
-            },
+            Self::Email {
+                subject,
+                body,
+                html,
+            } => {
+                let body = render(body, vars)?;
+                let html = match html {
+                    Some(h) => render_html(h, vars)?,
+                    None => super::smtp::text_as_html(&body),
+                };
+                Rendered::Email {
+                    subject: render(subject, vars)?,
+                    body,
+                    html,
+                }
+            }
         })
     }
 }
@@ -197,6 +244,7 @@ mod tests {
         let e = Content::Email {
             subject: " ".into(),
             body: "x".into(),
+            html: None,
         };
         assert!(e.validate().is_err());
     }
@@ -208,6 +256,7 @@ mod tests {
             body:
                 "{% for i in range(100000) %}{% for j in range(100000) %}.{% endfor %}{% endfor %}"
                     .into(),
+            html: None,
         };
         match e.check().await {
             Err(DomainError::InvalidInput { field, .. }) => {

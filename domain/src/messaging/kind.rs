@@ -2,6 +2,8 @@
 use crate::members::phone::international_digits;
 use crate::{DomainError, Result};
 use loyalty_entities::member;
+use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::{ColumnTrait, sea_query::ExprTrait};
 
 /// A messaging channel. Adding one (SMS, Messenger) means a variant here, its content
 /// check, and a [`super::Channel`] transport; campaigns do not change.
@@ -41,6 +43,21 @@ impl ChannelKind {
                 .filter(|p| !p.is_empty())
                 .map(international_digits),
             Self::Email => member.email.clone().filter(|e| !e.is_empty()),
+        }
+    }
+
+    /// [`ChannelKind::address`] as SQL on `members`: the member has an address here. Counts
+    /// (a campaign's estimate) use it; it must hold for exactly the members `address`
+    /// returns an address for.
+    pub fn has_address(self) -> Condition {
+        let present = |c: member::Column| {
+            Condition::all()
+                .add(c.is_not_null())
+                .add(Expr::col((member::Entity, c)).ne(""))
+        };
+        match self {
+            Self::Zns => present(member::Column::Phone),
+            Self::Email => present(member::Column::Email),
         }
     }
 

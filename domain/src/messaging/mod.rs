@@ -1,14 +1,17 @@
 //! Messaging: the channels campaigns send through (a plug-in per channel behind
 //! [`channel::Channel`]), message content and its templates, and the shop's messaging
-//! balance that every sent message draws from.
+//! balance that every sent message draws from; members' consent per channel and the
+//! unsubscribe links of e-mails.
 
 pub mod balance;
 pub mod channel;
+pub mod consent;
 pub mod content;
 pub mod kind;
 pub mod prices;
 pub mod smtp;
 pub mod template;
+pub mod unsubscribe;
 pub mod zns;
 
 pub use channel::{Channel, Channels, Outbound, SendOutcome};

@@ -8,7 +8,7 @@
 //! [`MAX_OUTPUT_BYTES`]; and renders run on a few blocking threads ([`off_thread`]),
 //! never on the async workers that answer every shop's requests.
 use crate::{DomainError, Result};
-use minijinja::{Environment, ErrorKind, UndefinedBehavior};
+use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
 use serde::Serialize;
 use std::io;
 use std::sync::{Arc, LazyLock};
@@ -71,6 +71,16 @@ static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
+/// The same environment escaping every value for HTML (minijinja's autoescape): an
+/// e-mail's HTML part shows a member's `<b>` as text, never as markup.
+static HTML_ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(FUEL));
+    env.set_auto_escape_callback(|_| AutoEscape::Html);
+    env
+});
+
 /// Collects the output, refusing to grow past its cap (the render then stops at once).
 struct Capped {
     out: Vec<u8>,
@@ -107,12 +117,19 @@ fn describe(e: &minijinja::Error) -> String {
 /// merchant. CPU-bound for up to [`FUEL`] steps: call it through [`off_thread`] from
 /// async code.
 pub fn render(source: &str, vars: &Vars) -> Result<String, String> {
+    render_in(&ENVIRONMENT, source, vars)
+}
+
+/// [`render`] for HTML: member fields are escaped.
+pub fn render_html(source: &str, vars: &Vars) -> Result<String, String> {
+    render_in(&HTML_ENVIRONMENT, source, vars)
+}
+
+fn render_in(env: &Environment<'static>, source: &str, vars: &Vars) -> Result<String, String> {
     if source.len() > MAX_SOURCE_BYTES {
         return Err(format!("a template has at most {MAX_SOURCE_BYTES} bytes"));
     }
-    let template = ENVIRONMENT
-        .template_from_str(source)
-        .map_err(|e| describe(&e))?;
+    let template = env.template_from_str(source).map_err(|e| describe(&e))?;
     let mut out = Capped {
         out: Vec::new(),
         over: false,
@@ -167,6 +184,19 @@ mod tests {
     fn fills_member_fields() {
         let out = render("Chào {{ name }}, mã {{ voucher_code }}", &Vars::sample());
         assert_eq!(out.as_deref(), Ok("Chào Nguyễn Văn An, mã ABCD2345EFGH"));
+    }
+
+    #[test]
+    fn html_escapes_member_fields_but_not_the_template() {
+        let vars = Vars {
+            name: "<script>x</script> & co".into(),
+            ..Vars::sample()
+        };
+        let out = render_html("<b>{{ name }}</b>", &vars);
+        assert_eq!(
+            out.as_deref(),
+            Ok("<b>&lt;script&gt;x&lt;&#x2f;script&gt; &amp; co</b>")
+        );
     }
 
     #[test]

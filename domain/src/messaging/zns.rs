@@ -1,9 +1,23 @@
-//! Zalo Notification Service: `POST {base}/message/template` with the OA's access token.
-use super::channel::{Channel, Outbound, SendFuture, SendOutcome};
+//! Zalo Notification Service: `POST {base}/message/template` with an OA's access token.
+//!
+//! Each shop sends through its own OA ([`account`]: connected with `connectZaloOa`, its
+//! token refreshed by [`oauth`] an hour ahead of expiry and once when Zalo answers -124);
+//! a shop without one uses the operator's `LOYALTY_ZNS_ACCESS_TOKEN`, a single-shop
+//! install's default.
+pub mod account;
+pub mod oauth;
+
+use super::channel::{Channel, OpenFuture, Opened, Outbound, SendFuture, SendOutcome, Sender};
 use super::{ChannelKind, Rendered};
+use crate::Ctx;
+use crate::secrets::Secret;
+use account::{Current, Refresh, Token};
+use oauth::ZaloOAuth;
 use serde::Deserialize;
 use serde_json::json;
+use std::sync::Arc;
 use std::time::Duration;
+use uuid::Uuid;
 
 /// Zalo's production endpoint.
 pub const DEFAULT_BASE_URL: &str = "https://business.openapi.zalo.me";
@@ -12,31 +26,46 @@ pub const DEFAULT_BASE_URL: &str = "https://business.openapi.zalo.me";
 const UNKNOWN_ERROR: i64 = -100;
 /// Zalo's "out of quota".
 const OUT_OF_QUOTA: i64 = -115;
+/// Zalo's "access token invalid or expired".
+const TOKEN_INVALID: i64 = -124;
 
-/// The ZNS transport.
-#[derive(Debug, Clone)]
-pub struct ZnsChannel {
+/// The ZNS API as one client: endpoint and OAuth.
+#[derive(Clone)]
+struct Api {
     client: reqwest::Client,
     endpoint: String,
-    access_token: String,
+    oauth: ZaloOAuth,
 }
 
-impl ZnsChannel {
-    /// A client for `base_url` (tests point it at a fake server) with the OA's token.
-    pub fn new(base_url: &str, access_token: &str, timeout: Duration) -> reqwest::Result<Self> {
-        Ok(Self {
-            client: reqwest::Client::builder().timeout(timeout).build()?,
-            endpoint: format!("{}/message/template", base_url.trim_end_matches('/')),
-            access_token: access_token.to_owned(),
-        })
-    }
+/// The ZNS transport.
+#[derive(Clone)]
+pub struct ZnsChannel {
+    api: Api,
+    default_token: Option<Secret>,
+}
 
-    async fn post(&self, message: &Outbound) -> SendOutcome {
+impl std::fmt::Debug for ZnsChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ZnsChannel")
+            .field("endpoint", &self.api.endpoint)
+            .field("default_token", &self.default_token.is_some())
+            .finish()
+    }
+}
+
+/// What one request gave: Zalo's reply, or an outcome without one (transport, HTTP).
+enum Posted {
+    Reply(Reply),
+    Outcome(SendOutcome),
+}
+
+impl Api {
+    async fn post(&self, token: &str, message: &Outbound) -> Posted {
         let Rendered::Template { template_id, data } = &message.message else {
-            return SendOutcome::Failed {
+            return Posted::Outcome(SendOutcome::Failed {
                 code: "WRONG_CHANNEL".into(),
                 message: "an e-mail cannot go through ZNS".into(),
-            };
+            });
         };
         let body = json!({
             "phone": message.to,
@@ -47,30 +76,174 @@ impl ZnsChannel {
         let response = match self
             .client
             .post(&self.endpoint)
-            .header("access_token", &self.access_token)
+            .header("access_token", token)
             .json(&body)
             .send()
             .await
         {
             Ok(r) => r,
-            Err(e) => return transport("TRANSPORT", e.to_string()),
+            Err(e) => return Posted::Outcome(transport("TRANSPORT", e.to_string())),
         };
         let status = response.status();
         if status.is_server_error() || status.as_u16() == 429 {
-            return transport(&format!("HTTP_{}", status.as_u16()), status.to_string());
+            return Posted::Outcome(transport(
+                &format!("HTTP_{}", status.as_u16()),
+                status.to_string(),
+            ));
         }
         if !status.is_success() {
-            return SendOutcome::Failed {
+            return Posted::Outcome(SendOutcome::Failed {
                 code: format!("HTTP_{}", status.as_u16()),
                 message: status.to_string(),
-            };
+            });
         }
         match response.json::<Reply>().await {
             // An answer we cannot read may still mean "sent"; resending under the same
             // tracking id is the safe side.
-            Err(e) => transport("BAD_REPLY", e.to_string()),
-            Ok(reply) => classify(reply),
+            Err(e) => Posted::Outcome(transport("BAD_REPLY", e.to_string())),
+            Ok(reply) => Posted::Reply(reply),
         }
+    }
+}
+
+impl ZnsChannel {
+    /// A client for `base_url` (tests point it at a fake server), refreshing shops'
+    /// tokens through `oauth`, with the operator's `default_token` for shops without an
+    /// OA of their own.
+    pub fn new(
+        base_url: &str,
+        oauth: ZaloOAuth,
+        default_token: Option<&str>,
+        timeout: Duration,
+    ) -> reqwest::Result<Self> {
+        Ok(Self {
+            api: Api {
+                client: reqwest::Client::builder().timeout(timeout).build()?,
+                endpoint: format!("{}/message/template", base_url.trim_end_matches('/')),
+                oauth,
+            },
+            default_token: default_token.map(Secret::new),
+        })
+    }
+
+    async fn open_for(&self, ctx: &Ctx, shop_id: Uuid) -> crate::Result<Opened> {
+        let token = match account::current(ctx, shop_id).await? {
+            Current::Stopped(reason) => return Ok(Opened::Unavailable(reason)),
+            Current::None => match &self.default_token {
+                Some(t) => {
+                    return Ok(Opened::Ready(Arc::new(ShopSender {
+                        api: self.api.clone(),
+                        ctx: ctx.clone(),
+                        shop_id,
+                        refreshable: false,
+                        token: tokio::sync::Mutex::new(Token {
+                            access: t.clone(),
+                            version: 0,
+                        }),
+                    })));
+                }
+                None => {
+                    return Ok(Opened::Unavailable(
+                        "the shop has no Zalo OA: connect one with connectZaloOa \
+                         (or the operator sets LOYALTY_ZNS_ACCESS_TOKEN)"
+                            .into(),
+                    ));
+                }
+            },
+            Current::Usable(token, expires_at) => {
+                if expires_at - ctx.clock.now() > account::refresh_ahead() {
+                    token
+                } else {
+                    match account::refresh(ctx, &self.api.oauth, shop_id, token.version).await? {
+                        Ok(fresh) => fresh,
+                        Err(Refresh::Stopped(reason)) => return Ok(Opened::Unavailable(reason)),
+                        // Still valid for a while, or answered -124 and refreshed again then.
+                        Err(Refresh::Later(why)) => {
+                            tracing::warn!(%shop_id, reason = %why, "Zalo OA token refresh postponed");
+                            token
+                        }
+                    }
+                }
+            }
+        };
+        Ok(Opened::Ready(Arc::new(ShopSender {
+            api: self.api.clone(),
+            ctx: ctx.clone(),
+            shop_id,
+            refreshable: true,
+            token: tokio::sync::Mutex::new(token),
+        })))
+    }
+}
+
+/// One shop's ZNS sender for a batch.
+struct ShopSender {
+    api: Api,
+    ctx: Ctx,
+    shop_id: Uuid,
+    /// Whether the token is the shop's own OA's (the operator's cannot be refreshed).
+    refreshable: bool,
+    /// The token in use; a send that finds it refused refreshes it under this lock, so
+    /// the batch's other sends take the new one instead of refreshing again.
+    token: tokio::sync::Mutex<Token>,
+}
+
+impl ShopSender {
+    async fn deliver(&self, message: &Outbound) -> SendOutcome {
+        let used = self.token.lock().await.clone();
+        match self.api.post(used.access.expose(), message).await {
+            Posted::Outcome(o) => o,
+            Posted::Reply(r) if r.error == TOKEN_INVALID => {
+                if !self.refreshable {
+                    return SendOutcome::AccountStopped {
+                        reason: format!(
+                            "ZNS: the operator's access token (LOYALTY_ZNS_ACCESS_TOKEN) is \
+                             invalid or expired ({TOKEN_INVALID} {}); connect the shop's OA with \
+                             connectZaloOa, then resume the campaign",
+                            r.message
+                        ),
+                    };
+                }
+                let fresh = match self.refreshed(used.version).await {
+                    Ok(t) => t,
+                    Err(outcome) => return outcome,
+                };
+                match self.api.post(fresh.access.expose(), message).await {
+                    Posted::Outcome(o) => o,
+                    // A token refused right after its refresh: try the message later.
+                    Posted::Reply(r) if r.error == TOKEN_INVALID => SendOutcome::Retry {
+                        code: TOKEN_INVALID.to_string(),
+                        message: r.message,
+                    },
+                    Posted::Reply(r) => classify(r),
+                }
+            }
+            Posted::Reply(r) => classify(r),
+        }
+    }
+
+    /// A token newer than version `used`: the one another send of this batch got, or a
+    /// refresh (waiting for one another replica runs).
+    async fn refreshed(&self, used: i64) -> Result<Token, SendOutcome> {
+        let mut current = self.token.lock().await;
+        if current.version != used {
+            return Ok(current.clone());
+        }
+        match account::refresh(&self.ctx, &self.api.oauth, self.shop_id, used).await {
+            Ok(Ok(fresh)) => {
+                *current = fresh.clone();
+                Ok(fresh)
+            }
+            Ok(Err(Refresh::Stopped(reason))) => Err(SendOutcome::AccountStopped { reason }),
+            Ok(Err(Refresh::Later(why))) => Err(transport("REFRESH", why)),
+            Err(e) => Err(transport("REFRESH", e.to_string())),
+        }
+    }
+}
+
+impl Sender for ShopSender {
+    fn send<'a>(&'a self, message: &'a Outbound) -> SendFuture<'a> {
+        Box::pin(self.deliver(message))
     }
 }
 
@@ -125,6 +298,7 @@ fn number(v: &serde_json::Value) -> Option<i64> {
 
 /// Maps a reply to an outcome: 0 sent; -100 retried; out of quota waits for the next
 /// day; every other code (-108 phone, -109 template, -111 empty data, …) is final.
+/// (-124, a refused token, is the sender's to refresh before it gets here.)
 pub fn classify(reply: Reply) -> SendOutcome {
     match reply.error {
         0 => {
@@ -158,8 +332,8 @@ impl Channel for ZnsChannel {
         ChannelKind::Zns
     }
 
-    fn send<'a>(&'a self, message: &'a Outbound) -> SendFuture<'a> {
-        Box::pin(self.post(message))
+    fn open<'a>(&'a self, ctx: &'a Ctx, shop_id: Uuid) -> OpenFuture<'a> {
+        Box::pin(self.open_for(ctx, shop_id))
     }
 }
 

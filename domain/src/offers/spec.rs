@@ -1,9 +1,10 @@
 //! An offer as merchants describe it (the contract's `OfferInput`), turned into rule
 //! configuration. The shape-to-rules mapping lives here, once; pricing never sees it.
-use super::registry::{OfferConfig, RuleConfig};
+use super::registry::{OfferConfig, RuleConfig, default_rules};
 use crate::limits::{MAX_LINES, MAX_ORDER_VND, MAX_QUANTITY, grouped};
+use crate::money::vnd_from_decimal;
 use crate::{DomainError, Result};
-use loyalty_rules::Target;
+use loyalty_rules::{Phase, Target};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
@@ -98,6 +99,12 @@ impl OfferSpec {
             ));
         }
         let most_vnd = Decimal::from(MAX_ORDER_VND);
+        if self.discount_kind == DiscountKind::Fixed {
+            vnd_from_decimal("value", self.value)?;
+        }
+        if let Some(v) = self.min_value {
+            vnd_from_decimal("minValue", v)?;
+        }
         if self.discount_kind == DiscountKind::Fixed && self.value > most_vnd {
             return Err(DomainError::invalid(
                 "value",
@@ -147,6 +154,24 @@ impl OfferSpec {
             TargetKind::Product => Target::Products(ids),
             TargetKind::Group => Target::Groups(ids),
         };
+        // A further rule that is a discount of its own (buy_x_get_y, tiered) is the
+        // offer's discount: `value` then describes nothing, so it must say 0 rather than
+        // be dropped silently.
+        let own = self.own_discount()?;
+        if let Some(kind) = own {
+            if !self.value.is_zero() {
+                return Err(DomainError::invalid(
+                    "value",
+                    format!("must be 0: the {kind} rule gives the discount"),
+                ));
+            }
+            if self.fixed_per.is_some() {
+                return Err(DomainError::invalid(
+                    "fixedPer",
+                    format!("the {kind} rule gives the discount"),
+                ));
+            }
+        }
         let value = self.value.normalize().to_string();
         let mut rules = vec![match (
             self.discount_kind,
@@ -160,6 +185,9 @@ impl OfferSpec {
                 rule("fixed_per_item", json!({ "amount": value }))
             }
         }];
+        if own.is_some() {
+            rules.clear();
+        }
         if let Some(q) = self.min_quantity {
             rules.push(rule("min_quantity", json!({ "quantity": q })));
         }
@@ -175,5 +203,22 @@ impl OfferSpec {
         ));
         rules.extend(self.extra_rules.iter().cloned());
         Ok(OfferConfig { target, rules })
+    }
+
+    /// The kind of the first further rule that is a discount of its own, if any; a
+    /// further rule whose arguments are refused is reported here, in its own words.
+    fn own_discount(&self) -> Result<Option<&str>> {
+        let registry = default_rules();
+        for r in &self.extra_rules {
+            let Some(kind) = registry.get(&r.kind) else {
+                continue;
+            };
+            let rule =
+                (kind.build)(&r.args).map_err(|e| DomainError::invalid("input", e.to_string()))?;
+            if rule.phase() == Phase::Discount {
+                return Ok(Some(r.kind.as_str()));
+            }
+        }
+        Ok(None)
     }
 }

@@ -11,6 +11,8 @@ use super::prepared::PreparedOrder;
 use super::record_locked;
 use super::record_pg;
 use super::result::OrderOutcome;
+use crate::checkout::{Skipped, Source};
+use crate::program::Policy;
 use crate::{Ctx, Result};
 use sea_orm::DbBackend;
 use uuid::Uuid;
@@ -18,7 +20,24 @@ use uuid::Uuid;
 /// Records an order. A retry with the same content returns the first result and changes
 /// nothing; the same external id with other content is `Conflict`. Redeeming more points
 /// than are available is `InsufficientPoints`, and then nothing of the order is written.
+///
+/// While the program is a draft the outcome says, under `skipped`, why the order earned
+/// nothing; a retry says it too as long as the program is still a draft.
 pub async fn record(ctx: &Ctx, shop_id: Uuid, input: OrderInput) -> Result<OrderOutcome> {
+    let mut outcome = write(ctx, shop_id, input).await?;
+    // The write has just read the policy: within the cache window this reads nothing.
+    let policy = ctx.policies.recent(&ctx.db, shop_id).await?;
+    if !policy.is_active() {
+        outcome.skipped.push(Skipped {
+            source: Source::Points,
+            reason: Policy::DRAFT_EARNS_NOTHING.to_owned(),
+            by_policy: false,
+        });
+    }
+    Ok(outcome)
+}
+
+async fn write(ctx: &Ctx, shop_id: Uuid, input: OrderInput) -> Result<OrderOutcome> {
     let order = PreparedOrder::new(shop_id, input, ctx.clock.now())?;
     let batched = ctx.order_path == OrderPath::Batched;
     let path = if ctx.db.get_database_backend() == DbBackend::Postgres && batched {

@@ -1,4 +1,5 @@
 //! What recording or refunding an order answers.
+use crate::checkout::Skipped;
 use crate::ledger::LiveBalance;
 use crate::members::Member;
 use crate::{DomainError, Result};
@@ -25,6 +26,11 @@ pub struct OrderOutcome {
     pub points_redeemed: i64,
     /// Refunded so far, VND.
     pub refunded_amount: i64,
+    /// What the order's points paid, VND.
+    pub points_value: i64,
+    /// Benefits the program did not give the order, and why: while the program is a
+    /// draft, the order earns nothing ([`crate::program::Policy::DRAFT_EARNS_NOTHING`]).
+    pub skipped: Vec<Skipped>,
     /// The member as it is now.
     pub member: Member,
     /// The member's available and pending points right after the order, when the
@@ -62,6 +68,8 @@ pub(crate) fn outcome(o: order::Model, member: Member) -> Result<OrderOutcome> {
         points_earned: o.points_earned,
         points_redeemed: o.points_redeemed,
         refunded_amount: o.refunded_amount,
+        points_value: o.points_value,
+        skipped: Vec::new(),
         member,
         balance: None,
     })

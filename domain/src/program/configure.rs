@@ -20,6 +20,7 @@ const MAX_PENDING_HOURS: i64 = 24 * 366;
 pub fn apply_patch(current: &Program, patch: &ProgramPatch) -> Result<Program> {
     let mut next = current.clone();
     if let Some(spend) = patch.spend_per_ranking_point {
+        crate::money::vnd_from_decimal("spendPerRankingPoint", spend)?;
         if spend <= Decimal::ZERO || spend > Decimal::from(1_000_000_000) {
             return Err(DomainError::invalid(
                 "spendPerRankingPoint",

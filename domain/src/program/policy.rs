@@ -45,6 +45,10 @@ impl Policy {
         })
     }
 
+    /// Why an order earns nothing while the program is a draft, as the order result and
+    /// the quote say it (under `skipped`, source `POINTS`).
+    pub const DRAFT_EARNS_NOTHING: &'static str = "the loyalty program is DRAFT: orders earn and redeem no points until an ADMIN activates it (activateProgram)";
+
     /// Whether orders earn points and move tiers.
     pub fn is_active(&self) -> bool {
         self.program.status == ProgramStatus::Active

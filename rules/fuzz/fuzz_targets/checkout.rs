@@ -10,8 +10,10 @@
 //!   share within 1 VND of its exact share);
 //! - the amount is exactly what the discount kind says (percent of the lines it may
 //!   touch, rounded half-up; the fixed amount at most the order; the per-unit amount at
-//!   most each line), and an offer is skipped exactly when the model says so, with the
-//!   same first reason;
+//!   most each line; the tiered step reached by the targeted value or units, on the
+//!   targeted lines; buy-X-get-Y on the cheapest units of the get target, worked out
+//!   unit by unit, a unit bought or got but not both), and an offer is skipped exactly
+//!   when the model says so, with the same first reason;
 //! - `evaluate_in` and `Checkout::apply` agree; totals stay consistent: what is left to
 //!   pay is the subtotal minus every applied amount, never negative, and no line is
 //!   discounted beyond its value;
@@ -101,6 +103,20 @@ enum RuleIn {
     MinQuantity(u8),
     MinValue(u32),
     Stacking(Option<bool>),
+    BuyXGetY {
+        buy: u8,
+        get: u8,
+        /// Hundredths of a percent.
+        percent: u16,
+        times: Option<u8>,
+        get_target: Option<TargetIn>,
+    },
+    Tiered {
+        /// (step above the previous min, step above the previous discount).
+        steps: Vec<(u16, u16)>,
+        percent: bool,
+        by_quantity: bool,
+    },
     /// Any kind, any arguments.
     Free {
         kind: KindIn,
@@ -116,6 +132,8 @@ enum KindIn {
     MinQuantity,
     MinValue,
     Stacking,
+    BuyXGetY,
+    Tiered,
     Other(String),
 }
 
@@ -125,6 +143,13 @@ enum ArgName {
     Amount,
     Quantity,
     AppliesToDiscounted,
+    Buy,
+    Get,
+    Times,
+    GetProducts,
+    GetGroups,
+    Steps,
+    ByQuantity,
     Other(String),
 }
 
@@ -137,6 +162,9 @@ enum ArgVal {
     Float(f64),
     Decimal { mantissa: i64, scale: u8 },
     Str(String),
+    Ids(Vec<u8>),
+    /// (min, value, percent or amount) objects.
+    Steps(Vec<(i64, u16, bool)>),
 }
 
 #[derive(Arbitrary, Debug)]
@@ -227,6 +255,16 @@ fn arg_value(v: &ArgVal) -> Value {
             json!(d.to_string())
         }
         ArgVal::Str(s) => json!(s),
+        ArgVal::Ids(v) => json!(v.iter().take(4).map(|n| id("p", *n)).collect::<Vec<_>>()),
+        ArgVal::Steps(v) => json!(
+            v.iter()
+                .take(4)
+                .map(|(min, value, pct)| {
+                    let key = if *pct { "percent" } else { "amount" };
+                    json!({ "min": min.to_string(), key: value.to_string() })
+                })
+                .collect::<Vec<_>>()
+        ),
     }
 }
 
@@ -266,13 +304,74 @@ fn config_of(offer: &OfferIn) -> Option<(Target, Vec<(String, Args)>)> {
     }
 }
 
-fn structured(target: &TargetIn, rules: &[RuleIn]) -> (Target, Vec<(String, Args)>) {
-    let ids = |v: &Vec<u8>, p: &str| v.iter().take(4).map(|n| id(p, *n)).collect();
-    let target = match target {
+fn ids(v: &[u8], p: &str) -> Vec<String> {
+    v.iter().take(4).map(|n| id(p, *n)).collect()
+}
+
+fn target_of(target: &TargetIn) -> Target {
+    match target {
         TargetIn::Order => Target::Order,
         TargetIn::Products(v) => Target::Products(ids(v, "p")),
         TargetIn::Groups(v) => Target::Groups(ids(v, "g")),
-    };
+    }
+}
+
+/// Typed buy-X-get-Y arguments: small counts so rounds happen, any percent in
+/// hundredths, any get target (an empty id list is refused, which is fine).
+fn buy_x_get_y_args(
+    buy: u8,
+    get: u8,
+    percent: u16,
+    times: Option<u8>,
+    get_target: &Option<TargetIn>,
+) -> Args {
+    let mut a = args_of(json!({
+        "buy": 1 + buy % 4,
+        "get": 1 + get % 3,
+        "percent": Decimal::new(1 + i64::from(percent % 10_000), 2).normalize().to_string(),
+    }));
+    if let Some(t) = times {
+        a.insert("times".into(), json!(1 + t % 4));
+    }
+    match get_target {
+        Some(TargetIn::Products(v)) => {
+            a.insert("get_products".into(), json!(ids(v, "p")));
+        }
+        Some(TargetIn::Groups(v)) => {
+            a.insert("get_groups".into(), json!(ids(v, "g")));
+        }
+        Some(TargetIn::Order) | None => {}
+    }
+    a
+}
+
+/// Typed tiered arguments: increasing thresholds and non-decreasing discounts, so most
+/// are valid.
+fn tiered_args(steps: &[(u16, u16)], percent: bool, by_quantity: bool) -> Args {
+    let (mut min, mut value) = (0_u64, 0_u64);
+    let steps: Vec<Value> = steps
+        .iter()
+        .take(5)
+        .map(|(dm, dv)| {
+            min += 1 + if by_quantity {
+                u64::from(*dm % 8)
+            } else {
+                u64::from(*dm) * 1000
+            };
+            if percent {
+                value = (value + u64::from(*dv % 3000)).clamp(1, 10_000);
+                json!({"min": min.to_string(), "percent": Decimal::new(value as i64, 2).normalize().to_string()})
+            } else {
+                value += 1 + u64::from(*dv) * 100;
+                json!({"min": min, "amount": value.to_string()})
+            }
+        })
+        .collect();
+    args_of(json!({"steps": steps, "by_quantity": by_quantity}))
+}
+
+fn structured(target: &TargetIn, rules: &[RuleIn]) -> (Target, Vec<(String, Args)>) {
+    let target = target_of(target);
     let rules = rules
         .iter()
         .take(6)
@@ -306,6 +405,28 @@ fn structured(target: &TargetIn, rules: &[RuleIn]) -> (Target, Vec<(String, Args
                     });
                     return ("stacking".to_owned(), args);
                 }
+                RuleIn::BuyXGetY {
+                    buy,
+                    get,
+                    percent,
+                    times,
+                    get_target,
+                } => {
+                    return (
+                        "buy_x_get_y".to_owned(),
+                        buy_x_get_y_args(*buy, *get, *percent, *times, get_target),
+                    );
+                }
+                RuleIn::Tiered {
+                    steps,
+                    percent,
+                    by_quantity,
+                } => {
+                    return (
+                        "tiered".to_owned(),
+                        tiered_args(steps, *percent, *by_quantity),
+                    );
+                }
                 RuleIn::Free { kind, args } => (kind, args),
             };
             let kind = match kind {
@@ -315,6 +436,8 @@ fn structured(target: &TargetIn, rules: &[RuleIn]) -> (Target, Vec<(String, Args
                 KindIn::MinQuantity => "min_quantity".to_owned(),
                 KindIn::MinValue => "min_value".to_owned(),
                 KindIn::Stacking => "stacking".to_owned(),
+                KindIn::BuyXGetY => "buy_x_get_y".to_owned(),
+                KindIn::Tiered => "tiered".to_owned(),
                 KindIn::Other(s) => s.clone(),
             };
             let args = args
@@ -326,6 +449,13 @@ fn structured(target: &TargetIn, rules: &[RuleIn]) -> (Target, Vec<(String, Args
                         ArgName::Amount => "amount".to_owned(),
                         ArgName::Quantity => "quantity".to_owned(),
                         ArgName::AppliesToDiscounted => "applies_to_discounted".to_owned(),
+                        ArgName::Buy => "buy".to_owned(),
+                        ArgName::Get => "get".to_owned(),
+                        ArgName::Times => "times".to_owned(),
+                        ArgName::GetProducts => "get_products".to_owned(),
+                        ArgName::GetGroups => "get_groups".to_owned(),
+                        ArgName::Steps => "steps".to_owned(),
+                        ArgName::ByQuantity => "by_quantity".to_owned(),
                         ArgName::Other(s) => s.clone(),
                     };
                     (name, arg_value(v))
@@ -348,12 +478,35 @@ struct Model {
     strict: bool,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Discount {
     Percent(Decimal),
     PerOrder(Decimal),
     PerItem(Decimal),
+    BuyXGetY {
+        buy: u64,
+        get: u64,
+        /// The percent in hundredths (at most 2 decimals).
+        hundredths: i128,
+        times: Option<u64>,
+        get_target: Option<Target>,
+    },
+    Tiered {
+        /// (min, percent or amount), as configured.
+        steps: Vec<(Decimal, TierStep)>,
+        by_quantity: bool,
+    },
 }
+
+#[derive(Debug, Clone, Copy)]
+enum TierStep {
+    Percent(Decimal),
+    Amount(Decimal),
+}
+
+/// Most units the model works through one by one for a buy-X-get-Y offer; beyond, it
+/// only checks the bounds.
+const MAX_MODEL_UNITS: u64 = 4000;
 
 #[derive(Debug, Clone, Copy)]
 enum Condition {
@@ -385,6 +538,50 @@ fn model_of(target: &Target, config: &[(String, Args)]) -> Model {
                 conditions.push(Condition::MinQuantity(q as u64));
             }
             "min_value" => conditions.push(Condition::MinValue(dec("min_value", args, "amount"))),
+            "buy_x_get_y" => {
+                let int = |name| {
+                    loyalty_rules::args::integer("buy_x_get_y", args, name)
+                        .expect("valid")
+                        .map(|n| n as u64)
+                };
+                let p = dec("buy_x_get_y", args, "percent").normalize();
+                let ids = |name| loyalty_rules::args::ids("buy_x_get_y", args, name).expect("valid");
+                let get_target = match (ids("get_products"), ids("get_groups")) {
+                    (Some(ids), _) => Some(Target::Products(ids)),
+                    (_, Some(ids)) => Some(Target::Groups(ids)),
+                    _ => None,
+                };
+                discount = Some(Discount::BuyXGetY {
+                    buy: int("buy").expect("required"),
+                    get: int("get").expect("required"),
+                    hundredths: p.mantissa() * 10_i128.pow(2 - p.scale()),
+                    times: int("times"),
+                    get_target,
+                });
+            }
+            "tiered" => {
+                let steps = args["steps"]
+                    .as_array()
+                    .expect("valid")
+                    .iter()
+                    .map(|step| {
+                        let d = |key: &str| {
+                            step.get(key)
+                                .map(|v| loyalty_rules::args::decimal_value(v).expect("valid"))
+                        };
+                        let value = match (d("percent"), d("amount")) {
+                            (Some(p), _) => TierStep::Percent(p),
+                            (_, Some(a)) => TierStep::Amount(a),
+                            _ => panic!("built a step without a discount"),
+                        };
+                        (d("min").expect("required"), value)
+                    })
+                    .collect();
+                let by_quantity = loyalty_rules::args::boolean("tiered", args, "by_quantity")
+                    .expect("valid")
+                    .unwrap_or(false);
+                discount = Some(Discount::Tiered { steps, by_quantity });
+            }
             "stacking" => {
                 let applies =
                     loyalty_rules::args::boolean("stacking", args, "applies_to_discounted")
@@ -410,6 +607,10 @@ fn to_vnd128(d: Decimal) -> i128 {
 /// What the model expects: per-line bounds and the exact total, or the skip reason.
 enum Expect {
     Skip(SkipReason),
+    /// Too many units to work through: if it applies, each share is within `room`.
+    Bounded {
+        room: Vec<i128>,
+    },
     Apply {
         amount: i128,
         /// Per line: may it get anything, and at most how much.
@@ -435,7 +636,12 @@ fn expect(model: &Model, co: &Checkout<'_>) -> Expect {
     if model.target != Target::Order && !targeted.iter().any(|t| *t) {
         reason = Some(SkipReason::NoTarget);
     }
-    let per_item = matches!(model.discount, Discount::PerItem(_));
+    // Which value a minimum-value condition measures: the targeted items for the kinds
+    // that discount them (per item, tiered), else the order.
+    let per_item = matches!(
+        model.discount,
+        Discount::PerItem(_) | Discount::Tiered { .. }
+    );
     let order_value: i128 = (0..n).filter(|i| allowed[*i]).map(|i| rem[i]).sum();
     let targeted_value: i128 = (0..n).filter(|i| targeted[*i]).map(|i| rem[i]).sum();
     for c in &model.conditions {
@@ -474,15 +680,145 @@ fn expect(model: &Model, co: &Checkout<'_>) -> Expect {
     let room: Vec<i128> = (0..n)
         .map(|i| if allowed[i] { rem[i] } else { 0 })
         .collect();
-    let (amount, room, proportional) = match model.discount {
+    let targeted_units: u64 = (0..n)
+        .filter(|i| targeted[*i])
+        .map(|i| u64::from(cart.lines[i].quantity))
+        .sum();
+    let (amount, room, proportional) = match &model.discount {
+        Discount::Tiered { steps, by_quantity } => {
+            let have = if *by_quantity {
+                Decimal::from(targeted_units)
+            } else {
+                Decimal::from_i128_with_scale(targeted_value, 0)
+            };
+            let Some((_, step)) = steps.iter().rev().find(|(min, _)| *min <= have) else {
+                let first = steps[0].0;
+                return Expect::Skip(if *by_quantity {
+                    SkipReason::MinQuantity {
+                        need: first.to_u64().expect("whole"),
+                        have: targeted_units,
+                    }
+                } else {
+                    SkipReason::MinValue {
+                        need: first,
+                        have,
+                        targeted: true,
+                    }
+                });
+            };
+            let amount = match *step {
+                TierStep::Percent(p) => to_vnd128(
+                    Decimal::from_i128_with_scale(targeted_value, 0) * p / Decimal::ONE_HUNDRED,
+                ),
+                TierStep::Amount(a) => to_vnd128(a),
+            }
+            .clamp(0, targeted_value);
+            let room = (0..n)
+                .map(|i| if targeted[i] { rem[i] } else { 0 })
+                .collect();
+            (amount, room, true)
+        }
+        Discount::BuyXGetY {
+            buy,
+            get,
+            hundredths,
+            times,
+            get_target,
+        } => {
+            let is_b: Vec<bool> = (0..n)
+                .map(|i| match get_target {
+                    None => targeted[i],
+                    Some(t) => allowed[i] && t.matches(&cart.lines[i]),
+                })
+                .collect();
+            let units = |f: &dyn Fn(usize) -> bool| -> u64 {
+                (0..n)
+                    .filter(|i| f(*i))
+                    .map(|i| u64::from(cart.lines[i].quantity))
+                    .sum()
+            };
+            let (a, b) = (targeted_units, units(&|i| is_b[i]));
+            let a_only = units(&|i| targeted[i] && !is_b[i]);
+            let union = units(&|i| targeted[i] || is_b[i]);
+            // Hall's condition: r rounds fit when A holds r*buy, B r*get and A or B
+            // r*(buy+get) units.
+            let rounds = [a / buy, b / get, union / (buy + get), times.unwrap_or(u64::MAX)]
+                .into_iter()
+                .min()
+                .unwrap_or(0);
+            if rounds == 0 {
+                return Expect::Skip(match get_target {
+                    None => SkipReason::MinQuantity {
+                        need: buy + get,
+                        have: a,
+                    },
+                    Some(_) if a < *buy => SkipReason::MinQuantity { need: *buy, have: a },
+                    Some(t) => {
+                        let bought = if model.target == Target::Order {
+                            format!("the {buy} items bought")
+                        } else {
+                            format!("the {buy} of {} bought", model.target.describe())
+                        };
+                        let left = b - (buy - buy.min(&a_only));
+                        SkipReason::Other(format!(
+                            "needs {get} of {} besides {bought}, cart has {left}",
+                            t.describe()
+                        ))
+                    }
+                });
+            }
+            let bound: Vec<i128> = (0..n).map(|i| if is_b[i] { rem[i] } else { 0 }).collect();
+            if union > MAX_MODEL_UNITS {
+                return Expect::Bounded { room: bound };
+            }
+            // Unit by unit: the cheapest B units (what is left per unit, then the earlier
+            // line), skipping A units once taking more would leave too few to buy.
+            let mut each: Vec<usize> = (0..n)
+                .filter(|i| is_b[*i])
+                .flat_map(|i| std::iter::repeat_n(i, cart.lines[i].quantity as usize))
+                .collect();
+            let per_unit = |i: usize| (rem[i], i128::from(cart.lines[i].quantity));
+            each.sort_by(|&i, &j| {
+                let ((ri, qi), (rj, qj)) = (per_unit(i), per_unit(j));
+                (ri * qj).cmp(&(rj * qi)).then(i.cmp(&j))
+            });
+            let spare_a = a - rounds * buy;
+            let (mut got, mut shared) = (vec![0_u64; n], 0_u64);
+            let mut wanted = rounds * get;
+            for i in each {
+                if wanted == 0 {
+                    break;
+                }
+                if targeted[i] {
+                    if shared == spare_a {
+                        continue;
+                    }
+                    shared += 1;
+                }
+                got[i] += 1;
+                wanted -= 1;
+            }
+            assert_eq!(wanted, 0, "Hall's condition promised the units");
+            let shares: Vec<i128> = (0..n)
+                .map(|i| {
+                    let den = i128::from(cart.lines[i].quantity) * 10_000;
+                    if got[i] == 0 || den == 0 {
+                        return 0;
+                    }
+                    let num = rem[i] * i128::from(got[i]) * hundredths;
+                    ((2 * num + den) / (2 * den)).min(rem[i])
+                })
+                .collect();
+            (shares.iter().sum(), shares, false)
+        }
         Discount::Percent(p) => {
             let raw =
                 to_vnd128(Decimal::from_i128_with_scale(order_value, 0) * p / Decimal::ONE_HUNDRED);
             (raw.clamp(0, order_value), room, true)
         }
-        Discount::PerOrder(a) => (to_vnd128(a).clamp(0, order_value), room, true),
+        Discount::PerOrder(a) => (to_vnd128(*a).clamp(0, order_value), room, true),
         Discount::PerItem(a) => {
-            let a = to_vnd128(a);
+            let a = to_vnd128(*a);
             let room: Vec<i128> = (0..n)
                 .map(|i| {
                     if targeted[i] {
@@ -555,6 +891,24 @@ fn check(model: &Model, offer: &Offer, expected: &Expect, outcome: &Outcome, exa
                     assert_eq!(&shares, room, "per-item shares");
                 }
             }
+        }
+        (
+            Expect::Bounded { room },
+            Outcome::Applied {
+                amount: got,
+                per_line,
+            },
+        ) => {
+            let got = vnd(got);
+            assert!(got > 0, "an applied offer gives a positive amount, got {got}");
+            let shares: Vec<i128> = per_line.iter().map(vnd).collect();
+            assert_eq!(shares.iter().sum::<i128>(), got, "shares add up to the amount");
+            for (i, (s, r)) in shares.iter().zip(room).enumerate() {
+                assert!(*s >= 0 && s <= r, "line {i}: share {s} outside 0..={r}");
+            }
+        }
+        (Expect::Bounded { .. }, Outcome::Skipped { reason }) => {
+            assert!(!offer.explain(reason).is_empty());
         }
         (Expect::Skip(want), Outcome::Skipped { reason }) => {
             if exact {

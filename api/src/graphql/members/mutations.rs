@@ -97,6 +97,8 @@ pub struct MemberMutation;
 #[Object]
 impl MemberMutation {
     /// Creates or updates the customer with `input.externalId`.
+    ///
+    /// Requires: CHANNEL or ADMIN.
     #[graphql(guard = "RoleGuard(Role::Channel)")]
     async fn upsert_member(
         &self,
@@ -120,6 +122,8 @@ impl MemberMutation {
     /// nothing. At most 1,000 rows (500,000 bytes), in one transaction: an error or a
     /// timeout writes nothing. Larger files: `loyalty import members FILE --shop ID`, or
     /// parts of at most 1,000 rows (sending a part again changes nothing).
+    ///
+    /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn import_members(
         &self,
@@ -135,6 +139,8 @@ impl MemberMutation {
 
     /// Registers customers as members; returns how many were newly registered. Every id
     /// must be a customer of the shop, or nothing changes.
+    ///
+    /// Requires: CHANNEL or ADMIN.
     #[graphql(guard = "RoleGuard(Role::Channel)")]
     async fn register_members(
         &self,

@@ -3,6 +3,7 @@ use crate::auth::domain;
 use crate::error::Gql;
 use crate::graphql::checkout::OrderLineInput;
 use crate::graphql::connection::decode;
+use crate::graphql::consent::MessagingOptOut;
 use crate::graphql::cost;
 use crate::graphql::enums::Gender;
 use crate::graphql::ledger::{LedgerConnection, PointBalance};
@@ -42,6 +43,23 @@ impl Member {
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
     }
+    /// The messaging channels the member opted out of (`setMessagingConsent`, or an
+    /// e-mail's unsubscribe link), by channel; campaigns skip them there with
+    /// `OPTED_OUT`. Read for a whole page of members in one statement.
+    async fn opt_outs(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<MessagingOptOut>> {
+        let found = ctx
+            .data_unchecked::<Loaders>()
+            .opt_outs()
+            .load_one((self.0.shop_id, self.0.id))
+            .await
+            .map_err(unshare)
+            .gql()?;
+        Ok(found
+            .iter()
+            .flatten()
+            .filter_map(MessagingOptOut::from_domain)
+            .collect())
+    }
     async fn birthday(&self) -> Option<Date> {
         self.0.birthday.map(Date)
     }
@@ -57,7 +75,7 @@ impl Member {
     /// The tier the customer's ranking spend reached; null until the program is active.
     /// In a MEMBERS_ONLY program its discount and multiplier apply once the customer is
     /// registered.
-    async fn tier(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Tier>> {
+    pub(crate) async fn tier(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Tier>> {
         let Some(tier_id) = self.0.tier_id else {
             return Ok(None);
         };
@@ -101,7 +119,7 @@ impl Member {
         self.0.created_at
     }
     /// Point balances, as of now.
-    async fn points(&self, ctx: &Context<'_>) -> async_graphql::Result<PointBalance> {
+    pub(crate) async fn points(&self, ctx: &Context<'_>) -> async_graphql::Result<PointBalance> {
         let key = (self.0.shop_id, self.0.id);
         let loaders = ctx.data_unchecked::<Loaders>();
         let live = if wants_whole(&ctx.look_ahead()) {
@@ -127,7 +145,7 @@ impl Member {
     }
     /// The member's vouchers, newest first, optionally of one status.
     #[graphql(complexity = "cost::paged(first, child_complexity)")]
-    async fn vouchers(
+    pub(crate) async fn vouchers(
         &self,
         ctx: &Context<'_>,
         status: Option<VoucherStatus>,
@@ -193,7 +211,7 @@ impl Member {
     }
     /// Ledger entries, newest first.
     #[graphql(complexity = "cost::paged(first, child_complexity)")]
-    async fn ledger(
+    pub(crate) async fn ledger(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "page size, at most 100; default 20")] first: Option<i64>,
@@ -224,7 +242,7 @@ impl Member {
     }
     /// Orders, newest first (by placement time).
     #[graphql(complexity = "cost::paged(first, child_complexity)")]
-    async fn orders(
+    pub(crate) async fn orders(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "page size, at most 100; default 20")] first: Option<i64>,

@@ -142,6 +142,8 @@ pub struct MemberQuery;
 #[Object]
 impl MemberQuery {
     /// One member of the caller's shop by id or external id (exactly one of them).
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
     #[graphql(guard = "RoleGuard(Role::Read)")]
     async fn member(
         &self,
@@ -169,6 +171,8 @@ impl MemberQuery {
 
     /// Members of the caller's shop matching `filter` and `saved`, in `orderBy` (default:
     /// oldest first), a page at a time.
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
     #[graphql(
         guard = "RoleGuard(Role::Read)",
         complexity = "cost::paged(first, child_complexity)"

@@ -73,6 +73,8 @@ pub struct OrderHistoryQuery;
 impl OrderHistoryQuery {
     /// One order of the caller's shop by the channel's order id (1 to 100 characters);
     /// null if the shop has none.
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
     #[graphql(guard = "RoleGuard(Role::Read)")]
     async fn order(
         &self,
@@ -92,6 +94,8 @@ impl OrderHistoryQuery {
 
     /// The caller's shop's orders matching `filter`, newest first (by placement time), a
     /// page at a time.
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
     #[graphql(
         guard = "RoleGuard(Role::Read)",
         complexity = "cost::paged(first, child_complexity)"

@@ -75,19 +75,29 @@ impl Order {
     async fn subtotal(&self) -> Dec {
         self.order.subtotal.into()
     }
-    /// Tier and voucher discounts.
+    /// Tier and voucher discounts, the points left out.
     async fn discount_total(&self) -> Dec {
         self.order.discount_total.into()
     }
-    /// Due after discounts, before points.
+    /// Due after the tier and voucher discounts, before points: the same as
+    /// `totalBeforePoints` (`Quote.total`, by contrast, is after points).
     async fn total(&self) -> Dec {
         self.order.total.into()
+    }
+    /// Subtotal minus the tier and voucher discounts, before points.
+    async fn total_before_points(&self) -> Dec {
+        self.order.total.into()
+    }
+    /// What was left to pay in money: `totalBeforePoints - pointsValue` (the same as
+    /// `paid`).
+    async fn amount_due(&self) -> Dec {
+        self.order.paid.into()
     }
     /// What the redeemed points paid.
     async fn points_value(&self) -> Dec {
         self.order.points_value.into()
     }
-    /// Paid in money: `total` minus `pointsValue`.
+    /// Paid in money: `totalBeforePoints` minus `pointsValue`, the same as `amountDue`.
     async fn paid(&self) -> Dec {
         self.order.paid.into()
     }

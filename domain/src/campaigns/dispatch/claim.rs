@@ -3,7 +3,7 @@
 //! voucher (if the campaign carries an offer) is issued once, on its first claim.
 use super::DispatchConfig;
 use crate::campaigns::{CampaignStatus, DeliveryStatus};
-use crate::messaging::{ChannelKind, Channels, balance};
+use crate::messaging::{ChannelKind, balance};
 use crate::offers::Offer;
 use crate::vouchers::{issue::issue_in, voucher::VoucherSource};
 use crate::{Ctx, Result};
@@ -62,24 +62,11 @@ fn due(campaign_id: Uuid, shop_id: Uuid, now: DateTime<Utc>) -> Condition {
 /// Claims the campaign's due deliveries for this worker; returns them as claimed.
 pub async fn claim(
     ctx: &Ctx,
-    channels: &Channels,
     config: &DispatchConfig,
     row: &campaign::Model,
 ) -> Result<Vec<campaign_delivery::Model>> {
     let now = ctx.clock.now();
     let kind = ChannelKind::parse(&row.channel)?;
-    if channels.get(kind).is_none() {
-        stop(
-            &ctx.db,
-            row,
-            CampaignStatus::Paused,
-            format!("this server has no {} transport configured", kind.as_str()),
-            None,
-            now,
-        )
-        .await?;
-        return Ok(vec![]);
-    }
     let offer = match row.offer_id {
         None => None,
         Some(id) => match offer::Entity::find_by_id((row.shop_id, id))
@@ -131,6 +118,7 @@ pub async fn claim(
         .limit(config.batch.min(room as u64))
         .all(&txn)
         .await?;
+    let candidates = super::opted_out::skip_opted_out(&txn, row, kind, candidates, now).await?;
 
     let price = config.prices.of(kind);
     let mut claimed = Vec::with_capacity(candidates.len());

@@ -21,6 +21,8 @@ pub struct DispatchConfig {
     pub backoff_base: Duration,
     /// Longest wait between attempts.
     pub backoff_max: Duration,
+    /// The server's public base URL, under which e-mails link to `/unsubscribe/{token}`.
+    pub public_url: String,
 }
 
 impl Default for DispatchConfig {
@@ -34,6 +36,7 @@ impl Default for DispatchConfig {
             max_attempts: 5,
             backoff_base: Duration::seconds(30),
             backoff_max: Duration::minutes(30),
+            public_url: "http://127.0.0.1:8080".to_owned(),
         }
     }
 }

@@ -4,7 +4,9 @@
 //! our own data, and the queue shards by shop like every other table.
 //!
 //! A round: start campaigns whose time has come, resume those whose quota renewed,
-//! then for each sending campaign claim a batch of due deliveries (lease, hold, voucher),
+//! then for each sending campaign open its shop's sender on the channel (the shop's own
+//! account, or the operator's default; none pauses the campaign with the reason), claim a
+//! batch of due deliveries (consent checked again, lease, hold, voucher),
 //! send them concurrently, and record each outcome; finally complete campaigns with
 //! nothing left. Any number of workers may run rounds against one database: claims are
 //! guarded updates, and a lease that runs out (a worker died) lets another take over,
@@ -13,16 +15,19 @@
 pub mod claim;
 pub mod config;
 pub mod lifecycle;
+pub mod opted_out;
 pub mod outcome;
 pub mod send;
 
 pub use config::DispatchConfig;
 
 use crate::campaigns::CampaignStatus;
-use crate::messaging::Channels;
+use crate::messaging::channel::{Opened, Sender};
+use crate::messaging::{ChannelKind, Channels};
 use crate::{Ctx, Result};
 use loyalty_entities::campaign;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What one round did.
@@ -94,8 +99,32 @@ impl Dispatcher {
         Ok(report)
     }
 
+    /// The shop's sender on the campaign's channel; without one the campaign pauses
+    /// with the reason (no account, a refused token refresh) and `None` is returned.
+    async fn sender(&self, row: &campaign::Model) -> Result<Option<Arc<dyn Sender>>> {
+        let kind = ChannelKind::parse(&row.channel)?;
+        let opened = match self.channels.get(kind) {
+            Some(channel) => channel.open(&self.ctx, row.shop_id).await?,
+            None => Opened::Unavailable(format!(
+                "this server has no {} transport configured",
+                kind.as_str()
+            )),
+        };
+        match opened {
+            Opened::Ready(sender) => Ok(Some(sender)),
+            Opened::Unavailable(reason) => {
+                let now = self.ctx.clock.now();
+                claim::stop(&self.ctx.db, row, CampaignStatus::Paused, reason, None, now).await?;
+                Ok(None)
+            }
+        }
+    }
+
     async fn campaign_round(&self, row: &campaign::Model) -> Result<RoundReport> {
-        let claimed = claim::claim(&self.ctx, &self.channels, &self.config, row).await?;
+        let Some(sender) = self.sender(row).await? else {
+            return Ok(RoundReport::default());
+        };
+        let claimed = claim::claim(&self.ctx, &self.config, row).await?;
         let mut report = RoundReport {
             claimed: claimed.len() as u64,
             ..RoundReport::default()
@@ -103,7 +132,7 @@ impl Dispatcher {
         if claimed.is_empty() {
             return Ok(report);
         }
-        let results = send::send_all(&self.ctx, &self.channels, &self.config, row, claimed).await?;
+        let results = send::send_all(&self.ctx, sender, &self.config, row, claimed).await?;
         for (delivery, result) in results {
             match outcome::record(&self.ctx, &self.config, row, &delivery, result).await? {
                 outcome::Recorded::Sent => report.sent += 1,

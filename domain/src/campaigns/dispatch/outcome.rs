@@ -117,6 +117,25 @@ pub async fn record(
         SendOutcome::Retry { code, message } | SendOutcome::Failed { code, message } => {
             fail(ctx, d, code, message).await
         }
+        SendOutcome::AccountStopped { reason } => {
+            stop(&ctx.db, row, CampaignStatus::Paused, reason, None, now).await?;
+            // Not an attempt: it goes out first when the campaign resumes.
+            guarded(d)
+                .col_expr(
+                    campaign_delivery::Column::Status,
+                    Expr::value(DeliveryStatus::Queued),
+                )
+                .col_expr(
+                    campaign_delivery::Column::Attempts,
+                    Expr::col(campaign_delivery::Column::Attempts).sub(1),
+                )
+                .col_expr(campaign_delivery::Column::NextAttemptAt, Expr::value(now))
+                .col_expr(campaign_delivery::Column::LeaseUntil, no_lease)
+                .col_expr(campaign_delivery::Column::UpdatedAt, Expr::value(now))
+                .exec(&ctx.db)
+                .await?;
+            Ok(Recorded::Nothing)
+        }
         SendOutcome::QuotaExhausted { code, message } => {
             let resume = quota_stop(ctx, row, &format!("{code} {message}")).await?;
             // Not an attempt: it goes out first when the quota renews.

@@ -1,8 +1,10 @@
 //! Filling in each claimed delivery's message and handing it to the channel, several at
 //! once.
 use super::DispatchConfig;
+use crate::messaging::channel::Sender;
 use crate::messaging::template::{Vars, off_thread};
-use crate::messaging::{ChannelKind, Channels, Content, Outbound, SendOutcome};
+use crate::messaging::unsubscribe::{self, Subject};
+use crate::messaging::{ChannelKind, Content, Outbound, SendOutcome};
 use crate::{Ctx, DomainError, Result};
 use loyalty_entities::{campaign, campaign_delivery, member, tier, voucher};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -80,22 +82,28 @@ async fn vars_of(
         .collect())
 }
 
-/// Sends every claimed delivery; returns each with what the provider said.
+/// Sends every claimed delivery through the shop's sender `channel`; returns each with
+/// what the provider said.
 pub async fn send_all(
     ctx: &Ctx,
-    channels: &Channels,
+    channel: Arc<dyn Sender>,
     config: &DispatchConfig,
     row: &campaign::Model,
     claimed: Vec<campaign_delivery::Model>,
 ) -> Result<Vec<(campaign_delivery::Model, SendOutcome)>> {
-    let kind = ChannelKind::parse(&row.channel)?;
-    let channel = channels
-        .get(kind)
-        .cloned()
-        .ok_or_else(|| DomainError::Internal(format!("no {} transport", kind.as_str())))?;
     let content: Content = serde_json::from_str(&row.content)
         .map_err(|e| DomainError::Internal(format!("stored campaign content: {e}")))?;
     let vars = vars_of(ctx, row, &claimed).await?;
+    let kind = ChannelKind::parse(&row.channel)?;
+    // Every e-mail carries its recipient's unsubscribe link.
+    let unsubscribe_key = match kind {
+        ChannelKind::Email => {
+            ctx.unsubscribe
+                .shop_key(&ctx.db, row.shop_id, true, ctx.clock.now())
+                .await?
+        }
+        ChannelKind::Zns => None,
+    };
     // Filling in is merchant-written template work (bounded by the template limits, but
     // CPU all the same): the whole batch renders on a render thread, not on the async
     // workers that answer requests.
@@ -132,11 +140,23 @@ pub async fn send_all(
                 continue;
             }
         };
+        let unsubscribe_url = unsubscribe_key.as_ref().map(|key| {
+            let token = unsubscribe::sign(
+                key,
+                &Subject {
+                    shop_id: delivery.shop_id,
+                    member_id: delivery.member_id,
+                    channel: kind,
+                },
+            );
+            unsubscribe::link(&config.public_url, &token)
+        });
         let outbound = Outbound {
             delivery_id: delivery.id,
             shop_id: delivery.shop_id,
             to,
             message,
+            unsubscribe_url,
         };
         let channel = channel.clone();
         let limit = limit.clone();
