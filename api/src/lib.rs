@@ -25,5 +25,5 @@ pub mod parsed_queries;
 pub mod server;
 pub mod telemetry;
 pub mod transfer;
-pub mod widget;
 pub mod unsubscribe;
+pub mod widget;

@@ -53,10 +53,12 @@ impl Browser {
             .unwrap_or_else(|e| panic!("starting {}: {e}", chromedriver.display()));
         let url = format!("http://127.0.0.1:{port}");
         let mut caps = serde_json::Map::new();
-        let mut chrome = json!({"args": [
-            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            format!("--window-size={PHONE_WIDTH},{PHONE_HEIGHT}"),
-        ]});
+        // A desktop window cannot be narrower than about 500 px; the phone's viewport
+        // comes from Chrome's device emulation.
+        let mut chrome = json!({
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+            "mobileEmulation": {"deviceMetrics": {"width": PHONE_WIDTH, "height": PHONE_HEIGHT, "pixelRatio": 1}},
+        });
         if let Ok(binary) = std::env::var("CHROMIUM") {
             chrome["binary"] = json!(binary);
         }
