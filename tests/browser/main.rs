@@ -66,7 +66,8 @@ async fn shop(app: &TestApp, origin: &str) -> (String, String) {
     app.gql(
         Some(&admin),
         "mutation($i: WidgetInput!) { configureWidget(input: $i) { allowedOrigins } }",
-        json!({"i": {"allowedOrigins": [origin]}}),
+        json!({"i": {"allowedOrigins": [origin],
+            "theme": {"primaryColor": "#0a7d33", "title": "Ưu đãi An"}}}),
     )
     .await
     .data();
@@ -143,6 +144,15 @@ async fn the_widget_shows_the_wallet_and_redeems_a_reward() {
     // 2,000,000, 550,000 VND away.
     assert_eq!(text(&browser, "[data-available]").await, "1.450");
     assert_eq!(text(&browser, "[data-tier]").await, "Member");
+    // The shop's theme: its title on the button, its colour on the header.
+    assert_eq!(text(&browser, ".fab").await, "Ưu đãi An");
+    let header = browser
+        .eval(&format!(
+            "return getComputedStyle({}).backgroundColor;",
+            shadow("header")
+        ))
+        .await;
+    assert_eq!(header, json!("rgb(10, 125, 51)"));
     assert!(
         text(&browser, "[data-next]").await.contains("550.000 ₫"),
         "progress to Silver: {}",
@@ -219,6 +229,19 @@ async fn a_refused_token_or_origin_shows_the_error_state() {
         "{sentence}"
     );
     browser.screenshot("other-shop").await;
+
+    // The shop's own token on a site it never allowed: the browser's CORS check refuses.
+    let elsewhere = ShopSite::start(&app.url).await;
+    let token = session(&app, &admin, "lan").await;
+    open_widget(&browser, &elsewhere.url(&token, "en")).await;
+    let error = browser
+        .wait_for(
+            "the error state",
+            &format!("{}?.dataset.error", shadow("[data-state=error]")),
+        )
+        .await;
+    assert_eq!(error, json!("denied"));
+    browser.screenshot("origin-not-allowed").await;
 
     // An expired token: "please sign in again", and the host page hears of it.
     let token = session(&app, &admin, "lan").await;

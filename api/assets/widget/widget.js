@@ -87,6 +87,7 @@ const WALLET = `query Wallet {
     orders(first: 5) { edges { node { externalId placedAt total pointsEarned } } }
   }
   myRewards { id name pointsCost affordable offer { description imageUrl } }
+  widgetSettings { theme { primaryColor position title } }
 }`;
 
 const REDEEM = `mutation Redeem($reward: ID!, $key: String!) {
@@ -244,6 +245,7 @@ class LoyaltyWidget extends HTMLElement {
       const data = await this.request(WALLET, {});
       if (!data?.me) throw new WidgetError("signIn");
       this.state = { data };
+      this.theme = data.widgetSettings?.theme ?? this.theme;
     } catch (e) {
       this.fail(e);
     }
@@ -296,10 +298,20 @@ class LoyaltyWidget extends HTMLElement {
     if (this.open && !this.state?.data) this.load();
   }
 
+  /** The shop's colour and corner (`configureWidget`), once the wallet has loaded. */
+  themeStyle() {
+    const theme = this.theme ?? {};
+    const color = /^#[0-9a-fA-F]{6}$/.test(theme.primaryColor ?? "") ? theme.primaryColor : "";
+    const left = theme.position === "BOTTOM_LEFT";
+    return `:host { ${color ? `--accent: ${color};` : ""} ${left ? "right: auto; left: 16px;" : ""} }
+      ${left ? ".panel { right: auto; left: 16px; }" : ""}`;
+  }
+
   render() {
     const t = this.t;
-    this.root.innerHTML = `<style>${STYLE}</style>
-      <button class="fab" part="button" aria-expanded="${this.open}">${escape(t.open)}</button>
+    const title = this.theme?.title || t.open;
+    this.root.innerHTML = `<style>${STYLE}${this.themeStyle()}</style>
+      <button class="fab" part="button" aria-expanded="${this.open}">${escape(title)}</button>
       <div class="panel" part="panel" role="dialog" aria-label="${escape(t.open)}" ${this.open ? "" : "hidden"}>
         ${this.open ? this.body() : ""}
       </div>`;
