@@ -7,6 +7,7 @@ pub mod channel;
 pub mod content;
 pub mod kind;
 pub mod prices;
+pub mod sms;
 pub mod smtp;
 pub mod template;
 pub mod zns;
