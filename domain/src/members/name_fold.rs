@@ -7,16 +7,21 @@ use unicode_normalization::char::is_combining_mark;
 
 /// Lower-cases, strips diacritics (đ becomes d) and collapses white space.
 pub fn fold(text: &str) -> String {
-    let stripped: String = text
-        .nfd()
+    let stripped = strip_diacritics(text).to_lowercase();
+    stripped.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Strips diacritics (đ becomes d, Đ becomes D), keeping case and spacing: the part of
+/// [`fold`] that an SMS without diacritics shares with search.
+pub fn strip_diacritics(text: &str) -> String {
+    text.nfd()
         .filter(|c| !is_combining_mark(*c))
         .map(|c| match c {
-            'đ' | 'Đ' => 'd',
+            'đ' => 'd',
+            'Đ' => 'D',
             other => other,
         })
-        .collect::<String>()
-        .to_lowercase();
-    stripped.split_whitespace().collect::<Vec<_>>().join(" ")
+        .collect()
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod consent;
 pub mod content;
 pub mod kind;
 pub mod prices;
+pub mod sms;
 pub mod smtp;
 pub mod template;
 pub mod unsubscribe;

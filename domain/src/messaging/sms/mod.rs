@@ -1,0 +1,3 @@
+//! SMS, the third channel: brandname SMS through eSMS, billed per segment.
+pub mod esms;
+pub mod segments;
