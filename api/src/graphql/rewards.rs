@@ -19,6 +19,24 @@ pub struct Reward {
     reward: rewards::Reward,
 }
 
+/// The offer whose vouchers `reward` gives, through the request's offer loader: the
+/// catalog's `Reward.offer` and the member's `MyReward.offer` alike.
+pub(crate) async fn offer_of(
+    ctx: &Context<'_>,
+    shop_id: Uuid,
+    reward: &rewards::Reward,
+) -> async_graphql::Result<Offer> {
+    let offer = ctx
+        .data_unchecked::<Loaders>()
+        .offers()
+        .load_one((shop_id, reward.offer_id))
+        .await
+        .map_err(unshare)
+        .gql()?
+        .ok_or_else(|| Code::Internal.error("reward without offer"))?;
+    Ok(Offer { shop_id, offer })
+}
+
 /// A reward in the catalog: points for a voucher of an offer, for some tiers or all,
 /// while its stock lasts.
 #[Object]
@@ -37,18 +55,7 @@ impl Reward {
     }
     /// The offer of the vouchers it gives.
     async fn offer(&self, ctx: &Context<'_>) -> async_graphql::Result<Offer> {
-        let offer = ctx
-            .data_unchecked::<Loaders>()
-            .offers()
-            .load_one((self.shop_id, self.reward.offer_id))
-            .await
-            .map_err(unshare)
-            .gql()?
-            .ok_or_else(|| Code::Internal.error("reward without offer"))?;
-        Ok(Offer {
-            shop_id: self.shop_id,
-            offer,
-        })
+        offer_of(ctx, self.shop_id, &self.reward).await
     }
     /// Redemptions left; null: unlimited.
     async fn stock(&self) -> Option<Int32> {

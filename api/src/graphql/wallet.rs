@@ -148,18 +148,7 @@ impl MyReward {
     }
     /// The offer of the voucher it gives.
     async fn offer(&self, ctx: &Context<'_>) -> async_graphql::Result<Offer> {
-        let offer = ctx
-            .data_unchecked::<Loaders>()
-            .offers()
-            .load_one((self.shop_id, self.reward.offer_id))
-            .await
-            .map_err(unshare)
-            .gql()?
-            .ok_or_else(|| Code::Internal.error("reward without offer"))?;
-        Ok(Offer {
-            shop_id: self.shop_id,
-            offer,
-        })
+        crate::graphql::rewards::offer_of(ctx, self.shop_id, &self.reward).await
     }
     /// Redemptions left; null: unlimited.
     async fn stock(&self) -> Option<Int32> {
