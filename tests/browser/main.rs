@@ -5,7 +5,9 @@ mod driver;
 mod shop_page;
 
 use driver::{Browser, PHONE_WIDTH};
-use loyalty_tests::{TestApp, spawn_app, str_at};
+use loyalty_domain::messaging::ChannelKind;
+use loyalty_tests::recording_channel::RecordingDispatcher;
+use loyalty_tests::{OPERATOR_TOKEN, TestApp, spawn_app, str_at};
 use serde_json::{Value, json};
 use shop_page::ShopSite;
 
@@ -20,7 +22,7 @@ fn shadow(selector: &str) -> String {
 /// A shop with the default tiers, an active program, a member with orders, a campaign voucher and a
 /// reward the member can afford; returns (ADMIN key, member id).
 async fn shop(app: &TestApp, origin: &str) -> (String, String) {
-    let (_, admin) = app.create_shop("Cửa hàng An").await;
+    let (shop_id, admin) = app.create_shop("Cửa hàng An").await;
     app.activate(
         &admin,
         json!({"spendPerRankingPoint": "1000", "rewardRatePercent": "100"}),
@@ -30,30 +32,54 @@ async fn shop(app: &TestApp, origin: &str) -> (String, String) {
     let member = app
         .upsert_member(
             &admin,
-            json!({"externalId": "lan", "name": "Nguyễn Thị Lan", "phone": "0912345678", "register": true}),
+            json!({"externalId": "lan", "name": "Nguyễn Thị Lan", "phone": "0912345678",
+                "email": "lan@example.vn", "register": true}),
         )
         .await;
     for (id, amount) in [("o1", 800_000), ("o2", 650_000)] {
         app.order(&admin, id, "lan", amount, 0).await.data();
     }
-    let offer = |name: &str, value: &str| {
+    let offer = |name: &str, value: &str, label: &str| {
         json!({"i": {"name": name, "description": "Áp dụng cho mọi đơn hàng",
-            "discountKind": "FIXED", "value": value, "targetKind": "ORDER", "validDays": 30}})
+            "discountKind": "FIXED", "value": value, "targetKind": "ORDER", "validDays": 30,
+            "imageUrl": format!("{origin}/offer.svg?label={label}")}})
     };
     const OFFER: &str = "mutation($i: OfferInput!) { createOffer(input: $i) { id } }";
-    let voucher_offer = app
-        .gql(Some(&admin), OFFER, offer("Giảm 50.000 ₫", "50000"))
+    // The voucher comes as seed 004 describes: the shop's campaign carries the offer, and
+    // each recipient gets a voucher when their message goes out.
+    let campaign_offer = app
+        .gql(Some(&admin), OFFER, offer("Giảm 50.000 ₫", "50000", "-50K"))
         .await;
-    let voucher_offer = str_at(voucher_offer.data(), "/createOffer/id");
+    let campaign_offer = str_at(campaign_offer.data(), "/createOffer/id");
     app.gql(
-        Some(&admin),
-        "mutation($o: ID!, $m: [ID!]!) { issueVouchers(offerId: $o, memberIds: $m) { code } }",
-        json!({"o": voucher_offer, "m": [member]}),
+        Some(OPERATOR_TOKEN),
+        "mutation($s: ID!) { topUpMessagingBalance(shopId: $s, amount: \"1000\") { balance } }",
+        json!({"s": shop_id}),
     )
     .await
     .data();
+    let campaign = app
+        .gql(
+            Some(&admin),
+            "mutation($i: CampaignInput!) { createCampaign(input: $i) { id } }",
+            json!({"i": {"name": "Tri ân tháng 12", "offerId": campaign_offer,
+                "email": {"subject": "Quà cho {{ name }}", "body": "Mã của bạn: {{ voucher_code }}"}}}),
+        )
+        .await;
+    let campaign = str_at(campaign.data(), "/createCampaign/id");
+    app.gql(
+        Some(&admin),
+        "mutation($id: ID!) { sendCampaignNow(id: $id) { status } }",
+        json!({"id": campaign}),
+    )
+    .await
+    .data();
+    let sent = RecordingDispatcher::new(app, ChannelKind::Email)
+        .drain()
+        .await;
+    assert_eq!(sent.len(), 1, "the campaign's one message: {sent:?}");
     let reward_offer = app
-        .gql(Some(&admin), OFFER, offer("Quà 20.000 ₫", "20000"))
+        .gql(Some(&admin), OFFER, offer("Quà 20.000 ₫", "20000", "20K"))
         .await;
     let reward_offer = str_at(reward_offer.data(), "/createOffer/id");
     app.gql(
@@ -163,6 +189,17 @@ async fn the_widget_shows_the_wallet_and_redeems_a_reward() {
             .await
             .contains("Giảm 50.000 ₫")
     );
+    // The offer's square image, loaded from the shop's site.
+    let image = browser
+        .wait_for(
+            "the voucher's image",
+            &format!(
+                "(() => {{ const i = {}; return i && i.complete ? i.naturalWidth : null; }})()",
+                shadow("[data-voucher] img")
+            ),
+        )
+        .await;
+    assert_eq!(image, json!(500));
     let width = browser.eval("return window.innerWidth;").await;
     assert_eq!(width, json!(PHONE_WIDTH), "the phone's viewport");
     assert!(

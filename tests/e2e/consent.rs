@@ -3,55 +3,13 @@
 //! freeze their recipients and when a message is about to go out, the unsubscribe link
 //! every e-mail carries, and an estimate that matches what the campaign then sends and
 //! charges. Deliveries run through the real dispatcher with a recording e-mail channel.
-use loyalty_domain::Ctx;
-use loyalty_domain::campaigns::dispatch::{DispatchConfig, Dispatcher};
-use loyalty_domain::messaging::channel::{OpenFuture, Opened, SendFuture, Sender as ShopSender};
-use loyalty_domain::messaging::{Channel, ChannelKind, Channels, Outbound, SendOutcome};
+use loyalty_domain::messaging::ChannelKind;
+use loyalty_tests::recording_channel::RecordingDispatcher;
 use loyalty_tests::{OPERATOR_TOKEN, TestApp, spawn_app, str_at};
 use serde_json::{Value, json};
-use std::sync::{Arc, Mutex};
 
 const CONSENT: &str = "mutation($m: ID!, $c: MessageChannel!, $a: Boolean!) {
   setMessagingConsent(memberId: $m, channel: $c, allowed: $a) { externalId optOuts { channel source at } } }";
-
-/// An e-mail transport that accepts every message and keeps it.
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<Outbound>>>);
-
-impl Recorder {
-    fn take(&self) -> Vec<Outbound> {
-        self.0
-            .lock()
-            .map(|mut v| std::mem::take(&mut *v))
-            .unwrap_or_default()
-    }
-}
-
-impl Channel for Recorder {
-    fn kind(&self) -> ChannelKind {
-        ChannelKind::Email
-    }
-
-    /// Every shop sends through the same recorder.
-    fn open<'a>(&'a self, _: &'a Ctx, _: uuid::Uuid) -> OpenFuture<'a> {
-        let sender: Arc<dyn ShopSender> = Arc::new(self.clone());
-        Box::pin(async move { Ok(Opened::Ready(sender)) })
-    }
-}
-
-impl ShopSender for Recorder {
-    fn send<'a>(&'a self, message: &'a Outbound) -> SendFuture<'a> {
-        Box::pin(async move {
-            if let Ok(mut sent) = self.0.lock() {
-                sent.push(message.clone());
-            }
-            SendOutcome::Sent {
-                provider_id: None,
-                quota_left: None,
-            }
-        })
-    }
-}
 
 /// Registered a–e with e-mails, f registered without one, g with one but not registered.
 async fn members(app: &TestApp, key: &str) {
@@ -185,44 +143,6 @@ async fn members_opt_out_per_channel_and_back_in_idempotently() {
     );
 }
 
-struct Sender {
-    dispatcher: Dispatcher,
-    recorder: Recorder,
-}
-
-impl Sender {
-    fn new(app: &TestApp) -> Self {
-        let recorder = Recorder::default();
-        let mut channels = Channels::new();
-        channels.register(Arc::new(recorder.clone()));
-        let config = DispatchConfig {
-            // The test's clock stands still: one rate window holds every message.
-            rate_per_second: 100_000,
-            public_url: app.url.clone(),
-            ..DispatchConfig::default()
-        };
-        Self {
-            dispatcher: Dispatcher::new(app.ctx.clone(), channels, config),
-            recorder,
-        }
-    }
-
-    /// Runs rounds until nothing more happens; returns what went out.
-    async fn drain(&self) -> Vec<Outbound> {
-        for _ in 0..20 {
-            let r = self
-                .dispatcher
-                .round()
-                .await
-                .unwrap_or_else(|e| panic!("round: {e}"));
-            if r.claimed == 0 && r.started == 0 && r.completed == 0 {
-                break;
-            }
-        }
-        self.recorder.take()
-    }
-}
-
 const ESTIMATE: &str = "query($id: ID!) { campaign(id: $id) { status
   estimate { frozen recipients skipped skippedByReason { reason count } segmentsPerMessage segments
              pricePerSegment cost toPay balance balanceCovers }
@@ -281,7 +201,7 @@ async fn campaigns_skip_opted_out_members_the_link_unsubscribes_and_the_estimate
     )
     .await
     .data();
-    let sender = Sender::new(&app);
+    let sender = RecordingDispatcher::new(&app, ChannelKind::Email);
 
     // Before sending: the audience now. a, c, d, e get it; b opted out, f has no e-mail,
     // g is not a registered member of this MEMBERS_ONLY program.

@@ -6,6 +6,8 @@
 //! unreachable PostgreSQL fails the test; it is never skipped). Time is a
 //! [`ManualClock`] the test moves.
 
+pub mod recording_channel;
+
 use chrono::{DateTime, Duration, Utc};
 use loyalty_api::config::{DbConfig, Limits};
 use loyalty_domain::Ctx;
