@@ -55,45 +55,68 @@ impl Loader<Uuid> for TierCountLoader {
     }
 }
 
-/// Available and pending points, for `Member.points { available pending }`: one
-/// statement per shop in the batch, over the members' lots only.
-pub struct LiveBalanceLoader(pub Ctx);
+/// A loader of values by (shop, id) keys: `$load` runs once per shop in the batch with
+/// every id of that shop, and answers by id.
+macro_rules! per_shop_loader {
+    ($(#[$doc:meta])* $name:ident => $value:ty, |$ctx:ident, $shop:ident, $ids:ident| $load:expr) => {
+        $(#[$doc])*
+        pub struct $name(pub Ctx);
 
-impl Loader<(Uuid, Uuid)> for LiveBalanceLoader {
-    type Value = LiveBalance;
-    type Error = Arc<DomainError>;
+        impl Loader<(Uuid, Uuid)> for $name {
+            type Value = $value;
+            type Error = Arc<DomainError>;
 
-    async fn load(
-        &self,
-        keys: &[(Uuid, Uuid)],
-    ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
-        let (db, now) = (&self.0.db, self.0.clock.now());
-        per_shop(keys, |shop, members| async move {
-            ledger::live_balances(db, shop, &members, now).await
-        })
-        .await
-    }
+            async fn load(
+                &self,
+                keys: &[(Uuid, Uuid)],
+            ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
+                let $ctx = &self.0;
+                per_shop(keys, |$shop, $ids| async move { $load.await }).await
+            }
+        }
+    };
 }
 
-/// Whole balances, for `Member.points { used expired }`: one statement per shop in the
-/// batch, which sums the members' ledger entries too.
-pub struct BalanceLoader(pub Ctx);
+per_shop_loader!(
+    /// Available and pending points, for `Member.points { available pending }`: one
+    /// statement per shop in the batch, over the members' lots only.
+    LiveBalanceLoader => LiveBalance,
+    |ctx, shop, members| ledger::live_balances(&ctx.db, shop, &members, ctx.clock.now())
+);
 
-impl Loader<(Uuid, Uuid)> for BalanceLoader {
-    type Value = PointBalance;
-    type Error = Arc<DomainError>;
+per_shop_loader!(
+    /// Whole balances, for `Member.points { used expired }`: one statement per shop in the
+    /// batch, which sums the members' ledger entries too.
+    BalanceLoader => PointBalance,
+    |ctx, shop, members| ledger::balances(&ctx.db, shop, &members, ctx.clock.now())
+);
 
-    async fn load(
-        &self,
-        keys: &[(Uuid, Uuid)],
-    ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
-        let (db, now) = (&self.0.db, self.0.clock.now());
-        per_shop(keys, |shop, members| async move {
-            ledger::balances(db, shop, &members, now).await
-        })
-        .await
-    }
-}
+per_shop_loader!(
+    /// Offers by id, for `Voucher.offer` and `Reward.offer`: one statement per shop in the
+    /// batch.
+    OfferLoader => offers::Offer,
+    |ctx, shop, ids| offers::by_ids(&ctx.db, shop, &ids)
+);
+
+per_shop_loader!(
+    /// Members by id, for `Voucher.member` and `Order.member` (on a page of the shop's
+    /// orders): one statement per shop in the batch.
+    MemberLoader => members::Member,
+    |ctx, shop, ids| members::by_ids(&ctx.db, shop, &ids)
+);
+
+per_shop_loader!(
+    /// Members' messaging opt-outs, for `Member.optOuts`: one statement per shop in the
+    /// batch.
+    OptOutLoader => Vec<OptOut>,
+    |ctx, shop, ids| consent::of_members(&ctx.db, shop, &ids)
+);
+
+per_shop_loader!(
+    /// Orders by id, for `Voucher.order`: one statement per shop in the batch.
+    OrderLoader => history::StoredOrder,
+    |ctx, shop, ids| history::by_ids(&ctx.db, shop, &ids)
+);
 
 /// Values of (shop, member) keys, loaded by `load` once per shop for all its members.
 async fn per_shop<V, Fut>(
@@ -113,84 +136,6 @@ where
         out.extend(found.into_iter().map(|(m, v)| ((shop, m), v)));
     }
     Ok(out)
-}
-
-/// Offers by id, for `Voucher.offer` and `Reward.offer`: one statement per shop in the
-/// batch.
-pub struct OfferLoader(pub Ctx);
-
-impl Loader<(Uuid, Uuid)> for OfferLoader {
-    type Value = offers::Offer;
-    type Error = Arc<DomainError>;
-
-    async fn load(
-        &self,
-        keys: &[(Uuid, Uuid)],
-    ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
-        let db = &self.0.db;
-        per_shop(keys, |shop, ids| async move {
-            offers::by_ids(db, shop, &ids).await
-        })
-        .await
-    }
-}
-
-/// Members by id, for `Voucher.member` and `Order.member` (on a page of the shop's
-/// orders): one statement per shop in the batch.
-pub struct MemberLoader(pub Ctx);
-
-impl Loader<(Uuid, Uuid)> for MemberLoader {
-    type Value = members::Member;
-    type Error = Arc<DomainError>;
-
-    async fn load(
-        &self,
-        keys: &[(Uuid, Uuid)],
-    ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
-        let db = &self.0.db;
-        per_shop(keys, |shop, ids| async move {
-            members::by_ids(db, shop, &ids).await
-        })
-        .await
-    }
-}
-
-/// Members' messaging opt-outs, for `Member.optOuts`: one statement per shop in the batch.
-pub struct OptOutLoader(pub Ctx);
-
-impl Loader<(Uuid, Uuid)> for OptOutLoader {
-    type Value = Vec<OptOut>;
-    type Error = Arc<DomainError>;
-
-    async fn load(
-        &self,
-        keys: &[(Uuid, Uuid)],
-    ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
-        let db = &self.0.db;
-        per_shop(keys, |shop, ids| async move {
-            consent::of_members(db, shop, &ids).await
-        })
-        .await
-    }
-}
-
-/// Orders by id, for `Voucher.order`: one statement per shop in the batch.
-pub struct OrderLoader(pub Ctx);
-
-impl Loader<(Uuid, Uuid)> for OrderLoader {
-    type Value = history::StoredOrder;
-    type Error = Arc<DomainError>;
-
-    async fn load(
-        &self,
-        keys: &[(Uuid, Uuid)],
-    ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
-        let db = &self.0.db;
-        per_shop(keys, |shop, ids| async move {
-            history::by_ids(db, shop, &ids).await
-        })
-        .await
-    }
 }
 
 /// A member's first voucher page of one status (`vouchers(status, first)` without
