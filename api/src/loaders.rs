@@ -201,94 +201,68 @@ where
     Ok(out)
 }
 
-/// First ledger pages (`ledger(first: n)` without `after`), for a page of members: one
-/// statement per shop and page size.
-pub struct LedgerLoader(pub Ctx);
+/// A loader of members' first pages by (shop, member, page size) keys: `$load` runs once
+/// per shop and page size with every member of the batch, like [`first_pages`].
+macro_rules! first_page_loader {
+    ($(#[$doc:meta])* $name:ident => $page:ty, |$ctx:ident, $shop:ident, $members:ident, $n:ident| $load:expr) => {
+        $(#[$doc])*
+        pub struct $name(pub Ctx);
+
+        impl Loader<(Uuid, Uuid, u64)> for $name {
+            type Value = Arc<$page>;
+            type Error = Arc<DomainError>;
+
+            async fn load(
+                &self,
+                keys: &[(Uuid, Uuid, u64)],
+            ) -> Result<HashMap<(Uuid, Uuid, u64), Self::Value>, Self::Error> {
+                let $ctx = &self.0;
+                first_pages(keys, |$shop, $members, $n| async move { $load.await }).await
+            }
+        }
+    };
+}
 
 /// A member's first ledger page.
 pub type LedgerPage = loyalty_domain::paging::Page<ledger::LedgerCursor, ledger::LedgerEntry>;
 
-impl Loader<(Uuid, Uuid, u64)> for LedgerLoader {
-    type Value = Arc<LedgerPage>;
-    type Error = Arc<DomainError>;
-
-    async fn load(
-        &self,
-        keys: &[(Uuid, Uuid, u64)],
-    ) -> Result<HashMap<(Uuid, Uuid, u64), Self::Value>, Self::Error> {
-        let db = &self.0.db;
-        first_pages(keys, |shop, members, n| async move {
-            ledger::newest_of_many(db, shop, &members, n).await
-        })
-        .await
-    }
-}
-
-/// First order pages (`orders(first: n)` without `after`), for a page of members: one
-/// statement per shop and page size, like [`LedgerLoader`].
-pub struct MemberOrdersLoader(pub Ctx);
+first_page_loader!(
+    /// First ledger pages (`ledger(first: n)` without `after`), for a page of members: one
+    /// statement per shop and page size.
+    LedgerLoader => LedgerPage,
+    |ctx, shop, members, n| ledger::newest_of_many(&ctx.db, shop, &members, n)
+);
 
 /// A member's first order page.
 pub type OrderPage = loyalty_domain::paging::Page<history::OrderCursor, history::StoredOrder>;
 
-impl Loader<(Uuid, Uuid, u64)> for MemberOrdersLoader {
-    type Value = Arc<OrderPage>;
-    type Error = Arc<DomainError>;
+first_page_loader!(
+    /// First order pages (`orders(first: n)` without `after`), for a page of members: one
+    /// statement per shop and page size, like [`LedgerLoader`].
+    MemberOrdersLoader => OrderPage,
+    |ctx, shop, members, n| history::newest_of_many(&ctx.db, shop, &members, n)
+);
 
-    async fn load(
-        &self,
-        keys: &[(Uuid, Uuid, u64)],
-    ) -> Result<HashMap<(Uuid, Uuid, u64), Self::Value>, Self::Error> {
-        let db = &self.0.db;
-        first_pages(keys, |shop, members, n| async move {
-            history::newest_of_many(db, shop, &members, n).await
-        })
-        .await
+per_shop_loader!(
+    /// The discounts of orders, by (shop, order id), for `Order.discounts`: one statement
+    /// per shop in the batch. Every order asked for gets a list, so an order without
+    /// discounts is cached too.
+    OrderDiscountsLoader => Arc<Vec<OrderDiscount>>,
+    |ctx, shop, orders| async move {
+        let found = history::discounts_of(&ctx.db, shop, &orders).await?;
+        Ok(found.into_iter().map(|(o, d)| (o, Arc::new(d))).collect())
     }
-}
+);
 
-/// The discounts of orders, by (shop, order id), for `Order.discounts`: one statement
-/// per shop in the batch. Every order asked for gets a list, so an order without
-/// discounts is cached too.
-pub struct OrderDiscountsLoader(pub Ctx);
-
-impl Loader<(Uuid, Uuid)> for OrderDiscountsLoader {
-    type Value = Arc<Vec<OrderDiscount>>;
-    type Error = Arc<DomainError>;
-
-    async fn load(
-        &self,
-        keys: &[(Uuid, Uuid)],
-    ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
-        let db = &self.0.db;
-        per_shop(keys, |shop, orders| async move {
-            let found = history::discounts_of(db, shop, &orders).await?;
-            Ok(found.into_iter().map(|(o, d)| (o, Arc::new(d))).collect())
-        })
-        .await
+per_shop_loader!(
+    /// The refunds of orders, by (shop, order id), for `Order.refunds`: one statement per
+    /// shop in the batch, a list for every order asked for.
+    OrderRefundsLoader => Arc<Vec<OrderRefund>>,
+    |ctx, shop, orders| async move {
+        let found = history::refunds_of(&ctx.db, shop, &orders).await?;
+        Ok(found.into_iter().map(|(o, r)| (o, Arc::new(r))).collect())
     }
-}
-
-/// The refunds of orders, by (shop, order id), for `Order.refunds`: one statement per
-/// shop in the batch, a list for every order asked for.
-pub struct OrderRefundsLoader(pub Ctx);
-
-impl Loader<(Uuid, Uuid)> for OrderRefundsLoader {
-    type Value = Arc<Vec<OrderRefund>>;
-    type Error = Arc<DomainError>;
-
-    async fn load(
-        &self,
-        keys: &[(Uuid, Uuid)],
-    ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, Self::Error> {
-        let db = &self.0.db;
-        per_shop(keys, |shop, orders| async move {
-            let found = history::refunds_of(db, shop, &orders).await?;
-            Ok(found.into_iter().map(|(o, r)| (o, Arc::new(r))).collect())
-        })
-        .await
-    }
-}
+);
 
 /// A loader with a per-request cache: a key asked for twice (or primed by a list, see
 /// `graphql::members::queries::prime`) is loaded once.
