@@ -448,3 +448,74 @@ async fn a_nul_byte_in_a_csv_field_is_a_rejected_row_on_both_databases() {
         assert_eq!(m.data()["member"], Value::Null, "{id}");
     }
 }
+
+/// Every customer of a shop as the admin API shows them, by external id.
+async fn all_members(app: &TestApp, key: &str) -> Value {
+    let res = app
+        .gql(
+            Some(key),
+            "{ members(first: 50) { edges { node {
+                externalId name phone email birthday gender province district totalOrders totalSpent
+                registeredAt lastPurchaseAt rankingSpend tier { name }
+                points { available pending used expired } ledger(first: 5) { edges { node { kind points } } }
+            } } } }",
+            json!({}),
+        )
+        .await;
+    let mut edges = res.data()["members"]["edges"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    edges.sort_by_key(|e| {
+        e["node"]["externalId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    });
+    Value::Array(edges)
+}
+
+/// New customers are written a batch at a time, existing ones row by row: both ways give
+/// the same customers. Shop A imports the file onto nothing; shop B knows every customer
+/// (by external id only) before the same file, so each of its rows goes the row-by-row
+/// way. A customer twice in the file ends as the second row says, either way.
+#[tokio::test]
+async fn new_and_known_customers_import_to_the_same_rows() {
+    const FILE: &str = "external_id,name,phone,email,birthday,gender,total_orders,total_spent,cycle_spent,last_purchase_at,opening_points,registered
+a1,Nguyễn Văn An,0912345601,an@shop.vn,1990-05-17,male,12,\"9,500,000\",\"9,500,000\",2026-11-01,1200,true
+a2,Trần Bình,0912345602,,,nữ,3,\"2,500,000\",\"2,000,000\",2026-10-01 09:30,300,false
+a3,Lê Vân,,,,,1,100000,,,,
+a2,Trần Thị Bình,,binh@shop.vn,,,,,,,,true
+a4,Phạm Hoa,0912345604,,,,2,\"3,000,000\",\"4,000,000\",,50,true
+";
+    let app = spawn_app().await;
+    let mut shops = Vec::new();
+    for (name, known) in [("A", false), ("B", true)] {
+        let (_, admin) = app.create_shop(name).await;
+        app.activate(&admin, json!({}), "INITIAL_TIER").await;
+        if known {
+            let ids = "external_id\na1\na2\na3\na4\n";
+            assert_eq!(import(&app, &admin, ids).await["imported"], 4);
+        }
+        let r = import(&app, &admin, FILE).await;
+        // a4's cycle_spent is above its total_spent: refused either way.
+        assert_eq!(r["rejected"].as_array().map(Vec::len), Some(1), "{r}");
+        assert_eq!(r["rejected"][0]["line"], 6, "{r}");
+        assert_eq!(r["pointsImported"], 1500, "{r}");
+        shops.push(all_members(&app, &admin).await);
+    }
+    // B knew a4 before its refused row; A never did.
+    let known: Vec<Value> = shops[1]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| e["node"]["externalId"] != "a4")
+        .collect();
+    assert_eq!(shops[0], Value::Array(known));
+    let a2 = &shops[0][1]["node"];
+    assert_eq!(a2["name"], "Trần Thị Bình");
+    assert_eq!(a2["email"], "binh@shop.vn");
+    assert_eq!(a2["phone"], "0912345602");
+    assert!(a2["registeredAt"].is_string(), "{a2}");
+}

@@ -12,6 +12,7 @@
 //! `importMembers` mutation), so that a request that fails or times out part-way, which
 //! drops the transaction, writes nothing.
 use super::Gender;
+use super::import_fresh;
 use super::opening_spend::{self, OpeningInput, UNRANKED_WARNING};
 use super::profile::{MemberInput, apply_reached_tier, clean, merge, new_row};
 use crate::ledger::LedgerKind;
@@ -103,13 +104,13 @@ impl ImportReport {
 
 /// One valid row.
 #[derive(Debug, Clone)]
-struct Row {
-    line: u64,
-    profile: MemberInput,
-    total_orders: Option<i64>,
-    opening: OpeningInput,
-    last_purchase_at: Option<DateTime<Utc>>,
-    opening_points: i64,
+pub(super) struct Row {
+    pub(super) line: u64,
+    pub(super) profile: MemberInput,
+    pub(super) total_orders: Option<i64>,
+    pub(super) opening: OpeningInput,
+    pub(super) last_purchase_at: Option<DateTime<Utc>>,
+    pub(super) opening_points: i64,
 }
 
 /// The shop's time as the rows are read: dates are its days, and a last purchase
@@ -483,45 +484,60 @@ async fn apply(
         return Ok(());
     }
     let policy = Policy::load(txn, shop_id).await?;
-    let shop = crate::shops::load(txn, shop_id).await?;
-    for row in rows {
-        match apply_row(txn, &policy, shop.local_date(now), &row, now).await {
-            Ok(Applied {
-                changed,
-                points,
-                unranked,
-            }) => {
-                if unranked {
-                    report.warn(UNRANKED_WARNING);
-                }
-                if changed || points > 0 {
-                    report.imported += 1;
-                } else {
-                    report.unchanged += 1;
-                }
-                report.points_imported =
-                    limits::add("the points imported", report.points_imported, points)?;
-            }
-            Err(DomainError::InvalidInput { message, .. }) => {
-                report.rejected.push(Rejected {
-                    line: row.line,
-                    reason: message,
-                });
-            }
-            Err(e) => return Err(e),
-        }
+    let today = policy.shop.local_date(now);
+    // New customers are planned in memory and written set-wise; the rest one by one.
+    let (fresh, rest) = import_fresh::split(txn, shop_id, rows).await?;
+    for (line, outcome) in import_fresh::apply(txn, &policy, today, fresh, now).await? {
+        tally(report, line, outcome)?;
+    }
+    for row in rest {
+        let outcome = apply_row(txn, &policy, today, &row, now).await;
+        tally(report, row.line, outcome)?;
     }
     Ok(())
 }
 
+/// Counts one row's outcome in the report: a row refused for its content is reported
+/// and skipped, any other error fails the import's transaction.
+fn tally(report: &mut ImportReport, line: u64, outcome: Result<Applied>) -> Result<()> {
+    match outcome {
+        Ok(Applied {
+            changed,
+            points,
+            unranked,
+        }) => {
+            if unranked {
+                report.warn(UNRANKED_WARNING);
+            }
+            if changed || points > 0 {
+                report.imported += 1;
+            } else {
+                report.unchanged += 1;
+            }
+            report.points_imported =
+                limits::add("the points imported", report.points_imported, points)?;
+            Ok(())
+        }
+        Err(DomainError::InvalidInput { message, .. }) => {
+            report.rejected.push(Rejected {
+                line,
+                reason: message,
+            });
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// What one row did.
-struct Applied {
+#[derive(Debug, Clone)]
+pub(super) struct Applied {
     /// Whether the profile, its standing or its opening spend changed.
-    changed: bool,
+    pub(super) changed: bool,
     /// Opening points added.
-    points: i64,
+    pub(super) points: i64,
     /// Whether its spend ranks nothing in the program's cycle.
-    unranked: bool,
+    pub(super) unranked: bool,
 }
 
 /// Upserts one row. Everything that can refuse the row is checked before anything of it
@@ -630,7 +646,7 @@ async fn apply_row(
     })
 }
 
-fn input_external_id(p: &MemberInput) -> String {
+pub(super) fn input_external_id(p: &MemberInput) -> String {
     p.external_id.trim().to_owned()
 }
 

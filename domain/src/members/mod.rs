@@ -7,6 +7,7 @@ pub mod email;
 pub mod export;
 pub mod filter;
 pub mod import;
+mod import_fresh;
 pub mod listing;
 pub mod member;
 pub mod name_fold;

@@ -173,6 +173,27 @@ impl Change {
     }
 }
 
+/// Writes the opening spend of customers new in this transaction (changes with nothing
+/// stored before), `chunk` rows a statement.
+pub(crate) async fn insert_new(
+    txn: &DatabaseTransaction,
+    changes: Vec<Change>,
+    chunk: usize,
+) -> Result<()> {
+    if changes.iter().any(|c| c.old.is_some()) {
+        return Err(DomainError::Internal(
+            "insert_new takes the opening spend of new customers only".into(),
+        ));
+    }
+    let rows: Vec<opening_spend::Model> = changes.into_iter().map(|c| c.new).collect();
+    for part in rows.chunks(chunk.max(1)) {
+        opening_spend::Entity::insert_many(part.iter().cloned().map(|r| r.into_active_model()))
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// At BACKFILL activation: gives every opening row the ranking amount of the program's
 /// cycle and tags those as of the current or the previous cycle with it (as the orders
 /// placed then are), so they count there. Returns how many were tagged.
