@@ -60,6 +60,7 @@ mod tests {
             provider_id: None,
             voucher_code: None,
             sent_at: None,
+            delivered_at: None,
             attributed_until: None,
             updated_at: Utc::now(),
         }
