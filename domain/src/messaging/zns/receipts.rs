@@ -10,7 +10,9 @@
 //! again for each forged request), and the event belongs to those whose key verifies it.
 //! A shop's key never verifies another shop's event, so one shop's webhook cannot mark
 //! another's deliveries. Marking is one guarded update per shop (SENT → DELIVERED), so a
-//! retried event changes nothing.
+//! retried event changes nothing. A receipt for a message id no SENT delivery has (a test
+//! message, another system's message on the same OA) is answered 200 and changes
+//! nothing: asking Zalo to retry it would never find one.
 use crate::campaigns::DeliveryStatus;
 use crate::secrets::{Purpose, Secret};
 use crate::{Ctx, Result};
@@ -193,7 +195,10 @@ pub async fn receive(
             "app_id and timestamp are required".into(),
         )));
     };
-    if app_id.is_empty() || app_id.len() > 64 {
+    // Not an app id any shop could have connected (`connectZaloOa` takes 1 to 64
+    // letters or digits): refused without reading anything.
+    if app_id.is_empty() || app_id.len() > 64 || !app_id.chars().all(|c| c.is_ascii_alphanumeric())
+    {
         return Ok(Err(Refused::Unauthorized));
     }
     let shops: Vec<Uuid> = keys
