@@ -89,14 +89,14 @@ mod tests {
             .expect("a known status reads");
         assert_eq!(page.items.len(), 1);
 
-        db.execute_unprepared("UPDATE campaign_deliveries SET status = 'DELIVERED'")
+        db.execute_unprepared("UPDATE campaign_deliveries SET status = 'BOUNCED'")
             .await
             .expect("update");
         let err = list(&db, shop, campaign, None, None, 10)
             .await
             .expect_err("an unknown status must not read as some status");
         assert!(
-            matches!(&err, DomainError::Db(DbErr::Type(m)) if m.contains("DELIVERED")),
+            matches!(&err, DomainError::Db(DbErr::Type(m)) if m.contains("BOUNCED")),
             "{err:?}"
         );
     }

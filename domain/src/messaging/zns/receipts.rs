@@ -13,11 +13,11 @@
 //! retried event changes nothing. A receipt for a message id no SENT delivery has (a test
 //! message, another system's message on the same OA) is answered 200 and changes
 //! nothing: asking Zalo to retry it would never find one.
-use crate::campaigns::DeliveryStatus;
 use crate::secrets::{Purpose, Secret};
 use crate::{Ctx, Result};
 use chrono::{DateTime, TimeZone, Utc};
-use loyalty_entities::{campaign_delivery, zalo_oa_account as oa};
+use loyalty_entities::campaign_delivery::{self, DeliveryStatus};
+use loyalty_entities::zalo_oa_account as oa;
 use moka::sync::Cache;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
