@@ -4,13 +4,13 @@ use crate::auth::OperatorToken;
 use crate::config::{DbConfig, Limits};
 use crate::http::{self, AppState};
 use crate::parsed_queries::ParsedQueries;
-use crate::{db, graphql, unsubscribe};
+use crate::{db, graphql, unsubscribe, zalo_webhook};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Request;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use loyalty_domain::Ctx;
 use loyalty_domain::clock::{Clock, SystemClock};
 use loyalty_domain::messaging::Prices;
@@ -90,6 +90,13 @@ pub fn router_admitting(
         .route(
             "/unsubscribe/{token}",
             get(unsubscribe::follow).post(unsubscribe::follow),
+        )
+        // Public: Zalo's signature is the credential (see `crate::zalo_webhook`).
+        .route(
+            "/webhooks/zalo",
+            post(zalo_webhook::receive).layer(DefaultBodyLimit::max(
+                loyalty_domain::messaging::zns::receipts::MAX_BODY_BYTES,
+            )),
         )
         .with_state(state)
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))

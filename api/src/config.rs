@@ -6,6 +6,7 @@ use loyalty_domain::messaging::smtp::SmtpChannel;
 use loyalty_domain::messaging::unsubscribe::UnsubscribeKeys;
 use loyalty_domain::messaging::zns::ZnsChannel;
 use loyalty_domain::messaging::zns::oauth::ZaloOAuth;
+use loyalty_domain::messaging::zns::templates::ZnsTemplates;
 use loyalty_domain::messaging::{Channels, Prices};
 use loyalty_domain::orders::BatchLimits;
 use loyalty_domain::orders::DEFAULT_ORDER_BATCHES;
@@ -236,6 +237,15 @@ impl MessagingConfig {
     pub fn zalo_oauth(&self) -> ZaloOAuth {
         ZaloOAuth::new(
             &self.zalo_oauth_base_url,
+            Duration::from_secs(self.send_timeout_secs),
+        )
+    }
+
+    /// Zalo's template API as the shops read it (`znsTemplates`, campaign checks).
+    pub fn zns_templates(&self) -> ZnsTemplates {
+        ZnsTemplates::new(
+            &self.zns_base_url,
+            self.zns_access_token.as_deref(),
             Duration::from_secs(self.send_timeout_secs),
         )
     }

@@ -77,6 +77,18 @@ pub fn to_gql(err: DomainError) -> Error {
             e.set("code", Code::Conflict.as_str());
             e.set("reason", "SERVER_NOT_CONFIGURED");
         }),
+        // A provider's refusal conflicts with nothing the caller sent wrong in GraphQL
+        // terms; `reason` tells it apart and `providerCode` carries the provider's code.
+        DomainError::Provider {
+            code,
+            message,
+            retryable,
+        } => Error::new(format!("the provider answered {code}: {message}")).extend_with(|_, e| {
+            e.set("code", Code::Conflict.as_str());
+            e.set("reason", "PROVIDER_ERROR");
+            e.set("providerCode", code.as_str());
+            e.set("retryable", retryable);
+        }),
         DomainError::Db(e) => {
             tracing::error!(error = %e, "database error");
             Code::Internal.error("internal error")

@@ -27,3 +27,4 @@ pub mod telemetry;
 pub mod transfer;
 pub mod unsubscribe;
 pub mod widget;
+pub mod zalo_webhook;

@@ -16,7 +16,11 @@ pub async fn serve(db_config: &DbConfig, config: &ServeConfig) -> anyhow::Result
         .with_max_keys_per_shop(config.limits.max_keys_per_shop)
         .with_unsubscribe_keys(config.messaging.unsubscribe_keys()?)
         .with_secrets(secrets)
-        .with_zalo_oauth(config.messaging.zalo_oauth());
+        .with_zalo_oauth(config.messaging.zalo_oauth())
+        .with_channels(
+            config.messaging.channels()?,
+            config.messaging.zns_templates(),
+        );
     if config.jobs_interval_secs > 0 {
         tokio::spawn(run_jobs(ctx.clone(), config.jobs_interval_secs));
     }

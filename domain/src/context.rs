@@ -2,8 +2,11 @@
 use crate::access::cache::KeyCache;
 use crate::access::usage::KeyUsage;
 use crate::clock::Clock;
+use crate::messaging::Channels;
 use crate::messaging::unsubscribe::UnsubscribeKeys;
 use crate::messaging::zns::oauth::ZaloOAuth;
+use crate::messaging::zns::receipts::WebhookKeys;
+use crate::messaging::zns::templates::ZnsTemplates;
 use crate::orders::BatchLimits;
 use crate::orders::{OrderPath, OrderQueues};
 use crate::program::PolicyCache;
@@ -67,6 +70,13 @@ pub struct Ctx {
     pub secrets: Secrets,
     /// Zalo's OAuth server, which `connectZaloOa` asks for a shop's first tokens.
     pub zalo_oauth: ZaloOAuth,
+    /// The channels a test message goes out through (the campaign workers get theirs
+    /// from their `Dispatcher`); none configured by default.
+    pub channels: Channels,
+    /// Shops' ZNS templates at Zalo, kept briefly (see [`ZnsTemplates`]).
+    pub zns_templates: Arc<ZnsTemplates>,
+    /// The webhook keys of Zalo apps' shops, kept briefly (see [`WebhookKeys`]).
+    pub zalo_webhooks: Arc<WebhookKeys>,
 }
 
 impl Ctx {
@@ -96,7 +106,18 @@ impl Ctx {
             unsubscribe: UnsubscribeKeys::generated(),
             secrets: Secrets::none(),
             zalo_oauth: ZaloOAuth::default(),
+            channels: Channels::new(),
+            zns_templates: Arc::new(ZnsTemplates::default()),
+            zalo_webhooks: Arc::new(WebhookKeys::default()),
         }
+    }
+
+    /// The same context sending test messages through `channels` and reading ZNS
+    /// templates through `templates`.
+    pub fn with_channels(mut self, channels: Channels, templates: ZnsTemplates) -> Self {
+        self.channels = channels;
+        self.zns_templates = Arc::new(templates);
+        self
     }
 
     /// The same context letting a shop hold at most `n` active API keys.

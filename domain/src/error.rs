@@ -36,6 +36,17 @@ pub enum DomainError {
     /// secret); the operator, not the caller, can fix it.
     #[error("{0}")]
     Unconfigured(String),
+    /// A messaging provider (Zalo, an SMTP server, an SMS gateway) refused or did not
+    /// answer; `code` is its own (`-108`) or ours (`TRANSPORT`, `HTTP_500`).
+    #[error("the provider answered {code}: {message}")]
+    Provider {
+        /// The provider's code.
+        code: String,
+        /// Its words.
+        message: String,
+        /// Whether trying again later may work (a network failure, not a bad phone).
+        retryable: bool,
+    },
     /// A size or count limit was exceeded.
     #[error("{0}")]
     LimitExceeded(String),

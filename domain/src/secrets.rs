@@ -27,6 +27,8 @@ pub enum Purpose {
     ZaloAccessToken,
     /// A Zalo OA refresh token.
     ZaloRefreshToken,
+    /// The OA secret key of a Zalo app's webhook settings (it signs Zalo's events).
+    ZaloWebhookKey,
     /// An SMTP server URL (it may carry a password).
     SmtpUrl,
 }
@@ -37,6 +39,7 @@ impl Purpose {
             Self::ZaloSecretKey => "zalo.secret_key",
             Self::ZaloAccessToken => "zalo.access_token",
             Self::ZaloRefreshToken => "zalo.refresh_token",
+            Self::ZaloWebhookKey => "zalo.webhook_key",
             Self::SmtpUrl => "smtp.url",
         }
     }

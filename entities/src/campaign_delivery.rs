@@ -31,6 +31,8 @@ pub struct Model {
     /// The voucher issued to the recipient with this message.
     pub voucher_code: Option<String>,
     pub sent_at: Option<DateTimeUtc>,
+    /// When the provider's receipt said the message reached the recipient's phone.
+    pub delivered_at: Option<DateTimeUtc>,
     /// Orders the recipient places before this instant count for the campaign.
     pub attributed_until: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
@@ -50,6 +52,9 @@ pub enum DeliveryStatus {
     /// Accepted by the provider.
     #[sea_orm(string_value = "SENT")]
     Sent,
+    /// Sent, and the provider's receipt says it reached the recipient's phone.
+    #[sea_orm(string_value = "DELIVERED")]
+    Delivered,
     /// Failed for good.
     #[sea_orm(string_value = "FAILED")]
     Failed,

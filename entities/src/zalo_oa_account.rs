@@ -17,6 +17,9 @@ pub struct Model {
     pub access_token: String,
     /// The current (single-use) refresh token, sealed.
     pub refresh_token: String,
+    /// The OA secret key of the app's webhook settings, sealed: it signs Zalo's events
+    /// (delivery receipts); none until the merchant gives it.
+    pub webhook_secret_key: Option<String>,
     /// When the access token stops working.
     pub token_expires_at: DateTimeUtc,
     /// Grows by one with every new token pair (connect or refresh): a refresh is asked

@@ -107,6 +107,8 @@ pub enum DeliveryStatus {
     Sending,
     /// Accepted by the provider.
     Sent,
+    /// Sent, and Zalo's receipt says it reached the phone.
+    Delivered,
     /// Failed for good.
     Failed,
     /// No address on the channel.
@@ -287,8 +289,11 @@ pub struct CampaignReport {
     skipped_by_reason: Vec<SkipCount>,
     /// Waiting or in flight.
     pending: Int32,
-    /// Accepted by the provider.
+    /// Accepted by the provider (the delivered included).
     sent: Int32,
+    /// Of them, confirmed on the recipient's phone by the provider's delivery receipt
+    /// (ZNS: Zalo's `user_received_message` at `POST /webhooks/zalo`).
+    delivered: Int32,
     /// Failed for good.
     failed: Int32,
     /// Cancelled before sending.
@@ -357,6 +362,10 @@ impl Delivery {
     }
     async fn sent_at(&self) -> Option<DateTime<Utc>> {
         self.0.sent_at
+    }
+    /// When the provider's receipt said it reached the phone.
+    async fn delivered_at(&self) -> Option<DateTime<Utc>> {
+        self.0.delivered_at
     }
     /// When the next attempt is due, for queued deliveries.
     async fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
@@ -532,6 +541,7 @@ impl Campaign {
             skipped_by_reason: skip_counts(r.skipped_by_reason),
             pending: r.pending.into(),
             sent: r.sent.into(),
+            delivered: r.delivered.into(),
             failed: r.failed.into(),
             cancelled: r.cancelled.into(),
             failures: r

@@ -38,6 +38,9 @@ pub struct ZaloOa {
     status_reason: Option<String>,
     /// When the tokens were last refreshed.
     refreshed_at: Option<DateTime<Utc>>,
+    /// Whether the webhook's OA secret key is stored, so Zalo's delivery receipts at
+    /// `POST /webhooks/zalo` are accepted.
+    webhook_configured: bool,
 }
 
 impl From<OaView> for ZaloOa {
@@ -54,6 +57,7 @@ impl From<OaView> for ZaloOa {
             status,
             status_reason: v.status_reason,
             refreshed_at: v.refreshed_at,
+            webhook_configured: v.webhook_configured,
         }
     }
 }
@@ -71,6 +75,10 @@ pub struct ZaloOaInput {
     refresh_token: String,
     /// The OA's id, for reference (at most 64 characters).
     oa_id: Option<String>,
+    /// The OA secret key of the app's webhook settings (at most 256 characters), which
+    /// signs Zalo's delivery receipts sent to `POST /webhooks/zalo`; kept from before
+    /// when omitted.
+    webhook_secret_key: Option<String>,
 }
 
 /// A shop's e-mail sender, without its server's URL.
@@ -169,6 +177,7 @@ impl ChannelAccountMutation {
             secret_key: Secret::new(input.secret_key),
             refresh_token: Secret::new(input.refresh_token),
             oa_id: input.oa_id,
+            webhook_secret_key: input.webhook_secret_key.map(Secret::new),
         };
         Ok(account::connect(d, &d.zalo_oauth, shop_id, input)
             .await

@@ -21,10 +21,12 @@ pub mod rewards;
 pub mod scalars;
 pub mod segments;
 pub mod shop;
+pub mod test_message;
 pub mod tiers;
 pub mod vouchers;
 pub mod wallet;
 pub mod widget;
+pub mod zns_templates;
 
 use crate::config::Limits;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
@@ -45,6 +47,7 @@ pub struct Query(
     segments::SegmentQuery,
     campaigns::CampaignQuery,
     channel_accounts::ChannelAccountQuery,
+    zns_templates::ZnsTemplateQuery,
     bulk::BulkQuery,
     wallet::WalletQuery,
     widget::WidgetQuery,
@@ -66,6 +69,7 @@ pub struct Mutation(
     campaigns::CampaignMutation,
     consent::ConsentMutation,
     channel_accounts::ChannelAccountMutation,
+    test_message::TestMessageMutation,
     bulk::BulkMutation,
     member_sessions::MemberSessionMutation,
     wallet::WalletMutation,

@@ -7,9 +7,15 @@
 //! with `i` in the last six digits; by `i % 50`: 7 is an invalid phone (-108, final),
 //! 13 fails with -100 twice then succeeds, 21 gets an HTTP 500 once then succeeds, 33
 //! fails with -100 every time; everyone else succeeds at once.
-use axum::extract::State;
+//!
+//! Templates (`GET /template/all`, `GET /template/info/v2`) belong to the account whose
+//! token asks (an app's OAuth tokens, or the operator's static one); a message to a
+//! registered template whose `template_data` misses a required parameter, has one the
+//! template lacks, or one too long is refused with -112, as Zalo does. [`post_receipt`]
+//! posts a delivery receipt signed as Zalo signs its webhook events.
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -60,6 +66,26 @@ pub struct Received {
     pub data: Value,
     pub token: String,
     pub answer: i64,
+    /// The message id answered, when sent.
+    pub msg_id: Option<String>,
+}
+
+/// One parameter of a fake template.
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: &'static str,
+    pub required: bool,
+    pub kind: &'static str,
+    pub max_length: usize,
+}
+
+/// A template registered with the fake.
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub id: u64,
+    pub name: &'static str,
+    pub status: &'static str,
+    pub params: Vec<Param>,
 }
 
 /// Shared state of the fake.
@@ -72,6 +98,10 @@ pub struct Fake {
     pub oauth: Mutex<OAuth>,
     /// How long a refresh takes to answer.
     pub refresh_delay: Mutex<Duration>,
+    /// Templates by owner: an app id, or `static` for the operator's token.
+    pub templates: Mutex<HashMap<String, Vec<Template>>>,
+    /// Template API calls answered (list and info).
+    pub template_calls: Mutex<usize>,
 }
 
 impl Fake {
@@ -100,6 +130,190 @@ impl Fake {
     pub fn refreshes(&self) -> Vec<Refreshed> {
         self.oauth(|o| o.refreshes.clone())
     }
+
+    /// Registers `template` for `owner` (an app id, or `static`).
+    pub fn template(&self, owner: &str, template: Template) {
+        if let Ok(mut t) = self.templates.lock() {
+            t.entry(owner.to_owned()).or_default().push(template);
+        }
+    }
+
+    /// Template API calls so far.
+    pub fn template_calls(&self) -> usize {
+        self.template_calls.lock().map(|n| *n).unwrap_or_default()
+    }
+}
+
+/// The account a live token belongs to (`static`, or the app id), without spending it.
+fn owner_of(fake: &Fake, token: &str) -> Option<String> {
+    if token == STATIC_TOKEN {
+        return Some("static".into());
+    }
+    fake.oauth(|o| match o.access.get(token) {
+        Some(Some(0)) | None => None,
+        Some(_) => token
+            .strip_prefix("at-")
+            .and_then(|rest| rest.rsplit_once('-'))
+            .map(|(app, _)| app.to_owned()),
+    })
+}
+
+fn token_of(headers: &HeaderMap) -> String {
+    headers
+        .get("access_token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn refused(code: i64, message: &str) -> Json<Value> {
+    Json(json!({"error": code, "message": message}))
+}
+
+/// `GET /template/all?offset=&limit=`: the token's templates.
+async fn template_all(
+    State(fake): State<Arc<Fake>>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Json<Value> {
+    if let Ok(mut n) = fake.template_calls.lock() {
+        *n += 1;
+    }
+    let Some(owner) = owner_of(&fake, &token_of(&headers)) else {
+        return refused(-124, "Access token is invalid");
+    };
+    let number = |k: &str| q.get(k).and_then(|v| v.parse::<usize>().ok());
+    let (Some(offset), Some(limit)) = (number("offset"), number("limit")) else {
+        return refused(-201, "offset and limit are required");
+    };
+    if limit == 0 || limit > 100 {
+        return refused(-201, "limit is 1 to 100");
+    }
+    let all = fake
+        .templates
+        .lock()
+        .map(|t| t.get(&owner).cloned().unwrap_or_default())
+        .unwrap_or_default();
+    let data: Vec<Value> = all
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|t| {
+            json!({"templateId": t.id, "templateName": t.name, "createdTime": 1_790_000_000_000u64,
+                   "status": t.status, "templateQuality": "HIGH"})
+        })
+        .collect();
+    Json(json!({"error": 0, "message": "Success", "data": data, "metadata": {"total": all.len()}}))
+}
+
+/// `GET /template/info/v2?template_id=`: one of the token's templates.
+async fn template_info(
+    State(fake): State<Arc<Fake>>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Json<Value> {
+    if let Ok(mut n) = fake.template_calls.lock() {
+        *n += 1;
+    }
+    let Some(owner) = owner_of(&fake, &token_of(&headers)) else {
+        return refused(-124, "Access token is invalid");
+    };
+    let id = q.get("template_id").cloned().unwrap_or_default();
+    let found = fake.templates.lock().ok().and_then(|t| {
+        t.get(&owner)
+            .and_then(|list| list.iter().find(|t| t.id.to_string() == id).cloned())
+    });
+    let Some(t) = found else {
+        return refused(-109, "Template id is invalid");
+    };
+    let params: Vec<Value> = t
+        .params
+        .iter()
+        .map(|p| {
+            json!({"name": p.name, "require": p.required, "type": p.kind,
+                   "maxLength": p.max_length, "minLength": 0, "acceptNull": !p.required})
+        })
+        .collect();
+    Json(json!({"error": 0, "message": "Success", "data": {
+        "templateId": t.id, "templateName": t.name, "status": t.status,
+        "listParams": params, "listButtons": [], "timeout": 7_200_000,
+        "previewUrl": format!("https://account.zalo.cloud/znspreview/{}", t.id),
+        "templateQuality": "HIGH", "templateTag": "CUSTOMER_CARE", "price": "300"}}))
+}
+
+/// Whether `data` breaks the registered template `template_id` of `owner` (Zalo's -112).
+fn breaks_template(fake: &Fake, owner: Option<&str>, template_id: &str, data: &Value) -> bool {
+    let Some(t) = owner.and_then(|owner| {
+        fake.templates.lock().ok().and_then(|t| {
+            t.get(owner).and_then(|list| {
+                list.iter()
+                    .find(|t| t.id.to_string() == template_id)
+                    .cloned()
+            })
+        })
+    }) else {
+        return false;
+    };
+    let Some(data) = data.as_object() else {
+        return true;
+    };
+    t.params.iter().any(|p| {
+        let v = data.get(p.name).and_then(Value::as_str);
+        (p.required && v.is_none()) || v.is_some_and(|v| v.chars().count() > p.max_length)
+    }) || data.keys().any(|k| !t.params.iter().any(|p| p.name == k))
+}
+
+/// The signature Zalo puts in `X-ZEvent-Signature`: `mac=` and the hex SHA-256 of app id,
+/// body, timestamp and the OA secret key.
+pub fn signature(app_id: &str, body: &str, timestamp: &str, oa_secret_key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(format!("{app_id}{body}{timestamp}{oa_secret_key}").as_bytes());
+    format!("mac={}", hex_of(&h.finalize()))
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A ZNS delivery receipt as Zalo sends it: message `msg_id` reached the phone at
+/// `delivered_ms` (Unix milliseconds).
+pub fn receipt(app_id: &str, msg_id: &str, delivered_ms: i64) -> String {
+    json!({"app_id": app_id, "event_name": "user_received_message",
+           "user_id_by_app": "5520000000000000001",
+           "message": {"msg_id": msg_id, "delivery_time": delivered_ms.to_string()},
+           "timestamp": (delivered_ms + 500).to_string()})
+    .to_string()
+}
+
+/// Posts `body` to `{server}/webhooks/zalo` signed with `oa_secret_key` for `app_id`
+/// (none: unsigned); returns the HTTP status.
+pub async fn post_receipt(
+    http: &reqwest::Client,
+    server: &str,
+    app_id: &str,
+    body: &str,
+    oa_secret_key: Option<&str>,
+) -> u16 {
+    let timestamp = serde_json::from_str::<Value>(body)
+        .ok()
+        .and_then(|v| v["timestamp"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let mut request = http
+        .post(format!("{server}/webhooks/zalo"))
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    if let Some(key) = oa_secret_key {
+        request = request.header(
+            "X-ZEvent-Signature",
+            signature(app_id, body, &timestamp, key),
+        );
+    }
+    request
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Whether `token` may send one more message (and counts it).
@@ -217,8 +431,19 @@ async fn template(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
+    let owner = owner_of(&fake, &token);
+    let template_id = body["template_id"].as_str().unwrap_or_default().to_owned();
     let answer = match i % 50 {
         _ if !spend_token(&fake, &token) => -124,
+        _ if breaks_template(
+            &fake,
+            owner.as_deref(),
+            &template_id,
+            &body["template_data"],
+        ) =>
+        {
+            -112
+        }
         _ if quota_left == Some(0) => -115,
         7 => -108,
         13 if attempt <= 2 => -100,
@@ -226,15 +451,16 @@ async fn template(
         33 => -100,
         _ => 0,
     };
+    let successes = received.iter().filter(|r| r.answer == 0).count() + usize::from(answer == 0);
     received.push(Received {
         phone,
         tracking_id,
-        template_id: body["template_id"].as_str().unwrap_or_default().to_owned(),
+        template_id,
         data: body["template_data"].clone(),
         token,
         answer,
+        msg_id: (answer == 0).then(|| format!("zmsg{successes}")),
     });
-    let successes = received.iter().filter(|r| r.answer == 0).count();
     drop(received);
     match answer {
         500 => (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({}))),
@@ -269,6 +495,8 @@ pub async fn start(delay: Duration) -> (String, Arc<Fake>) {
     let app = Router::new()
         .route("/message/template", post(template))
         .route("/v4/oa/access_token", post(access_token))
+        .route("/template/all", get(template_all))
+        .route("/template/info/v2", get(template_info))
         .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -60,6 +60,7 @@ mod tests {
             provider_id: None,
             voucher_code: None,
             sent_at: None,
+            delivered_at: None,
             attributed_until: None,
             updated_at: Utc::now(),
         }
@@ -88,14 +89,14 @@ mod tests {
             .expect("a known status reads");
         assert_eq!(page.items.len(), 1);
 
-        db.execute_unprepared("UPDATE campaign_deliveries SET status = 'DELIVERED'")
+        db.execute_unprepared("UPDATE campaign_deliveries SET status = 'BOUNCED'")
             .await
             .expect("update");
         let err = list(&db, shop, campaign, None, None, 10)
             .await
             .expect_err("an unknown status must not read as some status");
         assert!(
-            matches!(&err, DomainError::Db(DbErr::Type(m)) if m.contains("DELIVERED")),
+            matches!(&err, DomainError::Db(DbErr::Type(m)) if m.contains("BOUNCED")),
             "{err:?}"
         );
     }

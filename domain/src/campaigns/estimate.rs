@@ -199,7 +199,10 @@ async fn frozen<C: ConnectionTrait>(
                 c.cost += due;
                 c.to_pay += due;
             }
-            DeliveryStatus::Sent | DeliveryStatus::Failed | DeliveryStatus::Cancelled => {}
+            DeliveryStatus::Sent
+            | DeliveryStatus::Delivered
+            | DeliveryStatus::Failed
+            | DeliveryStatus::Cancelled => {}
         }
         c.recipients += n;
     }

@@ -74,6 +74,7 @@ pub async fn freeze<C: ConnectionTrait>(
                     provider_id: None,
                     voucher_code: None,
                     sent_at: None,
+                    delivered_at: None,
                     attributed_until: None,
                     updated_at: now,
                 }

@@ -40,8 +40,10 @@ pub struct CampaignReport {
     pub skipped_by_reason: Vec<SkipCount>,
     /// Waiting or in flight.
     pub pending: i64,
-    /// Accepted by the provider.
+    /// Accepted by the provider (the delivered included).
     pub sent: i64,
+    /// Of them, confirmed on the recipient's phone by the provider's receipt.
+    pub delivered: i64,
     /// Failed for good.
     pub failed: i64,
     /// Cancelled before sending.
@@ -129,6 +131,10 @@ pub async fn report<C: ConnectionTrait>(
         match status {
             DeliveryStatus::Skipped => r.skipped += n,
             DeliveryStatus::Sent => r.sent += n,
+            DeliveryStatus::Delivered => {
+                r.sent += n;
+                r.delivered += n;
+            }
             DeliveryStatus::Failed => r.failed += n,
             DeliveryStatus::Cancelled => r.cancelled += n,
             DeliveryStatus::Queued | DeliveryStatus::Sending => r.pending += n,
@@ -181,7 +187,10 @@ pub async fn report<C: ConnectionTrait>(
         )
         .and_where(d(campaign_delivery::Column::ShopId).eq(shop_id))
         .and_where(d(campaign_delivery::Column::CampaignId).eq(id))
-        .and_where(d(campaign_delivery::Column::Status).eq(DeliveryStatus::Sent))
+        .and_where(
+            d(campaign_delivery::Column::Status)
+                .is_in([DeliveryStatus::Sent, DeliveryStatus::Delivered]),
+        )
         .and_where(o(order::Column::PlacedAt).gte(d(campaign_delivery::Column::SentAt)))
         .and_where(o(order::Column::PlacedAt).lt(d(campaign_delivery::Column::AttributedUntil)))
         .to_owned();

@@ -43,9 +43,13 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| DomainError::Internal(e.to_string()))
 }
 
-/// Saves a new DRAFT campaign.
+/// Saves a new DRAFT campaign; a ZNS campaign's parameters are checked against its
+/// template when Zalo knows it (see [`crate::messaging::zns::templates`]).
 pub async fn create(ctx: &Ctx, shop_id: Uuid, spec: CampaignSpec) -> Result<Campaign> {
     let (name, days) = spec.check().await?;
+    ctx.zns_templates
+        .check_content(ctx, shop_id, &spec.content)
+        .await?;
     check_refs(&ctx.db, shop_id, &spec).await?;
     let now = ctx.clock.now();
     let row = campaign::Model {
@@ -90,6 +94,10 @@ fn wrong_state(status: CampaignStatus, action: &str) -> DomainError {
 /// Replaces a DRAFT campaign's content, audience and offer.
 pub async fn update(ctx: &Ctx, shop_id: Uuid, id: Uuid, spec: CampaignSpec) -> Result<Campaign> {
     let (name, days) = spec.check().await?;
+    // Zalo is asked before the transaction: no lock is held across its answer.
+    ctx.zns_templates
+        .check_content(ctx, shop_id, &spec.content)
+        .await?;
     let txn = ctx.db.begin().await?;
     let mut row = locked(&txn, shop_id, id).await?;
     let status = CampaignStatus::parse(&row.status)?;

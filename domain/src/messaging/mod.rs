@@ -12,6 +12,7 @@ pub mod prices;
 pub mod sms;
 pub mod smtp;
 pub mod template;
+pub mod test_message;
 pub mod unsubscribe;
 pub mod zns;
 

@@ -6,6 +6,8 @@
 //! install's default.
 pub mod account;
 pub mod oauth;
+pub mod receipts;
+pub mod templates;
 
 use super::channel::{Channel, OpenFuture, Opened, Outbound, SendFuture, SendOutcome, Sender};
 use super::{ChannelKind, Rendered};
@@ -27,7 +29,7 @@ const UNKNOWN_ERROR: i64 = -100;
 /// Zalo's "out of quota".
 const OUT_OF_QUOTA: i64 = -115;
 /// Zalo's "access token invalid or expired".
-const TOKEN_INVALID: i64 = -124;
+pub const TOKEN_INVALID: i64 = -124;
 
 /// The ZNS API as one client: endpoint and OAuth.
 #[derive(Clone)]
@@ -127,53 +129,67 @@ impl ZnsChannel {
     }
 
     async fn open_for(&self, ctx: &Ctx, shop_id: Uuid) -> crate::Result<Opened> {
-        let token = match account::current(ctx, shop_id).await? {
-            Current::Stopped(reason) => return Ok(Opened::Unavailable(reason)),
-            Current::None => match &self.default_token {
-                Some(t) => {
-                    return Ok(Opened::Ready(Arc::new(ShopSender {
-                        api: self.api.clone(),
-                        ctx: ctx.clone(),
-                        shop_id,
-                        refreshable: false,
-                        token: tokio::sync::Mutex::new(Token {
-                            access: t.clone(),
-                            version: 0,
-                        }),
-                    })));
-                }
-                None => {
-                    return Ok(Opened::Unavailable(
-                        "the shop has no Zalo OA: connect one with connectZaloOa \
-                         (or the operator sets LOYALTY_ZNS_ACCESS_TOKEN)"
-                            .into(),
-                    ));
-                }
-            },
-            Current::Usable(token, expires_at) => {
-                if expires_at - ctx.clock.now() > account::refresh_ahead() {
-                    token
-                } else {
-                    match account::refresh(ctx, &self.api.oauth, shop_id, token.version).await? {
-                        Ok(fresh) => fresh,
-                        Err(Refresh::Stopped(reason)) => return Ok(Opened::Unavailable(reason)),
-                        // Still valid for a while, or answered -124 and refreshed again then.
-                        Err(Refresh::Later(why)) => {
-                            tracing::warn!(%shop_id, reason = %why, "Zalo OA token refresh postponed");
-                            token
-                        }
-                    }
-                }
-            }
-        };
+        let (token, refreshable) =
+            match shop_token(ctx, &self.api.oauth, self.default_token.as_ref(), shop_id).await? {
+                ShopToken::Unavailable(reason) => return Ok(Opened::Unavailable(reason)),
+                ShopToken::Operator(access) => (Token { access, version: 0 }, false),
+                ShopToken::Own(token) => (token, true),
+            };
         Ok(Opened::Ready(Arc::new(ShopSender {
             api: self.api.clone(),
             ctx: ctx.clone(),
             shop_id,
-            refreshable: true,
+            refreshable,
             token: tokio::sync::Mutex::new(token),
         })))
     }
+}
+
+/// The access token a shop calls Zalo's business API with.
+#[derive(Debug, Clone)]
+pub enum ShopToken {
+    /// Its own OA's, refreshed when Zalo refuses it.
+    Own(Token),
+    /// The operator's `LOYALTY_ZNS_ACCESS_TOKEN` (a shop without an OA of its own).
+    Operator(Secret),
+    /// None usable; the reason is for the merchant.
+    Unavailable(String),
+}
+
+/// The shop's token: its own OA's (refreshed first when it expires within
+/// [`account::refresh_ahead`]), else the operator's `default_token`.
+pub async fn shop_token(
+    ctx: &Ctx,
+    oauth: &ZaloOAuth,
+    default_token: Option<&Secret>,
+    shop_id: Uuid,
+) -> crate::Result<ShopToken> {
+    Ok(match account::current(ctx, shop_id).await? {
+        Current::Stopped(reason) => ShopToken::Unavailable(reason),
+        Current::None => match default_token {
+            Some(t) => ShopToken::Operator(t.clone()),
+            None => ShopToken::Unavailable(
+                "the shop has no Zalo OA: connect one with connectZaloOa \
+                 (or the operator sets LOYALTY_ZNS_ACCESS_TOKEN)"
+                    .into(),
+            ),
+        },
+        Current::Usable(token, expires_at) => {
+            if expires_at - ctx.clock.now() > account::refresh_ahead() {
+                ShopToken::Own(token)
+            } else {
+                match account::refresh(ctx, oauth, shop_id, token.version).await? {
+                    Ok(fresh) => ShopToken::Own(fresh),
+                    Err(Refresh::Stopped(reason)) => ShopToken::Unavailable(reason),
+                    // Still valid for a while, or answered -124 and refreshed again then.
+                    Err(Refresh::Later(why)) => {
+                        tracing::warn!(%shop_id, reason = %why, "Zalo OA token refresh postponed");
+                        ShopToken::Own(token)
+                    }
+                }
+            }
+        }
+    })
 }
 
 /// One shop's ZNS sender for a batch.

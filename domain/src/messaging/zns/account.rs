@@ -42,6 +42,9 @@ pub struct ConnectInput {
     pub refresh_token: Secret,
     /// The OA's id, for the merchant's reference.
     pub oa_id: Option<String>,
+    /// The OA secret key of the app's webhook settings, which signs Zalo's delivery
+    /// receipts (see [`super::receipts`]); kept from before when not given.
+    pub webhook_secret_key: Option<Secret>,
 }
 
 /// What anyone may see of a shop's OA: never a secret.
@@ -59,6 +62,8 @@ pub struct OaView {
     pub status_reason: Option<String>,
     /// When the tokens were last refreshed.
     pub refreshed_at: Option<DateTime<Utc>>,
+    /// Whether the webhook's OA secret key is stored, so delivery receipts are accepted.
+    pub webhook_configured: bool,
 }
 
 impl OaView {
@@ -71,6 +76,7 @@ impl OaView {
                 status: "NOT_CONNECTED".into(),
                 status_reason: None,
                 refreshed_at: None,
+                webhook_configured: false,
             },
             Some(r) => Self {
                 connected: true,
@@ -79,6 +85,7 @@ impl OaView {
                 status: r.status,
                 status_reason: r.status_reason,
                 refreshed_at: r.refreshed_at,
+                webhook_configured: r.webhook_secret_key.is_some(),
             },
         }
     }
@@ -131,6 +138,9 @@ impl ConnectInput {
         if let Some(oa_id) = &self.oa_id {
             check_text("oaId", oa_id, 64)?;
         }
+        if let Some(key) = &self.webhook_secret_key {
+            check_text("webhookSecretKey", key.expose(), 256)?;
+        }
         Ok(())
     }
 }
@@ -179,6 +189,10 @@ pub async fn connect(
         secret_key: Set(s.seal(shop_id, Purpose::ZaloSecretKey, &input.secret_key)?),
         access_token: Set(s.seal(shop_id, Purpose::ZaloAccessToken, &pair.access_token)?),
         refresh_token: Set(s.seal(shop_id, Purpose::ZaloRefreshToken, &pair.refresh_token)?),
+        webhook_secret_key: Set(match &input.webhook_secret_key {
+            Some(key) => Some(s.seal(shop_id, Purpose::ZaloWebhookKey, key)?),
+            None => existing.as_ref().and_then(|e| e.webhook_secret_key.clone()),
+        }),
         token_expires_at: Set(now + Duration::seconds(pair.expires_in)),
         token_version: Set(existing.as_ref().map_or(1, |e| e.token_version + 1)),
         status: Set(CONNECTED.into()),
@@ -196,6 +210,8 @@ pub async fn connect(
         row.insert(&txn).await?
     };
     txn.commit().await?;
+    // This replica sees the new webhook key at once; others within its keeping time.
+    ctx.zalo_webhooks.forget(&saved.app_id);
     Ok(OaView::of(Some(saved)))
 }
 
