@@ -6,7 +6,7 @@ use loyalty_domain::messaging::smtp::SmtpChannel;
 use loyalty_domain::messaging::unsubscribe::UnsubscribeKeys;
 use loyalty_domain::messaging::zns::ZnsChannel;
 use loyalty_domain::messaging::zns::oauth::ZaloOAuth;
-use loyalty_domain::messaging::{Channels, Prices};
+use loyalty_domain::messaging::{ChannelKind, Channels, Prices};
 use loyalty_domain::orders::BatchLimits;
 use loyalty_domain::orders::DEFAULT_ORDER_BATCHES;
 use loyalty_domain::secrets::Secrets;
@@ -165,6 +165,9 @@ pub struct MessagingConfig {
     /// VND per e-mail.
     #[arg(long, env = "LOYALTY_PRICE_EMAIL", default_value_t = 20)]
     pub price_email: i64,
+    /// VND per SMS segment (160 GSM-7 or 70 UCS-2 characters; 153 and 67 once split).
+    #[arg(long, env = "LOYALTY_PRICE_SMS", default_value_t = 500)]
+    pub price_sms: i64,
     /// Messages per second per shop, across all workers.
     #[arg(long, env = "LOYALTY_SEND_RATE_PER_SEC", default_value_t = 50)]
     pub rate_per_sec: i64,
@@ -185,10 +188,10 @@ pub struct MessagingConfig {
 impl MessagingConfig {
     /// The prices.
     pub fn prices(&self) -> Prices {
-        Prices {
-            zns: self.price_zns.max(0),
-            email: self.price_email.max(0),
-        }
+        Prices::default()
+            .with(ChannelKind::Zns, self.price_zns)
+            .with(ChannelKind::Email, self.price_email)
+            .with(ChannelKind::Sms, self.price_sms)
     }
 
     /// Where the shops' unsubscribe-link keys come from.
