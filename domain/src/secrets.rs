@@ -1,6 +1,7 @@
 //! Secrets at rest: a shop's provider credentials (Zalo secret key and tokens, SMTP
-//! passwords) are sealed with AES-256-GCM under the operator's `LOYALTY_SECRET_KEY`
-//! before they reach the database, and opened only to call the provider.
+//! passwords, SMS gateway keys) are sealed with AES-256-GCM under the operator's
+//! `LOYALTY_SECRET_KEY` before they reach the database, and opened only to call the
+//! provider.
 //!
 //! Each seal has its own random nonce, stored in front of the ciphertext. The associated
 //! data is the shop's id and the secret's purpose, so a ciphertext copied into another
@@ -29,6 +30,10 @@ pub enum Purpose {
     ZaloRefreshToken,
     /// An SMTP server URL (it may carry a password).
     SmtpUrl,
+    /// An SMS gateway's (eSMS) API key.
+    SmsApiKey,
+    /// An SMS gateway's (eSMS) secret key.
+    SmsSecretKey,
 }
 
 impl Purpose {
@@ -38,6 +43,8 @@ impl Purpose {
             Self::ZaloAccessToken => "zalo.access_token",
             Self::ZaloRefreshToken => "zalo.refresh_token",
             Self::SmtpUrl => "smtp.url",
+            Self::SmsApiKey => "sms.api_key",
+            Self::SmsSecretKey => "sms.secret_key",
         }
     }
 }
