@@ -2,15 +2,17 @@
 use clap::Args;
 use loyalty_domain::campaigns::dispatch::DispatchConfig;
 use loyalty_domain::context::CacheTimes;
+use loyalty_domain::messaging::sms::account::{Credentials, check_brand_name};
+use loyalty_domain::messaging::sms::gateway::SmsChannel;
 use loyalty_domain::messaging::smtp::SmtpChannel;
 use loyalty_domain::messaging::unsubscribe::UnsubscribeKeys;
 use loyalty_domain::messaging::zns::ZnsChannel;
 use loyalty_domain::messaging::zns::oauth::ZaloOAuth;
 use loyalty_domain::messaging::zns::templates::ZnsTemplates;
-use loyalty_domain::messaging::{Channels, Prices};
+use loyalty_domain::messaging::{ChannelKind, Channels, Prices};
 use loyalty_domain::orders::BatchLimits;
 use loyalty_domain::orders::DEFAULT_ORDER_BATCHES;
-use loyalty_domain::secrets::Secrets;
+use loyalty_domain::secrets::{Secret, Secrets};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -151,6 +153,24 @@ pub struct MessagingConfig {
         default_value = "Loyalty <noreply@localhost>"
     )]
     pub smtp_from: String,
+    /// eSMS's API base URL (tests point it at a fake).
+    #[arg(long, env = "LOYALTY_ESMS_BASE_URL", default_value = loyalty_domain::messaging::sms::esms::DEFAULT_BASE_URL)]
+    pub esms_base_url: String,
+    /// The operator's eSMS API key, for shops without an SMS gateway of their own (a
+    /// single-shop install); with LOYALTY_ESMS_SECRET_KEY and LOYALTY_ESMS_BRAND_NAME.
+    /// Held as a [`Secret`], so this config's `Debug` never shows it.
+    #[arg(long, env = "LOYALTY_ESMS_API_KEY", hide_env_values = true, value_parser = secret)]
+    pub esms_api_key: Option<Secret>,
+    /// The operator's eSMS secret key.
+    #[arg(long, env = "LOYALTY_ESMS_SECRET_KEY", hide_env_values = true, value_parser = secret)]
+    pub esms_secret_key: Option<Secret>,
+    /// The brand name registered with the operator's eSMS account.
+    #[arg(long, env = "LOYALTY_ESMS_BRAND_NAME")]
+    pub esms_brand_name: Option<String>,
+    /// Send every SMS with eSMS's `Sandbox: 1`: answered as usual, neither sent nor
+    /// charged by eSMS (trials).
+    #[arg(long, env = "LOYALTY_ESMS_SANDBOX", default_value_t = false)]
+    pub esms_sandbox: bool,
     /// The server's public base URL (`https://loyalty.example.vn`), under which e-mails
     /// link to `/unsubscribe/{token}`; default `http://` and the listen address.
     #[arg(long, env = "LOYALTY_PUBLIC_URL")]
@@ -166,6 +186,9 @@ pub struct MessagingConfig {
     /// VND per e-mail.
     #[arg(long, env = "LOYALTY_PRICE_EMAIL", default_value_t = 20)]
     pub price_email: i64,
+    /// VND per SMS segment (160 GSM-7 or 70 UCS-2 characters; 153 and 67 once split).
+    #[arg(long, env = "LOYALTY_PRICE_SMS", default_value_t = 500)]
+    pub price_sms: i64,
     /// Messages per second per shop, across all workers.
     #[arg(long, env = "LOYALTY_SEND_RATE_PER_SEC", default_value_t = 50)]
     pub rate_per_sec: i64,
@@ -186,10 +209,10 @@ pub struct MessagingConfig {
 impl MessagingConfig {
     /// The prices.
     pub fn prices(&self) -> Prices {
-        Prices {
-            zns: self.price_zns.max(0),
-            email: self.price_email.max(0),
-        }
+        Prices::default()
+            .with(ChannelKind::Zns, self.price_zns)
+            .with(ChannelKind::Email, self.price_email)
+            .with(ChannelKind::Sms, self.price_sms)
     }
 
     /// Where the shops' unsubscribe-link keys come from.
@@ -250,6 +273,30 @@ impl MessagingConfig {
         )
     }
 
+    /// The operator's eSMS account: all three of key, secret and brand name, or none.
+    fn esms_default(&self) -> anyhow::Result<Option<Credentials>> {
+        match (
+            &self.esms_api_key,
+            &self.esms_secret_key,
+            &self.esms_brand_name,
+        ) {
+            (None, None, None) => Ok(None),
+            (Some(api_key), Some(secret_key), Some(brand_name)) => {
+                check_brand_name(brand_name)
+                    .map_err(|e| anyhow::anyhow!("LOYALTY_ESMS_BRAND_NAME: {e}"))?;
+                Ok(Some(Credentials {
+                    api_key: api_key.clone(),
+                    secret_key: secret_key.clone(),
+                    brand_name: brand_name.clone(),
+                }))
+            }
+            _ => anyhow::bail!(
+                "set all of LOYALTY_ESMS_API_KEY, LOYALTY_ESMS_SECRET_KEY and \
+                 LOYALTY_ESMS_BRAND_NAME, or none"
+            ),
+        }
+    }
+
     /// The channels: every shop's own accounts, with the operator's settings as the
     /// defaults of shops without one.
     pub fn channels(&self) -> anyhow::Result<Channels> {
@@ -264,8 +311,19 @@ impl MessagingConfig {
             self.smtp_url.as_deref(),
             &self.smtp_from,
         )?));
+        channels.register(Arc::new(SmsChannel::new(
+            &self.esms_base_url,
+            self.esms_default()?,
+            self.esms_sandbox,
+            Duration::from_secs(self.send_timeout_secs),
+        )?));
         Ok(channels)
     }
+}
+
+/// Reads a secret flag or variable into a [`Secret`].
+fn secret(raw: &str) -> Result<Secret, std::convert::Infallible> {
+    Ok(Secret::new(raw))
 }
 
 /// Protective limits on every request.

@@ -9,7 +9,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use loyalty_domain::DomainError;
-use loyalty_domain::messaging::ChannelKind;
 use loyalty_domain::messaging::unsubscribe;
 
 /// Follows an unsubscribe link.
@@ -23,10 +22,7 @@ pub async fn follow(State(state): State<AppState>, Path(token): Path<String>) ->
     }
     match unsubscribe::follow(&state.ctx, &state.ctx.unsubscribe, &token).await {
         Ok(done) => {
-            let (vi, en) = match done.channel {
-                ChannelKind::Email => ("email", "e-mails"),
-                ChannelKind::Zns => ("tin nhắn Zalo", "Zalo messages"),
-            };
+            let (vi, en) = done.channel.spec().described();
             let shop = escape(&done.shop_name);
             page(
                 StatusCode::OK,

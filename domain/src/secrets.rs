@@ -1,6 +1,7 @@
 //! Secrets at rest: a shop's provider credentials (Zalo secret key and tokens, SMTP
-//! passwords) are sealed with AES-256-GCM under the operator's `LOYALTY_SECRET_KEY`
-//! before they reach the database, and opened only to call the provider.
+//! passwords, SMS gateway keys) are sealed with AES-256-GCM under the operator's
+//! `LOYALTY_SECRET_KEY` before they reach the database, and opened only to call the
+//! provider.
 //!
 //! Each seal has its own random nonce, stored in front of the ciphertext. The associated
 //! data is the shop's id and the secret's purpose, so a ciphertext copied into another
@@ -31,6 +32,10 @@ pub enum Purpose {
     ZaloWebhookKey,
     /// An SMTP server URL (it may carry a password).
     SmtpUrl,
+    /// An SMS gateway's (eSMS) API key.
+    SmsApiKey,
+    /// An SMS gateway's (eSMS) secret key.
+    SmsSecretKey,
 }
 
 impl Purpose {
@@ -41,6 +46,8 @@ impl Purpose {
             Self::ZaloRefreshToken => "zalo.refresh_token",
             Self::ZaloWebhookKey => "zalo.webhook_key",
             Self::SmtpUrl => "smtp.url",
+            Self::SmsApiKey => "sms.api_key",
+            Self::SmsSecretKey => "sms.secret_key",
         }
     }
 }

@@ -30,6 +30,7 @@ pub mod refund;
 pub mod reward;
 pub mod segment;
 pub mod shop;
+pub mod sms_gateway;
 pub mod tier;
 pub mod unsubscribe_key;
 pub mod voucher;

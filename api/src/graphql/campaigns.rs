@@ -11,7 +11,10 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use loyalty_domain::access::Role;
 use loyalty_domain::campaigns::{self, CampaignSpec, CampaignStatus as Status};
 use loyalty_domain::ids::parse_id;
-use loyalty_domain::messaging::{self, ChannelKind, Content, Prices, content::Param};
+use loyalty_domain::messaging::sms::content::SmsMessage as SmsContent;
+use loyalty_domain::messaging::smtp::content::EmailMessage as EmailContent;
+use loyalty_domain::messaging::zns::content::{Param, ZnsMessage as ZnsContent};
+use loyalty_domain::messaging::{self, ChannelKind, Content, Prices};
 use loyalty_domain::money::vnd_from_decimal;
 use loyalty_domain::paging::page_size;
 use loyalty_domain::{DomainError, shops};
@@ -21,29 +24,14 @@ use uuid::Uuid;
 
 /// A messaging channel.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "loyalty_domain::messaging::ChannelKind")]
 pub enum MessageChannel {
     /// Zalo Notification Service.
     Zns,
     /// E-mail.
     Email,
-}
-
-impl From<ChannelKind> for MessageChannel {
-    fn from(k: ChannelKind) -> Self {
-        match k {
-            ChannelKind::Zns => Self::Zns,
-            ChannelKind::Email => Self::Email,
-        }
-    }
-}
-
-impl From<MessageChannel> for ChannelKind {
-    fn from(c: MessageChannel) -> Self {
-        match c {
-            MessageChannel::Zns => Self::Zns,
-            MessageChannel::Email => Self::Email,
-        }
-    }
+    /// Brandname SMS (eSMS), billed per segment.
+    Sms,
 }
 
 /// Where a campaign stands.
@@ -153,7 +141,21 @@ pub struct EmailMessage {
     html: Option<String>,
 }
 
-/// A campaign as written. Give exactly one of `zns` and `email`.
+/// A brandname SMS: a text template over member fields. With diacritics, Vietnamese
+/// travels as UCS-2 (70 characters a segment, 67 once split); with `foldDiacritics`
+/// the text is sent without them (`Chào Đức` as `Chao Duc`, folded as member search
+/// folds names) in GSM-7 (160, then 153). Each segment is billed.
+#[derive(InputObject, SimpleObject, Clone)]
+#[graphql(input_name = "SmsMessageInput")]
+pub struct SmsMessage {
+    /// Text template (at most 1,000 characters).
+    text: String,
+    /// Send without diacritics (default false).
+    #[graphql(default)]
+    fold_diacritics: bool,
+}
+
+/// A campaign as written. Give exactly one of `zns`, `email` and `sms`.
 #[derive(InputObject)]
 pub struct CampaignInput {
     /// Its name.
@@ -166,6 +168,8 @@ pub struct CampaignInput {
     zns: Option<ZnsMessage>,
     /// An e-mail.
     email: Option<EmailMessage>,
+    /// An SMS.
+    sms: Option<SmsMessage>,
     /// An offer: each recipient gets one of its vouchers (`{{ voucher_code }}`).
     offer_id: Option<ID>,
     /// Days after a message in which the recipient's orders count for the campaign
@@ -178,8 +182,9 @@ pub struct CampaignInput {
 
 impl CampaignInput {
     fn into_spec(self) -> Result<CampaignSpec, DomainError> {
-        let content = match (self.zns, self.email) {
-            (Some(z), None) => Content::Template {
+        let mut given: Vec<Content> = Vec::with_capacity(1);
+        if let Some(z) = self.zns {
+            given.push(Content::Zns(ZnsContent {
                 template_id: z.template_id,
                 params: z
                     .params
@@ -189,18 +194,27 @@ impl CampaignInput {
                         value: p.value,
                     })
                     .collect(),
-            },
-            (None, Some(e)) => Content::Email {
+            }));
+        }
+        if let Some(e) = self.email {
+            given.push(Content::Email(EmailContent {
                 subject: e.subject,
                 body: e.body,
                 html: e.html,
-            },
-            _ => {
-                return Err(DomainError::invalid(
-                    "zns",
-                    "give exactly one message: zns or email",
-                ));
-            }
+            }));
+        }
+        if let Some(m) = self.sms {
+            given.push(Content::Sms(SmsContent {
+                text: m.text,
+                fold_diacritics: m.fold_diacritics,
+            }));
+        }
+        let mut given = given.into_iter();
+        let (Some(content), None) = (given.next(), given.next()) else {
+            return Err(DomainError::invalid(
+                "zns",
+                "give exactly one message: zns, email or sms",
+            ));
         };
         Ok(CampaignSpec {
             name: self.name,
@@ -230,9 +244,9 @@ pub struct FailureCount {
 /// Skipped recipients with one reason.
 #[derive(SimpleObject)]
 pub struct SkipCount {
-    /// `NO_PHONE` (ZNS), `NO_EMAIL` (EMAIL), `OPTED_OUT` (the member opted out of the
-    /// channel), or in an estimate before sending `NOT_MEMBER` (not a registered member
-    /// in a MEMBERS_ONLY program, without `includeNonMembers`).
+    /// `NO_PHONE` (ZNS; SMS: no Vietnamese phone), `NO_EMAIL` (EMAIL), `OPTED_OUT` (the
+    /// member opted out of the channel), or in an estimate before sending `NOT_MEMBER`
+    /// (not a registered member in a MEMBERS_ONLY program, without `includeNonMembers`).
     reason: String,
     /// How many.
     count: Int32,
@@ -283,7 +297,8 @@ pub struct CampaignEstimate {
 pub struct CampaignReport {
     /// Recipients frozen when sending started, skipped ones included.
     recipients: Int32,
-    /// Without a phone (ZNS) or e-mail (EMAIL), or opted out of the channel.
+    /// Without a phone (ZNS), a Vietnamese phone (SMS) or e-mail (EMAIL), or opted out of
+    /// the channel.
     skipped: Int32,
     /// The skipped by reason.
     skipped_by_reason: Vec<SkipCount>,
@@ -417,37 +432,41 @@ impl Campaign {
     }
     /// The ZNS message, for a ZNS campaign.
     async fn zns(&self) -> Option<ZnsMessage> {
-        match &self.campaign.content {
-            Content::Template {
-                template_id,
-                params,
-            } => Some(ZnsMessage {
-                template_id: template_id.clone(),
-                params: params
-                    .iter()
-                    .map(|p| ZnsParam {
-                        key: p.key.clone(),
-                        value: p.value.clone(),
-                    })
-                    .collect(),
-            }),
-            Content::Email { .. } => None,
-        }
+        let Content::Zns(m) = &self.campaign.content else {
+            return None;
+        };
+        Some(ZnsMessage {
+            template_id: m.template_id.clone(),
+            params: m
+                .params
+                .iter()
+                .map(|p| ZnsParam {
+                    key: p.key.clone(),
+                    value: p.value.clone(),
+                })
+                .collect(),
+        })
     }
     /// The e-mail, for an EMAIL campaign.
     async fn email(&self) -> Option<EmailMessage> {
-        match &self.campaign.content {
-            Content::Email {
-                subject,
-                body,
-                html,
-            } => Some(EmailMessage {
-                subject: subject.clone(),
-                body: body.clone(),
-                html: html.clone(),
-            }),
-            Content::Template { .. } => None,
-        }
+        let Content::Email(m) = &self.campaign.content else {
+            return None;
+        };
+        Some(EmailMessage {
+            subject: m.subject.clone(),
+            body: m.body.clone(),
+            html: m.html.clone(),
+        })
+    }
+    /// The SMS, for an SMS campaign.
+    async fn sms(&self) -> Option<SmsMessage> {
+        let Content::Sms(m) = &self.campaign.content else {
+            return None;
+        };
+        Some(SmsMessage {
+            text: m.text.clone(),
+            fold_diacritics: m.fold_diacritics,
+        })
     }
     async fn offer_id(&self) -> Option<ID> {
         self.campaign.offer_id.map(|i| ID(i.to_string()))
@@ -609,7 +628,7 @@ pub struct CampaignConnection {
 #[derive(SimpleObject)]
 pub struct ChannelPrice {
     channel: MessageChannel,
-    /// VND per sent message.
+    /// VND per sent message (per segment for SMS).
     price: Dec,
 }
 
@@ -669,11 +688,11 @@ impl Guard for TopUpGuard {
 
 fn prices(ctx: &Context<'_>) -> Vec<ChannelPrice> {
     let p = ctx.data_opt::<Prices>().copied().unwrap_or_default();
-    [ChannelKind::Zns, ChannelKind::Email]
-        .into_iter()
+    ChannelKind::ALL
+        .iter()
         .map(|k| ChannelPrice {
-            channel: k.into(),
-            price: p.of(k).into(),
+            channel: (*k).into(),
+            price: p.of(*k).into(),
         })
         .collect()
 }

@@ -1,4 +1,5 @@
-//! A shop's own accounts on the messaging channels: its Zalo OA and its e-mail sender.
+//! A shop's own accounts on the messaging channels: its Zalo OA, its e-mail sender and
+//! its SMS gateway.
 //! Secrets go in and never come out: the objects show only whether and how a shop is
 //! connected. Each field reads one row by the shop's key, so it costs as an ordinary
 //! field.
@@ -7,6 +8,7 @@ use crate::error::Gql;
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use loyalty_domain::access::Role;
+use loyalty_domain::messaging::sms::account::{self as sms_account, GatewayInput, GatewayView};
 use loyalty_domain::messaging::smtp::sender::{self, SenderInput, SenderView};
 use loyalty_domain::messaging::zns::account::{self, ConnectInput, OaView};
 use loyalty_domain::secrets::Secret;
@@ -124,6 +126,41 @@ pub struct EmailSenderInput {
     smtp_url: Option<String>,
 }
 
+/// A shop's SMS gateway (eSMS), without its keys.
+#[derive(SimpleObject)]
+pub struct SmsGateway {
+    /// Whether the shop connected its own eSMS account (else the server's
+    /// `LOYALTY_ESMS_*` account sends its SMS, if the operator set one).
+    connected: bool,
+    /// The brand name its messages show.
+    brand_name: Option<String>,
+    /// When it was connected.
+    updated_at: Option<DateTime<Utc>>,
+}
+
+impl From<GatewayView> for SmsGateway {
+    fn from(v: GatewayView) -> Self {
+        Self {
+            connected: v.connected,
+            brand_name: v.brand_name,
+            updated_at: v.updated_at,
+        }
+    }
+}
+
+/// The shop's eSMS account: its API key and secret key (from eSMS's account settings)
+/// and a brand name registered with eSMS. The keys are stored sealed and never shown.
+#[derive(InputObject)]
+pub struct SmsGatewayInput {
+    /// eSMS API key (1 to 128 printable characters).
+    api_key: String,
+    /// eSMS secret key (1 to 128 printable characters).
+    secret_key: String,
+    /// The brand name registered with eSMS (1 to 11 letters, digits, spaces, '.', '-'
+    /// or '_').
+    brand_name: String,
+}
+
 /// Reading a shop's channel accounts.
 #[derive(Default)]
 pub struct ChannelAccountQuery;
@@ -137,6 +174,15 @@ impl ChannelAccountQuery {
     async fn zalo_oa(&self, ctx: &Context<'_>) -> async_graphql::Result<ZaloOa> {
         let shop_id = principal(ctx)?.shop_id;
         Ok(account::view(domain(ctx), shop_id).await.gql()?.into())
+    }
+
+    /// The shop's SMS gateway (`connected: false` when none).
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
+    #[graphql(guard = "RoleGuard(Role::Read)")]
+    async fn sms_gateway(&self, ctx: &Context<'_>) -> async_graphql::Result<SmsGateway> {
+        let shop_id = principal(ctx)?.shop_id;
+        Ok(sms_account::view(domain(ctx), shop_id).await.gql()?.into())
     }
 
     /// The shop's e-mail sender, if it configured one.
@@ -203,6 +249,30 @@ impl ChannelAccountMutation {
             smtp_url: input.smtp_url.map(Secret::new),
         };
         Ok(sender::configure(domain(ctx), shop_id, input)
+            .await
+            .gql()?
+            .into())
+    }
+
+    /// Connects (or replaces) the shop's eSMS account: its SMS campaigns then go out
+    /// under its brand name, charged to its eSMS account. Keys eSMS refuses (or a brand
+    /// name it does not know) pause those campaigns with the reason when they send. On
+    /// a server without `LOYALTY_SECRET_KEY`: `CONFLICT`, `reason: SERVER_NOT_CONFIGURED`.
+    ///
+    /// Requires: ADMIN.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn connect_sms_gateway(
+        &self,
+        ctx: &Context<'_>,
+        input: SmsGatewayInput,
+    ) -> async_graphql::Result<SmsGateway> {
+        let shop_id = principal(ctx)?.shop_id;
+        let input = GatewayInput {
+            api_key: Secret::new(input.api_key),
+            secret_key: Secret::new(input.secret_key),
+            brand_name: input.brand_name,
+        };
+        Ok(sms_account::connect(domain(ctx), shop_id, input)
             .await
             .gql()?
             .into())

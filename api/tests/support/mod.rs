@@ -2,6 +2,7 @@
 //! fresh schema in `TEST_DATABASE_URL`), starting and health-checking the server, and
 //! GraphQL over HTTP.
 #![allow(dead_code)]
+pub mod fake_esms;
 pub mod fake_zns;
 
 use serde_json::{Value, json};

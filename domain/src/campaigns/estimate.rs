@@ -6,18 +6,18 @@
 //! over the members (and one more when the program narrows the audience to registered
 //! members); from then on it counts the frozen deliveries, with one grouped count. Neither
 //! reads a page per member, and neither renders a member's message: a message's segments
-//! are those of the content filled in with sample values.
+//! are those of the content filled in with sample values and the shop's name.
 use super::audience::reached;
+use super::message_price::message_price;
 use super::report::SkipCount;
 use super::{Campaign, DeliveryStatus};
+use crate::Result;
 use crate::members::filter::condition;
 use crate::members::listing;
 use crate::messaging::consent::{OPTED_OUT, opt_out_of_member_row};
-use crate::messaging::template::{Vars, off_thread};
 use crate::messaging::{Prices, balance};
 use crate::shops::Shop;
 use crate::sql::sum_bigint;
-use crate::{DomainError, Result};
 use chrono::{DateTime, Utc};
 use loyalty_entities::{campaign_delivery, member};
 use sea_orm::sea_query::{Condition, Expr, Func};
@@ -67,13 +67,9 @@ pub async fn estimate<C: ConnectionTrait>(
     campaign: &Campaign,
     prices: Prices,
 ) -> Result<Estimate> {
-    let content = campaign.content.clone();
-    let segments_per_message = off_thread(move || content.render(&Vars::sample()))
-        .await?
-        .map_err(|e| DomainError::Internal(format!("stored campaign content: {e}")))?
-        .segments();
-    let price_per_segment = prices.of(campaign.channel);
-    let unit = segments_per_message.saturating_mul(price_per_segment);
+    let price = message_price(&campaign.content, &shop.name, prices).await?;
+    let (segments_per_message, price_per_segment) = (price.segments, price.per_segment);
+    let unit = price.total();
     let counts = if campaign.started_at.is_some() {
         frozen(conn, shop, campaign, unit).await?
     } else {

@@ -4,7 +4,9 @@
 //! A shop sends as its own sender ([`sender`]: From, Reply-To, and its own server if it
 //! gave one); without a server of its own, through the operator's `LOYALTY_SMTP_URL`;
 //! without a sender, as the operator's `LOYALTY_SMTP_FROM` (a single-shop install).
+pub mod content;
 pub mod sender;
+pub mod spec;
 
 use super::channel::{Channel, OpenFuture, Opened, Outbound, SendFuture, SendOutcome, Sender};
 use super::unsubscribe;
@@ -146,15 +148,15 @@ pub fn text_as_html(text: &str) -> String {
 /// the HTML part, our delivery id as its Message-ID (a resend after a crash is the same
 /// message). Every header of a campaign e-mail is set here.
 pub fn build_message(identity: &Identity, message: &Outbound) -> Result<Message, SendOutcome> {
-    let Rendered::Email {
+    let Rendered::Email(content::EmailFilled {
         subject,
         body,
         html,
-    } = &message.message
+    }) = &message.message
     else {
         return Err(failed(
             "WRONG_CHANNEL",
-            "a ZNS template cannot go by e-mail".into(),
+            "only an e-mail goes by e-mail".into(),
         ));
     };
     let to: Mailbox = message
@@ -288,11 +290,11 @@ mod tests {
             delivery_id: Uuid::from_u128(7),
             shop_id: Uuid::nil(),
             to: "an@example.com".into(),
-            message: Rendered::Email {
+            message: Rendered::Email(content::EmailFilled {
                 subject: "Hi".into(),
                 body: "text".into(),
                 html: "<html><body><p>html</p></body></html>".into(),
-            },
+            }),
             unsubscribe_url: Some("https://l.example/unsubscribe/t0k".into()),
         };
         let raw = build_message(&identity, &out)

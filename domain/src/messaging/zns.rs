@@ -5,8 +5,10 @@
 //! a shop without one uses the operator's `LOYALTY_ZNS_ACCESS_TOKEN`, a single-shop
 //! install's default.
 pub mod account;
+pub mod content;
 pub mod oauth;
 pub mod receipts;
+pub mod spec;
 pub mod templates;
 
 use super::channel::{Channel, OpenFuture, Opened, Outbound, SendFuture, SendOutcome, Sender};
@@ -63,10 +65,10 @@ enum Posted {
 
 impl Api {
     async fn post(&self, token: &str, message: &Outbound) -> Posted {
-        let Rendered::Template { template_id, data } = &message.message else {
+        let Rendered::Zns(content::ZnsFilled { template_id, data }) = &message.message else {
             return Posted::Outcome(SendOutcome::Failed {
                 code: "WRONG_CHANNEL".into(),
-                message: "an e-mail cannot go through ZNS".into(),
+                message: "only a ZNS template message goes through ZNS".into(),
             });
         };
         let body = json!({

@@ -2,11 +2,12 @@
 //! delivery is leased to this worker, its price is held from the balance, and its
 //! voucher (if the campaign carries an offer) is issued once, on its first claim.
 use super::DispatchConfig;
+use crate::campaigns::message_price::message_price;
 use crate::campaigns::{CampaignStatus, DeliveryStatus};
-use crate::messaging::{ChannelKind, balance};
+use crate::messaging::{ChannelKind, Content, balance};
 use crate::offers::Offer;
 use crate::vouchers::{issue::issue_in, voucher::VoucherSource};
-use crate::{Ctx, Result};
+use crate::{Ctx, DomainError, Result};
 use chrono::{DateTime, Timelike, Utc};
 use loyalty_entities::{campaign, campaign_delivery, messaging_account, offer};
 use sea_orm::sea_query::Expr;
@@ -67,6 +68,14 @@ pub async fn claim(
 ) -> Result<Vec<campaign_delivery::Model>> {
     let now = ctx.clock.now();
     let kind = ChannelKind::parse(&row.channel)?;
+    let content: Content = serde_json::from_str(&row.content)
+        .map_err(|e| DomainError::Internal(format!("stored campaign content: {e}")))?;
+    // Per message (an SMS: its segments' price), measured before the transaction opens:
+    // rendering holds no lock.
+    let shop = crate::shops::load(&ctx.db, row.shop_id).await?;
+    let price = message_price(&content, &shop.name, config.prices)
+        .await?
+        .total();
     let offer = match row.offer_id {
         None => None,
         Some(id) => match offer::Entity::find_by_id((row.shop_id, id))
@@ -120,7 +129,6 @@ pub async fn claim(
         .await?;
     let candidates = super::opted_out::skip_opted_out(&txn, row, kind, candidates, now).await?;
 
-    let price = config.prices.of(kind);
     let mut claimed = Vec::with_capacity(candidates.len());
     let mut short = false;
     for c in candidates {

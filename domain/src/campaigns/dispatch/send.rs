@@ -1,6 +1,7 @@
 //! Filling in each claimed delivery's message and handing it to the channel, several at
 //! once.
 use super::DispatchConfig;
+use crate::members::phone::international_digits;
 use crate::messaging::channel::Sender;
 use crate::messaging::template::{Vars, off_thread};
 use crate::messaging::unsubscribe::{self, Subject};
@@ -66,7 +67,11 @@ async fn vars_of(
                 d.id,
                 Vars {
                     name: m.name.clone().unwrap_or_default(),
-                    phone: ChannelKind::Zns.address(m).unwrap_or_default(),
+                    phone: m
+                        .phone
+                        .as_deref()
+                        .map(international_digits)
+                        .unwrap_or_default(),
                     email: m.email.clone().unwrap_or_default(),
                     tier: m
                         .tier_id
@@ -95,14 +100,14 @@ pub async fn send_all(
         .map_err(|e| DomainError::Internal(format!("stored campaign content: {e}")))?;
     let vars = vars_of(ctx, row, &claimed).await?;
     let kind = ChannelKind::parse(&row.channel)?;
-    // Every e-mail carries its recipient's unsubscribe link.
-    let unsubscribe_key = match kind {
-        ChannelKind::Email => {
-            ctx.unsubscribe
-                .shop_key(&ctx.db, row.shop_id, true, ctx.clock.now())
-                .await?
-        }
-        ChannelKind::Zns => None,
+    // Every message of a channel that carries one (e-mail) has its recipient's unsubscribe
+    // link.
+    let unsubscribe_key = if kind.spec().carries_unsubscribe_link() {
+        ctx.unsubscribe
+            .shop_key(&ctx.db, row.shop_id, true, ctx.clock.now())
+            .await?
+    } else {
+        None
     };
     // Filling in is merchant-written template work (bounded by the template limits, but
     // CPU all the same): the whole batch renders on a render thread, not on the async

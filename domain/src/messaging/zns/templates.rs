@@ -10,6 +10,7 @@
 //! (-112) still reaches the report.
 use super::account::{self, Refresh, Token};
 use super::{ShopToken, TOKEN_INVALID, shop_token};
+use super::content::ZnsMessage;
 use crate::messaging::Content;
 use crate::messaging::template::{Vars, off_thread, render};
 use crate::secrets::Secret;
@@ -343,10 +344,10 @@ impl ZnsTemplates {
     /// `InvalidInput` on `zns.params` naming it. Other content, a template Zalo cannot
     /// be asked about, or one it does not know, passes.
     pub async fn check_content(&self, ctx: &Ctx, shop_id: Uuid, content: &Content) -> Result<()> {
-        let Content::Template {
+        let Content::Zns(ZnsMessage {
             template_id,
             params,
-        } = content
+        }) = content
         else {
             return Ok(());
         };
