@@ -32,6 +32,8 @@ mod m20261207_000023_messaging_opt_outs;
 mod m20261207_000024_unsubscribe_keys;
 mod m20261207_000028_member_sessions;
 mod m20261207_000029_widget_settings;
+mod m20261207_000034_offer_delivery;
+mod m20261207_000035_offer_uses;
 mod member_search_copy;
 mod support;
 
@@ -68,6 +70,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000024_unsubscribe_keys::Migration),
             Box::new(m20261207_000028_member_sessions::Migration),
             Box::new(m20261207_000029_widget_settings::Migration),
+            Box::new(m20261207_000034_offer_delivery::Migration),
+            Box::new(m20261207_000035_offer_uses::Migration),
         ]
     }
 }
