@@ -11,7 +11,8 @@
 //!    without the API, for the same duration (and `pgbench` doing the same, if found).
 //!    1b and 2 run in turns of `--duration / --slices` each, so that a shared machine's
 //!    neighbours weigh on both alike;
-//! 3. an open loop of `quote` at `--rate` requests per second.
+//! 3. an open loop of `quote` at `--rate` requests per second;
+//! 4. the same open loop on a second shop holding 500 active automatic offers.
 //!
 //! A program, not a test: it prints figures, it asserts nothing.
 use crate::app;
@@ -23,6 +24,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+mod automatic;
 mod ceiling;
 mod client;
 mod cpu;
@@ -165,6 +167,14 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
     )
     .await;
 
+    eprintln!(
+        "phase 4: a shop with {} automatic offers, open-loop quote at {}/s, {}s",
+        loyalty_domain::offers::service::MAX_AUTOMATIC_OFFERS,
+        args.rate,
+        args.rate_duration
+    );
+    let mut automatic = automatic::run(&ctx, &api, args.rate, rate_duration).await?;
+
     stats::print_report(&stats::Report {
         header: &stats::Header {
             members: args.members,
@@ -180,8 +190,10 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
         order_paths: &crate::metrics::counter_values("loyalty_order_writes_total"),
     });
     print_batches();
+    automatic::print(&mut automatic, args.rate);
     let samples = alone.error_samples().chain(mixed.error_samples());
-    for (op, messages) in samples.chain(open.error_samples()) {
+    let samples = samples.chain(open.error_samples());
+    for (op, messages) in samples.chain(automatic.error_samples()) {
         for m in messages {
             eprintln!("error sample, {op}: {m}");
         }

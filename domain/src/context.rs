@@ -7,6 +7,7 @@ use crate::messaging::unsubscribe::UnsubscribeKeys;
 use crate::messaging::zns::oauth::ZaloOAuth;
 use crate::messaging::zns::receipts::WebhookKeys;
 use crate::messaging::zns::templates::ZnsTemplates;
+use crate::offers::automatic::AutomaticOffers;
 use crate::orders::BatchLimits;
 use crate::orders::{OrderPath, OrderQueues};
 use crate::program::PolicyCache;
@@ -48,6 +49,8 @@ pub struct Ctx {
     pub clock: Arc<dyn Clock>,
     /// Shops' policies (see [`PolicyCache`]).
     pub policies: Arc<PolicyCache>,
+    /// Shops' active automatic offers (see [`AutomaticOffers`]).
+    pub automatic_offers: Arc<AutomaticOffers>,
     /// Keys that authenticated (see [`KeyCache`]).
     pub keys: Arc<KeyCache>,
     /// Member tokens that authenticated, kept like keys (see [`KeyCache`]).
@@ -96,6 +99,8 @@ impl Ctx {
             db,
             clock,
             policies: Arc::new(PolicyCache::new(times.policy)),
+            // Offers are checked against the policy's version: trusted as long.
+            automatic_offers: Arc::new(AutomaticOffers::new(times.policy)),
             keys: Arc::new(KeyCache::new(times.keys)),
             member_sessions: Arc::new(KeyCache::new(times.keys)),
             widget_origins: Arc::new(AllowedOrigins::new(times.keys)),

@@ -52,6 +52,7 @@ pub mod sql;
 #[cfg(test)]
 mod test_db;
 pub mod tiers;
+pub mod typed_code;
 pub mod vouchers;
 
 pub use context::Ctx;

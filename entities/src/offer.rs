@@ -20,6 +20,49 @@ pub struct Model {
     pub status: OfferStatus,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// How it reaches a checkout.
+    pub delivery: OfferDelivery,
+    /// The public code (normalized like voucher codes), for PUBLIC_CODE offers.
+    pub code: Option<String>,
+    /// Lower applies first.
+    pub priority: i64,
+    /// Does not combine with other offers.
+    pub exclusive: bool,
+    /// Total uses; NULL: unlimited.
+    pub budget_uses: Option<i64>,
+    /// Total discount, VND; NULL: unlimited.
+    pub budget_discount: Option<i64>,
+    /// Uses per customer; NULL: unlimited.
+    pub per_customer_limit: Option<i64>,
+}
+
+/// How an offer reaches a checkout, stored as its upper-case name in a text column.
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum OfferDelivery {
+    /// Personal single-use vouchers issued to members.
+    #[default]
+    #[sea_orm(string_value = "VOUCHER")]
+    Voucher,
+    /// Applies to every checkout it fits, without a code.
+    #[sea_orm(string_value = "AUTOMATIC")]
+    Automatic,
+    /// One code the merchant chose, typed by anyone.
+    #[sea_orm(string_value = "PUBLIC_CODE")]
+    PublicCode,
 }
 
 /// Whether an offer still works, stored as its upper-case name in a text column. A stored

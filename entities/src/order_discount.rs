@@ -32,6 +32,9 @@ pub enum DiscountSource {
     /// Points paid.
     #[sea_orm(string_value = "POINTS")]
     Points,
+    /// An automatic offer (no code); the row names the offer.
+    #[sea_orm(string_value = "OFFER")]
+    Offer,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

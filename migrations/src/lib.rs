@@ -34,6 +34,8 @@ mod m20261207_000028_member_sessions;
 mod m20261207_000029_widget_settings;
 mod m20261207_000030_sms_gateways;
 mod m20261207_000032_zalo_receipts;
+mod m20261207_000034_offer_delivery;
+mod m20261207_000035_offer_uses;
 mod member_search_copy;
 mod support;
 
@@ -72,6 +74,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000029_widget_settings::Migration),
             Box::new(m20261207_000030_sms_gateways::Migration),
             Box::new(m20261207_000032_zalo_receipts::Migration),
+            Box::new(m20261207_000034_offer_delivery::Migration),
+            Box::new(m20261207_000035_offer_uses::Migration),
         ]
     }
 }

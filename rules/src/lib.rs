@@ -15,6 +15,7 @@ pub mod args;
 pub mod built_in;
 pub mod buy_x_get_y;
 pub mod cart;
+pub mod combination;
 pub mod error;
 pub mod fixed_per_order;
 pub mod min_quantity;

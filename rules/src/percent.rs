@@ -7,12 +7,20 @@ use crate::rule::{DiscountRule, Evaluation, Phase, RuleKind, to_vnd};
 use rust_decimal::Decimal;
 
 const NAME: &str = "percent";
-const ARGS: &[ArgSpec] = &[ArgSpec {
-    name: "percent",
-    ty: ArgType::Decimal,
-    required: true,
-    description: "percent off, above 0 and at most 100",
-}];
+const ARGS: &[ArgSpec] = &[
+    ArgSpec {
+        name: "percent",
+        ty: ArgType::Decimal,
+        required: true,
+        description: "percent off, above 0 and at most 100",
+    },
+    ArgSpec {
+        name: "max_discount",
+        ty: ArgType::Decimal,
+        required: false,
+        description: "at most this many VND off (the offer's maxDiscount); default no cap",
+    },
+];
 
 /// The registration of this kind.
 pub const KIND: RuleKind = RuleKind {
@@ -27,6 +35,8 @@ pub const KIND: RuleKind = RuleKind {
 pub struct Percent {
     /// Above 0, at most 100.
     pub percent: Decimal,
+    /// Most VND the offer takes off, whole and above 0; none: no cap.
+    pub max_discount: Option<i64>,
 }
 
 fn build(a: &Args) -> Result<Box<dyn DiscountRule>, RuleError> {
@@ -39,7 +49,21 @@ fn build(a: &Args) -> Result<Box<dyn DiscountRule>, RuleError> {
             problem: format!("must be above 0 and at most 100, got {percent}"),
         });
     }
-    Ok(Box::new(Percent { percent }))
+    let max_discount = match args::decimal(NAME, a, "max_discount")? {
+        None => None,
+        Some(cap) if cap > Decimal::ZERO && cap.fract().is_zero() => Some(to_vnd(cap)),
+        Some(cap) => {
+            return Err(RuleError::Invalid {
+                kind: NAME,
+                arg: "max_discount",
+                problem: format!("must be whole VND above 0, got {cap}"),
+            });
+        }
+    };
+    Ok(Box::new(Percent {
+        percent,
+        max_discount,
+    }))
 }
 
 impl DiscountRule for Percent {
@@ -54,7 +78,7 @@ impl DiscountRule for Percent {
         let amount = to_vnd(round_vnd(
             Decimal::from(base) * self.percent / Decimal::ONE_HUNDRED,
         ));
-        eval.spread(amount);
+        eval.spread(self.max_discount.map_or(amount, |cap| amount.min(cap)));
     }
 }
 
@@ -70,6 +94,7 @@ mod tests {
     #[test]
     fn validates_its_percent() {
         assert!(build(&args(json!({"percent": "20"}))).is_ok());
+        assert!(build(&args(json!({"percent": "20", "max_discount": "50000"}))).is_ok());
         for bad in [
             json!({"percent": "101"}),
             json!({"percent": "0"}),
@@ -77,6 +102,8 @@ mod tests {
             json!({}),
             json!({"percent": "x"}),
             json!({"percent": "10", "cap": 1}),
+            json!({"percent": "10", "max_discount": "0"}),
+            json!({"percent": "10", "max_discount": "10.5"}),
         ] {
             assert!(build(&args(bad.clone())).is_err(), "{bad}");
         }

@@ -27,6 +27,8 @@ mod member_wallet;
 mod members;
 mod newcomer_messages;
 mod nul_input;
+mod offer_delivery;
+mod offer_stacking;
 mod opening_spend;
 mod order_history;
 mod order_lines;

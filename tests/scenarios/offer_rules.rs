@@ -65,6 +65,8 @@ fn spec(name: &str, v: &Value) -> OfferSpec {
         valid_days: None,
         applies_to_discounted: v["applies_to_discounted"].as_bool(),
         extra_rules: vec![],
+        reach: Default::default(),
+        limits: Default::default(),
     }
 }
 

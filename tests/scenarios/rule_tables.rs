@@ -55,6 +55,8 @@ fn spec(kind: &str, name: &str, v: &Value) -> OfferSpec {
             kind: kind.to_owned(),
             args: args.as_object().cloned().unwrap_or_default(),
         }],
+        reach: Default::default(),
+        limits: Default::default(),
     }
 }
 

@@ -309,6 +309,8 @@ async fn make_offers(ctx: &Ctx, shop_id: Uuid) -> anyhow::Result<Offers> {
         valid_days: Some(30),
         applies_to_discounted: None,
         extra_rules: Vec::new(),
+        reach: Default::default(),
+        limits: Default::default(),
     };
     offers::create(
         ctx,

@@ -81,6 +81,8 @@ pub enum DiscountSource {
     Voucher,
     /// Points paid with.
     Points,
+    /// An automatic offer.
+    Offer,
 }
 
 impl From<checkout::DiscountSource> for DiscountSource {
@@ -89,8 +91,21 @@ impl From<checkout::DiscountSource> for DiscountSource {
             checkout::DiscountSource::Tier => Self::Tier,
             checkout::DiscountSource::Voucher => Self::Voucher,
             checkout::DiscountSource::Points => Self::Points,
+            checkout::DiscountSource::Offer => Self::Offer,
         }
     }
+}
+
+/// How an offer reaches a checkout.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "loyalty_domain::offers::Delivery")]
+pub enum OfferDelivery {
+    /// Personal single-use vouchers issued to members (`issueVouchers`).
+    Voucher,
+    /// Applies to every checkout it fits, without a code.
+    Automatic,
+    /// One code the merchant chose (`code`), typed by anyone in `voucherCodes`.
+    PublicCode,
 }
 
 /// Gender.

@@ -3,7 +3,7 @@ use crate::auth::{RoleGuard, domain, principal};
 use crate::error::Gql;
 use crate::graphql::connection::{PageInfo, decode, edges};
 use crate::graphql::cost;
-use crate::graphql::enums::{DiscountKind, FixedPer, OfferTargetKind};
+use crate::graphql::enums::{DiscountKind, FixedPer, OfferDelivery, OfferTargetKind};
 use crate::graphql::scalars::{Dec, Int32};
 use crate::graphql::vouchers::Voucher;
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
@@ -45,11 +45,58 @@ pub struct OfferInput {
     pub applies_to_discounted: Option<bool>,
     /// Further rules by kind.
     pub rules: Option<Vec<RuleInput>>,
+    /// How it reaches a checkout; default VOUCHER.
+    pub delivery: Option<OfferDelivery>,
+    /// The code customers type, for PUBLIC_CODE only: 3 to 32 letters and digits once
+    /// spaces and dashes are dropped, unique in the shop, matched like voucher codes.
+    pub code: Option<String>,
+    /// Lower applies first (0 to 1000); default 0.
+    pub priority: Option<i64>,
+    /// Does not combine with other offers at checkout; default false.
+    pub exclusive: Option<bool>,
+    /// Total uses and/or total discount the offer may give; default unlimited.
+    pub budget: Option<BudgetInput>,
+    /// Uses per member (per phone for unregistered customers of a public code); default
+    /// unlimited.
+    pub per_customer_limit: Option<i64>,
+    /// Most VND a PERCENT offer takes off one order; default no cap.
+    pub max_discount: Option<Dec>,
 }
 
-impl From<OfferInput> for offers::OfferSpec {
-    fn from(i: OfferInput) -> Self {
-        Self {
+/// An offer's budget: either or both limits.
+#[derive(InputObject, SimpleObject, Clone)]
+#[graphql(input_name = "BudgetInput", name = "Budget")]
+pub struct BudgetInput {
+    /// Total uses.
+    pub uses: Option<i64>,
+    /// Total discount, VND.
+    pub discount: Option<Dec>,
+}
+
+impl TryFrom<OfferInput> for offers::OfferSpec {
+    type Error = loyalty_domain::DomainError;
+
+    fn try_from(i: OfferInput) -> Result<Self, Self::Error> {
+        let vnd = |field: &str, d: Option<Dec>| {
+            d.map(|d| loyalty_domain::money::vnd_from_decimal(field, d.0))
+                .transpose()
+        };
+        let budget = i.budget.clone();
+        let limits = offers::OfferLimits {
+            budget_uses: budget.as_ref().and_then(|b| b.uses),
+            budget_discount: vnd("budget.discount", budget.and_then(|b| b.discount))?,
+            per_customer: i.per_customer_limit,
+            max_discount: vnd("maxDiscount", i.max_discount)?,
+        };
+        let reach = offers::Reach {
+            delivery: i.delivery.map_or_else(Default::default, Into::into),
+            code: i.code.clone(),
+            priority: i.priority.unwrap_or(0),
+            exclusive: i.exclusive.unwrap_or(false),
+        };
+        Ok(Self {
+            reach,
+            limits,
             name: i.name,
             description: i.description,
             image_url: i.image_url,
@@ -86,7 +133,7 @@ impl From<OfferInput> for offers::OfferSpec {
                     args: r.args.map(|a| a.0).unwrap_or_default(),
                 })
                 .collect(),
-        }
+        })
     }
 }
 
@@ -137,6 +184,38 @@ impl Offer {
     /// Not archived.
     async fn active(&self) -> bool {
         self.offer.is_active()
+    }
+    /// How it reaches a checkout.
+    async fn delivery(&self) -> OfferDelivery {
+        self.offer.reach.delivery.into()
+    }
+    /// The public code, for PUBLIC_CODE offers.
+    async fn code(&self) -> Option<&str> {
+        self.offer.reach.code.as_deref()
+    }
+    /// Lower applies first.
+    async fn priority(&self) -> Int32 {
+        self.offer.reach.priority.into()
+    }
+    /// Does not combine with other offers.
+    async fn exclusive(&self) -> bool {
+        self.offer.reach.exclusive
+    }
+    /// Total uses and/or discount it may give; null: unlimited.
+    async fn budget(&self) -> Option<BudgetInput> {
+        let l = self.offer.limits;
+        (l.budget_uses.is_some() || l.budget_discount.is_some()).then(|| BudgetInput {
+            uses: l.budget_uses,
+            discount: l.budget_discount.map(Dec::from),
+        })
+    }
+    /// Uses per customer; null: unlimited.
+    async fn per_customer_limit(&self) -> Option<Int32> {
+        self.offer.limits.per_customer.map(Int32::from)
+    }
+    /// Most VND a percent offer takes off one order; null: no cap.
+    async fn max_discount(&self) -> Option<Dec> {
+        self.offer.limits.max_discount.map(Dec::from)
     }
     /// The pricing as stored: target and rules `{kind, args}`.
     async fn config(&self) -> Json<serde_json::Value> {
@@ -287,9 +366,8 @@ impl OfferMutation {
         input: OfferInput,
     ) -> async_graphql::Result<Offer> {
         let shop_id = principal(ctx)?.shop_id;
-        let offer = offers::create(domain(ctx), shop_id, input.into())
-            .await
-            .gql()?;
+        let spec = input.try_into().gql()?;
+        let offer = offers::create(domain(ctx), shop_id, spec).await.gql()?;
         Ok(Offer { shop_id, offer })
     }
 
@@ -305,9 +383,8 @@ impl OfferMutation {
     ) -> async_graphql::Result<Offer> {
         let shop_id = principal(ctx)?.shop_id;
         let id = parse_id("id", &id).gql()?;
-        let offer = offers::update(domain(ctx), shop_id, id, input.into())
-            .await
-            .gql()?;
+        let spec = input.try_into().gql()?;
+        let offer = offers::update(domain(ctx), shop_id, id, spec).await.gql()?;
         Ok(Offer { shop_id, offer })
     }
 

@@ -24,7 +24,7 @@ pub enum Prepared {
     /// Registration.
     Register,
     /// The offer, or why none can be issued (every member then fails with it).
-    Issue(std::result::Result<Offer, String>),
+    Issue(std::result::Result<Box<Offer>, String>),
 }
 
 impl Prepared {
@@ -45,7 +45,7 @@ impl Prepared {
                     .one(conn)
                     .await?;
                 Prepared::Issue(match row {
-                    Some(row) => Ok(Offer::from_row(row)?),
+                    Some(row) => Ok(Box::new(Offer::from_row(row)?)),
                     None => Err("offer not found".to_owned()),
                 })
             }

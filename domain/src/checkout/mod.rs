@@ -1,6 +1,9 @@
 //! Checkout: the pipeline that prices a cart, and the side-effect-free quote.
 
 pub mod cart;
+pub mod limit_usage;
+pub mod limited;
+pub mod offer_choice;
 pub mod pipeline;
 pub mod quote;
 pub mod voucher_check;

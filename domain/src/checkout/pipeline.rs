@@ -2,12 +2,13 @@
 //! (product and group targets first, then order-level), the tier discount on what
 //! remains, points last. Pure: the same function prices a quote and records an order.
 use super::cart::CleanLine;
+use super::offer_choice::apply_offers;
 use crate::tiers::Tier;
 use crate::vouchers::lookup::VoucherOffer;
 use loyalty_entities::order_discount::DiscountSource;
 use loyalty_rules::points_redemption::{PointRate, redeem};
 use loyalty_rules::tier_discount::tier_discount;
-use loyalty_rules::{Cart, CartLine, Checkout, Outcome, Target};
+use loyalty_rules::{Cart, CartLine, Checkout};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use sea_orm::ActiveEnum;
@@ -28,6 +29,11 @@ pub enum Source {
     },
     /// Points paid.
     Points,
+    /// An automatic offer (no code).
+    Offer {
+        /// The offer.
+        offer_id: Uuid,
+    },
 }
 
 impl Source {
@@ -37,6 +43,17 @@ impl Source {
             Source::Tier => DiscountSource::Tier,
             Source::Voucher { .. } => DiscountSource::Voucher,
             Source::Points => DiscountSource::Points,
+            Source::Offer { .. } => DiscountSource::Offer,
+        }
+    }
+
+    /// The offer the discount came from, for a voucher, a public code or an automatic
+    /// offer that was priced.
+    pub fn offer_id(&self) -> Option<Uuid> {
+        match self {
+            Source::Voucher { offer_id, .. } => *offer_id,
+            Source::Offer { offer_id } => Some(*offer_id),
+            Source::Tier | Source::Points => None,
         }
     }
 
@@ -44,16 +61,18 @@ impl Source {
     pub fn voucher_code(&self) -> Option<&str> {
         match self {
             Source::Voucher { code, .. } => Some(code),
-            Source::Tier | Source::Points => None,
+            Source::Tier | Source::Points | Source::Offer { .. } => None,
         }
     }
 
-    /// The wire form: `TIER`, `VOUCHER:<code>` or `POINTS`, the kind spelled as stored.
+    /// The wire form: `TIER`, `VOUCHER:<code>`, `OFFER:<offer id>` or `POINTS`, the
+    /// kind spelled as stored.
     pub fn label(&self) -> String {
         let kind = self.kind().to_value();
-        match self.voucher_code() {
-            Some(code) => format!("{kind}:{code}"),
-            None => kind,
+        match (self.voucher_code(), self) {
+            (Some(code), _) => format!("{kind}:{code}"),
+            (None, Source::Offer { offer_id }) => format!("{kind}:{offer_id}"),
+            (None, _) => kind,
         }
     }
 }
@@ -105,13 +124,13 @@ pub struct Breakdown {
 }
 
 /// What the pipeline prices.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct PipelineInput<'a> {
     /// The cart.
     pub lines: &'a [CleanLine],
     /// The member's tier.
     pub tier: Option<&'a Tier>,
-    /// Valid vouchers.
+    /// The offers competing: valid vouchers and public codes, and automatic offers.
     pub vouchers: &'a [VoucherOffer],
     /// Points asked for.
     pub redeem_points: i64,
@@ -139,42 +158,12 @@ fn vnd(d: Decimal) -> i64 {
     d.to_i64().unwrap_or(0)
 }
 
-/// Applies the vouchers in pipeline order; returns applied and skipped.
-fn apply_vouchers(
-    checkout: &mut Checkout<'_>,
-    vouchers: &[VoucherOffer],
-) -> (Vec<Applied>, Vec<Skipped>) {
-    let mut ordered: Vec<&VoucherOffer> = vouchers.iter().collect();
-    // Product and group offers first, then order-level ones (stable otherwise).
-    ordered.sort_by_key(|v| *v.offer.target() == Target::Order);
-    let (mut applied, mut skipped) = (Vec::new(), Vec::new());
-    for v in ordered {
-        let source = Source::Voucher {
-            code: v.code.clone(),
-            offer_id: Some(v.offer_id),
-        };
-        match checkout.apply(&v.offer) {
-            Outcome::Applied { amount, .. } => applied.push(Applied {
-                source,
-                label: v.label.clone(),
-                amount: vnd(amount),
-            }),
-            Outcome::Skipped { reason } => skipped.push(Skipped {
-                source,
-                reason: v.offer.explain(&reason),
-                by_policy: false,
-            }),
-        }
-    }
-    (applied, skipped)
-}
-
 /// Prices a cart.
 pub fn run(input: &PipelineInput<'_>) -> Breakdown {
     let cart = cart(input.lines);
     let subtotal: i64 = input.lines.iter().map(|l| l.quantity * l.unit_price).sum();
     let mut with_vouchers = Checkout::new(&cart);
-    let (mut applied, mut skipped) = apply_vouchers(&mut with_vouchers, input.vouchers);
+    let (mut applied, mut skipped) = apply_offers(&mut with_vouchers, input.vouchers);
     let voucher_total: i64 = applied.iter().map(|a| a.amount).sum();
 
     let tier = input.tier.filter(|t| t.discount_percent > Decimal::ZERO);
@@ -224,7 +213,7 @@ pub fn run(input: &PipelineInput<'_>) -> Breakdown {
     }
     let voucher_discount: i64 = applied
         .iter()
-        .filter(|a| matches!(a.source, Source::Voucher { .. }))
+        .filter(|a| matches!(a.source, Source::Voucher { .. } | Source::Offer { .. }))
         .map(|a| a.amount)
         .sum();
     let total = (subtotal - voucher_discount - tier_amount).max(0);

@@ -2,13 +2,17 @@
 //! skipped and why, and the points the order would earn. No side effects.
 use super::Breakdown;
 use super::cart::{OrderLine, clean_lines, redeem_points};
-use super::pipeline::{PipelineInput, Skipped, Source, run};
+use super::limit_usage;
+use super::limited::{Customer, run_within_limits};
+use super::pipeline::{PipelineInput, Skipped, Source};
 use crate::ledger::balance::spendable;
 use crate::ledger::earning::{points_for, within_balance};
 use crate::members;
 use crate::program::Policy;
 use crate::program::enrollment::NOT_A_MEMBER;
+use crate::vouchers::lookup::VoucherOffer;
 use crate::vouchers::lookup::present;
+use crate::vouchers::public_code::add_public;
 use crate::{Ctx, DomainError, Result};
 use uuid::Uuid;
 
@@ -62,7 +66,7 @@ pub async fn quote(ctx: &Ctx, shop_id: Uuid, input: QuoteInput) -> Result<Quote>
     let registered = member.as_ref().is_some_and(|m| m.registered_at.is_some());
     let admitted = policy.admits(registered);
     let tier = policy.benefits_tier(reached, registered);
-    let (vouchers, refused) = present(
+    let mut presented = present(
         db,
         shop_id,
         &input.voucher_codes,
@@ -70,6 +74,16 @@ pub async fn quote(ctx: &Ctx, shop_id: Uuid, input: QuoteInput) -> Result<Quote>
         now,
     )
     .await?;
+    add_public(db, shop_id, &mut presented).await?;
+    let (mut vouchers, refused) = presented;
+    let automatic = ctx.automatic_offers.recent(db, shop_id).await?;
+    vouchers.extend(automatic.iter().map(VoucherOffer::automatic));
+    let customer = member.as_ref().map(|m| Customer {
+        member_id: m.id,
+        registered,
+        phone: m.phone.clone(),
+    });
+    let usage = limit_usage::for_checkout(db, shop_id, &vouchers, customer.as_ref(), false).await?;
     let mut notes: Vec<Skipped> = refused
         .iter()
         .map(|(code, r)| Skipped {
@@ -124,13 +138,24 @@ pub async fn quote(ctx: &Ctx, shop_id: Uuid, input: QuoteInput) -> Result<Quote>
             });
         }
     }
-    let mut breakdown = run(&PipelineInput {
-        lines: &lines,
-        tier,
-        vouchers: &vouchers,
-        redeem_points: redeem,
-        point_rate: policy.program.redemption_rate(),
-    });
+    let (mut breakdown, limited) = run_within_limits(
+        &PipelineInput {
+            lines: &lines,
+            tier,
+            vouchers: &vouchers,
+            redeem_points: redeem,
+            point_rate: policy.program.redemption_rate(),
+        },
+        &usage,
+        customer.as_ref(),
+    );
+    breakdown
+        .skipped
+        .extend(limited.into_iter().map(|l| Skipped {
+            source: l.source,
+            reason: l.reason,
+            by_policy: !l.presented,
+        }));
     breakdown.skipped.extend(notes);
     let points_to_earn = match tier {
         Some(t) if policy.is_active() => {

@@ -1,4 +1,6 @@
 //! The offer as services see it.
+use super::limits::OfferLimits;
+use super::reach::Reach;
 use super::registry::OfferConfig;
 use super::spec::DiscountKind;
 use crate::money::stored_decimal;
@@ -31,6 +33,10 @@ pub struct Offer {
     pub config: OfferConfig,
     /// Created.
     pub created_at: DateTime<Utc>,
+    /// How it reaches a checkout and stacks there.
+    pub reach: Reach,
+    /// Its limits.
+    pub limits: OfferLimits,
 }
 
 impl Offer {
@@ -41,7 +47,21 @@ impl Offer {
 
     /// Reads a stored row.
     pub fn from_row(row: offer::Model) -> Result<Self> {
+        let config: OfferConfig = serde_json::from_str(&row.config)
+            .map_err(|e| DomainError::Internal(format!("stored offer config: {e}")))?;
         Ok(Self {
+            reach: Reach {
+                delivery: row.delivery,
+                code: row.code.clone(),
+                priority: row.priority,
+                exclusive: row.exclusive,
+            },
+            limits: OfferLimits {
+                budget_uses: row.budget_uses,
+                budget_discount: row.budget_discount,
+                per_customer: row.per_customer_limit,
+                max_discount: max_discount(&config),
+            },
             id: row.id,
             discount_kind: match row.discount_kind.as_str() {
                 "PERCENT" => DiscountKind::Percent,
@@ -53,8 +73,7 @@ impl Offer {
                 }
             },
             value: stored_decimal("value", &row.value)?,
-            config: serde_json::from_str(&row.config)
-                .map_err(|e| DomainError::Internal(format!("stored offer config: {e}")))?,
+            config,
             status: row.status,
             name: row.name,
             description: row.description,
@@ -63,4 +82,13 @@ impl Offer {
             created_at: row.created_at,
         })
     }
+}
+
+/// The cap a percent offer stores in its rule (the rule, not a column, applies it).
+fn max_discount(config: &OfferConfig) -> Option<i64> {
+    config
+        .rules
+        .iter()
+        .filter(|r| r.kind == "percent")
+        .find_map(|r| r.args.get("max_discount")?.as_str()?.parse().ok())
 }

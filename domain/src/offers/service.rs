@@ -1,24 +1,26 @@
 //! Creating, changing, archiving and reading offers.
+use super::reach::{Delivery, Reach};
 use super::registry::default_rules;
 use super::spec::{DiscountKind, OfferSpec};
 use super::{Offer, OfferStatus};
 use crate::money::store_decimal;
 use crate::paging::Page;
 use crate::{Ctx, DomainError, Result, ids::new_id};
-use loyalty_entities::offer;
+use loyalty_entities::{offer, offer_budget, program, voucher};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
 };
 use uuid::Uuid;
 
-fn check(spec: &OfferSpec) -> Result<super::OfferConfig> {
+fn check(spec: &OfferSpec) -> Result<(super::OfferConfig, Reach)> {
     let config = spec.to_config()?;
     // Every rule validates its own arguments; report its words as the input's fault.
     default_rules()
         .build(&config)
         .map_err(|e| DomainError::invalid("input", e.to_string()))?;
-    Ok(config)
+    Ok((config, spec.reach.clone().checked()?))
 }
 
 fn kind(k: DiscountKind) -> &'static str {
@@ -30,7 +32,7 @@ fn kind(k: DiscountKind) -> &'static str {
 
 /// Creates an offer after every rule accepted its arguments.
 pub async fn create(ctx: &Ctx, shop_id: Uuid, spec: OfferSpec) -> Result<Offer> {
-    let config = check(&spec)?;
+    let (config, reach) = check(&spec)?;
     let now = ctx.clock.now();
     let row = offer::Model {
         shop_id,
@@ -45,18 +47,34 @@ pub async fn create(ctx: &Ctx, shop_id: Uuid, spec: OfferSpec) -> Result<Offer> 
         status: OfferStatus::Active,
         created_at: now,
         updated_at: now,
+        delivery: reach.delivery,
+        code: reach.code,
+        priority: reach.priority,
+        exclusive: reach.exclusive,
+        budget_uses: spec.limits.budget_uses,
+        budget_discount: spec.limits.budget_discount,
+        per_customer_limit: spec.limits.per_customer,
     };
+    let txn = ctx.db.begin().await?;
+    free_code(&txn, shop_id, row.code.as_deref(), row.id).await?;
     offer::Entity::insert(row.clone().into_active_model())
-        .exec_without_returning(&ctx.db)
-        .await?;
+        .exec_without_returning(&txn)
+        .await
+        .map_err(|e| taken(e, row.code.as_deref()))?;
+    changed(&txn, &row).await?;
+    txn.commit().await?;
+    ctx.automatic_offers.forget(shop_id);
     Offer::from_row(row)
 }
 
 /// Replaces an offer's definition; vouchers already issued keep their expiry and now
-/// price with the new rules.
+/// price with the new rules. What orders already counted against its limits stays.
 pub async fn update(ctx: &Ctx, shop_id: Uuid, id: Uuid, spec: OfferSpec) -> Result<Offer> {
-    let config = check(&spec)?;
-    let row = find(&ctx.db, shop_id, id).await?;
+    let (config, reach) = check(&spec)?;
+    let txn = ctx.db.begin().await?;
+    let row = find(&txn, shop_id, id).await?;
+    free_code(&txn, shop_id, reach.code.as_deref(), id).await?;
+    let code = reach.code.clone();
     let mut active = row.into_active_model();
     active.name = Set(spec.name.trim().to_owned());
     active.description = Set(spec.description.clone());
@@ -67,16 +85,123 @@ pub async fn update(ctx: &Ctx, shop_id: Uuid, id: Uuid, spec: OfferSpec) -> Resu
         Set(serde_json::to_string(&config).map_err(|e| DomainError::Internal(e.to_string()))?);
     active.valid_days = Set(spec.valid_days);
     active.updated_at = Set(ctx.clock.now());
-    Offer::from_row(active.update(&ctx.db).await?)
+    active.delivery = Set(reach.delivery);
+    active.code = Set(reach.code);
+    active.priority = Set(reach.priority);
+    active.exclusive = Set(reach.exclusive);
+    active.budget_uses = Set(spec.limits.budget_uses);
+    active.budget_discount = Set(spec.limits.budget_discount);
+    active.per_customer_limit = Set(spec.limits.per_customer);
+    let saved = active
+        .update(&txn)
+        .await
+        .map_err(|e| taken(e, code.as_deref()))?;
+    changed(&txn, &saved).await?;
+    txn.commit().await?;
+    ctx.automatic_offers.forget(shop_id);
+    Offer::from_row(saved)
 }
 
-/// Archives an offer: its vouchers stop working and no more are issued.
+/// Archives an offer: its vouchers and public code stop working, it no longer applies
+/// automatically, and no more vouchers are issued.
 pub async fn archive(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<Offer> {
-    let row = find(&ctx.db, shop_id, id).await?;
+    let txn = ctx.db.begin().await?;
+    let row = find(&txn, shop_id, id).await?;
     let mut active = row.into_active_model();
     active.status = Set(OfferStatus::Archived);
     active.updated_at = Set(ctx.clock.now());
-    Offer::from_row(active.update(&ctx.db).await?)
+    let saved = active.update(&txn).await?;
+    changed(&txn, &saved).await?;
+    txn.commit().await?;
+    // This replica's checkouts stop pricing with it now; the others within the cache time.
+    ctx.automatic_offers.forget(shop_id);
+    Offer::from_row(saved)
+}
+
+/// Most active automatic offers a shop may have: each checkout of the shop weighs every
+/// one, and one shop must not slow the replica for the others.
+pub const MAX_AUTOMATIC_OFFERS: u64 = 500;
+
+/// What every change of an offer does in its transaction: raise the shop's program
+/// version, which the automatic-offer cache is checked against by every order (as the
+/// policy is), and give a budget its counting row, so that orders lock an existing row.
+async fn changed<C: ConnectionTrait>(conn: &C, row: &offer::Model) -> Result<()> {
+    program::Entity::update_many()
+        .col_expr(
+            program::Column::Version,
+            Expr::col(program::Column::Version).add(1),
+        )
+        .filter(program::Column::ShopId.eq(row.shop_id))
+        .exec(conn)
+        .await?;
+    if row.delivery == Delivery::Automatic && row.status == OfferStatus::Active {
+        let active = offer::Entity::find()
+            .filter(offer::Column::ShopId.eq(row.shop_id))
+            .filter(offer::Column::Delivery.eq(Delivery::Automatic))
+            .filter(offer::Column::Status.eq(OfferStatus::Active))
+            .count(conn)
+            .await?;
+        if active > MAX_AUTOMATIC_OFFERS {
+            return Err(DomainError::invalid(
+                "delivery",
+                format!("a shop has at most {MAX_AUTOMATIC_OFFERS} active AUTOMATIC offers"),
+            ));
+        }
+    }
+    if row.budget_uses.is_some() || row.budget_discount.is_some() {
+        offer_budget::Entity::insert(offer_budget::ActiveModel {
+            shop_id: Set(row.shop_id),
+            offer_id: Set(row.id),
+            uses: Set(0),
+            discount: Set(0),
+        })
+        .on_conflict(
+            OnConflict::columns([offer_budget::Column::ShopId, offer_budget::Column::OfferId])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Refuses a public code a voucher of the shop already has (checkout would take the
+/// voucher); another offer's code is refused by the unique index ([`taken`]).
+async fn free_code<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    code: Option<&str>,
+    id: Uuid,
+) -> Result<()> {
+    let Some(code) = code else {
+        return Ok(());
+    };
+    let voucher = voucher::Entity::find_by_id((shop_id, code.to_owned()))
+        .one(conn)
+        .await?;
+    let other = offer::Entity::find()
+        .filter(offer::Column::ShopId.eq(shop_id))
+        .filter(offer::Column::Code.eq(code))
+        .filter(offer::Column::Id.ne(id))
+        .one(conn)
+        .await?;
+    if voucher.is_some() || other.is_some() {
+        return Err(DomainError::Conflict(format!(
+            "code {code} is already used in this shop"
+        )));
+    }
+    Ok(())
+}
+
+/// A unique-index violation on save: two offers racing for one code.
+fn taken(e: sea_orm::DbErr, code: Option<&str>) -> DomainError {
+    match (e.sql_err(), code) {
+        (Some(SqlErr::UniqueConstraintViolation(_)), Some(code)) => {
+            DomainError::Conflict(format!("code {code} is already used in this shop"))
+        }
+        _ => e.into(),
+    }
 }
 
 async fn find<C: ConnectionTrait>(conn: &C, shop_id: Uuid, id: Uuid) -> Result<offer::Model> {
@@ -165,6 +290,13 @@ mod tests {
             status: OfferStatus::Archived,
             created_at: Utc::now(),
             updated_at: Utc::now(),
+            delivery: Default::default(),
+            code: None,
+            priority: 0,
+            exclusive: false,
+            budget_uses: None,
+            budget_discount: None,
+            per_customer_limit: None,
         };
         offer::Entity::insert(row.clone().into_active_model())
             .exec_without_returning(&db)

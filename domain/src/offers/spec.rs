@@ -1,5 +1,7 @@
 //! An offer as merchants describe it (the contract's `OfferInput`), turned into rule
 //! configuration. The shape-to-rules mapping lives here, once; pricing never sees it.
+use super::limits::OfferLimits;
+use super::reach::Reach;
 use super::registry::{OfferConfig, RuleConfig, default_rules};
 use crate::limits::{MAX_LINES, MAX_ORDER_VND, MAX_QUANTITY, grouped};
 use crate::money::vnd_from_decimal;
@@ -66,6 +68,10 @@ pub struct OfferSpec {
     pub applies_to_discounted: Option<bool>,
     /// Further rules by kind, for kinds beyond the contract's shape.
     pub extra_rules: Vec<RuleConfig>,
+    /// How it reaches a checkout and stacks there; default a personal voucher.
+    pub reach: Reach,
+    /// Budget, per-customer limit and cap; default unlimited.
+    pub limits: OfferLimits,
 }
 
 fn rule(kind: &str, args: Value) -> RuleConfig {
@@ -172,12 +178,20 @@ impl OfferSpec {
                 ));
             }
         }
+        self.limits
+            .check(self.discount_kind == DiscountKind::Percent && own.is_none())?;
         let value = self.value.normalize().to_string();
         let mut rules = vec![match (
             self.discount_kind,
             self.fixed_per.unwrap_or(FixedPer::Order),
         ) {
-            (DiscountKind::Percent, _) => rule("percent", json!({ "percent": value })),
+            (DiscountKind::Percent, _) => match self.limits.max_discount {
+                None => rule("percent", json!({ "percent": value })),
+                Some(cap) => rule(
+                    "percent",
+                    json!({ "percent": value, "max_discount": cap.to_string() }),
+                ),
+            },
             (DiscountKind::Fixed, FixedPer::Order) => {
                 rule("fixed_per_order", json!({ "amount": value }))
             }

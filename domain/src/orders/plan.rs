@@ -3,12 +3,16 @@
 //! the portable path (statement by statement in a transaction) and the PostgreSQL path
 //! (one statement) write the same rows for the same order.
 use super::prepared::PreparedOrder;
-use crate::checkout::pipeline::{PipelineInput, Source, run};
+use crate::checkout::limited::{Customer, run_within_limits, uses};
+use crate::checkout::pipeline::{PipelineInput, Source};
 use crate::ledger::LedgerKind;
 use crate::ledger::earning::{points_for, within_balance};
 use crate::ledger::plan::{Credit, Debit, DrawFrom, LedgerWrites, plan_credit, plan_debit};
 use crate::limits;
 use crate::members::profile::blank_row;
+use crate::offers::Delivery;
+use crate::offers::automatic::ShopOffers;
+use crate::offers::usage::{OfferUse, Usage};
 use crate::program::Policy;
 use crate::program::ranking::{add_spend, roll};
 use crate::vouchers::lookup::{Refusal, VoucherOffer};
@@ -31,6 +35,12 @@ pub struct Loaded {
     pub lots: Vec<point_lot::Model>,
     /// Points the member owes from refunds of spent points.
     pub owed: i64,
+    /// The shop's active automatic offers, at the program version planned against.
+    pub automatic: ShopOffers,
+    /// What the limited offers among them and the presented ones have counted (locked
+    /// on the locked path; empty on the batched path, which hands an order that uses a
+    /// limited offer to the locked path).
+    pub usage: Usage,
 }
 
 /// Every row an order writes.
@@ -42,6 +52,8 @@ pub struct OrderPlan {
     pub discounts: Vec<order_discount::Model>,
     /// Vouchers it uses up (each must still be unused when written).
     pub vouchers_used: Vec<String>,
+    /// What it counts against offers' limits.
+    pub uses: Vec<OfferUse>,
     /// Points redeemed and earned.
     pub ledger: LedgerWrites,
     /// The member's row with the new standing (cached balances not yet refreshed).
@@ -80,13 +92,31 @@ pub fn plan(
     if let Some((code, refusal)) = loaded.refused.first() {
         return Err(refusal.error(code));
     }
-    let priced = run(&PipelineInput {
-        lines,
-        tier: tier.as_ref(),
-        vouchers: &loaded.vouchers,
-        redeem_points: input.redeem_points,
-        point_rate: policy.program.redemption_rate(),
-    });
+    let mut offers = loaded.vouchers;
+    offers.extend(loaded.automatic.iter().map(VoucherOffer::automatic));
+    let customer = Customer {
+        member_id,
+        registered,
+        phone: row.phone.clone(),
+    };
+    let (priced, limited) = run_within_limits(
+        &PipelineInput {
+            lines,
+            tier: tier.as_ref(),
+            vouchers: &offers,
+            redeem_points: input.redeem_points,
+            point_rate: policy.program.redemption_rate(),
+        },
+        &loaded.usage,
+        Some(&customer),
+    );
+    // A code presented for an offer whose limit is spent is refused, as a used voucher
+    // is; an automatic offer's spent limit only leaves it out.
+    if let Some(l) = limited.iter().find(|l| l.presented) {
+        let code = l.source.voucher_code().unwrap_or_default();
+        return Err(DomainError::Conflict(format!("{code}: {}", l.reason)));
+    }
+    let uses = uses(&priced, &offers, Some(&customer));
     // A voucher whose condition fails is refused; one set aside by the stacking policy
     // (the tier discount gave more) stays unused in the customer's wallet.
     if let Some((code, reason)) = priced
@@ -147,9 +177,15 @@ pub fn plan(
     for (seq, applied) in priced.applied.iter().enumerate() {
         let (offer_id, code) = match &applied.source {
             Source::Voucher { code, offer_id } => (*offer_id, Some(code.clone())),
+            Source::Offer { offer_id } => (Some(*offer_id), None),
             Source::Tier | Source::Points => (None, None),
         };
-        if let Some(code) = &code {
+        // A public code is not used up: it names the offer, not one customer's voucher.
+        let personal = offers.iter().any(|v| {
+            v.code.as_str() == code.as_deref().unwrap_or("")
+                && v.reach.delivery == Delivery::Voucher
+        });
+        if let (Some(code), true) = (&code, personal) {
             vouchers_used.push(code.clone());
         }
         discounts.push(order_discount::Model {
@@ -208,6 +244,7 @@ pub fn plan(
         order,
         discounts,
         vouchers_used,
+        uses,
         ledger,
         member: row,
     })

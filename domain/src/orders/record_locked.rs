@@ -4,12 +4,17 @@
 use super::plan::{Loaded, OrderPlan, new_customer, plan};
 use super::prepared::PreparedOrder;
 use super::result::{OrderOutcome, load, outcome};
+use crate::checkout::limit_usage;
+use crate::checkout::limited::Customer;
 use crate::ledger::idempotency::{Claimed, Scope, claim_first};
 use crate::ledger::lots::{apply, debt, live_lots, lock_member_by_external_id};
 use crate::members::Member;
 use crate::members::profile::save_standing_and_points;
+use crate::offers::automatic::AutomaticOffers;
+use crate::offers::usage;
 use crate::program::{Policy, PolicyCache};
-use crate::vouchers::lookup::present;
+use crate::vouchers::lookup::{VoucherOffer, present};
+use crate::vouchers::public_code::add_public;
 use crate::{Ctx, DomainError, Result, ids::new_id};
 use chrono::{DateTime, Utc};
 use loyalty_entities::{member, order, order_discount, voucher};
@@ -33,7 +38,7 @@ pub(super) async fn record(ctx: &Ctx, order: &PreparedOrder) -> Result<OrderOutc
     // race: the second waits on the first's claim of the key.)
     for attempt in 0..ATTEMPTS {
         let txn = ctx.db.begin().await?;
-        match attempt_record(&txn, &ctx.policies, order).await {
+        match attempt_record(&txn, &ctx.policies, &ctx.automatic_offers, order).await {
             Ok(outcome) => {
                 txn.commit().await?;
                 return Ok(outcome);
@@ -75,6 +80,7 @@ async fn locked_member(
 async fn attempt_record(
     txn: &DatabaseTransaction,
     policies: &PolicyCache,
+    automatic: &AutomaticOffers,
     order: &PreparedOrder,
 ) -> Result<OrderOutcome> {
     let PreparedOrder {
@@ -96,7 +102,20 @@ async fn attempt_record(
     let policy = policies.current(txn, shop_id).await?;
     let row = locked_member(txn, &policy, customer, now).await?;
     let member_id = row.id;
-    let (vouchers, refused) = present(txn, shop_id, codes, Some(member_id), now).await?;
+    let mut presented = present(txn, shop_id, codes, Some(member_id), now).await?;
+    add_public(txn, shop_id, &mut presented).await?;
+    let (vouchers, refused) = presented;
+    let automatic = automatic.at_version(txn, shop_id, policy.version).await?;
+    let mut competing = vouchers.clone();
+    competing.extend(automatic.iter().map(VoucherOffer::automatic));
+    let customer = Customer {
+        member_id,
+        registered: row.registered_at.is_some(),
+        phone: row.phone.clone(),
+    };
+    // Locked: orders counting against one limit plan one after another, each against
+    // what the one before counted.
+    let usage = limit_usage::for_checkout(txn, shop_id, &competing, Some(&customer), true).await?;
     let lots = if order.redeems() {
         live_lots(txn, shop_id, member_id).await?
     } else {
@@ -109,6 +128,8 @@ async fn attempt_record(
         refused,
         lots,
         owed,
+        automatic,
+        usage,
     };
     let planned = plan(&policy, order, loaded, order_id)?;
     write(txn, planned, now).await
@@ -124,6 +145,7 @@ async fn write(
         order: stored,
         discounts,
         vouchers_used,
+        uses,
         ledger,
         member: row,
     } = planned;
@@ -145,6 +167,7 @@ async fn write(
             )));
         }
     }
+    usage::count(txn, shop_id, stored.id, &uses).await?;
     if !discounts.is_empty() {
         order_discount::Entity::insert_many(discounts.into_iter().map(|d| d.into_active_model()))
             .exec_without_returning(txn)

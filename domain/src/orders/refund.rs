@@ -15,6 +15,7 @@ use crate::ledger::plan::{Credit, Debit, DrawFrom};
 use crate::members::Member;
 use crate::members::profile::{clean_external_id, save_standing_and_points};
 use crate::money::vnd_from_decimal;
+use crate::offers::usage;
 use crate::program::ranking::{add_spend, roll};
 use crate::{Ctx, DomainError, Result, ids::new_id, limits};
 use loyalty_entities::{ledger_entry, order, refund};
@@ -151,6 +152,10 @@ pub async fn refund(ctx: &Ctx, shop_id: Uuid, input: RefundInput) -> Result<Orde
     updated.restored_points = Set(limits::add("points restored", o.restored_points, restore)?);
     updated.reversed_spend = Set(limits::add("spend reversed", o.reversed_spend, spend)?);
     let o = updated.update(&txn).await?;
+    if o.refunded_amount >= o.total {
+        // Refunded in full: the uses it counted against offers' limits come back.
+        usage::give_back(&txn, shop_id, o.id).await?;
+    }
     refund::Entity::insert(refund::ActiveModel {
         shop_id: Set(shop_id),
         id: Set(refund_id),

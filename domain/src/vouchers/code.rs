@@ -13,13 +13,7 @@ pub fn generate() -> String {
         .collect()
 }
 
-/// A code as typed ("abcd-efgh ijkm") in its stored form ("ABCDEFGHIJKM").
-pub fn normalize(raw: &str) -> String {
-    raw.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
-}
+pub use crate::typed_code::normalize;
 
 #[cfg(test)]
 mod tests {

@@ -27,6 +27,14 @@ pub async fn issue_in<C: ConnectionTrait>(
     if !offer.is_active() {
         return Err(DomainError::invalid("offerId", "the offer is archived"));
     }
+    if offer.reach.delivery != crate::offers::Delivery::Voucher {
+        // It already reaches every checkout (automatically or by its public code): a
+        // voucher of it would apply it twice.
+        return Err(DomainError::invalid(
+            "offerId",
+            "only a VOUCHER offer issues vouchers",
+        ));
+    }
     let expires_at = offer.valid_days.map(|d| now + Duration::days(d));
     let rows: Vec<voucher::Model> = members
         .iter()

@@ -1,25 +1,61 @@
 //! Vouchers presented at checkout: which can be used, and why the others cannot.
 use super::code::normalize;
 use super::voucher::{Voucher, VoucherStatus};
-use crate::offers::{Offer, default_rules};
+use crate::offers::automatic::LiveOffer;
+use crate::offers::{Offer, OfferLimits, Reach, default_rules};
 use crate::{DomainError, Result};
 use chrono::{DateTime, Utc};
 use loyalty_entities::{offer, voucher};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect};
 use std::collections::HashMap;
+use std::sync::Arc;
 use uuid::Uuid;
 
-/// A voucher presented at checkout, with its offer built from the registry.
-#[derive(Debug)]
+/// An offer competing at checkout: a presented voucher or public code, or an automatic
+/// offer, with its pricing built from the registry.
+#[derive(Debug, Clone)]
 pub struct VoucherOffer {
-    /// The code, normalized.
+    /// The code presented, normalized (empty for an automatic offer).
     pub code: String,
     /// The offer's id.
     pub offer_id: Uuid,
     /// The offer's name.
     pub label: String,
-    /// The pricing rules.
-    pub offer: loyalty_rules::Offer,
+    /// The pricing rules, shared with the automatic-offer cache.
+    pub offer: Arc<loyalty_rules::Offer>,
+    /// How it reached the checkout, and how it stacks.
+    pub reach: Reach,
+    /// Its limits.
+    pub limits: OfferLimits,
+}
+
+impl VoucherOffer {
+    /// An automatic offer as a checkout's candidate.
+    pub fn automatic(live: &LiveOffer) -> Self {
+        Self {
+            code: String::new(),
+            offer_id: live.id,
+            label: live.name.clone(),
+            offer: Arc::clone(&live.offer),
+            reach: live.reach.clone(),
+            limits: live.limits,
+        }
+    }
+
+    /// A stored offer presented by `code` (a voucher's or its public code).
+    pub fn presented(code: String, offer: &Offer) -> Result<Self> {
+        let built = default_rules()
+            .build(&offer.config)
+            .map_err(|e| DomainError::Internal(format!("stored offer {}: {e}", offer.id)))?;
+        Ok(Self {
+            code,
+            offer_id: offer.id,
+            label: offer.name.clone(),
+            offer: Arc::new(built),
+            reach: offer.reach.clone(),
+            limits: offer.limits,
+        })
+    }
 }
 
 /// Why a presented code cannot be used.
@@ -95,8 +131,7 @@ pub async fn present<C: ConnectionTrait>(
     judge(found, normalized, member, now)
 }
 
-/// Longest code a cashier may type, spaces and dashes included.
-pub const MAX_TYPED_CODE: usize = 64;
+pub use crate::typed_code::MAX_TYPED_CODE;
 
 /// The shop's voucher of a code as a cashier types it, matched as checkout matches
 /// presented codes ([`normalize`]); `None` when the shop has none of that code.
@@ -142,7 +177,6 @@ pub fn judge(
         }
         rows.insert(v.code.clone(), v);
     }
-    let registry = default_rules();
     let (mut usable, mut refused) = (Vec::new(), Vec::new());
     let mut seen = std::collections::HashSet::new();
     for code in normalized {
@@ -172,15 +206,7 @@ pub fn judge(
             refused.push((code, r));
             continue;
         }
-        let built = registry
-            .build(&offer.config)
-            .map_err(|e| DomainError::Internal(format!("stored offer {}: {e}", offer.id)))?;
-        usable.push(VoucherOffer {
-            code,
-            offer_id: offer.id,
-            label: offer.name.clone(),
-            offer: built,
-        });
+        usable.push(VoucherOffer::presented(code, offer)?);
     }
     Ok((usable, refused))
 }

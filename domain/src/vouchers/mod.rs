@@ -5,6 +5,7 @@ pub mod code;
 pub mod issue;
 pub mod listing;
 pub mod lookup;
+pub mod public_code;
 pub mod voucher;
 pub mod wallet;
 

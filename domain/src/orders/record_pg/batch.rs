@@ -7,6 +7,7 @@ use super::combiner::Batchable;
 use super::read::{ReadJob, read_all};
 use super::write::write_all;
 use crate::Result;
+use crate::offers::automatic::AutomaticOffers;
 use crate::orders::prepared::PreparedOrder;
 use crate::program::PolicyCache;
 use loyalty_entities::{member, order};
@@ -31,6 +32,8 @@ pub struct OrderJob {
 pub struct ToPlan {
     /// The shops' policies (the order plans against the version its read found).
     pub policies: Arc<PolicyCache>,
+    /// The shops' automatic offers (used only when cached at the version the read found).
+    pub automatic: Arc<AutomaticOffers>,
     /// The order, prepared as for the locked path.
     pub order: PreparedOrder,
 }

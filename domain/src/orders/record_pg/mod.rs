@@ -19,6 +19,7 @@ use super::prepared::PreparedOrder;
 use super::result::{OrderOutcome, outcome};
 use crate::ledger::LiveBalance;
 use crate::members::Member;
+use crate::offers::usage::Usage;
 use crate::vouchers::lookup;
 use crate::{Ctx, Result, ids::new_id};
 use chrono::{DateTime, Utc};
@@ -96,6 +97,7 @@ pub(super) async fn try_record(ctx: &Ctx, order: &PreparedOrder) -> Result<Optio
         claims,
         order: ToPlan {
             policies: ctx.policies.clone(),
+            automatic: ctx.automatic_offers.clone(),
             order: order.clone(),
         },
     };
@@ -131,6 +133,17 @@ fn plan_found(
     let Some(policy) = at.policies.at_version(read.shop_id, found.version) else {
         return Ok(None);
     };
+    // A code that is no voucher may be a public code, which the locked path looks up.
+    if !read
+        .codes
+        .iter()
+        .all(|c| found.vouchers.iter().any(|(v, _)| v.code == *c))
+    {
+        return Ok(None);
+    }
+    let Some(automatic) = at.automatic.cached_at(read.shop_id, found.version) else {
+        return Ok(None);
+    };
     let now = at.order.now;
     let (member, row_version) = match found.member {
         Some((row, version)) => (row, Some(version)),
@@ -146,8 +159,15 @@ fn plan_found(
         refused,
         lots: found.lots,
         owed: found.owed,
+        automatic,
+        // Not read here: an order that counts against a limit is written by the locked
+        // path, which locks what it counts; one that does not prices the same either way.
+        usage: Usage::default(),
     };
     let planned = plan(&policy, &at.order, loaded, new_id())?;
+    if !planned.uses.is_empty() {
+        return Ok(None);
+    }
     Ok(Some(write_job(
         planned,
         read.key,
@@ -170,6 +190,7 @@ fn write_job(
         order,
         discounts,
         vouchers_used,
+        uses: _,
         ledger,
         mut member,
     } = planned;
