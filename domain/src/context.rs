@@ -10,6 +10,7 @@ use crate::program::PolicyCache;
 use crate::secrets::Secrets;
 use crate::sessions::MemberPrincipal;
 use crate::sessions::origins::AllowedOrigins;
+use crate::webhooks::UrlRules;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,6 +68,8 @@ pub struct Ctx {
     pub secrets: Secrets,
     /// Zalo's OAuth server, which `connectZaloOa` asks for a shop's first tokens.
     pub zalo_oauth: ZaloOAuth,
+    /// Where webhook endpoints may point (see [`UrlRules`]).
+    pub webhook_urls: UrlRules,
 }
 
 impl Ctx {
@@ -96,6 +99,7 @@ impl Ctx {
             unsubscribe: UnsubscribeKeys::generated(),
             secrets: Secrets::none(),
             zalo_oauth: ZaloOAuth::default(),
+            webhook_urls: UrlRules::default(),
         }
     }
 
@@ -120,6 +124,12 @@ impl Ctx {
     /// The same context asking Zalo's OAuth server through `oauth`.
     pub fn with_zalo_oauth(mut self, oauth: ZaloOAuth) -> Self {
         self.zalo_oauth = oauth;
+        self
+    }
+
+    /// The same context checking webhook URLs with `rules`.
+    pub fn with_webhook_urls(mut self, rules: UrlRules) -> Self {
+        self.webhook_urls = rules;
         self
     }
 

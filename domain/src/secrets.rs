@@ -29,6 +29,8 @@ pub enum Purpose {
     ZaloRefreshToken,
     /// An SMTP server URL (it may carry a password).
     SmtpUrl,
+    /// A webhook endpoint's signing secret (`whsec_…`).
+    WebhookSecret,
 }
 
 impl Purpose {
@@ -38,6 +40,7 @@ impl Purpose {
             Self::ZaloAccessToken => "zalo.access_token",
             Self::ZaloRefreshToken => "zalo.refresh_token",
             Self::SmtpUrl => "smtp.url",
+            Self::WebhookSecret => "webhook.secret",
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod shop;
 pub mod tiers;
 pub mod vouchers;
 pub mod wallet;
+pub mod webhooks;
 pub mod widget;
 
 use crate::config::Limits;
@@ -48,6 +49,7 @@ pub struct Query(
     bulk::BulkQuery,
     wallet::WalletQuery,
     widget::WidgetQuery,
+    webhooks::WebhookQuery,
 );
 
 /// The mutation root.
@@ -70,6 +72,7 @@ pub struct Mutation(
     member_sessions::MemberSessionMutation,
     wallet::WalletMutation,
     widget::WidgetMutation,
+    webhooks::WebhookMutation,
 );
 
 /// The schema type served at `/graphql`.

@@ -126,6 +126,7 @@ async fn write(
         vouchers_used,
         ledger,
         member: row,
+        events,
     } = planned;
     let shop_id = stored.shop_id;
     apply(txn, &ledger).await?;
@@ -154,5 +155,6 @@ async fn write(
     order::Entity::insert(stored.clone().into_active_model())
         .exec_without_returning(txn)
         .await?;
+    crate::events::emit(txn, shop_id, events, now).await?;
     outcome(stored, Member::from_row(member)?)
 }
