@@ -94,14 +94,6 @@ impl MigrationTrait for Migration {
                 &["status", "next_attempt_at"],
                 false,
             ))
-            .await?;
-        manager
-            .create_index(shop_index(
-                "webhook_deliveries",
-                "webhook_deliveries_lease",
-                &["lease"],
-                false,
-            ))
             .await
     }
 
