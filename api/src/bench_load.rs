@@ -32,6 +32,7 @@ pub mod fairness;
 mod seed;
 mod stats;
 mod wal;
+mod webhook;
 mod workload;
 
 /// Requests of each operation sent by one client alone, before the loads.
@@ -62,6 +63,11 @@ pub struct LoadArgs {
     /// Skips `pgbench` even when it is on the PATH.
     #[arg(long)]
     pub no_pgbench: bool,
+    /// Subscribes a webhook endpoint to every event type of the bench shop (a receiver
+    /// and the delivery worker in this process), to compare recordOrder with and
+    /// without events.
+    #[arg(long)]
+    pub webhook: bool,
     #[command(flatten)]
     pub db: DbConfig,
 }
@@ -105,6 +111,12 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
     // takes the empty-table plans of a minute ago, which autovacuum would replace
     // within its next round on a running system.
     ctx.db.execute_unprepared("ANALYZE").await?;
+    let webhook_posts = if args.webhook {
+        eprintln!("webhook: an endpoint subscribed to every event type");
+        Some(webhook::subscribe(&ctx, shop.shop_id).await?)
+    } else {
+        None
+    };
 
     let plan = workload::Plan::new(&shop, args.members);
     let warm = workload::warm_up(&api, &plan, 300).await;
@@ -191,6 +203,9 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
     });
     print_batches();
     automatic::print(&mut automatic, args.rate);
+    if let Some(posts) = webhook_posts {
+        eprintln!("webhook posts received: {}", posts.load(Ordering::Relaxed));
+    }
     let samples = alone.error_samples().chain(mixed.error_samples());
     let samples = samples.chain(open.error_samples());
     for (op, messages) in samples.chain(automatic.error_samples()) {

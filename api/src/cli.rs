@@ -116,15 +116,20 @@ enum BenchCommand {
     /// Seeds two shops and measures one's latency alone and while the other floods the
     /// server, for each per-shop share given.
     Fairness(crate::bench_load::fairness::FairnessArgs),
+    /// Raises events in a new shop and times the webhook worker posting them to a
+    /// receiver on a loopback port (events per second).
+    Webhooks(crate::bench_webhooks::WebhookBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
 enum JobsCommand {
-    /// Records expired points, rolls accumulation cycles and runs every waiting bulk
-    /// job to its end, then exits.
+    /// Records expired points, rolls accumulation cycles, runs every waiting bulk
+    /// job to its end and posts the webhook deliveries due, then exits.
     RunOnce {
         #[command(flatten)]
         db: DbConfig,
+        #[command(flatten)]
+        webhooks: crate::config::WebhookSettings,
     },
 }
 
@@ -239,6 +244,9 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             crate::bench_search::run(&db, members, runs).await
         }
         Command::Bench {
+            command: BenchCommand::Webhooks(args),
+        } => crate::bench_webhooks::run(&args).await,
+        Command::Bench {
             command: BenchCommand::Load(args),
         } => {
             // It needs PostgreSQL and creates its own database there.
@@ -252,10 +260,13 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             crate::bench_load::fairness::run(&args).await
         }
         Command::Jobs {
-            command: JobsCommand::RunOnce { db },
+            command: JobsCommand::RunOnce { db, webhooks },
         } => {
             announce(&db.database_url, Creation::Refused)?;
-            let ctx = app::system_context(&db).await?;
+            let ctx = app::system_context(&db)
+                .await?
+                .with_secrets(crate::config::secret_key()?)
+                .with_webhook_urls(webhooks.urls());
             let report = loyalty_domain::jobs::run_once(&ctx).await?;
             let bulk = loyalty_domain::bulk::run_pending(
                 &ctx,
@@ -263,9 +274,15 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                 u64::MAX,
             )
             .await?;
+            let posted = loyalty_domain::webhooks::Deliverer::new(ctx.clone(), webhooks.config())?
+                .drain(1000)
+                .await?;
             println!(
                 "{}",
                 serde_json::json!({
+                    "webhooksDelivered": posted.delivered,
+                    "webhooksRetried": posted.retried,
+                    "webhooksFailed": posted.failed,
                     "lotsExpired": report.lots_expired,
                     "pointsExpired": report.points_expired,
                     "membersRolled": report.members_rolled,

@@ -94,6 +94,60 @@ pub struct ServeConfig {
     pub messaging: MessagingConfig,
     #[command(flatten)]
     pub bulk: BulkSettings,
+    #[command(flatten)]
+    pub webhooks: WebhookSettings,
+}
+
+/// The webhook delivery worker and the addresses endpoints may use.
+#[derive(Debug, Clone, Args)]
+pub struct WebhookSettings {
+    /// Milliseconds the webhook worker idles when nothing is due; 0 runs no worker in
+    /// this process (another replica or `loyalty jobs run-once` posts the events).
+    #[arg(long, env = "LOYALTY_WEBHOOK_IDLE_MS", default_value_t = 200)]
+    pub webhook_idle_ms: u64,
+    /// Let endpoints point to loopback addresses, over plain http too (tests and local
+    /// development only; private and link-local addresses stay refused).
+    #[arg(long, env = "LOYALTY_ALLOW_HTTP_WEBHOOKS", default_value_t = false)]
+    pub allow_http_webhooks: bool,
+    /// Milliseconds before a failed delivery's first retry; doubles each attempt, at most
+    /// an hour, for 24 hours.
+    #[arg(long, env = "LOYALTY_WEBHOOK_RETRY_BASE_MS", default_value_t = 5000)]
+    pub webhook_retry_base_ms: i64,
+    /// Posts in flight at once per worker.
+    #[arg(long, env = "LOYALTY_WEBHOOK_CONCURRENCY", default_value_t = 64)]
+    pub webhook_concurrency: usize,
+    /// Seconds a receiver may take to answer.
+    #[arg(long, env = "LOYALTY_WEBHOOK_TIMEOUT_SECS", default_value_t = 10)]
+    pub webhook_timeout_secs: u64,
+    /// Seconds a worker owns the deliveries it claimed; those of a worker that died are
+    /// posted again by another after it (receivers deduplicate by `webhook-id`).
+    #[arg(long, env = "LOYALTY_WEBHOOK_LEASE_SECS", default_value_t = 60)]
+    pub webhook_lease_secs: i64,
+}
+
+impl WebhookSettings {
+    /// Where endpoints may point.
+    pub fn urls(&self) -> loyalty_domain::webhooks::UrlRules {
+        loyalty_domain::webhooks::UrlRules {
+            allow_loopback: self.allow_http_webhooks,
+        }
+    }
+
+    /// The worker's settings.
+    pub fn config(&self) -> loyalty_domain::webhooks::WebhookConfig {
+        loyalty_domain::webhooks::WebhookConfig {
+            concurrency: self.webhook_concurrency.clamp(1, 1024),
+            backoff_base: chrono::Duration::milliseconds(self.webhook_retry_base_ms.max(1)),
+            timeout: Duration::from_secs(self.webhook_timeout_secs.max(1)),
+            lease: chrono::Duration::seconds(
+                self.webhook_lease_secs
+                    .max(self.webhook_timeout_secs as i64 + 1)
+                    .max(1),
+            ),
+            urls: self.urls(),
+            ..Default::default()
+        }
+    }
 }
 
 /// The bulk runner, which applies `adjustPointsForMembers`, `registerMembersMatching`
@@ -249,11 +303,7 @@ impl MessagingConfig {
     /// `Debug`). Unset: secrets cannot be stored. Malformed: the server stops at
     /// start-up rather than at the first secret.
     pub fn secrets(&self) -> anyhow::Result<Secrets> {
-        let key = std::env::var("LOYALTY_SECRET_KEY").ok();
-        match key.as_deref().filter(|k| !k.is_empty()) {
-            None => Ok(Secrets::none()),
-            Some(k) => Ok(Secrets::from_hex(k)?),
-        }
+        secret_key()
     }
 
     /// Zalo's OAuth client.
@@ -324,6 +374,16 @@ impl MessagingConfig {
 /// Reads a secret flag or variable into a [`Secret`].
 fn secret(raw: &str) -> Result<Secret, std::convert::Infallible> {
     Ok(Secret::new(raw))
+}
+
+/// The key sealing secrets at rest, from `LOYALTY_SECRET_KEY` (see
+/// [`MessagingConfig::secrets`]).
+pub fn secret_key() -> anyhow::Result<Secrets> {
+    let key = std::env::var("LOYALTY_SECRET_KEY").ok();
+    match key.as_deref().filter(|k| !k.is_empty()) {
+        None => Ok(Secrets::none()),
+        Some(k) => Ok(Secrets::from_hex(k)?),
+    }
 }
 
 /// Protective limits on every request.

@@ -6,6 +6,7 @@ pub mod armor;
 pub mod auth;
 pub mod bench_load;
 pub mod bench_search;
+pub mod bench_webhooks;
 pub mod browser;
 pub mod cli;
 pub mod config;

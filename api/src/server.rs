@@ -3,6 +3,7 @@ use crate::app;
 use crate::config::{DbConfig, ServeConfig};
 use crate::db_target::{Creation, DbTarget};
 use loyalty_domain::campaigns::dispatch::Dispatcher;
+use loyalty_domain::webhooks::Deliverer;
 use tokio::net::TcpListener;
 
 /// Runs `loyalty serve`.
@@ -20,7 +21,8 @@ pub async fn serve(db_config: &DbConfig, config: &ServeConfig) -> anyhow::Result
         .with_channels(
             config.messaging.channels()?,
             config.messaging.zns_templates(),
-        );
+        )
+        .with_webhook_urls(config.webhooks.urls());
     if config.jobs_interval_secs > 0 {
         tokio::spawn(run_jobs(ctx.clone(), config.jobs_interval_secs));
     }
@@ -30,6 +32,12 @@ pub async fn serve(db_config: &DbConfig, config: &ServeConfig) -> anyhow::Result
             config.bulk.config(),
             std::time::Duration::from_millis(config.bulk.bulk_idle_ms),
         ));
+    }
+    if config.webhooks.webhook_idle_ms > 0 {
+        let deliverer = Deliverer::new(ctx.clone(), config.webhooks.config())?;
+        tokio::spawn(deliverer.run(std::time::Duration::from_millis(
+            config.webhooks.webhook_idle_ms,
+        )));
     }
     let messaging = &config.messaging;
     if messaging.dispatch_idle_ms > 0 {

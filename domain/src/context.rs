@@ -14,6 +14,7 @@ use crate::program::PolicyCache;
 use crate::secrets::Secrets;
 use crate::sessions::MemberPrincipal;
 use crate::sessions::origins::AllowedOrigins;
+use crate::webhooks::UrlRules;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::time::Duration;
@@ -80,6 +81,8 @@ pub struct Ctx {
     pub zns_templates: Arc<ZnsTemplates>,
     /// The webhook keys of Zalo apps' shops, kept briefly (see [`WebhookKeys`]).
     pub zalo_webhooks: Arc<WebhookKeys>,
+    /// Where webhook endpoints may point (see [`UrlRules`]).
+    pub webhook_urls: UrlRules,
 }
 
 impl Ctx {
@@ -114,6 +117,7 @@ impl Ctx {
             channels: Channels::new(),
             zns_templates: Arc::new(ZnsTemplates::default()),
             zalo_webhooks: Arc::new(WebhookKeys::default()),
+            webhook_urls: UrlRules::default(),
         }
     }
 
@@ -146,6 +150,12 @@ impl Ctx {
     /// The same context asking Zalo's OAuth server through `oauth`.
     pub fn with_zalo_oauth(mut self, oauth: ZaloOAuth) -> Self {
         self.zalo_oauth = oauth;
+        self
+    }
+
+    /// The same context checking webhook URLs with `rules`.
+    pub fn with_webhook_urls(mut self, rules: UrlRules) -> Self {
+        self.webhook_urls = rules;
         self
     }
 

@@ -9,7 +9,8 @@
 //! (`tests/module_loops.rs` fails on any loop, naming it). From the bottom:
 //!
 //! 1. `error`, `ids`, `clock`, `money`, `limits`, `paging`, `sql`, `secrets` (sealing
-//!    credentials at rest): building blocks.
+//!    credentials at rest), `events` (the outbox every change writes its events to):
+//!    building blocks.
 //! 2. `access` (API keys and roles) and `shops` (tenants and the days of their time zone).
 //! 3. `tiers`: the tier ladder's rows and rules, given the program's conversion as a number.
 //! 4. `program`: settings, cycles and expiry; the policy (shop, program and tiers read as
@@ -20,7 +21,8 @@
 //! 7. `offers`, then `vouchers`, then `checkout` (cart lines, pricing, quote), then
 //!    `orders`; `rewards` (vouchers bought with points) beside them.
 //! 8. `jobs` (expiry, cycle roll); `messaging`, then `campaigns`; `sessions` (member
-//!    sessions and the member widget's settings).
+//!    sessions and the member widget's settings); `webhooks` (endpoints and the worker
+//!    that posts the outbox's events).
 //! 9. `context`: the [`Ctx`] itself, with the replica's caches and order queues.
 //!
 //! Services name the context by its root re-export, `crate::Ctx`, which the check does
@@ -33,6 +35,7 @@ pub mod checkout;
 pub mod clock;
 pub mod context;
 pub mod error;
+pub mod events;
 pub mod ids;
 pub mod jobs;
 pub mod ledger;
@@ -54,6 +57,7 @@ mod test_db;
 pub mod tiers;
 pub mod typed_code;
 pub mod vouchers;
+pub mod webhooks;
 
 pub use context::Ctx;
 pub use error::{DomainError, Result};

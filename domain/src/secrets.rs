@@ -36,6 +36,8 @@ pub enum Purpose {
     SmsApiKey,
     /// An SMS gateway's (eSMS) secret key.
     SmsSecretKey,
+    /// A webhook endpoint's signing secret (`whsec_…`).
+    WebhookSecret,
 }
 
 impl Purpose {
@@ -48,6 +50,7 @@ impl Purpose {
             Self::SmtpUrl => "smtp.url",
             Self::SmsApiKey => "sms.api_key",
             Self::SmsSecretKey => "sms.secret_key",
+            Self::WebhookSecret => "webhook.secret",
         }
     }
 }

@@ -36,6 +36,7 @@ mod m20261207_000030_sms_gateways;
 mod m20261207_000032_zalo_receipts;
 mod m20261207_000034_offer_delivery;
 mod m20261207_000035_offer_uses;
+mod m20261207_000039_webhooks;
 mod member_search_copy;
 mod support;
 
@@ -76,6 +77,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000032_zalo_receipts::Migration),
             Box::new(m20261207_000034_offer_delivery::Migration),
             Box::new(m20261207_000035_offer_uses::Migration),
+            Box::new(m20261207_000039_webhooks::Migration),
         ]
     }
 }

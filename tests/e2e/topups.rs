@@ -44,7 +44,8 @@ async fn only_the_operator_tops_up_and_the_shop_reads_its_balance_and_history() 
     assert_eq!(
         r.data()["topUpMessagingBalance"],
         json!({"balance": "150000", "prices": [
-            {"channel": "ZNS", "price": "300"}, {"channel": "EMAIL", "price": "20"}]})
+            {"channel": "ZNS", "price": "300"}, {"channel": "EMAIL", "price": "20"},
+            {"channel": "SMS", "price": "500"}]})
     );
     let r = app
         .gql(

@@ -25,6 +25,7 @@ pub mod test_message;
 pub mod tiers;
 pub mod vouchers;
 pub mod wallet;
+pub mod webhooks;
 pub mod widget;
 pub mod zns_templates;
 
@@ -51,6 +52,7 @@ pub struct Query(
     bulk::BulkQuery,
     wallet::WalletQuery,
     widget::WidgetQuery,
+    webhooks::WebhookQuery,
 );
 
 /// The mutation root.
@@ -74,6 +76,7 @@ pub struct Mutation(
     member_sessions::MemberSessionMutation,
     wallet::WalletMutation,
     widget::WidgetMutation,
+    webhooks::WebhookMutation,
 );
 
 /// The schema type served at `/graphql`.

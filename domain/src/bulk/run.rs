@@ -2,6 +2,7 @@
 //! member, and records progress, all in the batch's transaction.
 use super::apply::{Prepared, apply, refused_for_member};
 use super::job::{BulkParams, BulkStatus, ItemState};
+use crate::events::{Event, EventType, emit};
 use crate::{Ctx, Result};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use loyalty_entities::{bulk_job, bulk_job_item};
@@ -10,6 +11,7 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
 };
+use serde_json::json;
 use uuid::Uuid;
 
 /// How the runner works.
@@ -223,6 +225,20 @@ async fn batch(
         report.finished = 1;
     }
     progress.exec(&txn).await?;
+    if left.is_none() {
+        let event = Event::shop(
+            EventType::BulkJobCompleted,
+            json!({
+                "jobId": job.id,
+                "kind": job.kind,
+                "total": job.total,
+                "done": job.done + report.done as i64,
+                "failed": job.failed + report.failed as i64,
+                "finishedAt": now,
+            }),
+        );
+        emit(&txn, job.shop_id, vec![event], now).await?;
+    }
     if left.is_some() {
         release(&txn, job, lease).await?;
     }

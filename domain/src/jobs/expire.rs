@@ -1,4 +1,5 @@
 //! Where points expire: lots past their expiry get an EXPIRE entry for what they had left.
+use crate::events::{EventType, emit, payload};
 use crate::ledger::LedgerKind;
 use crate::ledger::lots::{debit, lock_member};
 use crate::ledger::plan::{Debit, DrawFrom};
@@ -32,7 +33,7 @@ pub async fn expire_due(ctx: &Ctx, shop_id: Uuid) -> Result<(u64, i64)> {
         let mut progressed = false;
         for lot in due {
             let txn = ctx.db.begin().await?;
-            lock_member(&txn, shop_id, lot.member_id).await?;
+            let row = lock_member(&txn, shop_id, lot.member_id).await?;
             let result = debit(
                 &txn,
                 shop_id,
@@ -50,6 +51,16 @@ pub async fn expire_due(ctx: &Ctx, shop_id: Uuid) -> Result<(u64, i64)> {
             .await;
             match result {
                 Ok(drawn) => {
+                    if drawn.taken > 0 {
+                        let event = payload::points(
+                            EventType::PointsExpired,
+                            &row,
+                            -drawn.taken,
+                            Some("points expired"),
+                            lot.order_id,
+                        );
+                        emit(&txn, shop_id, vec![event], now).await?;
+                    }
                     txn.commit().await?;
                     if drawn.taken > 0 {
                         progressed = true;

@@ -5,11 +5,12 @@ use super::balance::held;
 use super::idempotency::{Scope, claim, replay, request_hash};
 use super::lots::{credit, debit, lock_member};
 use super::plan::{Credit, Debit, DrawFrom};
+use crate::events::{EventType, emit, payload, subscriptions};
 use crate::limits::{MAX_POINTS, fits_balance, grouped};
 use crate::{Ctx, DomainError, Result};
 use chrono::{DateTime, Utc};
 use loyalty_entities::member;
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, TransactionTrait};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -114,7 +115,8 @@ pub async fn apply_in<C: ConnectionTrait>(
 ) -> Result<()> {
     let policy = ctx.policies.current(conn, shop_id).await?;
     policy.require_active()?;
-    let reason = Some(reason.trim().to_owned());
+    let why = reason.trim();
+    let reason = Some(why.to_owned());
     let entry_key = Some(entry_key);
     if points > 0 {
         let holds = held(conn, shop_id, member_id, now).await?;
@@ -151,6 +153,14 @@ pub async fn apply_in<C: ConnectionTrait>(
             },
         )
         .await?;
+    }
+    if subscriptions::wants(conn, shop_id, &[EventType::PointsAdjusted]).await? {
+        let row = member::Entity::find_by_id((shop_id, member_id))
+            .one(conn)
+            .await?
+            .ok_or_else(|| DomainError::NotFound("member not found".into()))?;
+        let event = payload::points(EventType::PointsAdjusted, &row, points, Some(why), None);
+        emit(conn, shop_id, vec![event], now).await?;
     }
     Ok(())
 }

@@ -3,7 +3,9 @@ use super::email::normalize_email;
 use super::name_fold::fold;
 use super::phone::normalize_phone;
 use super::{Gender, Member};
+use crate::events::{EventType, emit, payload, subscriptions};
 use crate::program::ranking::roll;
+use crate::program::tier_events::tier_ref;
 use crate::program::{self, Policy, ProgramStatus};
 use crate::{Ctx, DomainError, Result, ids::new_id, tiers};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -239,6 +241,24 @@ pub(crate) fn merge(
     row
 }
 
+/// Raises `member.registered` for `row`, which registered at `now`, if the shop
+/// subscribes to it.
+pub(crate) async fn registered<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &Ctx,
+    shop_id: Uuid,
+    row: &member::Model,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if !subscriptions::wants(conn, shop_id, &[EventType::MemberRegistered]).await? {
+        return Ok(());
+    }
+    let policy = ctx.policies.current(conn, shop_id).await?;
+    let tier = tier_ref(&policy, row.tier_id);
+    let event = payload::member_registered(row, now, &tier);
+    emit(conn, shop_id, vec![event], now).await
+}
+
 /// Creates or updates the profile with `input.external_id`, in one transaction. Two
 /// channels pushing the same new customer at once end with one profile: the loser of
 /// the insert race retries as an update.
@@ -256,9 +276,11 @@ pub async fn upsert(ctx: &Ctx, shop_id: Uuid, input: MemberInput) -> Result<Memb
             .lock_exclusive()
             .one(&txn)
             .await?;
+        let mut joined = input.register;
         let saved = match existing {
             Some(row) => {
                 let joins = row.registered_at.is_none() && input.register;
+                joined = joins;
                 let mut row = merge(row, &input, now);
                 if joins {
                     let policy = ctx.policies.current(&txn, shop_id).await?;
@@ -288,6 +310,9 @@ pub async fn upsert(ctx: &Ctx, shop_id: Uuid, input: MemberInput) -> Result<Memb
                 }
             }
         }?;
+        if joined {
+            registered(&txn, ctx, shop_id, &saved, now).await?;
+        }
         txn.commit().await?;
         return Member::from_row(saved);
     }

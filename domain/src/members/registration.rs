@@ -1,6 +1,8 @@
 //! Turning customers into registered members, by hand or in bulk.
 use super::profile::{apply_reached_tier, save_standing};
+use crate::events::{EventType, emit, payload, subscriptions};
 use crate::program::Policy;
+use crate::program::tier_events::tier_ref;
 use crate::{Ctx, DomainError, Result};
 use chrono::{DateTime, Utc};
 use loyalty_entities::member;
@@ -73,6 +75,18 @@ pub async fn register_in<C: ConnectionTrait>(
             }
         }
     }
+    let announce = subscriptions::wants(conn, shop_id, &[EventType::MemberRegistered]).await?;
+    let joining = if announce {
+        member::Entity::find()
+            .filter(member::Column::ShopId.eq(shop_id))
+            .filter(member::Column::Id.is_in(ids.to_vec()))
+            .filter(member::Column::RegisteredAt.is_null())
+            .order_by_asc(member::Column::Id)
+            .all(conn)
+            .await?
+    } else {
+        Vec::new()
+    };
     let result = member::Entity::update_many()
         .col_expr(member::Column::RegisteredAt, Expr::value(now))
         .col_expr(member::Column::UpdatedAt, Expr::value(now))
@@ -81,5 +95,16 @@ pub async fn register_in<C: ConnectionTrait>(
         .filter(member::Column::RegisteredAt.is_null())
         .exec(conn)
         .await?;
+    let events = joining
+        .iter()
+        .map(|row| {
+            let row = member::Model {
+                registered_at: Some(now),
+                ..row.clone()
+            };
+            payload::member_registered(&row, now, &tier_ref(policy, row.tier_id))
+        })
+        .collect();
+    emit(conn, shop_id, events, now).await?;
     Ok(result.rows_affected)
 }

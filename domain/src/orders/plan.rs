@@ -5,6 +5,8 @@
 use super::prepared::PreparedOrder;
 use crate::checkout::limited::{Customer, run_within_limits, uses};
 use crate::checkout::pipeline::{PipelineInput, Source};
+use crate::events::payload::{self, TierChange};
+use crate::events::{Event, EventType};
 use crate::ledger::LedgerKind;
 use crate::ledger::earning::{points_for, within_balance};
 use crate::ledger::plan::{Credit, Debit, DrawFrom, LedgerWrites, plan_credit, plan_debit};
@@ -15,6 +17,7 @@ use crate::offers::automatic::ShopOffers;
 use crate::offers::usage::{OfferUse, Usage};
 use crate::program::Policy;
 use crate::program::ranking::{add_spend, roll};
+use crate::program::tier_events::tier_ref;
 use crate::vouchers::lookup::{Refusal, VoucherOffer};
 use crate::{DomainError, Result};
 use chrono::{DateTime, SubsecRound, Utc};
@@ -58,6 +61,8 @@ pub struct OrderPlan {
     pub ledger: LedgerWrites,
     /// The member's row with the new standing (cached balances not yet refreshed).
     pub member: member::Model,
+    /// The events the order raises, when the shop subscribes to them.
+    pub events: Vec<Event>,
 }
 
 /// Plans `order` as order `order_id` on what its write path loaded: every row its
@@ -68,6 +73,7 @@ pub fn plan(
     loaded: Loaded,
     order_id: Uuid,
 ) -> Result<OrderPlan> {
+    let order_in = order;
     let PreparedOrder {
         ref input,
         ref lines,
@@ -85,9 +91,11 @@ pub fn plan(
     }
     let mut row = loaded.member;
     let member_id = row.id;
+    let tier_before = row.tier_id;
     if policy.is_active() {
         roll(policy, &mut row, now);
     }
+    let tier_rolled = row.tier_id;
     let tier = policy.benefits_tier(row.tier_id, registered).cloned();
     if let Some((code, refusal)) = loaded.refused.first() {
         return Err(refusal.error(code));
@@ -240,6 +248,12 @@ pub fn plan(
         lines: serde_json::to_string(lines)
             .map_err(|e| DomainError::Internal(format!("order lines as JSON: {e}")))?,
     };
+    let events = if order_in.raise_events {
+        let tiers = [tier_before, tier_rolled, row.tier_id];
+        events_of(policy, &order, &row, &discounts, tiers)
+    } else {
+        Vec::new()
+    };
     Ok(OrderPlan {
         order,
         discounts,
@@ -247,7 +261,70 @@ pub fn plan(
         uses,
         ledger,
         member: row,
+        events,
     })
+}
+
+/// The events of an order, in the order they happened: the cycle's roll, the order, the
+/// points it redeemed and earned, the vouchers it used, the tier its spend reached.
+/// `tiers` are the member's tier before, after the roll and after the order.
+fn events_of(
+    policy: &Policy,
+    order: &order::Model,
+    row: &member::Model,
+    discounts: &[order_discount::Model],
+    [before, rolled, after]: [Option<Uuid>; 3],
+) -> Vec<Event> {
+    let mut events = Vec::new();
+    let tier = |id| tier_ref(policy, id);
+    if before != rolled {
+        events.push(payload::tier_changed(
+            row,
+            &tier(before),
+            &tier(rolled),
+            TierChange::CycleRoll,
+        ));
+    }
+    events.push(payload::order_recorded(order, row));
+    let reason = format!("order {}", order.external_id);
+    if order.points_redeemed > 0 {
+        events.push(payload::points(
+            EventType::PointsRedeemed,
+            row,
+            -order.points_redeemed,
+            Some(&reason),
+            Some(order.id),
+        ));
+    }
+    if order.points_earned > 0 {
+        events.push(payload::points(
+            EventType::PointsEarned,
+            row,
+            order.points_earned,
+            Some(&reason),
+            Some(order.id),
+        ));
+    }
+    for d in discounts {
+        if let (Some(code), Some(offer_id)) = (&d.voucher_code, d.offer_id) {
+            events.push(payload::voucher_used(
+                code,
+                offer_id,
+                row,
+                order.id,
+                order.created_at,
+            ));
+        }
+    }
+    if rolled != after {
+        events.push(payload::tier_changed(
+            row,
+            &tier(rolled),
+            &tier(after),
+            TierChange::Order,
+        ));
+    }
+    events
 }
 
 /// A customer's first row, before their first order: in the initial tier when the

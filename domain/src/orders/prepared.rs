@@ -33,6 +33,8 @@ pub struct PreparedOrder {
     /// The order's time, in microseconds as both databases keep it (the rows written and
     /// the answer built from them in memory then agree to the last digit).
     pub now: DateTime<Utc>,
+    /// Whether the shop subscribes to an order's events, so the plan raises them.
+    pub raise_events: bool,
 }
 
 impl PreparedOrder {
@@ -49,6 +51,7 @@ impl PreparedOrder {
             lines,
             input,
             now,
+            raise_events: false,
         })
     }
 

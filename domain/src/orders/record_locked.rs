@@ -148,6 +148,7 @@ async fn write(
         uses,
         ledger,
         member: row,
+        events,
     } = planned;
     let shop_id = stored.shop_id;
     apply(txn, &ledger).await?;
@@ -177,5 +178,6 @@ async fn write(
     order::Entity::insert(stored.clone().into_active_model())
         .exec_without_returning(txn)
         .await?;
+    crate::events::emit(txn, shop_id, events, now).await?;
     outcome(stored, Member::from_row(member)?)
 }

@@ -7,6 +7,8 @@
 //! that the member's next credits repay (see `ledger::lots`).
 use super::input::RefundInput;
 use super::result::{OrderOutcome, load, outcome};
+use crate::events::payload::{self, TierChange};
+use crate::events::{Event, EventType, emit, subscriptions};
 use crate::ledger::LedgerKind;
 use crate::ledger::balance::held;
 use crate::ledger::idempotency::{Claimed, Scope, claim_first, request_hash, resource_of};
@@ -17,6 +19,7 @@ use crate::members::profile::{clean_external_id, save_standing_and_points};
 use crate::money::vnd_from_decimal;
 use crate::offers::usage;
 use crate::program::ranking::{add_spend, roll};
+use crate::program::tier_events::moved;
 use crate::{Ctx, DomainError, Result, ids::new_id, limits};
 use loyalty_entities::{ledger_entry, order, refund};
 use sea_orm::sea_query::LockType;
@@ -25,6 +28,9 @@ use sea_orm::{
     QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
+
+/// The events a refund can raise; a shop that subscribes to none skips building them.
+const REFUND_EVENTS: [EventType; 2] = [EventType::OrderRefunded, EventType::MemberTierChanged];
 
 /// `value × part / whole`, rounded half-up; 0 when `whole` is 0.
 pub fn share(value: i64, part: i64, whole: i64) -> i64 {
@@ -85,9 +91,14 @@ pub async fn refund(ctx: &Ctx, shop_id: Uuid, input: RefundInput) -> Result<Orde
     let spend = due(o.paid, o.reversed_spend)?;
 
     let policy = ctx.policies.current(&txn, shop_id).await?;
+    let tier_before = row.tier_id;
     if policy.is_active() {
         roll(&policy, &mut row, now);
     }
+    let mut events: Vec<Event> = moved(&policy, &row, tier_before, TierChange::CycleRoll)
+        .into_iter()
+        .collect();
+    let tier_rolled = row.tier_id;
     let mut shortfall = 0;
     if reverse > 0 {
         let own_lot = ledger_entry::Entity::find()
@@ -156,20 +167,26 @@ pub async fn refund(ctx: &Ctx, shop_id: Uuid, input: RefundInput) -> Result<Orde
         // Refunded in full: the uses it counted against offers' limits come back.
         usage::give_back(&txn, shop_id, o.id).await?;
     }
-    refund::Entity::insert(refund::ActiveModel {
-        shop_id: Set(shop_id),
-        id: Set(refund_id),
-        order_id: Set(o.id),
-        refund_key: Set(key.clone()),
-        amount: Set(amount),
-        points_reversed: Set(reverse),
-        points_restored: Set(restore),
-        spend_reversed: Set(spend),
-        debt_added: Set(shortfall),
-        created_at: Set(now),
-    })
-    .exec_without_returning(&txn)
-    .await?;
+    let stored = refund::Model {
+        shop_id,
+        id: refund_id,
+        order_id: o.id,
+        refund_key: key.clone(),
+        amount,
+        points_reversed: reverse,
+        points_restored: restore,
+        spend_reversed: spend,
+        debt_added: shortfall,
+        created_at: now,
+    };
+    refund::Entity::insert(stored.clone().into_active_model())
+        .exec_without_returning(&txn)
+        .await?;
+    if subscriptions::wants(&txn, shop_id, &REFUND_EVENTS).await? {
+        events.push(payload::order_refunded(&o, &stored, &member));
+        events.extend(moved(&policy, &member, tier_rolled, TierChange::Refund));
+        emit(&txn, shop_id, events, now).await?;
+    }
     txn.commit().await?;
     outcome(o, Member::from_row(member)?)
 }

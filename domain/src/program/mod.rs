@@ -12,6 +12,7 @@ pub mod policy;
 pub mod policy_cache;
 pub mod ranking;
 pub mod settings;
+pub mod tier_events;
 
 pub use configure::{apply_patch, configure, load, load_for_update, load_versioned};
 pub use enrollment::Enrollment;

@@ -1,6 +1,7 @@
 //! Redeeming a reward: the member's points for a voucher of its offer, in one
 //! transaction, once per idempotency key, within the reward's tiers and stock.
 use super::reward::Reward;
+use crate::events::{EventType, emit, payload};
 use crate::ledger::LedgerKind;
 use crate::ledger::idempotency::{Scope, claim, replay, request_hash};
 use crate::ledger::lots::{debit, lock_member};
@@ -119,6 +120,15 @@ pub async fn redeem(
     let entry = drawn
         .entry_id
         .ok_or_else(|| DomainError::Internal("a reward debit wrote no entry".into()))?;
+    let reason = format!("reward: {}", reward.name);
+    let event = payload::points(
+        EventType::PointsRedeemed,
+        &member,
+        -reward.points_cost,
+        Some(&reason),
+        None,
+    );
+    emit(&txn, shop_id, vec![event], now).await?;
     if reward.stock.is_some() {
         take_one(&txn, shop_id, &reward).await?;
     }

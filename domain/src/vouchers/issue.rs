@@ -1,14 +1,16 @@
 //! Issuing vouchers of an offer to members.
 use super::code::generate;
 use super::voucher::{Voucher, VoucherSource};
+use crate::events::{EventType, emit, payload, subscriptions};
 use crate::offers::Offer;
 use crate::{Ctx, DomainError, Result};
 use chrono::{DateTime, Duration, Utc};
 use loyalty_entities::{member, offer, voucher};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    TransactionTrait,
+    QuerySelect, TransactionTrait,
 };
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Most members one call may issue to.
@@ -59,6 +61,27 @@ pub async fn issue_in<C: ConnectionTrait>(
     voucher::Entity::insert_many(rows.iter().cloned().map(IntoActiveModel::into_active_model))
         .exec_without_returning(conn)
         .await?;
+    if subscriptions::wants(conn, shop_id, &[EventType::VoucherIssued]).await? {
+        let names: HashMap<Uuid, String> = member::Entity::find()
+            .select_only()
+            .column(member::Column::Id)
+            .column(member::Column::ExternalId)
+            .filter(member::Column::ShopId.eq(shop_id))
+            .filter(member::Column::Id.is_in(members.to_vec()))
+            .into_tuple::<(Uuid, String)>()
+            .all(conn)
+            .await?
+            .into_iter()
+            .collect();
+        let events = rows
+            .iter()
+            .map(|v| {
+                let name = v.member_id.and_then(|m| names.get(&m)).map(String::as_str);
+                payload::voucher(EventType::VoucherIssued, v, name)
+            })
+            .collect();
+        emit(conn, shop_id, events, now).await?;
+    }
     Ok(rows.into_iter().map(Voucher::from_row).collect())
 }
 

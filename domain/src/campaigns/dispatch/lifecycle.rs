@@ -1,12 +1,14 @@
 //! Campaign moves the workers make: starting scheduled ones, resuming after a quota
 //! stop, completing those with nothing left to send.
 use crate::campaigns::{CampaignStatus, DeliveryStatus, recipients};
+use crate::events::{Event, EventType, emit};
 use crate::{Ctx, Result};
 use loyalty_entities::{campaign, campaign_delivery};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
+use serde_json::json;
 
 /// Starts SCHEDULED campaigns whose time has come: recipients frozen, SENDING.
 pub async fn start_due(ctx: &Ctx) -> Result<u64> {
@@ -78,6 +80,7 @@ pub async fn complete_finished(ctx: &Ctx, sending: &[campaign::Model]) -> Result
             depth += open;
             continue;
         }
+        let txn = ctx.db.begin().await?;
         let done = campaign::Entity::update_many()
             .col_expr(
                 campaign::Column::Status,
@@ -88,8 +91,16 @@ pub async fn complete_finished(ctx: &Ctx, sending: &[campaign::Model]) -> Result
             .filter(campaign::Column::ShopId.eq(row.shop_id))
             .filter(campaign::Column::Id.eq(row.id))
             .filter(campaign::Column::Status.eq(CampaignStatus::Sending.as_str()))
-            .exec(&ctx.db)
+            .exec(&txn)
             .await?;
+        if done.rows_affected == 1 {
+            let event = Event::shop(
+                EventType::CampaignCompleted,
+                json!({"campaignId": row.id, "name": row.name, "channel": row.channel, "finishedAt": now}),
+            );
+            emit(&txn, row.shop_id, vec![event], now).await?;
+        }
+        txn.commit().await?;
         completed += done.rows_affected;
     }
     Ok((completed, depth))

@@ -9,8 +9,8 @@
 //! OA, Zalo down) the campaign is saved unchecked, as before, and Zalo's own refusal
 //! (-112) still reaches the report.
 use super::account::{self, Refresh, Token};
-use super::{ShopToken, TOKEN_INVALID, shop_token};
 use super::content::ZnsMessage;
+use super::{ShopToken, TOKEN_INVALID, shop_token};
 use crate::messaging::Content;
 use crate::messaging::template::{Vars, off_thread, render};
 use crate::secrets::Secret;

@@ -193,6 +193,8 @@ fn write_job(
         uses: _,
         ledger,
         mut member,
+        // Empty: orders that raise events take the locked path (`super::record`).
+        events: _,
     } = planned;
     let (available, pending) = ledger.balance_change(now);
     let stable_until = ledger
