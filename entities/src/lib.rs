@@ -21,6 +21,7 @@ pub mod messaging_account;
 pub mod messaging_opt_out;
 pub mod messaging_topup;
 pub mod offer;
+pub mod offer_image;
 pub mod opening_spend;
 pub mod order;
 pub mod order_discount;

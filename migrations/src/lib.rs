@@ -32,6 +32,7 @@ mod m20261207_000023_messaging_opt_outs;
 mod m20261207_000024_unsubscribe_keys;
 mod m20261207_000028_member_sessions;
 mod m20261207_000029_widget_settings;
+mod m20261207_000042_offer_images;
 mod member_search_copy;
 mod support;
 
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000024_unsubscribe_keys::Migration),
             Box::new(m20261207_000028_member_sessions::Migration),
             Box::new(m20261207_000029_widget_settings::Migration),
+            Box::new(m20261207_000042_offer_images::Migration),
         ]
     }
 }

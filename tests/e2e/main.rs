@@ -27,6 +27,7 @@ mod member_wallet;
 mod members;
 mod newcomer_messages;
 mod nul_input;
+mod offer_images;
 mod opening_spend;
 mod order_history;
 mod order_lines;

@@ -1,6 +1,7 @@
 //! Offers: their rule configuration, the registry that turns it into pricing rules, the
 //! service that stores them, and their report.
 
+pub mod image;
 pub mod offer;
 pub mod registry;
 pub mod report;

@@ -8,7 +8,7 @@ use crate::{Ctx, DomainError, Result, ids::new_id};
 use loyalty_entities::offer;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -56,18 +56,29 @@ pub async fn create(ctx: &Ctx, shop_id: Uuid, spec: OfferSpec) -> Result<Offer> 
 /// price with the new rules.
 pub async fn update(ctx: &Ctx, shop_id: Uuid, id: Uuid, spec: OfferSpec) -> Result<Offer> {
     let config = check(&spec)?;
-    let row = find(&ctx.db, shop_id, id).await?;
+    let txn = ctx.db.begin().await?;
+    let row = find(&txn, shop_id, id).await?;
+    let image_url = super::image::on_update(
+        &txn,
+        shop_id,
+        id,
+        row.image_url.as_deref(),
+        spec.image_url.clone(),
+    )
+    .await?;
     let mut active = row.into_active_model();
     active.name = Set(spec.name.trim().to_owned());
     active.description = Set(spec.description.clone());
-    active.image_url = Set(spec.image_url.clone());
+    active.image_url = Set(image_url);
     active.discount_kind = Set(kind(spec.discount_kind).to_owned());
     active.value = Set(store_decimal(spec.value));
     active.config =
         Set(serde_json::to_string(&config).map_err(|e| DomainError::Internal(e.to_string()))?);
     active.valid_days = Set(spec.valid_days);
     active.updated_at = Set(ctx.clock.now());
-    Offer::from_row(active.update(&ctx.db).await?)
+    let updated = active.update(&txn).await?;
+    txn.commit().await?;
+    Offer::from_row(updated)
 }
 
 /// Archives an offer: its vouchers stop working and no more are issued.
