@@ -10,6 +10,7 @@ pub mod campaign;
 pub mod deliveries;
 pub mod dispatch;
 pub mod estimate;
+pub mod profit;
 pub mod recipients;
 pub mod report;
 pub mod retry;
