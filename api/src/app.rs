@@ -65,6 +65,7 @@ pub fn router_admitting(
         document_limits: limits.document(),
         admission,
         metrics_token: OperatorToken::new(limits.metrics_token.as_deref()),
+        max_body_bytes: limits.max_body_bytes,
     };
     Router::new()
         // GraphQL requests wait for a place in `Admission` (past LOYALTY_MAX_IN_FLIGHT
@@ -86,6 +87,11 @@ pub fn router_admitting(
         .route("/healthz", get(http::healthz))
         .route("/metrics", get(http::metrics))
         .route("/widget.js", get(crate::widget::serve))
+        // Public: web pages show offer images in `<img>`, which sends no key.
+        .route(
+            "/offer-images/{shop_id}/{offer_id}",
+            get(crate::offer_images::serve),
+        )
         // Public: the token is the credential (see `crate::unsubscribe`).
         .route(
             "/unsubscribe/{token}",

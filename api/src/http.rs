@@ -43,6 +43,9 @@ pub struct AppState {
     pub member_rate: Option<std::sync::Arc<crate::member_rate::MemberRate>>,
     /// Whether the client's address is the last of `X-Forwarded-For`.
     pub client_ip_from_forwarded_for: bool,
+    /// Largest JSON request body in bytes (`LOYALTY_MAX_BODY_BYTES`); an upload has
+    /// its own limit (`crate::offer_images`).
+    pub max_body_bytes: usize,
 }
 
 /// The media type of GraphQL-over-HTTP responses, used when the client accepts it.
@@ -80,8 +83,18 @@ fn request_error(message: &str) -> Response {
     error_response(StatusCode::BAD_REQUEST, Code::BadUserInput, message)
 }
 
-/// POST /graphql.
-pub async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+/// POST /graphql: a request in JSON, or an upload in the GraphQL multipart request spec.
+pub async fn graphql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> Response {
+    if crate::offer_images::is_multipart(&headers) {
+        return match crate::offer_images::receive_multipart(&headers, body).await {
+            Ok(request) => execute(state, headers, request).await,
+            Err(refusal) => refusal,
+        };
+    }
     let json_body = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -91,9 +104,20 @@ pub async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: By
                 .starts_with("application/json")
         });
     if !json_body {
-        let body = json!({"errors": [{"message": "send the request as Content-Type: application/json", "extensions": {"code": Code::BadUserInput.as_str()}}]});
+        let body = json!({"errors": [{"message": "send the request as Content-Type: application/json (or multipart/form-data for an upload)", "extensions": {"code": Code::BadUserInput.as_str()}}]});
         return json_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, body.to_string());
     }
+    // Read here, not by an extractor, so that the upload above can have a larger limit.
+    let body: Bytes = match axum::body::to_bytes(body, state.max_body_bytes).await {
+        Ok(body) => body,
+        Err(_) => {
+            return error_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Code::LimitExceeded,
+                "the request body is larger than this server accepts (LOYALTY_MAX_BODY_BYTES)",
+            );
+        }
+    };
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => return request_error(&format!("the body is not a GraphQL request in JSON: {e}")),
@@ -249,6 +273,7 @@ async fn execute(state: AppState, headers: HeaderMap, request: async_graphql::Re
         .data(caller)
         .data(state.operator.clone())
         .data(Loaders::new(&state.ctx))
+        .data(crate::offer_images::PublicBase::of(&headers))
         .data(crate::graphql::cost::Turns::default());
     let started = std::time::Instant::now();
     let checked = match state.queries.attach(&mut request, &state.document_limits) {

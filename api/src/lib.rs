@@ -22,6 +22,7 @@ pub mod input_hints;
 pub mod loaders;
 pub mod member_rate;
 pub mod metrics;
+pub mod offer_images;
 pub mod parsed_queries;
 pub mod server;
 pub mod telemetry;

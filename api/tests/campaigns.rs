@@ -149,7 +149,7 @@ impl Server {
         self.q(
             "query($id: ID!) { campaign(id: $id) { status statusReason resumeAt recipients skipped
                report { recipients skipped skippedByReason { reason count } pending sent failed cancelled failures { code count } cost balanceLeft
-                 attributedOrders attributedRevenue vouchersIssued vouchersUsed } } }",
+                 attributedOrders attributedRevenue vouchersIssued vouchersUsed voucherDiscount profit returnOnSpend } } }",
             json!({"id": id}),
         )
         .await["campaign"]
@@ -286,7 +286,8 @@ async fn a_zns_campaign_reaches_a_1000_member_segment_once_each_and_reports_what
             "failures": [{"code": "-100", "count": 20}, {"code": "-108", "count": 20}],
             "cost": (expected.len() * 300).to_string(),
             "balanceLeft": (400_000 - expected.len() * 300).to_string(),
-            "attributedOrders": 0, "attributedRevenue": "0", "vouchersIssued": 990, "vouchersUsed": 0})
+            "attributedOrders": 0, "attributedRevenue": "0", "vouchersIssued": 990, "vouchersUsed": 0,
+            "voucherDiscount": "0", "profit": (-(expected.len() as i64) * 300).to_string(), "returnOnSpend": "0"})
     );
 
     // Orders after the message count for the campaign, a used voucher too; a
@@ -318,6 +319,12 @@ async fn a_zns_campaign_reaches_a_1000_member_segment_once_each_and_reports_what
     assert_eq!(r["attributedOrders"], json!(3));
     assert_eq!(r["attributedRevenue"], json!("280000"));
     assert_eq!(r["vouchersUsed"], json!(1));
+    // 950 messages at 300 VND cost 285,000; the one voucher took 20,000 off o1:
+    // 280,000 - 285,000 - 20,000, and 280,000 / 285,000 = 0.982… rounded to 0.98.
+    assert_eq!(expected.len(), 950);
+    assert_eq!(r["voucherDiscount"], json!("20000"));
+    assert_eq!(r["profit"], json!("-25000"));
+    assert_eq!(r["returnOnSpend"], json!("0.98"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

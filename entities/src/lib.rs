@@ -25,6 +25,7 @@ pub mod offer;
 pub mod offer_budget;
 pub mod offer_customer_use;
 pub mod offer_order_use;
+pub mod offer_image;
 pub mod opening_spend;
 pub mod order;
 pub mod order_discount;

@@ -37,6 +37,7 @@ mod m20261207_000032_zalo_receipts;
 mod m20261207_000034_offer_delivery;
 mod m20261207_000035_offer_uses;
 mod m20261207_000039_webhooks;
+mod m20261207_000042_offer_images;
 mod member_search_copy;
 mod support;
 
@@ -78,6 +79,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000034_offer_delivery::Migration),
             Box::new(m20261207_000035_offer_uses::Migration),
             Box::new(m20261207_000039_webhooks::Migration),
+            Box::new(m20261207_000042_offer_images::Migration),
         ]
     }
 }

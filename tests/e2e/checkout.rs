@@ -645,3 +645,85 @@ async fn archived_offers_stop_their_vouchers_and_updates_reprice() {
         .await;
     assert_eq!(again.code(), "BAD_USER_INPUT");
 }
+
+/// Issue 32, item 1 (seed 000/001 "kết hợp chiết khấu hạng … với khuyến mãi khác"): a line
+/// the channel flags `alreadyDiscounted` gets no discount from a tier that does not
+/// combine with promotions, which says so under `skipped`; a combining tier discounts it.
+/// Amounts by hand: A is 100,000 and C 30,000 a unit; the tier is 10 %.
+#[tokio::test]
+async fn a_tier_that_does_not_combine_skips_lines_the_channel_already_discounted() {
+    let app = spawn_app().await;
+    let admin = app.active_shop().await;
+    app.upsert_member(&admin, json!({"externalId": "c1"})).await;
+    let cart =
+        json!({"memberExternalId": "c1", "lines": [line("A", 2, false), line("C", 3, true)]});
+
+    // Not combining: 10 % of A's 200,000 only; C's 90,000 is left out.
+    set_member_tier(
+        &app,
+        &admin,
+        json!({"discountPercent": "10", "combinesWithPromotions": false}),
+    )
+    .await;
+    let alone = quote(&app, &admin, cart.clone()).await;
+    assert_eq!(alone["subtotal"], "290000");
+    assert_eq!(
+        alone["discounts"],
+        json!([{"source": "TIER", "label": "Member tier 10%", "amount": "20000"}])
+    );
+    assert_eq!(alone["total"], "270000");
+    assert_eq!(alone["skipped"][0]["source"], "TIER");
+    let reason = alone["skipped"][0]["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("does not combine") && reason.contains("not on C already discounted"),
+        "{reason}"
+    );
+
+    // Every line already discounted: no tier discount at all, and the reason.
+    let none = quote(
+        &app,
+        &admin,
+        json!({"memberExternalId": "c1", "lines": [line("C", 3, true)]}),
+    )
+    .await;
+    assert_eq!(none["discounts"], json!([]));
+    assert_eq!(none["total"], "90000");
+    assert_eq!(none["skipped"][0]["source"], "TIER");
+
+    // Combining: 10 % of all 290,000, the discounted line included.
+    set_member_tier(
+        &app,
+        &admin,
+        json!({"discountPercent": "10", "combinesWithPromotions": true}),
+    )
+    .await;
+    let both = quote(&app, &admin, cart.clone()).await;
+    assert_eq!(
+        both["discounts"],
+        json!([{"source": "TIER", "label": "Member tier 10%", "amount": "29000"}])
+    );
+    assert_eq!(both["total"], "261000");
+    assert_eq!(both["skipped"], json!([]));
+
+    // Recording the order prices it the same way (one pipeline).
+    set_member_tier(
+        &app,
+        &admin,
+        json!({"discountPercent": "10", "combinesWithPromotions": false}),
+    )
+    .await;
+    let mut input = cart;
+    input["externalId"] = json!("o1");
+    input["channel"] = json!("POS");
+    let o = app
+        .gql(
+            Some(&admin),
+            "mutation($i: OrderInput!) { recordOrder(input: $i) { paid discountTotal } }",
+            json!({"i": input}),
+        )
+        .await;
+    assert_eq!(
+        o.data()["recordOrder"],
+        json!({"paid": "270000", "discountTotal": "20000"})
+    );
+}

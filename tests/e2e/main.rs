@@ -29,6 +29,7 @@ mod newcomer_messages;
 mod nul_input;
 mod offer_delivery;
 mod offer_stacking;
+mod offer_images;
 mod opening_spend;
 mod order_history;
 mod order_lines;

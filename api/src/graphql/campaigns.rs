@@ -330,6 +330,14 @@ pub struct CampaignReport {
     vouchers_issued: Int32,
     /// Of them, used.
     vouchers_used: Int32,
+    /// Discount those vouchers gave on the orders that used them, VND.
+    voucher_discount: Dec,
+    /// `attributedRevenue - cost - voucherDiscount`, VND; negative when the campaign
+    /// cost more than it brought.
+    profit: Dec,
+    /// `attributedRevenue / cost`, rounded half-up to 2 decimals; null while nothing
+    /// was spent.
+    return_on_spend: Option<Dec>,
 }
 
 /// One recipient of a campaign.
@@ -554,6 +562,9 @@ impl Campaign {
         let r = campaigns::report::report(&domain(ctx).db, self.shop_id, &self.campaign)
             .await
             .gql()?;
+        let p = campaigns::profit::profit(&domain(ctx).db, self.shop_id, self.campaign.id, &r)
+            .await
+            .gql()?;
         Ok(CampaignReport {
             recipients: r.recipients.into(),
             skipped: r.skipped.into(),
@@ -579,6 +590,9 @@ impl Campaign {
             attributed_revenue: r.attributed_revenue.into(),
             vouchers_issued: r.vouchers_issued.into(),
             vouchers_used: r.vouchers_used.into(),
+            voucher_discount: p.voucher_discount.into(),
+            profit: p.profit.into(),
+            return_on_spend: p.return_on_spend.map(Into::into),
         })
     }
     /// Its recipients and what became of each, in the order they were frozen.

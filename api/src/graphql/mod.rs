@@ -13,6 +13,7 @@ pub mod ledger;
 pub mod member_scope;
 pub mod member_sessions;
 pub mod members;
+pub mod offer_images;
 pub mod offers;
 pub mod order_history;
 pub mod orders;
@@ -65,6 +66,7 @@ pub struct Mutation(
     orders::OrderMutation,
     ledger::LedgerMutation,
     offers::OfferMutation,
+    offer_images::OfferImageMutation,
     rewards::RewardMutation,
     checkout::CheckoutMutation,
     segments::SegmentMutation,

@@ -165,8 +165,13 @@ impl Offer {
     async fn description(&self) -> Option<&str> {
         self.offer.description.as_deref()
     }
-    async fn image_url(&self) -> Option<&str> {
-        self.offer.image_url.as_deref()
+    /// Square image: an uploaded one (`uploadOfferImage`) served by this API, or a URL
+    /// the merchant gave.
+    async fn image_url(&self, ctx: &Context<'_>) -> Option<String> {
+        match ctx.data_opt::<crate::offer_images::PublicBase>() {
+            Some(base) => base.resolve(self.offer.image_url.as_deref()),
+            None => self.offer.image_url.clone(),
+        }
     }
     async fn discount_kind(&self) -> DiscountKind {
         match self.offer.discount_kind {

@@ -11,6 +11,7 @@ pub mod deliveries;
 pub mod dispatch;
 pub mod estimate;
 pub mod message_price;
+pub mod profit;
 pub mod recipients;
 pub mod report;
 pub mod retry;

@@ -158,6 +158,61 @@ fn vnd(d: Decimal) -> i64 {
     d.to_i64().unwrap_or(0)
 }
 
+/// What the tier discount is a percent of. A tier that does not combine with promotions
+/// leaves out the lines a channel already discounted (seed 000: "kết hợp chiết khấu hạng
+/// thành viên với khuyến mãi khác" is the merchant's choice); one that combines takes
+/// them too.
+struct TierBase {
+    /// Of the lines it covers, what the vouchers left.
+    rest: Decimal,
+    /// Of the lines it covers, their full value (the tier alone, without vouchers).
+    full: Decimal,
+    /// The lines left out, by index.
+    left_out: Vec<usize>,
+}
+
+impl TierBase {
+    fn of(checkout: &Checkout<'_>, combines: bool) -> Self {
+        let mut base = Self {
+            rest: Decimal::ZERO,
+            full: Decimal::ZERO,
+            left_out: Vec::new(),
+        };
+        for (i, line) in checkout.cart.lines.iter().enumerate() {
+            if line.already_discounted && !combines {
+                base.left_out.push(i);
+                continue;
+            }
+            let value = checkout.values.get(i).copied().unwrap_or(0);
+            let taken = checkout.taken.get(i).copied().unwrap_or(0);
+            base.full += Decimal::from(value);
+            base.rest += Decimal::from(value - taken);
+        }
+        base
+    }
+
+    /// The `skipped` entry naming the lines a non-combining tier leaves out.
+    fn left_out_note(&self, tier: &Tier, lines: &[CleanLine]) -> Option<Skipped> {
+        if self.left_out.is_empty() {
+            return None;
+        }
+        let products: Vec<&str> = self
+            .left_out
+            .iter()
+            .filter_map(|&i| lines.get(i).map(|l| l.product_id.as_str()))
+            .collect();
+        Some(Skipped {
+            source: Source::Tier,
+            reason: format!(
+                "the {} tier discount does not combine with promotions: not on {} already discounted by the channel",
+                tier.name,
+                products.join(", ")
+            ),
+            by_policy: true,
+        })
+    }
+}
+
 /// Prices a cart.
 pub fn run(input: &PipelineInput<'_>) -> Breakdown {
     let cart = cart(input.lines);
@@ -170,16 +225,16 @@ pub fn run(input: &PipelineInput<'_>) -> Breakdown {
     let mut tier_amount = 0;
     if let Some(t) = tier {
         let cap = t.discount_cap.map(Decimal::from);
-        let on_rest = vnd(tier_discount(with_vouchers.left(), t.discount_percent, cap));
+        let base = TierBase::of(&with_vouchers, t.combines_with_promotions);
+        if let Some(note) = base.left_out_note(t, input.lines) {
+            skipped.push(note);
+        }
+        let on_rest = vnd(tier_discount(base.rest, t.discount_percent, cap));
         if voucher_total == 0 || t.combines_with_promotions {
             tier_amount = on_rest;
         } else {
             // The tier does not combine with promotions: keep whichever gives more.
-            let alone = vnd(tier_discount(
-                Decimal::from(subtotal),
-                t.discount_percent,
-                cap,
-            ));
+            let alone = vnd(tier_discount(base.full, t.discount_percent, cap));
             if alone >= voucher_total {
                 for a in applied.drain(..) {
                     skipped.push(Skipped {

@@ -3,6 +3,7 @@
 
 pub mod automatic;
 pub mod limits;
+pub mod image;
 pub mod offer;
 pub mod reach;
 pub mod registry;

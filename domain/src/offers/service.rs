@@ -75,10 +75,18 @@ pub async fn update(ctx: &Ctx, shop_id: Uuid, id: Uuid, spec: OfferSpec) -> Resu
     let row = find(&txn, shop_id, id).await?;
     free_code(&txn, shop_id, reach.code.as_deref(), id).await?;
     let code = reach.code.clone();
+    let image_url = super::image::on_update(
+        &txn,
+        shop_id,
+        id,
+        row.image_url.as_deref(),
+        spec.image_url.clone(),
+    )
+    .await?;
     let mut active = row.into_active_model();
     active.name = Set(spec.name.trim().to_owned());
     active.description = Set(spec.description.clone());
-    active.image_url = Set(spec.image_url.clone());
+    active.image_url = Set(image_url);
     active.discount_kind = Set(kind(spec.discount_kind).to_owned());
     active.value = Set(store_decimal(spec.value));
     active.config =
