@@ -9,6 +9,7 @@ mod caching;
 mod campaigns;
 mod checkout;
 mod consent;
+mod context_tables;
 mod cursors;
 mod enrollment;
 mod export_import;

@@ -3,6 +3,7 @@
 pub mod cart;
 pub mod pipeline;
 pub mod quote;
+pub mod shopper;
 pub mod voucher_check;
 
 pub use cart::{CleanLine, OrderLine};

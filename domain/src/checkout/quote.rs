@@ -3,9 +3,12 @@
 use super::Breakdown;
 use super::cart::{OrderLine, clean_lines, redeem_points};
 use super::pipeline::{PipelineInput, Skipped, Source, run};
+use super::shopper::{Customer, segments_named, shopper};
 use crate::ledger::balance::spendable;
-use crate::ledger::earning::{points_for, within_balance};
+use crate::ledger::earning::{points_with_offers, within_balance};
 use crate::members;
+use crate::members::segment_membership::memberships;
+use crate::orders::input::Channel;
 use crate::program::Policy;
 use crate::program::enrollment::NOT_A_MEMBER;
 use crate::vouchers::lookup::present;
@@ -23,6 +26,8 @@ pub struct QuoteInput {
     pub voucher_codes: Vec<String>,
     /// Points to pay with.
     pub redeem_points: i64,
+    /// Where the sale happens, for offers limited to some channels.
+    pub channel: Option<Channel>,
 }
 
 /// The priced cart.
@@ -70,6 +75,22 @@ pub async fn quote(ctx: &Ctx, shop_id: Uuid, input: QuoteInput) -> Result<Quote>
         now,
     )
     .await?;
+    let segments = memberships(
+        db,
+        &policy.shop,
+        now,
+        member.as_ref().map(|m| m.id),
+        &segments_named(&vouchers),
+    )
+    .await?;
+    let customer = member
+        .as_ref()
+        .map_or_else(Customer::default, |m| Customer {
+            registered,
+            total_orders: m.total_orders,
+            birthday: m.birthday,
+        });
+    let shopper = shopper(&policy, customer, tier, input.channel, now, segments);
     let mut notes: Vec<Skipped> = refused
         .iter()
         .map(|(code, r)| Skipped {
@@ -130,11 +151,17 @@ pub async fn quote(ctx: &Ctx, shop_id: Uuid, input: QuoteInput) -> Result<Quote>
         vouchers: &vouchers,
         redeem_points: redeem,
         point_rate: policy.program.redemption_rate(),
+        shopper: &shopper,
     });
     breakdown.skipped.extend(notes);
     let points_to_earn = match tier {
         Some(t) if policy.is_active() => {
-            let points = points_for(breakdown.paid, &policy.program, t.point_multiplier);
+            let points = points_with_offers(
+                breakdown.paid,
+                breakdown.earned,
+                &policy.program,
+                t.point_multiplier,
+            );
             // As an order would credit them: within the balance's bound.
             let held = available.unwrap_or(0);
             within_balance(points, held, breakdown.points_redeemed)

@@ -4,8 +4,9 @@
 //! (one statement) write the same rows for the same order.
 use super::prepared::PreparedOrder;
 use crate::checkout::pipeline::{PipelineInput, Source, run};
+use crate::checkout::shopper::{Customer, shopper};
 use crate::ledger::LedgerKind;
-use crate::ledger::earning::{points_for, within_balance};
+use crate::ledger::earning::{points_with_offers, within_balance};
 use crate::ledger::plan::{Credit, Debit, DrawFrom, LedgerWrites, plan_credit, plan_debit};
 use crate::limits;
 use crate::members::profile::blank_row;
@@ -15,6 +16,7 @@ use crate::vouchers::lookup::{Refusal, VoucherOffer};
 use crate::{DomainError, Result};
 use chrono::{DateTime, SubsecRound, Utc};
 use loyalty_entities::{member, order, order_discount, point_lot};
+use loyalty_rules::SegmentMembership;
 use uuid::Uuid;
 
 /// What the order is planned against, read under the member's lock (or, on the
@@ -31,6 +33,8 @@ pub struct Loaded {
     pub lots: Vec<point_lot::Model>,
     /// Points the member owes from refunds of spent points.
     pub owed: i64,
+    /// The customer's memberships of the segments the vouchers' offers name.
+    pub segments: Vec<SegmentMembership>,
 }
 
 /// Every row an order writes.
@@ -80,12 +84,29 @@ pub fn plan(
     if let Some((code, refusal)) = loaded.refused.first() {
         return Err(refusal.error(code));
     }
+    let placed_at = input.placed_at.map_or(now, |t| t.trunc_subsecs(6));
+    // Eligibility reads the sale's time (an order synced late keeps its Sunday offer)
+    // and the customer before this order.
+    let customer = Customer {
+        registered,
+        total_orders: row.total_orders,
+        birthday: row.birthday,
+    };
+    let shopper = shopper(
+        policy,
+        customer,
+        tier.as_ref(),
+        Some(input.channel),
+        placed_at,
+        loaded.segments,
+    );
     let priced = run(&PipelineInput {
         lines,
         tier: tier.as_ref(),
         vouchers: &loaded.vouchers,
         redeem_points: input.redeem_points,
         point_rate: policy.program.redemption_rate(),
+        shopper: &shopper,
     });
     // A voucher whose condition fails is refused; one set aside by the stacking policy
     // (the tier discount gave more) stays unused in the customer's wallet.
@@ -100,7 +121,6 @@ pub fn plan(
             format!("{code}: {reason}"),
         ));
     }
-    let placed_at = input.placed_at.map_or(now, |t| t.trunc_subsecs(6));
 
     let mut ledger = LedgerWrites::default();
     if priced.points_redeemed > 0 {
@@ -123,7 +143,12 @@ pub fn plan(
     )?;
     let earned = match (&tier, policy.is_active()) {
         (Some(t), true) => within_balance(
-            points_for(priced.paid, &policy.program, t.point_multiplier),
+            points_with_offers(
+                priced.paid,
+                priced.earned,
+                &policy.program,
+                t.point_multiplier,
+            ),
             held,
             priced.points_redeemed,
         ),

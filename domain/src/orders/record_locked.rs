@@ -4,10 +4,12 @@
 use super::plan::{Loaded, OrderPlan, new_customer, plan};
 use super::prepared::PreparedOrder;
 use super::result::{OrderOutcome, load, outcome};
+use crate::checkout::shopper::segments_named;
 use crate::ledger::idempotency::{Claimed, Scope, claim_first};
 use crate::ledger::lots::{apply, debt, live_lots, lock_member_by_external_id};
 use crate::members::Member;
 use crate::members::profile::save_standing_and_points;
+use crate::members::segment_membership::memberships;
 use crate::program::{Policy, PolicyCache};
 use crate::vouchers::lookup::present;
 use crate::{Ctx, DomainError, Result, ids::new_id};
@@ -103,12 +105,21 @@ async fn attempt_record(
         Vec::new()
     };
     let owed = debt(txn, shop_id, member_id).await?;
+    let segments = memberships(
+        txn,
+        &policy.shop,
+        now,
+        Some(member_id),
+        &segments_named(&vouchers),
+    )
+    .await?;
     let loaded = Loaded {
         member: row,
         vouchers,
         refused,
         lots,
         owed,
+        segments,
     };
     let planned = plan(&policy, order, loaded, order_id)?;
     write(txn, planned, now).await

@@ -50,10 +50,11 @@ impl DiscountRule for Segment {
         &self.segments
     }
     fn admits(&self, shopper: &Shopper) -> Result<(), SkipReason> {
-        let known: Vec<_> = shopper
+        // In the offer's order, so the reason reads the same however they were looked up.
+        let known: Vec<_> = self
             .segments
             .iter()
-            .filter(|s| self.segments.contains(&s.id))
+            .filter_map(|id| shopper.segments.iter().find(|s| s.id == *id))
             .collect();
         if known.iter().any(|s| s.member) {
             return Ok(());

@@ -140,12 +140,18 @@ fn plan_found(
         ),
     };
     let (vouchers, refused) = lookup::judge(found.vouchers, read.codes, Some(member.id), now)?;
+    // Segment membership is a query of its own per segment, which the batch's one read
+    // does not make: such an order (rare) takes the locked path, which does.
+    if !crate::checkout::shopper::segments_named(&vouchers).is_empty() {
+        return Ok(None);
+    }
     let loaded = Loaded {
         member,
         vouchers,
         refused,
         lots: found.lots,
         owed: found.owed,
+        segments: Vec::new(),
     };
     let planned = plan(&policy, &at.order, loaded, new_id())?;
     Ok(Some(write_job(
