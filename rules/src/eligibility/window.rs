@@ -178,14 +178,17 @@ impl Window {
             return Err("needs the time of the sale".to_owned());
         };
         let day = at.date();
-        let before = self.from_date.is_some_and(|f| day < f);
-        let after = self.until_date.is_some_and(|u| day > u);
-        if before || after {
-            return Err(match (self.from_date, self.until_date) {
-                (Some(f), Some(u)) => format!("runs from {f} to {u}"),
-                (Some(f), None) => format!("runs from {f}"),
-                (None, Some(u)) => format!("ran until {u}"),
-                (None, None) => unreachable_reason(),
+        let range = |f: NaiveDate, u: Option<NaiveDate>| match u {
+            Some(u) => format!("runs from {f} to {u}"),
+            None => format!("runs from {f}"),
+        };
+        if let Some(f) = self.from_date.filter(|f| day < *f) {
+            return Err(range(f, self.until_date));
+        }
+        if let Some(u) = self.until_date.filter(|u| day > *u) {
+            return Err(match self.from_date {
+                Some(f) => range(f, Some(u)),
+                None => format!("ran until {u}"),
             });
         }
         if !self.weekdays.is_empty() && !self.weekdays.contains(&day.weekday()) {
@@ -197,30 +200,20 @@ impl Window {
             return Err(format!("{} only", listed(&names)));
         }
         let t = at.time();
-        let inside = match (self.from_time, self.until_time) {
-            (Some(f), Some(u)) if f < u => f <= t && t < u,
-            (Some(f), Some(u)) => t >= f || t < u,
-            (Some(f), None) => t >= f,
-            (None, Some(u)) => t < u,
-            (None, None) => true,
+        let hm = |t: NaiveTime| t.format("%H:%M").to_string();
+        let (inside, hours) = match (self.from_time, self.until_time) {
+            (Some(f), Some(u)) if f < u => (f <= t && t < u, format!("{} to {}", hm(f), hm(u))),
+            (Some(f), Some(u)) => (t >= f || t < u, format!("{} to {}", hm(f), hm(u))),
+            (Some(f), None) => (t >= f, format!("from {}", hm(f))),
+            (None, Some(u)) => (t < u, format!("before {}", hm(u))),
+            (None, None) => return Ok(()),
         };
-        if !inside {
-            let hm = |t: NaiveTime| t.format("%H:%M").to_string();
-            return Err(match (self.from_time, self.until_time) {
-                (Some(f), Some(u)) => format!("{} to {} only", hm(f), hm(u)),
-                (Some(f), None) => format!("from {} only", hm(f)),
-                (None, Some(u)) => format!("before {} only", hm(u)),
-                (None, None) => unreachable_reason(),
-            });
+        if inside {
+            Ok(())
+        } else {
+            Err(format!("{hours} only"))
         }
-        Ok(())
     }
-}
-
-/// A part that cannot fail is never worded; kept as text rather than a panic, since
-/// pricing must not panic.
-fn unreachable_reason() -> String {
-    "outside the offer's hours".to_owned()
 }
 
 #[cfg(test)]
@@ -260,6 +253,18 @@ mod tests {
             "the end is excluded"
         );
         assert_eq!(w.check(None), Err("needs the time of the sale".into()));
+        let ended = window(json!({"until_date": "2026-12-01", "from_time": "18:00"}))
+            .expect("valid")
+            .expect("a window");
+        assert_eq!(
+            ended.check(at("2026-12-02 19:00")),
+            Err("ran until 2026-12-01".into())
+        );
+        assert_eq!(
+            ended.check(at("2026-12-01 17:59")),
+            Err("from 18:00 only".into())
+        );
+        assert_eq!(ended.check(at("2026-12-01 18:00")), Ok(()));
     }
 
     #[test]
