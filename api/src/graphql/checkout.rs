@@ -160,7 +160,9 @@ impl CheckoutMutation {
             lines: input.lines.into_iter().map(Into::into).collect(),
             voucher_codes: input.voucher_codes.unwrap_or_default(),
             redeem_points: input.redeem_points.unwrap_or(0),
-            channel: input.channel.map(Into::into),
+            channel: input
+                .channel
+                .map(|c| loyalty_domain::orders::input::Channel::from(c).as_str()),
         };
         Ok(checkout::quote(domain(ctx), shop_id, input)
             .await

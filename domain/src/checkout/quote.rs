@@ -8,7 +8,6 @@ use crate::ledger::balance::spendable;
 use crate::ledger::earning::{points_with_offers, within_balance};
 use crate::members;
 use crate::members::segment_membership::memberships;
-use crate::orders::input::Channel;
 use crate::program::Policy;
 use crate::program::enrollment::NOT_A_MEMBER;
 use crate::vouchers::lookup::present;
@@ -26,8 +25,10 @@ pub struct QuoteInput {
     pub voucher_codes: Vec<String>,
     /// Points to pay with.
     pub redeem_points: i64,
-    /// Where the sale happens, for offers limited to some channels.
-    pub channel: Option<Channel>,
+    /// Where the sale happens, as orders store it (`POS`, `WEB`…), for offers limited to
+    /// some channels. A string here rather than the orders' `Channel`: checkout sits
+    /// below orders.
+    pub channel: Option<&'static str>,
 }
 
 /// The priced cart.

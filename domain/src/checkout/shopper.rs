@@ -2,7 +2,6 @@
 //! quote, an order and a voucher check: the tier whose benefits apply, the channel, the
 //! sale's time in the shop's zone, first order, birthday month and the memberships of
 //! the segments the checkout's offers name.
-use crate::orders::input::Channel;
 use crate::program::Policy;
 use crate::tiers::Tier;
 use crate::vouchers::lookup::VoucherOffer;
@@ -21,13 +20,13 @@ pub struct Customer {
     pub birthday: Option<NaiveDate>,
 }
 
-/// The checkout's shopper: `customer` with `tier`'s benefits, buying on `channel` at
-/// `at`, in the segments `segments` says.
+/// The checkout's shopper: `customer` with `tier`'s benefits, buying on `channel` (its
+/// stored spelling, `POS`…) at `at`, in the segments `segments` says.
 pub fn shopper(
     policy: &Policy,
     customer: Customer,
     tier: Option<&Tier>,
-    channel: Option<Channel>,
+    channel: Option<&str>,
     at: DateTime<Utc>,
     segments: Vec<SegmentMembership>,
 ) -> Shopper {
@@ -39,7 +38,7 @@ pub fn shopper(
         tier: tier.map(tier_ref),
         tiers: policy.tiers.iter().map(tier_ref).collect(),
         registered: customer.registered,
-        channel: channel.map(|c| c.as_str().to_owned()),
+        channel: channel.map(str::to_owned),
         local_time: Some(at.with_timezone(&policy.shop.time_zone).naive_local()),
         first_order: customer.total_orders == 0,
         birth_month: customer.birthday.map(|b| b.month()),

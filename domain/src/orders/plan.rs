@@ -96,7 +96,7 @@ pub fn plan(
         policy,
         customer,
         tier.as_ref(),
-        Some(input.channel),
+        Some(input.channel.as_str()),
         placed_at,
         loaded.segments,
     );
