@@ -17,8 +17,13 @@ pub enum ArgType {
     Integer,
     /// true or false.
     Boolean,
-    /// A list of product or group ids (strings).
+    /// A list of ids or names (strings): products, groups, tiers, segments, channels,
+    /// weekdays; the argument's description says which.
     Ids,
+    /// A date, `YYYY-MM-DD` (shop time).
+    Date,
+    /// A time of day, `HH:MM` (shop time).
+    Time,
     /// A list of thresholds with a discount each (`[{"min": "500000", "percent": "5"}]`;
     /// the kind's description says which keys).
     Steps,

@@ -1,6 +1,8 @@
 //! The rule kinds this crate ships, in one list: the domain registers exactly these for
 //! every shop, and the bench and the fuzz target build their offers from the same list,
 //! so a kind added here is priced, measured and fuzzed alike.
+use crate::earning::{bonus_points, points_multiplier};
+use crate::eligibility::{birthday_month, channel_in, first_order, segment, tier_in, time_window};
 use crate::{
     RuleKind, buy_x_get_y, fixed_per_order, min_quantity, min_value, per_item, percent, stacking,
     tiered,
@@ -18,6 +20,14 @@ pub const BUILT_IN_KINDS: &[RuleKind] = &[
     stacking::KIND,
     buy_x_get_y::KIND,
     tiered::KIND,
+    tier_in::KIND,
+    segment::KIND,
+    channel_in::KIND,
+    time_window::KIND,
+    first_order::KIND,
+    birthday_month::KIND,
+    bonus_points::KIND,
+    points_multiplier::KIND,
 ];
 
 #[cfg(test)]

@@ -5,7 +5,9 @@
 use crate::allocation::{LineEval, spread};
 use crate::args::{ArgSpec, Args};
 use crate::cart::Cart;
+use crate::earning::{EarnBase, Earned};
 use crate::error::RuleError;
+use crate::shopper::{Shopper, UNKNOWN};
 use crate::target::Target;
 use rust_decimal::Decimal;
 
@@ -14,12 +16,17 @@ use rust_decimal::Decimal;
 /// condition counts only lines the offer may touch; conditions before the discount).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Phase {
+    /// Decides whether the customer may have the offer at all (tier, channel, time…),
+    /// before any line is looked at; see [`DiscountRule::admits`].
+    Eligibility,
     /// Narrows the lines the offer may touch (stacking policy).
     Scope,
     /// Decides whether the offer applies.
     Condition,
     /// Computes the discount.
     Discount,
+    /// Adds to the points the order earns, once it is priced; see [`DiscountRule::earn`].
+    Earning,
 }
 
 /// Which value a minimum-value condition measures. Seed 004 measures it differently by
@@ -49,6 +56,29 @@ pub trait DiscountRule: Send + Sync + std::fmt::Debug {
     /// Works on the evaluation: narrows lines, records why the offer does not apply, or
     /// adds discount to lines. Infallible: arguments were validated when it was built.
     fn apply(&self, eval: &mut Evaluation<'_>);
+    /// For eligibility rules: whether `shopper` may have the offer, or why not.
+    fn admits(&self, shopper: &Shopper) -> Result<(), SkipReason> {
+        let _ = shopper;
+        Ok(())
+    }
+    /// The saved segments whose membership [`DiscountRule::admits`] reads, so the domain
+    /// evaluates those only, once per checkout.
+    fn segments(&self) -> &[String] {
+        &[]
+    }
+    /// For earning rules: whether they earn anything for `shopper` now (a multiplier
+    /// may hold only at some hours). An offer whose only effect is points is skipped
+    /// with this reason rather than applied for nothing.
+    fn earns_now(&self, shopper: &Shopper) -> Result<(), SkipReason> {
+        let _ = shopper;
+        Ok(())
+    }
+    /// For earning rules: what they add to the order's points, given what the customer
+    /// pays for each line and the offer's target.
+    fn earn(&self, base: &EarnBase<'_>, target: &Target) -> Earned {
+        let _ = (base, target);
+        Earned::default()
+    }
 }
 
 /// A registered rule kind: its name, what it does, its arguments and its constructor.
@@ -265,11 +295,13 @@ impl<'a> Evaluation<'a> {
 }
 
 /// A checkout in progress: the cart's line values and what offers took from each line
-/// so far, so that each next offer sees what is left.
+/// so far, so that each next offer sees what is left, and who is checking out.
 #[derive(Debug, Clone)]
 pub struct Checkout<'a> {
     /// The cart.
     pub cart: &'a Cart,
+    /// Who is checking out, where and when, for eligibility rules.
+    pub shopper: &'a Shopper,
     /// Per line: quantity times unit price, whole VND.
     pub values: Vec<i64>,
     /// Per line: taken by offers applied so far, VND.
@@ -277,14 +309,30 @@ pub struct Checkout<'a> {
 }
 
 impl<'a> Checkout<'a> {
-    /// A checkout of `cart` before any offer.
+    /// A checkout of `cart` before any offer, for a shopper of whom nothing is known
+    /// (offers with eligibility rules do not apply).
     pub fn new(cart: &'a Cart) -> Self {
+        Self::for_shopper(cart, &UNKNOWN)
+    }
+
+    /// A checkout of `cart` by `shopper` before any offer.
+    pub fn for_shopper(cart: &'a Cart, shopper: &'a Shopper) -> Self {
         let values: Vec<i64> = cart.lines.iter().map(|l| to_vnd(l.value())).collect();
         Self {
             cart,
+            shopper,
             taken: vec![0; values.len()],
             values,
         }
+    }
+
+    /// What offers left of each line, VND.
+    pub fn left_per_line(&self) -> Vec<i64> {
+        self.values
+            .iter()
+            .zip(&self.taken)
+            .map(|(v, t)| v.saturating_sub(*t).max(0))
+            .collect()
     }
 
     /// Evaluates `offer` on what is left and, if it applies, takes its discount from

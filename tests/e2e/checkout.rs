@@ -578,7 +578,15 @@ async fn offers_validate_their_rules_and_list_the_kinds() {
             "min_value",
             "stacking",
             "buy_x_get_y",
-            "tiered"
+            "tiered",
+            "tier_in",
+            "segment",
+            "channel_in",
+            "time_window",
+            "first_order",
+            "birthday_month",
+            "bonus_points",
+            "points_multiplier"
         ]
     );
     let read = app.create_key(&admin, "READ").await;

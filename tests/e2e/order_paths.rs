@@ -137,8 +137,11 @@ impl World {
             .gql(
                 Some(&admin),
                 "mutation($i: OfferInput!) { createOffer(input: $i) { id } }",
+                // With bonus points: an order using a voucher earns them on both paths,
+                // and its refunds take them back.
                 json!({"i": {"name": "Giảm 10%", "discountKind": "PERCENT", "value": "10",
-                             "targetKind": "ORDER", "validDays": 10}}),
+                             "targetKind": "ORDER", "validDays": 10,
+                             "rules": [{"kind": "bonus_points", "args": {"points": 25}}]}}),
             )
             .await;
         let offer = offer.data()["createOffer"]["id"]

@@ -1,6 +1,7 @@
 //! Checkout: the cart and the side-effect-free quote.
 use crate::auth::{RoleGuard, domain, principal};
 use crate::error::Gql;
+use crate::graphql::enums::Channel;
 use crate::graphql::scalars::{Dec, Int32};
 use async_graphql::{Context, ID, InputObject, SimpleObject};
 use loyalty_domain::access::Role;
@@ -41,6 +42,9 @@ pub struct QuoteInput {
     pub lines: Vec<OrderLineInput>,
     pub voucher_codes: Option<Vec<String>>,
     pub redeem_points: Option<i64>,
+    /// Where the sale happens: offers for some channels only (`channel_in`) apply only
+    /// when it is given and one of theirs.
+    pub channel: Option<Channel>,
 }
 
 /// A discount the quote applied.
@@ -99,6 +103,8 @@ pub struct Quote {
     /// What is left to pay in money: `totalBeforePoints - pointsValue`, what
     /// `OrderResult.amountDue` will be for this cart.
     pub amount_due: Dec,
+    /// Points the order would earn, the offers' bonus and multiplied points included,
+    /// as `recordOrder` would credit them.
     pub points_to_earn: Int32,
     /// The member's available points (null without a known member).
     pub available_points: Option<Int32>,
@@ -154,6 +160,9 @@ impl CheckoutMutation {
             lines: input.lines.into_iter().map(Into::into).collect(),
             voucher_codes: input.voucher_codes.unwrap_or_default(),
             redeem_points: input.redeem_points.unwrap_or(0),
+            channel: input
+                .channel
+                .map(|c| loyalty_domain::orders::input::Channel::from(c).as_str()),
         };
         Ok(checkout::quote(domain(ctx), shop_id, input)
             .await

@@ -30,7 +30,8 @@ pub struct OfferInput {
     pub image_url: Option<String>,
     pub discount_kind: DiscountKind,
     /// Percent (0-100) or VND; 0 when `rules` holds the discount (`buy_x_get_y`,
-    /// `tiered`).
+    /// `tiered`), or when the offer only earns points (`bonus_points`,
+    /// `points_multiplier`).
     pub value: Dec,
     /// FIXED only; default ORDER.
     pub fixed_per: Option<FixedPer>,
@@ -260,7 +261,8 @@ pub struct OfferConnection {
 #[derive(SimpleObject)]
 pub struct RuleArg {
     name: String,
-    /// DECIMAL, INTEGER, BOOLEAN, IDS (a list of product or group ids) or STEPS (a
+    /// DECIMAL, INTEGER, BOOLEAN, IDS (a list of ids or names: products, groups,
+    /// tiers, segments, channels, weekdays), DATE (YYYY-MM-DD), TIME (HH:MM) or STEPS (a
     /// list of thresholds, shaped as the description says).
     r#type: String,
     required: bool,

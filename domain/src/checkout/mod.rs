@@ -6,6 +6,7 @@ pub mod limited;
 pub mod offer_choice;
 pub mod pipeline;
 pub mod quote;
+pub mod shopper;
 pub mod voucher_check;
 
 pub use cart::{CleanLine, OrderLine};

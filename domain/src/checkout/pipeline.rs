@@ -1,14 +1,15 @@
 //! The checkout pipeline, in the order seed 004 and the product decisions fix: vouchers
 //! (product and group targets first, then order-level), the tier discount on what
-//! remains, points last. Pure: the same function prices a quote and records an order.
+//! remains, points last; then what the applied offers add to the points the order earns.
+//! Pure: the same function prices a quote and records an order.
 use super::cart::CleanLine;
-use super::offer_choice::apply_offers;
+use super::offer_choice::{apply_offers, source_of};
 use crate::tiers::Tier;
 use crate::vouchers::lookup::VoucherOffer;
 use loyalty_entities::order_discount::DiscountSource;
 use loyalty_rules::points_redemption::{PointRate, redeem};
 use loyalty_rules::tier_discount::tier_discount;
-use loyalty_rules::{Cart, CartLine, Checkout};
+use loyalty_rules::{Cart, CartLine, Checkout, EarnBase, Earned, Shopper, paid_per_line};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use sea_orm::ActiveEnum;
@@ -121,6 +122,9 @@ pub struct Breakdown {
     pub total: i64,
     /// Due in money.
     pub paid: i64,
+    /// What the applied offers add to the points the order earns (see
+    /// `ledger::earning::points_with_offers`).
+    pub earned: Earned,
 }
 
 /// What the pipeline prices.
@@ -136,6 +140,8 @@ pub struct PipelineInput<'a> {
     pub redeem_points: i64,
     /// What points pay (the program's redemption rate).
     pub point_rate: PointRate,
+    /// Who is checking out, where and when, for the offers' eligibility rules.
+    pub shopper: &'a Shopper,
 }
 
 /// The rules engine's cart for validated order lines.
@@ -217,7 +223,7 @@ impl TierBase {
 pub fn run(input: &PipelineInput<'_>) -> Breakdown {
     let cart = cart(input.lines);
     let subtotal: i64 = input.lines.iter().map(|l| l.quantity * l.unit_price).sum();
-    let mut with_vouchers = Checkout::new(&cart);
+    let mut with_vouchers = Checkout::for_shopper(&cart, input.shopper);
     let (mut applied, mut skipped) = apply_offers(&mut with_vouchers, input.vouchers);
     let voucher_total: i64 = applied.iter().map(|a| a.amount).sum();
 
@@ -297,6 +303,8 @@ pub fn run(input: &PipelineInput<'_>) -> Breakdown {
             amount: points_value,
         });
     }
+    let paid = total - points_value;
+    let earned = offers_earning(&with_vouchers, input, &applied, paid);
     Breakdown {
         subtotal,
         applied,
@@ -306,8 +314,41 @@ pub fn run(input: &PipelineInput<'_>) -> Breakdown {
         points_redeemed: r.points,
         points_value,
         total,
-        paid: total - points_value,
+        paid,
+        earned,
     }
+}
+
+/// What the applied offers add to the order's points, on what the customer pays for
+/// each line: offers' shares come off their lines, the tier discount and the points off
+/// every line in proportion. Offers set aside by the stacking policy earn nothing.
+fn offers_earning(
+    checkout: &Checkout<'_>,
+    input: &PipelineInput<'_>,
+    applied: &[Applied],
+    paid: i64,
+) -> Earned {
+    let earning: Vec<&VoucherOffer> = input
+        .vouchers
+        .iter()
+        .filter(|v| v.offer.earns())
+        .filter(|v| {
+            let source = source_of(v);
+            applied.iter().any(|a| a.source == source)
+        })
+        .collect();
+    if earning.is_empty() {
+        return Earned::default();
+    }
+    let paid = paid_per_line(&checkout.left_per_line(), paid);
+    let base = EarnBase {
+        cart: checkout.cart,
+        paid: &paid,
+        shopper: input.shopper,
+    };
+    earning
+        .iter()
+        .fold(Earned::default(), |sum, v| sum.plus(v.offer.earn(&base)))
 }
 
 #[cfg(test)]

@@ -3,11 +3,13 @@
 use super::Breakdown;
 use super::cart::{OrderLine, clean_lines, redeem_points};
 use super::limit_usage;
-use super::limited::{Customer, run_within_limits};
+use super::limited::{self, run_within_limits};
 use super::pipeline::{PipelineInput, Skipped, Source};
+use super::shopper::{self, segments_named, shopper};
 use crate::ledger::balance::spendable;
-use crate::ledger::earning::{points_for, within_balance};
+use crate::ledger::earning::{points_with_offers, within_balance};
 use crate::members;
+use crate::members::segment_membership::memberships;
 use crate::program::Policy;
 use crate::program::enrollment::NOT_A_MEMBER;
 use crate::vouchers::lookup::VoucherOffer;
@@ -27,6 +29,10 @@ pub struct QuoteInput {
     pub voucher_codes: Vec<String>,
     /// Points to pay with.
     pub redeem_points: i64,
+    /// Where the sale happens, as orders store it (`POS`, `WEB`…), for offers limited to
+    /// some channels. A string here rather than the orders' `Channel`: checkout sits
+    /// below orders.
+    pub channel: Option<&'static str>,
 }
 
 /// The priced cart.
@@ -78,12 +84,28 @@ pub async fn quote(ctx: &Ctx, shop_id: Uuid, input: QuoteInput) -> Result<Quote>
     let (mut vouchers, refused) = presented;
     let automatic = ctx.automatic_offers.recent(db, shop_id).await?;
     vouchers.extend(automatic.iter().map(VoucherOffer::automatic));
-    let customer = member.as_ref().map(|m| Customer {
+    let customer = member.as_ref().map(|m| limited::Customer {
         member_id: m.id,
         registered,
         phone: m.phone.clone(),
     });
     let usage = limit_usage::for_checkout(db, shop_id, &vouchers, customer.as_ref(), false).await?;
+    let segments = memberships(
+        db,
+        &policy.shop,
+        now,
+        member.as_ref().map(|m| m.id),
+        &segments_named(&vouchers),
+    )
+    .await?;
+    let profile = member
+        .as_ref()
+        .map_or_else(shopper::Customer::default, |m| shopper::Customer {
+            registered,
+            total_orders: m.total_orders,
+            birthday: m.birthday,
+        });
+    let shopper = shopper(&policy, profile, tier, input.channel, now, segments);
     let mut notes: Vec<Skipped> = refused
         .iter()
         .map(|(code, r)| Skipped {
@@ -145,6 +167,7 @@ pub async fn quote(ctx: &Ctx, shop_id: Uuid, input: QuoteInput) -> Result<Quote>
             vouchers: &vouchers,
             redeem_points: redeem,
             point_rate: policy.program.redemption_rate(),
+            shopper: &shopper,
         },
         &usage,
         customer.as_ref(),
@@ -159,7 +182,12 @@ pub async fn quote(ctx: &Ctx, shop_id: Uuid, input: QuoteInput) -> Result<Quote>
     breakdown.skipped.extend(notes);
     let points_to_earn = match tier {
         Some(t) if policy.is_active() => {
-            let points = points_for(breakdown.paid, &policy.program, t.point_multiplier);
+            let points = points_with_offers(
+                breakdown.paid,
+                breakdown.earned,
+                &policy.program,
+                t.point_multiplier,
+            );
             // As an order would credit them: within the balance's bound.
             let held = available.unwrap_or(0);
             within_balance(points, held, breakdown.points_redeemed)

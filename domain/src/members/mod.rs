@@ -15,6 +15,7 @@ pub mod opening_spend;
 pub mod phone;
 pub mod profile;
 pub mod registration;
+pub mod segment_membership;
 pub mod segments;
 
 pub use filter::{IntRange, MemberFilter, SavedFilter, TimeRange};

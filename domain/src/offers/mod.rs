@@ -2,8 +2,8 @@
 //! service that stores them, and their report.
 
 pub mod automatic;
-pub mod limits;
 pub mod image;
+pub mod limits;
 pub mod offer;
 pub mod reach;
 pub mod registry;

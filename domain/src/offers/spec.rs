@@ -163,7 +163,7 @@ impl OfferSpec {
         // A further rule that is a discount of its own (buy_x_get_y, tiered) is the
         // offer's discount: `value` then describes nothing, so it must say 0 rather than
         // be dropped silently.
-        let own = self.own_discount()?;
+        let (own, earns) = self.own_discount()?;
         if let Some(kind) = own {
             if !self.value.is_zero() {
                 return Err(DomainError::invalid(
@@ -199,7 +199,9 @@ impl OfferSpec {
                 rule("fixed_per_item", json!({ "amount": value }))
             }
         }];
-        if own.is_some() {
+        // An offer whose only effect is points (an earning rule, `value` 0) has no
+        // discount at all, rather than a discount of 0 that the percent rule refuses.
+        if own.is_some() || (earns && self.value.is_zero() && self.fixed_per.is_none()) {
             rules.clear();
         }
         if let Some(q) = self.min_quantity {
@@ -219,20 +221,24 @@ impl OfferSpec {
         Ok(OfferConfig { target, rules })
     }
 
-    /// The kind of the first further rule that is a discount of its own, if any; a
-    /// further rule whose arguments are refused is reported here, in its own words.
-    fn own_discount(&self) -> Result<Option<&str>> {
+    /// The kind of the first further rule that is a discount of its own, if any, and
+    /// whether a further rule earns points; a further rule whose arguments are refused
+    /// is reported here, in its own words.
+    fn own_discount(&self) -> Result<(Option<&str>, bool)> {
         let registry = default_rules();
+        let (mut own, mut earns) = (None, false);
         for r in &self.extra_rules {
             let Some(kind) = registry.get(&r.kind) else {
                 continue;
             };
             let rule =
                 (kind.build)(&r.args).map_err(|e| DomainError::invalid("input", e.to_string()))?;
-            if rule.phase() == Phase::Discount {
-                return Ok(Some(r.kind.as_str()));
+            match rule.phase() {
+                Phase::Discount if own.is_none() => own = Some(r.kind.as_str()),
+                Phase::Earning => earns = true,
+                _ => {}
             }
         }
-        Ok(None)
+        Ok((own, earns))
     }
 }

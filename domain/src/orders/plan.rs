@@ -3,12 +3,13 @@
 //! the portable path (statement by statement in a transaction) and the PostgreSQL path
 //! (one statement) write the same rows for the same order.
 use super::prepared::PreparedOrder;
-use crate::checkout::limited::{Customer, run_within_limits, uses};
+use crate::checkout::limited::{self, run_within_limits, uses};
 use crate::checkout::pipeline::{PipelineInput, Source};
+use crate::checkout::shopper::{self, shopper};
 use crate::events::payload::{self, TierChange};
 use crate::events::{Event, EventType};
 use crate::ledger::LedgerKind;
-use crate::ledger::earning::{points_for, within_balance};
+use crate::ledger::earning::{points_with_offers, within_balance};
 use crate::ledger::plan::{Credit, Debit, DrawFrom, LedgerWrites, plan_credit, plan_debit};
 use crate::limits;
 use crate::members::profile::blank_row;
@@ -22,6 +23,7 @@ use crate::vouchers::lookup::{Refusal, VoucherOffer};
 use crate::{DomainError, Result};
 use chrono::{DateTime, SubsecRound, Utc};
 use loyalty_entities::{member, order, order_discount, point_lot};
+use loyalty_rules::SegmentMembership;
 use uuid::Uuid;
 
 /// What the order is planned against, read under the member's lock (or, on the
@@ -44,6 +46,8 @@ pub struct Loaded {
     /// on the locked path; empty on the batched path, which hands an order that uses a
     /// limited offer to the locked path).
     pub usage: Usage,
+    /// The customer's memberships of the segments the vouchers' offers name.
+    pub segments: Vec<SegmentMembership>,
 }
 
 /// Every row an order writes.
@@ -102,7 +106,22 @@ pub fn plan(
     }
     let mut offers = loaded.vouchers;
     offers.extend(loaded.automatic.iter().map(VoucherOffer::automatic));
-    let customer = Customer {
+    let placed_at = input.placed_at.map_or(now, |t| t.trunc_subsecs(6));
+    // Eligibility reads the sale's time (an order synced late keeps its Sunday offer)
+    // and the customer before this order.
+    let shopper = shopper(
+        policy,
+        shopper::Customer {
+            registered,
+            total_orders: row.total_orders,
+            birthday: row.birthday,
+        },
+        tier.as_ref(),
+        Some(input.channel.as_str()),
+        placed_at,
+        loaded.segments,
+    );
+    let customer = limited::Customer {
         member_id,
         registered,
         phone: row.phone.clone(),
@@ -114,6 +133,7 @@ pub fn plan(
             vouchers: &offers,
             redeem_points: input.redeem_points,
             point_rate: policy.program.redemption_rate(),
+            shopper: &shopper,
         },
         &loaded.usage,
         Some(&customer),
@@ -138,7 +158,6 @@ pub fn plan(
             format!("{code}: {reason}"),
         ));
     }
-    let placed_at = input.placed_at.map_or(now, |t| t.trunc_subsecs(6));
 
     let mut ledger = LedgerWrites::default();
     if priced.points_redeemed > 0 {
@@ -161,7 +180,12 @@ pub fn plan(
     )?;
     let earned = match (&tier, policy.is_active()) {
         (Some(t), true) => within_balance(
-            points_for(priced.paid, &policy.program, t.point_multiplier),
+            points_with_offers(
+                priced.paid,
+                priced.earned,
+                &policy.program,
+                t.point_multiplier,
+            ),
             held,
             priced.points_redeemed,
         ),

@@ -6,10 +6,12 @@ use super::prepared::PreparedOrder;
 use super::result::{OrderOutcome, load, outcome};
 use crate::checkout::limit_usage;
 use crate::checkout::limited::Customer;
+use crate::checkout::shopper::segments_named;
 use crate::ledger::idempotency::{Claimed, Scope, claim_first};
 use crate::ledger::lots::{apply, debt, live_lots, lock_member_by_external_id};
 use crate::members::Member;
 use crate::members::profile::save_standing_and_points;
+use crate::members::segment_membership::memberships;
 use crate::offers::automatic::AutomaticOffers;
 use crate::offers::usage;
 use crate::program::{Policy, PolicyCache};
@@ -122,6 +124,14 @@ async fn attempt_record(
         Vec::new()
     };
     let owed = debt(txn, shop_id, member_id).await?;
+    let segments = memberships(
+        txn,
+        &policy.shop,
+        now,
+        Some(member_id),
+        &segments_named(&competing),
+    )
+    .await?;
     let loaded = Loaded {
         member: row,
         vouchers,
@@ -130,6 +140,7 @@ async fn attempt_record(
         owed,
         automatic,
         usage,
+        segments,
     };
     let planned = plan(&policy, order, loaded, order_id)?;
     write(txn, planned, now).await

@@ -17,6 +17,13 @@
 //! - `evaluate_in` and `Checkout::apply` agree; totals stay consistent: what is left to
 //!   pay is the subtotal minus every applied amount, never negative, and no line is
 //!   discounted beyond its value;
+//! - eligibility rules (tier, channel, time window, first order, birthday month,
+//!   segments) are judged against an arbitrary checkout context by the model on its own:
+//!   an offer the customer may not have is skipped with a reason of its own, before
+//!   anything the cart says; an offer with earning rules and no discount applies for
+//!   nothing off (unless its multiplier's window is closed), and what it earns (bonus
+//!   points once or per targeted unit, paid VND of the target times the multiplier
+//!   less one) is what the model computes;
 //! - the tier discount is never negative, never above the base or the cap; points never
 //!   exceed what was asked, pay at most what is left (and the cap), at their full value.
 //!
@@ -28,12 +35,13 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use libfuzzer_sys::fuzz_target;
 use loyalty_rules::points_redemption::{PointRate, redeem, value_of};
 use loyalty_rules::tier_discount::tier_discount;
 use loyalty_rules::{
-    Args, BUILT_IN_KINDS, Cart, CartLine, Checkout, Offer, Outcome, RuleKind, SkipReason, Target,
-    money::round_vnd,
+    Args, BUILT_IN_KINDS, Cart, CartLine, Checkout, EarnBase, Earned, Offer, Outcome, RuleKind,
+    SegmentMembership, Shopper, SkipReason, Target, TierRef, money::round_vnd,
 };
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -51,6 +59,50 @@ struct Input {
     offers: Vec<OfferIn>,
     tier: Option<TierIn>,
     points: PointsIn,
+    shopper: ShopperIn,
+}
+
+/// The checkout's context: indexes into small lists, so rules and context meet often.
+#[derive(Arbitrary, Debug)]
+struct ShopperIn {
+    tier: u8,
+    channel: u8,
+    day: u8,
+    hour: u8,
+    first_order: bool,
+    birth_month: u8,
+    /// Bit i: a member of segment `s{i}` (of three; `s3` names a deleted segment).
+    segments: u8,
+}
+
+const TIERS: [&str; 3] = ["Member", "Silver", "Gold"];
+const CHANNEL_NAMES: [&str; 5] = ["WEB", "POS", "SOCIAL", "LIVESTREAM", "ADMIN"];
+const DAY_NAMES: [&str; 7] = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"];
+
+fn shopper_of(s: &ShopperIn) -> Shopper {
+    let tier_ref = |i: usize| TierRef {
+        id: format!("t{i}"),
+        name: TIERS[i].to_owned(),
+    };
+    let t = usize::from(s.tier % 4);
+    let c = usize::from(s.channel % 6);
+    Shopper {
+        tier: (t < 3).then(|| tier_ref(t)),
+        tiers: (0..3).map(tier_ref).collect(),
+        registered: s.first_order,
+        channel: (c < 5).then(|| CHANNEL_NAMES[c].to_owned()),
+        local_time: NaiveDate::from_ymd_opt(2026, 12, 1 + u32::from(s.day % 31))
+            .and_then(|d| d.and_hms_opt(u32::from(s.hour % 24), 0, 0)),
+        first_order: s.first_order,
+        birth_month: (s.birth_month % 13 != 0).then_some(u32::from(s.birth_month % 13)),
+        segments: (0..3)
+            .map(|i| SegmentMembership {
+                id: format!("s{i}"),
+                name: format!("S{i}"),
+                member: s.segments & (1 << i) != 0,
+            })
+            .collect(),
+    }
 }
 
 #[derive(Arbitrary, Debug)]
@@ -117,6 +169,26 @@ enum RuleIn {
         percent: bool,
         by_quantity: bool,
     },
+    /// Masks over `TIERS`, `CHANNEL_NAMES`, weekdays and segments `s0`..`s3`.
+    TierIn(u8),
+    ChannelIn(u8),
+    TimeWindow {
+        weekdays: u8,
+        hours: Option<(u8, u8)>,
+        dates: Option<(u8, u8)>,
+    },
+    FirstOrder,
+    BirthdayMonth,
+    Segment(u8),
+    BonusPoints {
+        points: u32,
+        per_unit: bool,
+    },
+    PointsMultiplier {
+        /// Hundredths above 1.
+        above_one: u16,
+        weekdays: u8,
+    },
     /// Any kind, any arguments.
     Free {
         kind: KindIn,
@@ -134,6 +206,14 @@ enum KindIn {
     Stacking,
     BuyXGetY,
     Tiered,
+    TierIn,
+    Segment,
+    ChannelIn,
+    TimeWindow,
+    FirstOrder,
+    BirthdayMonth,
+    BonusPoints,
+    PointsMultiplier,
     Other(String),
 }
 
@@ -150,6 +230,17 @@ enum ArgName {
     GetGroups,
     Steps,
     ByQuantity,
+    Tiers,
+    Segments,
+    Channels,
+    Weekdays,
+    FromDate,
+    UntilDate,
+    FromTime,
+    UntilTime,
+    Points,
+    PerUnit,
+    Multiplier,
     Other(String),
 }
 
@@ -160,7 +251,10 @@ enum ArgVal {
     Int(i64),
     Small(u16),
     Float(f64),
-    Decimal { mantissa: i64, scale: u8 },
+    Decimal {
+        mantissa: i64,
+        scale: u8,
+    },
     Str(String),
     Ids(Vec<u8>),
     /// (min, value, percent or amount) objects.
@@ -370,6 +464,21 @@ fn tiered_args(steps: &[(u16, u16)], percent: bool, by_quantity: bool) -> Args {
     args_of(json!({"steps": steps, "by_quantity": by_quantity}))
 }
 
+/// The names whose bit is set in `mask` (at least the first, so the list is never empty).
+fn pick(names: &[&str], mask: u8) -> Vec<String> {
+    let picked: Vec<String> = names
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| mask & (1 << i) != 0)
+        .map(|(_, n)| (*n).to_owned())
+        .collect();
+    if picked.is_empty() {
+        vec![names[0].to_owned()]
+    } else {
+        picked
+    }
+}
+
 fn structured(target: &TargetIn, rules: &[RuleIn]) -> (Target, Vec<(String, Args)>) {
     let target = target_of(target);
     let rules = rules
@@ -427,6 +536,61 @@ fn structured(target: &TargetIn, rules: &[RuleIn]) -> (Target, Vec<(String, Args
                         tiered_args(steps, *percent, *by_quantity),
                     );
                 }
+                RuleIn::TierIn(mask) => {
+                    return (
+                        "tier_in".to_owned(),
+                        args_of(json!({"tiers": pick(&TIERS, *mask)})),
+                    );
+                }
+                RuleIn::ChannelIn(mask) => {
+                    return (
+                        "channel_in".to_owned(),
+                        args_of(json!({"channels": pick(&CHANNEL_NAMES, *mask)})),
+                    );
+                }
+                RuleIn::TimeWindow {
+                    weekdays,
+                    hours,
+                    dates,
+                } => {
+                    let mut a = args_of(json!({"weekdays": pick(&DAY_NAMES, *weekdays)}));
+                    if let Some((from, until)) = hours {
+                        a.insert("from_time".into(), json!(format!("{:02}:00", from % 24)));
+                        a.insert("until_time".into(), json!(format!("{:02}:30", until % 24)));
+                    }
+                    if let Some((from, len)) = dates {
+                        let from = 1 + from % 28;
+                        a.insert("from_date".into(), json!(format!("2026-12-{from:02}")));
+                        let until = (from + len % 10).min(31);
+                        a.insert("until_date".into(), json!(format!("2026-12-{until:02}")));
+                    }
+                    return ("time_window".to_owned(), a);
+                }
+                RuleIn::FirstOrder => return ("first_order".to_owned(), Args::new()),
+                RuleIn::BirthdayMonth => return ("birthday_month".to_owned(), Args::new()),
+                RuleIn::Segment(mask) => {
+                    return (
+                        "segment".to_owned(),
+                        args_of(json!({"segments": pick(&["s0", "s1", "s2", "s3"], *mask)})),
+                    );
+                }
+                RuleIn::BonusPoints { points, per_unit } => {
+                    return (
+                        "bonus_points".to_owned(),
+                        args_of(json!({"points": 1 + points % 1_000_000, "per_unit": per_unit})),
+                    );
+                }
+                RuleIn::PointsMultiplier {
+                    above_one,
+                    weekdays,
+                } => {
+                    let m = Decimal::new(101 + i64::from(above_one % 900), 2).normalize();
+                    let mut a = args_of(json!({"multiplier": m.to_string()}));
+                    if *weekdays & 0x80 != 0 {
+                        a.insert("weekdays".into(), json!(pick(&DAY_NAMES, *weekdays)));
+                    }
+                    return ("points_multiplier".to_owned(), a);
+                }
                 RuleIn::Free { kind, args } => (kind, args),
             };
             let kind = match kind {
@@ -438,6 +602,14 @@ fn structured(target: &TargetIn, rules: &[RuleIn]) -> (Target, Vec<(String, Args
                 KindIn::Stacking => "stacking".to_owned(),
                 KindIn::BuyXGetY => "buy_x_get_y".to_owned(),
                 KindIn::Tiered => "tiered".to_owned(),
+                KindIn::TierIn => "tier_in".to_owned(),
+                KindIn::Segment => "segment".to_owned(),
+                KindIn::ChannelIn => "channel_in".to_owned(),
+                KindIn::TimeWindow => "time_window".to_owned(),
+                KindIn::FirstOrder => "first_order".to_owned(),
+                KindIn::BirthdayMonth => "birthday_month".to_owned(),
+                KindIn::BonusPoints => "bonus_points".to_owned(),
+                KindIn::PointsMultiplier => "points_multiplier".to_owned(),
                 KindIn::Other(s) => s.clone(),
             };
             let args = args
@@ -456,6 +628,17 @@ fn structured(target: &TargetIn, rules: &[RuleIn]) -> (Target, Vec<(String, Args
                         ArgName::GetGroups => "get_groups".to_owned(),
                         ArgName::Steps => "steps".to_owned(),
                         ArgName::ByQuantity => "by_quantity".to_owned(),
+                        ArgName::Tiers => "tiers".to_owned(),
+                        ArgName::Segments => "segments".to_owned(),
+                        ArgName::Channels => "channels".to_owned(),
+                        ArgName::Weekdays => "weekdays".to_owned(),
+                        ArgName::FromDate => "from_date".to_owned(),
+                        ArgName::UntilDate => "until_date".to_owned(),
+                        ArgName::FromTime => "from_time".to_owned(),
+                        ArgName::UntilTime => "until_time".to_owned(),
+                        ArgName::Points => "points".to_owned(),
+                        ArgName::PerUnit => "per_unit".to_owned(),
+                        ArgName::Multiplier => "multiplier".to_owned(),
                         ArgName::Other(s) => s.clone(),
                     };
                     (name, arg_value(v))
@@ -471,7 +654,12 @@ fn structured(target: &TargetIn, rules: &[RuleIn]) -> (Target, Vec<(String, Args
 #[derive(Debug)]
 struct Model {
     target: Target,
-    discount: Discount,
+    /// None: the offer only earns points.
+    discount: Option<Discount>,
+    /// Eligibility rules, as read back.
+    eligibility: Vec<Eligibility>,
+    /// Earning rules, as read back.
+    earning: Vec<Earning>,
     /// Condition rules in configuration order (the first failing one is the reason).
     conditions: Vec<Condition>,
     /// Some stacking rule forbids already-discounted lines.
@@ -498,6 +686,138 @@ enum Discount {
     },
 }
 
+#[derive(Debug, Clone)]
+enum Eligibility {
+    Tiers(Vec<String>),
+    Channels(Vec<String>),
+    Window(WindowModel),
+    FirstOrder,
+    BirthdayMonth,
+    Segments(Vec<String>),
+}
+
+#[derive(Debug, Clone, Default)]
+struct WindowModel {
+    from_date: Option<NaiveDate>,
+    until_date: Option<NaiveDate>,
+    weekdays: Vec<Weekday>,
+    from_time: Option<NaiveTime>,
+    until_time: Option<NaiveTime>,
+}
+
+#[derive(Debug, Clone)]
+enum Earning {
+    Bonus { points: i64, per_unit: bool },
+    Multiplier { by: Decimal, window: WindowModel },
+}
+
+fn window_of(kind: &'static str, args: &Args) -> WindowModel {
+    let text = |name: &str| args.get(name).and_then(|v| v.as_str()).map(str::trim);
+    let ids = loyalty_rules::args::ids(kind, args, "weekdays")
+        .expect("valid")
+        .unwrap_or_default();
+    WindowModel {
+        from_date: text("from_date")
+            .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("valid")),
+        until_date: text("until_date")
+            .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("valid")),
+        weekdays: ids
+            .iter()
+            .map(|d| d.to_ascii_uppercase().parse::<Weekday>().expect("valid"))
+            .collect(),
+        from_time: text("from_time").map(|t| NaiveTime::parse_from_str(t, "%H:%M").expect("valid")),
+        until_time: text("until_time")
+            .map(|t| NaiveTime::parse_from_str(t, "%H:%M").expect("valid")),
+    }
+}
+
+/// Whether `at` falls in the window: dates included, weekdays, hours from included to
+/// until excluded, past midnight when until comes first; no time known: never.
+fn window_holds(w: &WindowModel, at: Option<NaiveDateTime>) -> bool {
+    let Some(at) = at else { return false };
+    let (d, t) = (at.date(), at.time());
+    if w.from_date.is_some_and(|f| d < f) || w.until_date.is_some_and(|u| d > u) {
+        return false;
+    }
+    if !w.weekdays.is_empty() && !w.weekdays.contains(&d.weekday()) {
+        return false;
+    }
+    match (w.from_time, w.until_time) {
+        (Some(f), Some(u)) if f < u => f <= t && t < u,
+        (Some(f), Some(u)) => t >= f || t < u,
+        (Some(f), None) => t >= f,
+        (None, Some(u)) => t < u,
+        (None, None) => true,
+    }
+}
+
+fn admitted(e: &Eligibility, s: &Shopper) -> bool {
+    match e {
+        Eligibility::Tiers(want) => s.tier.as_ref().is_some_and(|t| {
+            want.iter()
+                .any(|w| *w == t.id || w.eq_ignore_ascii_case(&t.name))
+        }),
+        Eligibility::Channels(want) => s
+            .channel
+            .as_ref()
+            .is_some_and(|c| want.iter().any(|w| w.eq_ignore_ascii_case(c))),
+        Eligibility::Window(w) => window_holds(w, s.local_time),
+        Eligibility::FirstOrder => s.first_order,
+        Eligibility::BirthdayMonth => {
+            s.birth_month.is_some() && s.birth_month == s.local_time.map(|t| t.month())
+        }
+        Eligibility::Segments(want) => s.segments.iter().any(|m| m.member && want.contains(&m.id)),
+    }
+}
+
+/// What the model says the offer adds to the points, on `paid` per line.
+fn model_earned(model: &Model, cart: &Cart, paid: &[i64], s: &Shopper) -> Earned {
+    let targeted: Vec<bool> = cart.lines.iter().map(|l| model.target.matches(l)).collect();
+    let mut sum = Earned::default();
+    for e in &model.earning {
+        match e {
+            Earning::Bonus { points, per_unit } => {
+                let times = if *per_unit {
+                    cart.lines
+                        .iter()
+                        .zip(&targeted)
+                        .filter(|(_, t)| **t)
+                        .map(|(l, _)| i64::from(l.quantity))
+                        .fold(0, i64::saturating_add)
+                } else {
+                    1
+                };
+                sum.bonus_points = sum
+                    .bonus_points
+                    .saturating_add(points.saturating_mul(times));
+            }
+            Earning::Multiplier { by, window } => {
+                if window_holds(window, s.local_time) || is_open(window) {
+                    let share: i64 = paid
+                        .iter()
+                        .zip(&targeted)
+                        .filter(|(_, t)| **t)
+                        .map(|(p, _)| *p)
+                        .fold(0, i64::saturating_add);
+                    sum.boosted_vnd = sum
+                        .boosted_vnd
+                        .saturating_add(Decimal::from(share).saturating_mul(*by - Decimal::ONE));
+                }
+            }
+        }
+    }
+    sum
+}
+
+/// A window with no part: always open (a multiplier without one).
+fn is_open(w: &WindowModel) -> bool {
+    w.from_date.is_none()
+        && w.until_date.is_none()
+        && w.weekdays.is_empty()
+        && w.from_time.is_none()
+        && w.until_time.is_none()
+}
+
 #[derive(Debug, Clone, Copy)]
 enum TierStep {
     Percent(Decimal),
@@ -520,6 +840,8 @@ fn dec(kind: &'static str, args: &Args, name: &'static str) -> Decimal {
 
 fn model_of(target: &Target, config: &[(String, Args)]) -> Model {
     let mut discount = None;
+    let mut eligibility = Vec::new();
+    let mut earning = Vec::new();
     let mut conditions = Vec::new();
     let mut strict = false;
     for (kind, args) in config {
@@ -545,7 +867,8 @@ fn model_of(target: &Target, config: &[(String, Args)]) -> Model {
                         .map(|n| n as u64)
                 };
                 let p = dec("buy_x_get_y", args, "percent").normalize();
-                let ids = |name| loyalty_rules::args::ids("buy_x_get_y", args, name).expect("valid");
+                let ids =
+                    |name| loyalty_rules::args::ids("buy_x_get_y", args, name).expect("valid");
                 let get_target = match (ids("get_products"), ids("get_groups")) {
                     (Some(ids), _) => Some(Target::Products(ids)),
                     (_, Some(ids)) => Some(Target::Groups(ids)),
@@ -589,12 +912,44 @@ fn model_of(target: &Target, config: &[(String, Args)]) -> Model {
                         .unwrap_or(true);
                 strict |= !applies;
             }
+            "tier_in" | "channel_in" | "segment" => {
+                let arg = match kind.as_str() {
+                    "tier_in" => "tiers",
+                    "channel_in" => "channels",
+                    _ => "segments",
+                };
+                let ids = loyalty_rules::args::ids("eligibility", args, arg)
+                    .expect("valid")
+                    .expect("required");
+                eligibility.push(match kind.as_str() {
+                    "tier_in" => Eligibility::Tiers(ids),
+                    "channel_in" => Eligibility::Channels(ids),
+                    _ => Eligibility::Segments(ids),
+                });
+            }
+            "time_window" => eligibility.push(Eligibility::Window(window_of("time_window", args))),
+            "first_order" => eligibility.push(Eligibility::FirstOrder),
+            "birthday_month" => eligibility.push(Eligibility::BirthdayMonth),
+            "bonus_points" => earning.push(Earning::Bonus {
+                points: loyalty_rules::args::integer("bonus_points", args, "points")
+                    .expect("valid")
+                    .expect("required"),
+                per_unit: loyalty_rules::args::boolean("bonus_points", args, "per_unit")
+                    .expect("valid")
+                    .unwrap_or(false),
+            }),
+            "points_multiplier" => earning.push(Earning::Multiplier {
+                by: dec("points_multiplier", args, "multiplier"),
+                window: window_of("points_multiplier", args),
+            }),
             other => panic!("built an offer with unknown kind {other}"),
         }
     }
     Model {
         target: target.clone(),
-        discount: discount.expect("an offer has exactly one discount"),
+        discount,
+        eligibility,
+        earning,
         conditions,
         strict,
     }
@@ -607,6 +962,8 @@ fn to_vnd128(d: Decimal) -> i128 {
 /// What the model expects: per-line bounds and the exact total, or the skip reason.
 enum Expect {
     Skip(SkipReason),
+    /// Skipped with a reason of its own kind's wording (eligibility, a closed window).
+    SkipOther,
     /// Too many units to work through: if it applies, each share is within `room`.
     Bounded {
         room: Vec<i128>,
@@ -632,6 +989,9 @@ fn expect(model: &Model, co: &Checkout<'_>) -> Expect {
     let targeted: Vec<bool> = (0..n)
         .map(|i| allowed[i] && model.target.matches(&cart.lines[i]))
         .collect();
+    if model.eligibility.iter().any(|e| !admitted(e, co.shopper)) {
+        return Expect::SkipOther;
+    }
     let mut reason = None;
     if model.target != Target::Order && !targeted.iter().any(|t| *t) {
         reason = Some(SkipReason::NoTarget);
@@ -640,7 +1000,7 @@ fn expect(model: &Model, co: &Checkout<'_>) -> Expect {
     // that discount them (per item, tiered), else the order.
     let per_item = matches!(
         model.discount,
-        Discount::PerItem(_) | Discount::Tiered { .. }
+        Some(Discount::PerItem(_) | Discount::Tiered { .. })
     );
     let order_value: i128 = (0..n).filter(|i| allowed[*i]).map(|i| rem[i]).sum();
     let targeted_value: i128 = (0..n).filter(|i| targeted[*i]).map(|i| rem[i]).sum();
@@ -684,7 +1044,22 @@ fn expect(model: &Model, co: &Checkout<'_>) -> Expect {
         .filter(|i| targeted[*i])
         .map(|i| u64::from(cart.lines[i].quantity))
         .sum();
-    let (amount, room, proportional) = match &model.discount {
+    let Some(discount) = &model.discount else {
+        // Points only: applies for nothing off while every multiplier's window is open.
+        let closed = model.earning.iter().any(|e| {
+            matches!(e, Earning::Multiplier { window, .. }
+                if !is_open(window) && !window_holds(window, co.shopper.local_time))
+        });
+        if closed {
+            return Expect::SkipOther;
+        }
+        return Expect::Apply {
+            amount: 0,
+            room: vec![0; n],
+            proportional: false,
+        };
+    };
+    let (amount, room, proportional) = match discount {
         Discount::Tiered { steps, by_quantity } => {
             let have = if *by_quantity {
                 Decimal::from(targeted_units)
@@ -742,17 +1117,25 @@ fn expect(model: &Model, co: &Checkout<'_>) -> Expect {
             let union = units(&|i| targeted[i] || is_b[i]);
             // Hall's condition: r rounds fit when A holds r*buy, B r*get and A or B
             // r*(buy+get) units.
-            let rounds = [a / buy, b / get, union / (buy + get), times.unwrap_or(u64::MAX)]
-                .into_iter()
-                .min()
-                .unwrap_or(0);
+            let rounds = [
+                a / buy,
+                b / get,
+                union / (buy + get),
+                times.unwrap_or(u64::MAX),
+            ]
+            .into_iter()
+            .min()
+            .unwrap_or(0);
             if rounds == 0 {
                 return Expect::Skip(match get_target {
                     None => SkipReason::MinQuantity {
                         need: buy + get,
                         have: a,
                     },
-                    Some(_) if a < *buy => SkipReason::MinQuantity { need: *buy, have: a },
+                    Some(_) if a < *buy => SkipReason::MinQuantity {
+                        need: *buy,
+                        have: a,
+                    },
                     Some(t) => {
                         let bought = if model.target == Target::Order {
                             format!("the {buy} items bought")
@@ -832,6 +1215,14 @@ fn expect(model: &Model, co: &Checkout<'_>) -> Expect {
         }
     };
     if amount <= 0 {
+        if !model.earning.is_empty() {
+            // Applies for its points.
+            return Expect::Apply {
+                amount: 0,
+                room: vec![0; n],
+                proportional: false,
+            };
+        }
         return Expect::Skip(SkipReason::NothingToDiscount);
     }
     Expect::Apply {
@@ -861,8 +1252,8 @@ fn check(model: &Model, offer: &Offer, expected: &Expect, outcome: &Outcome, exa
         ) => {
             let got = vnd(got);
             assert!(
-                got > 0,
-                "an applied offer gives a positive amount, got {got}"
+                got > 0 || !model.earning.is_empty(),
+                "an applied offer gives a positive amount (or earns points), got {got}"
             );
             assert_eq!(per_line.len(), room.len(), "one share per line");
             let shares: Vec<i128> = per_line.iter().map(vnd).collect();
@@ -900,12 +1291,28 @@ fn check(model: &Model, offer: &Offer, expected: &Expect, outcome: &Outcome, exa
             },
         ) => {
             let got = vnd(got);
-            assert!(got > 0, "an applied offer gives a positive amount, got {got}");
+            assert!(
+                got > 0 || !model.earning.is_empty(),
+                "an applied offer gives a positive amount, got {got}"
+            );
             let shares: Vec<i128> = per_line.iter().map(vnd).collect();
-            assert_eq!(shares.iter().sum::<i128>(), got, "shares add up to the amount");
+            assert_eq!(
+                shares.iter().sum::<i128>(),
+                got,
+                "shares add up to the amount"
+            );
             for (i, (s, r)) in shares.iter().zip(room).enumerate() {
                 assert!(*s >= 0 && s <= r, "line {i}: share {s} outside 0..={r}");
             }
+        }
+        (Expect::SkipOther, Outcome::Skipped { reason }) => {
+            assert!(
+                matches!(reason, SkipReason::Other(text) if !text.is_empty()),
+                "{model:?}: an eligibility or window reason, got {reason:?}"
+            );
+        }
+        (Expect::SkipOther, Outcome::Applied { amount, .. }) => {
+            panic!("{model:?}: applied {amount} but the customer may not have it");
         }
         (Expect::Bounded { .. }, Outcome::Skipped { reason }) => {
             assert!(!offer.explain(reason).is_empty());
@@ -933,7 +1340,8 @@ fuzz_target!(|input: Input| {
     let cart = cart_of(&input);
     let exact = !input.wild;
     let subtotal = cart.subtotal();
-    let mut checkout = Checkout::new(&cart);
+    let shopper = shopper_of(&input.shopper);
+    let mut checkout = Checkout::for_shopper(&cart, &shopper);
     let mut applied_total: i128 = 0;
     for offer_in in input.offers.iter().take(8) {
         let Some((target, config)) = config_of(offer_in) else {
@@ -950,10 +1358,19 @@ fuzz_target!(|input: Input| {
         };
         let model = model_of(&target, &config);
 
-        // On the fresh cart, `evaluate` is `evaluate_in` of a new checkout.
-        let fresh = Checkout::new(&cart);
-        let alone = offer.evaluate(&cart);
-        assert_eq!(alone, offer.evaluate_in(&fresh));
+        // On the fresh cart, `evaluate` is `evaluate_in` of a new checkout for a shopper
+        // of whom nothing is known; for this checkout's shopper, the model decides.
+        let unknown = Checkout::new(&cart);
+        assert_eq!(offer.evaluate(&cart), offer.evaluate_in(&unknown));
+        check(
+            &model,
+            &offer,
+            &expect(&model, &unknown),
+            &offer.evaluate(&cart),
+            exact,
+        );
+        let fresh = Checkout::for_shopper(&cart, &shopper);
+        let alone = offer.evaluate_in(&fresh);
         check(&model, &offer, &expect(&model, &fresh), &alone, exact);
 
         // On what earlier offers left: evaluating does not change the checkout, and
@@ -967,6 +1384,18 @@ fuzz_target!(|input: Input| {
         check(&model, &offer, &expected, &outcome, exact);
         if let Outcome::Applied { amount, .. } = &outcome {
             applied_total += vnd(amount);
+            // What it earns on what is left to pay of each line.
+            let paid = checkout.left_per_line();
+            let base = EarnBase {
+                cart: &cart,
+                paid: &paid,
+                shopper: &shopper,
+            };
+            assert_eq!(
+                offer.earn(&base),
+                model_earned(&model, &cart, &paid, &shopper),
+                "{model:?}: earned"
+            );
         }
     }
 

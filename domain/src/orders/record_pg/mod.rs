@@ -20,7 +20,7 @@ use super::result::{OrderOutcome, outcome};
 use crate::ledger::LiveBalance;
 use crate::members::Member;
 use crate::offers::usage::Usage;
-use crate::vouchers::lookup;
+use crate::vouchers::lookup::{self, VoucherOffer};
 use crate::{Ctx, Result, ids::new_id};
 use chrono::{DateTime, Utc};
 use combiner::{BatchLimits, Combiner};
@@ -153,6 +153,15 @@ fn plan_found(
         ),
     };
     let (vouchers, refused) = lookup::judge(found.vouchers, read.codes, Some(member.id), now)?;
+    // Segment membership is a query of its own per segment, which the batch's one read
+    // does not make: such an order (rare) takes the locked path, which does.
+    let automatic_offers: Vec<VoucherOffer> =
+        automatic.iter().map(VoucherOffer::automatic).collect();
+    if !crate::checkout::shopper::segments_named(&vouchers).is_empty()
+        || !crate::checkout::shopper::segments_named(&automatic_offers).is_empty()
+    {
+        return Ok(None);
+    }
     let loaded = Loaded {
         member,
         vouchers,
@@ -163,6 +172,7 @@ fn plan_found(
         // Not read here: an order that counts against a limit is written by the locked
         // path, which locks what it counts; one that does not prices the same either way.
         usage: Usage::default(),
+        segments: Vec::new(),
     };
     let planned = plan(&policy, &at.order, loaded, new_id())?;
     if !planned.uses.is_empty() {
