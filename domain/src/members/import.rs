@@ -627,15 +627,7 @@ async fn apply_row(
             shop_id,
             after.id,
             now,
-            Credit {
-                kind: LedgerKind::Import,
-                points,
-                available_at: now,
-                expires_at: policy.expires_at(now),
-                reason: Some("opening balance".into()),
-                order_id: None,
-                idempotency_key: Some(key),
-            },
+            opening_credit(policy, points, key, now),
         )
         .await?;
     }
@@ -644,6 +636,25 @@ async fn apply_row(
         points,
         unranked: planned.unranked,
     })
+}
+
+/// The credit of a row's opening points: available now, expiring as the program says,
+/// keyed so that it is made once per external id.
+pub(super) fn opening_credit(
+    policy: &Policy,
+    points: i64,
+    key: String,
+    now: DateTime<Utc>,
+) -> Credit {
+    Credit {
+        kind: LedgerKind::Import,
+        points,
+        available_at: now,
+        expires_at: policy.expires_at(now),
+        reason: Some("opening balance".into()),
+        order_id: None,
+        idempotency_key: Some(key),
+    }
 }
 
 pub(super) fn input_external_id(p: &MemberInput) -> String {

@@ -6,12 +6,11 @@
 //! A row planned here writes exactly what `apply_row` writes for a new customer: the same
 //! blank row merged with the file's profile, opening spend counted the same way, the
 //! opening points as one credit, and the cached balances the ledger then implies.
-use super::import::{Applied, Row, input_external_id};
+use super::import::{Applied, Row, input_external_id, opening_credit};
 use super::opening_spend::{self, Change};
 use super::profile::{apply_reached_tier, blank_row, clean, merge};
-use crate::ledger::LedgerKind;
 use crate::ledger::lots::apply as write_ledger;
-use crate::ledger::plan::{Credit, LedgerWrites, plan_credit};
+use crate::ledger::plan::{LedgerWrites, plan_credit};
 use crate::limits::fits_balance;
 use crate::program::Policy;
 use crate::tiers::assignment::tier_for_spend;
@@ -174,15 +173,7 @@ async fn plan(
             shop_id,
             after.id,
             now,
-            Credit {
-                kind: LedgerKind::Import,
-                points,
-                available_at: now,
-                expires_at: policy.expires_at(now),
-                reason: Some("opening balance".into()),
-                order_id: None,
-                idempotency_key: Some(key),
-            },
+            opening_credit(policy, points, key, now),
             0,
         )?;
         // The cache `ledger::cache::refresh` would compute: the one lot, available now.
