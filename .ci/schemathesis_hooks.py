@@ -1,6 +1,7 @@
 """Schemathesis hooks for .ci/audit (loaded through SCHEMATHESIS_HOOKS).
 
-1. Strategies for the API's custom scalars (Date, DateTime, NaiveDateTime, Decimal, JSON).
+1. Strategies for the API's custom scalars (Date, DateTime, NaiveDateTime, Decimal, JSON,
+   Upload).
 2. What counts as a server error. Schemathesis takes any resolver error whose
    `extensions.code` it does not know for a server error (ST113). This API labels every
    error (README, "Errors"): UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, BAD_USER_INPUT,
@@ -63,6 +64,10 @@ _json_leaf = st.one_of(
     st.booleans().map(nodes.Boolean),
     st.just(graphql.NullValueNode()),
 )
+# A file travels in a multipart request (the GraphQL multipart request spec), which
+# Schemathesis does not send: in a JSON body an Upload is any string, which the server
+# must refuse as bad input, never fail on.
+schemathesis.graphql.scalar("Upload", st.text(max_size=8).map(nodes.String))
 schemathesis.graphql.scalar(
     "JSON",
     st.dictionaries(
