@@ -1,5 +1,6 @@
 //! Offers, vouchers, rewards and the quote through HTTP.
 use chrono::Duration;
+use loyalty_tests::scenario_tables::target_input;
 use loyalty_tests::{TestApp, spawn_app, str_at};
 use serde_json::{Value, json};
 
@@ -45,14 +46,7 @@ fn offer_input(name: &str, def: &Value) -> Value {
         let per = if d["per"] == "item" { "ITEM" } else { "ORDER" };
         json!({"name": name, "discountKind": "FIXED", "value": d["fixed"].as_i64().unwrap_or(0).to_string(), "fixedPer": per})
     };
-    let t = &def["target"];
-    let (kind, ids) = if t == "order" {
-        ("ORDER", json!(null))
-    } else if let Some(p) = t["product"].as_str() {
-        ("PRODUCT", json!([p]))
-    } else {
-        ("GROUP", json!([t["group"].as_str().unwrap_or_default()]))
-    };
+    let (kind, ids) = target_input(&def["target"]);
     input["targetKind"] = json!(kind);
     input["targetIds"] = ids;
     if let Some(q) = def["condition"]["min_quantity"].as_i64() {

@@ -8,6 +8,7 @@
 //! `recordOrder` credits is what `quote` promised, an ineligible voucher is refused with
 //! the reason, and a refund takes the bonus back in proportion.
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use loyalty_tests::scenario_tables::{read, target_input};
 use loyalty_tests::{TestApp, spawn_app, start_time, str_at};
 use serde_json::{Value, json};
 
@@ -21,12 +22,6 @@ const RECORD: &str =
 /// The shop time of a row without `at` (as the pure run): Monday 2026-12-07 10:00.
 const DEFAULT_AT: &str = "2026-12-07 10:00";
 
-fn table(file: &str) -> Value {
-    let path = format!("{}/scenarios/{file}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
 /// Shop time in Asia/Ho_Chi_Minh (UTC+7, no daylight saving) as the server's instant.
 fn instant(local: &str) -> DateTime<Utc> {
     let t = NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M")
@@ -36,14 +31,7 @@ fn instant(local: &str) -> DateTime<Utc> {
 
 /// The table's offer notation as the contract's `OfferInput`, segments named by id.
 fn offer_input(name: &str, def: &Value, segment_ids: &Value) -> Value {
-    let t = &def["target"];
-    let (target_kind, ids) = if t == "order" {
-        ("ORDER", json!(null))
-    } else if let Some(p) = t["product"].as_str() {
-        ("PRODUCT", json!([p]))
-    } else {
-        ("GROUP", json!([t["group"].as_str().unwrap_or_default()]))
-    };
+    let (target_kind, ids) = target_input(&def["target"]);
     let (kind, value) = match (def["percent"].as_str(), def["fixed"].as_str()) {
         (None, Some(f)) => ("FIXED", f),
         (Some(p), _) => ("PERCENT", p),
@@ -117,7 +105,7 @@ async fn customer(app: &TestApp, admin: &str, table: &Value, who: &Value, ext: &
 }
 
 async fn run_table(app: &TestApp, admin: &str, file: &str) -> usize {
-    let table = table(file);
+    let table = read::<Value>(file).1;
     let mut segment_ids = json!({});
     for (name, filter) in table["segments"].as_object().cloned().unwrap_or_default() {
         let res = app

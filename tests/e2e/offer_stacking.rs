@@ -2,6 +2,7 @@
 //! (`tests/scenarios/offer_stacking.yaml`) through `quote` over HTTP: each row in a shop
 //! of its own with exactly its offers created by `createOffer`, its VOUCHER offers
 //! issued to the customer, and the codes of the offers it names presented.
+use loyalty_tests::scenario_tables::read;
 use loyalty_tests::{TestApp, spawn_app, str_at};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -12,12 +13,7 @@ const ISSUE: &str =
 const QUOTE: &str = "mutation($i: QuoteInput!) { quote(input: $i) { discounts { source amount } skipped { source reason } } }";
 
 fn table() -> Value {
-    let path = format!(
-        "{}/scenarios/offer_stacking.yaml",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+    read("offer_stacking.yaml").1
 }
 
 /// The table's offer notation as the contract's `OfferInput`.

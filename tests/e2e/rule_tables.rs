@@ -2,6 +2,7 @@
 //! (`tests/scenarios/*.yaml`, also run through the pure engine by
 //! `tests/scenarios/rule_tables.rs`) through HTTP: each offer created with `createOffer`
 //! (`value: "0"`, the kind in `rules`), each row quoted with the offer's voucher.
+use loyalty_tests::scenario_tables::{read, target_input};
 use loyalty_tests::{TestApp, spawn_app, str_at};
 use serde_json::{Value, json};
 
@@ -10,22 +11,9 @@ const ISSUE: &str =
     "mutation($o: ID!, $m: [ID!]!) { issueVouchers(offerId: $o, memberIds: $m) { code } }";
 const QUOTE: &str = "mutation($i: QuoteInput!) { quote(input: $i) { subtotal discounts { source amount } skipped { source reason } discountTotal } }";
 
-fn table(file: &str) -> Value {
-    let path = format!("{}/scenarios/{file}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
 /// The table's offer notation as the contract's `OfferInput`.
 fn offer_input(kind: &str, name: &str, def: &Value) -> Value {
-    let t = &def["target"];
-    let (target_kind, ids) = if t == "order" {
-        ("ORDER", json!(null))
-    } else if let Some(p) = t["product"].as_str() {
-        ("PRODUCT", json!([p]))
-    } else {
-        ("GROUP", json!([t["group"].as_str().unwrap_or_default()]))
-    };
+    let (target_kind, ids) = target_input(&def["target"]);
     let mut input = json!({"name": name, "discountKind": "PERCENT", "value": "0",
         "targetKind": target_kind, "targetIds": ids,
         "rules": [{"kind": kind, "args": def["args"]}]});
@@ -51,7 +39,7 @@ fn lines(catalogue: &Value, cart: &Value) -> Vec<Value> {
 }
 
 async fn run_table(app: &TestApp, admin: &str, member: &str, file: &str) -> usize {
-    let table = table(file);
+    let table = read::<Value>(file).1;
     let kind = table["kind"].as_str().unwrap_or_default();
     let mut rows = 0;
     for (name, def) in table["offers"].as_object().cloned().unwrap_or_default() {

@@ -18,6 +18,7 @@ use loyalty_domain::tiers::Tier;
 use loyalty_domain::vouchers::lookup::VoucherOffer;
 use loyalty_rules::points_redemption::PointRate;
 use loyalty_rules::{SegmentMembership, Shopper, TierRef};
+use loyalty_tests::scenario_tables::{every_row_has_its_arithmetic, read};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_norway::Value;
@@ -37,13 +38,6 @@ const TABLES: [&str; 8] = [
 
 /// The shop time of a row without `at`: a Monday morning.
 const DEFAULT_AT: &str = "2026-12-07 10:00";
-
-fn table(file: &str) -> (String, Value) {
-    let path = format!("{}/scenarios/{file}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let value = serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
-    (text, value)
-}
 
 fn int(v: &Value) -> i64 {
     v.as_i64()
@@ -200,19 +194,6 @@ struct Snapshot {
     rows: Vec<Row>,
 }
 
-/// Every row carries its arithmetic: the line before each row is a comment.
-fn every_row_has_its_arithmetic(file: &str, text: &str) {
-    let lines: Vec<&str> = text.lines().map(str::trim).collect();
-    for (i, line) in lines.iter().enumerate() {
-        if line.starts_with("- {offer:") {
-            assert!(
-                i > 0 && lines[i - 1].starts_with('#'),
-                "{file}: row without an arithmetic comment: {line}"
-            );
-        }
-    }
-}
-
 #[test]
 fn every_row_of_the_context_tables() {
     let registry = default_rules();
@@ -222,7 +203,7 @@ fn every_row_of_the_context_tables() {
         ..Program::defaults(Uuid::nil())
     };
     for file in TABLES {
-        let (text, table) = table(file);
+        let (text, table): (String, Value) = read(file);
         every_row_has_its_arithmetic(file, &text);
         let kind = table["kind"].as_str().unwrap_or_default();
         let scenarios = table["scenarios"]

@@ -7,18 +7,12 @@
 //! runs the same rows through `quote` over HTTP.
 use loyalty_domain::offers::{DiscountKind, OfferSpec, RuleConfig, TargetKind, default_rules};
 use loyalty_rules::{Cart, CartLine, Outcome};
+use loyalty_tests::scenario_tables::{every_row_has_its_arithmetic, read};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_norway::Value;
 
 const TABLES: [&str; 2] = ["buy_x_get_y.yaml", "tiered.yaml"];
-
-fn table(file: &str) -> (String, Value) {
-    let path = format!("{}/scenarios/{file}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let value = serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
-    (text, value)
-}
 
 fn int(v: &Value) -> i64 {
     v.as_i64()
@@ -104,24 +98,11 @@ struct Snapshot {
     rows: Vec<Row>,
 }
 
-/// Every row carries its arithmetic: the line before each row is a comment.
-fn every_row_has_its_arithmetic(file: &str, text: &str) {
-    let lines: Vec<&str> = text.lines().map(str::trim).collect();
-    for (i, line) in lines.iter().enumerate() {
-        if line.starts_with("- {offer:") {
-            assert!(
-                i > 0 && lines[i - 1].starts_with('#'),
-                "{file}: row without an arithmetic comment: {line}"
-            );
-        }
-    }
-}
-
 #[test]
 fn every_row_of_the_new_rule_tables() {
     let registry = default_rules();
     for file in TABLES {
-        let (text, table) = table(file);
+        let (text, table): (String, Value) = read(file);
         every_row_has_its_arithmetic(file, &text);
         let kind = table["kind"].as_str().unwrap_or_default();
         let catalogue = &table["catalogue"];

@@ -7,6 +7,7 @@
 //! [`ManualClock`] the test moves.
 
 pub mod recording_channel;
+pub mod scenario_tables;
 
 use chrono::{DateTime, Duration, Utc};
 use loyalty_api::config::{DbConfig, Limits};
