@@ -6,24 +6,19 @@
 mod support;
 
 use serde_json::{Value, json};
-use std::process::Child;
 use std::time::{Duration, Instant};
 use support::fake_zns::{self, Fake, Param, Template, phone_of, post_receipt, receipt};
-use support::{TOKEN, client, database, free_port, gql, healthy, ok, shop, start, start_logged};
+use support::{
+    Running, TOKEN, client, database, free_port, gql, healthy, ok, shop, start, start_logged,
+};
 
 const SECRET_KEY: &str = "8f1e2d3c4b5a69788796a5b4c3d2e1f000112233445566778899aabbccddeeff";
 
 struct Server {
-    child: Child,
+    /// Held for its drop, which stops the server.
+    _process: Running,
     base: String,
     http: reqwest::Client,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
 }
 
 impl Server {
@@ -55,7 +50,11 @@ impl Server {
         let base = format!("http://127.0.0.1:{port}");
         let http = client();
         healthy(&http, &base).await;
-        Self { child, base, http }
+        Self {
+            _process: Running(child),
+            base,
+            http,
+        }
     }
 
     async fn q(&self, key: &str, query: &str, vars: Value) -> Value {

@@ -5,25 +5,18 @@ mod support;
 
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use support::fake_zns::{self, index_of, phone_of};
-use support::{TOKEN, client, database, free_port, healthy, ok, shop, start};
+use support::{Running, TOKEN, client, database, free_port, healthy, ok, shop, start};
 
 const ZNS_TOKEN: &str = "oa-access-token";
 
 struct Server {
-    child: Child,
+    child: Running,
     base: String,
     http: reqwest::Client,
     key: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
 }
 
 fn env(zns: &str, extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
@@ -52,7 +45,7 @@ impl Server {
             None => shop(&http, &base, "Cửa hàng An").await,
         };
         Self {
-            child,
+            child: Running(child),
             base,
             http,
             key,
@@ -364,8 +357,8 @@ async fn killing_the_server_mid_campaign_still_ends_with_each_recipient_once() {
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    s.child.kill().unwrap_or_else(|e| panic!("{e}")); // SIGKILL
-    s.child.wait().ok();
+    s.child.0.kill().unwrap_or_else(|e| panic!("{e}")); // SIGKILL
+    s.child.0.wait().ok();
     let at_kill = fake.received().len();
     assert!(
         at_kill < 600,

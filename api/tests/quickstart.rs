@@ -3,7 +3,7 @@
 //! `.ci/run` so that `cargo test` proves it on both databases like every other test.
 mod support;
 
-use std::process::{Child, Command};
+use std::process::Command;
 use support::{TOKEN, client, database, free_port, healthy, start};
 
 const README: &str = include_str!("../../README.md");
@@ -80,20 +80,11 @@ fn readme_shows_exactly_the_scripts_requests() {
     }
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.0.kill().ok();
-        self.0.wait().ok();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_quick_start_runs_green_against_the_binary() {
     let (url, _dir) = database("quickstart");
     let port = free_port();
-    let _server = Server(start(&url, port, &[]));
+    let _server = support::Running(start(&url, port, &[]));
     let base = format!("http://127.0.0.1:{port}");
     healthy(&client(), &base).await;
     let out = tokio::task::spawn_blocking(move || {

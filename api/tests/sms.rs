@@ -9,11 +9,10 @@ mod support;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Child;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 use support::fake_esms::{self, Fake};
-use support::{TOKEN, client, database, free_port, ok, shop, start_logged};
+use support::{Running, TOKEN, client, database, free_port, ok, shop, start_logged};
 
 const SECRET_KEY: &str = "5a1e2d3c4b5a69788796a5b4c3d2e1f000112233445566778899aabbccddee77";
 const PRICE: i64 = 450;
@@ -31,18 +30,12 @@ const TEXT: &str = "{{ shop }}: Chào bạn, tháng này thành viên được g
                     Cảm ơn bạn!";
 
 struct Server {
-    child: Child,
+    /// Held for its drop, which stops the server.
+    _process: Running,
     base: String,
     http: reqwest::Client,
     /// Every GraphQL answer, to search for leaked secrets.
     seen: std::sync::Mutex<String>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
 }
 
 impl Server {
@@ -198,7 +191,7 @@ async fn shops_send_sms_through_their_own_gateways_billed_per_segment_as_estimat
         ("RUST_LOG", "debug".to_owned()),
     ];
     let s = Server {
-        child: start_logged(&url, port, &env, &log),
+        _process: Running(start_logged(&url, port, &env, &log)),
         base: format!("http://127.0.0.1:{port}"),
         http: client(),
         seen: std::sync::Mutex::default(),

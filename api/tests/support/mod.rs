@@ -22,6 +22,17 @@ pub fn free_port() -> u16 {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A started server process, killed when dropped, so that a failed assertion never
+/// leaves it running.
+pub struct Running(pub Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
 /// Starts `loyalty serve` on `port` over `url` with extra environment.
 pub fn start(url: &str, port: u16, env: &[(&str, String)]) -> Child {
     start_with_output(url, port, env, Stdio::null, Stdio::null)
