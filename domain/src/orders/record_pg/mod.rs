@@ -20,7 +20,7 @@ use super::result::{OrderOutcome, outcome};
 use crate::ledger::LiveBalance;
 use crate::members::Member;
 use crate::offers::usage::Usage;
-use crate::vouchers::lookup::{self, VoucherOffer};
+use crate::vouchers::lookup;
 use crate::{Ctx, Result, ids::new_id};
 use chrono::{DateTime, Utc};
 use combiner::{BatchLimits, Combiner};
@@ -155,10 +155,9 @@ fn plan_found(
     let (vouchers, refused) = lookup::judge(found.vouchers, read.codes, Some(member.id), now)?;
     // Segment membership is a query of its own per segment, which the batch's one read
     // does not make: such an order (rare) takes the locked path, which does.
-    let automatic_offers: Vec<VoucherOffer> =
-        automatic.iter().map(VoucherOffer::automatic).collect();
-    if !crate::checkout::shopper::segments_named(&vouchers).is_empty()
-        || !crate::checkout::shopper::segments_named(&automatic_offers).is_empty()
+    let names_a_segment = |o: &loyalty_rules::Offer| o.segments().next().is_some();
+    if vouchers.iter().any(|v| names_a_segment(&v.offer))
+        || automatic.iter().any(|o| names_a_segment(&o.offer))
     {
         return Ok(None);
     }
