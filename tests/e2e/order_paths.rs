@@ -7,7 +7,8 @@
 //! each path, in a program for registered members only or for every customer (then
 //! unregistered customers' orders are counted but earn, discount and redeem nothing). Then every row
 //! an order touches (members with their counters and cached balances, orders, discounts,
-//! ledger entries, lots, allocations, refunds, vouchers, idempotency keys) is read back
+//! ledger entries, lots, allocations, refunds, vouchers, idempotency keys, and the events
+//! and webhook deliveries of a partner subscribed to them) is read back
 //! and compared, with each id replaced by what names the row (a member by its external
 //! id, an entry by its content). On SQLite both servers lock, so the test only runs the
 //! sequence on PostgreSQL.
@@ -17,10 +18,11 @@ use loyalty_domain::ledger::{self, AdjustInput};
 use loyalty_domain::members::MemberInput;
 use loyalty_domain::orders::{self, OrderInput, OrderPath, RefundInput, input::Channel};
 use loyalty_domain::{DomainError, members, program};
+use loyalty_entities::webhook_endpoint::{self, EndpointStatus};
 use loyalty_tests::{TestApp, backend, spawn_app_on};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::{ConnectionTrait, EntityTrait, IntoActiveModel, Statement};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -30,6 +32,15 @@ use uuid::Uuid;
 const CUSTOMERS: usize = 5;
 const KNOWN: usize = 3;
 const VOUCHERS_EACH: usize = 2;
+/// The events orders and refunds raise, which the partner of both worlds subscribes to.
+const ORDER_EVENTS: [&str; 6] = [
+    "order.recorded",
+    "order.refunded",
+    "points.earned",
+    "points.redeemed",
+    "voucher.used",
+    "member.tier_changed",
+];
 
 #[derive(Debug, Clone)]
 struct Order {
@@ -148,8 +159,32 @@ impl World {
             .as_str()
             .unwrap_or_default()
             .to_owned();
+        // A partner listening to every event an order raises: both paths write the
+        // events and their deliveries with the order. No worker posts them here.
+        let endpoint = Uuid::now_v7();
+        let now = app.ctx.clock.now();
+        webhook_endpoint::Entity::insert(
+            webhook_endpoint::Model {
+                shop_id: shop,
+                id: endpoint,
+                url: "https://partner.example.com/loyalty".into(),
+                description: String::new(),
+                event_types: json!(ORDER_EVENTS).to_string(),
+                secret: "never posted".into(),
+                status: EndpointStatus::Active,
+                disabled_reason: None,
+                failing_since: None,
+                created_at: now,
+                updated_at: now,
+            }
+            .into_active_model(),
+        )
+        .exec_without_returning(&app.ctx.db)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        loyalty_domain::events::subscriptions::forget(shop);
+        let mut code_names = HashMap::from([(endpoint.to_string(), "endpoint".to_owned())]);
         let mut vouchers = vec![Vec::new(); CUSTOMERS];
-        let mut code_names = HashMap::new();
         for round in 0..VOUCHERS_EACH {
             let ids: Vec<String> = known.iter().map(Uuid::to_string).collect();
             let issued = app
@@ -380,6 +415,8 @@ impl World {
             "refunds",
             "vouchers",
             "idempotency_keys",
+            "events",
+            "webhook_deliveries",
         ] {
             let mut rows: Vec<(String, Option<String>)> = self
                 .table(table)
@@ -392,6 +429,12 @@ impl World {
                     };
                     for column in IGNORED {
                         row.remove(*column);
+                    }
+                    // An event's body names ids inside its JSON text.
+                    if let Some(Value::String(body)) = row.get("payload")
+                        && let Ok(body) = serde_json::from_str::<Value>(body)
+                    {
+                        row.insert("payload".into(), body);
                     }
                     let row = rename(Value::Object(row), &names);
                     (row.to_string(), id)
@@ -464,6 +507,11 @@ fn outcome(e: &DomainError) -> String {
 
 async fn compare(step: usize, a: &World, b: &World) {
     let (left, right) = (a.snapshot().await, b.snapshot().await);
+    // Every recorded order raises `order.recorded` for the partner, on either path.
+    assert!(
+        a.orders.is_empty() || !left["events"].is_empty(),
+        "orders were recorded but no event was written"
+    );
     for (table, rows) in &left {
         let other = &right[table];
         if rows != other {

@@ -1,7 +1,8 @@
 //! Writing events in the transaction of the change they tell: the event row, and one
 //! delivery row per endpoint subscribed to its type, so that an event exists if and only
 //! if its change committed, and the delivery worker finds it however the process ends.
-use super::{EventType, subscriptions};
+use super::EventType;
+use super::subscriptions::{self, Subscriptions};
 use crate::{Result, ids::new_id};
 use chrono::{DateTime, SecondsFormat, Utc};
 use loyalty_entities::event;
@@ -61,19 +62,16 @@ pub fn body(kind: EventType, at: DateTime<Utc>, data: &Value) -> String {
     .to_string()
 }
 
-/// Writes `events` of the shop on `conn` (the caller's transaction), in their order,
-/// with a delivery for each subscribed endpoint. Events no endpoint subscribes to are
-/// not written: a shop without subscribers pays one cached lookup.
-pub async fn emit<C: ConnectionTrait>(
-    conn: &C,
+/// The rows of `events` of the shop: each event an endpoint of `subs` subscribes to, in
+/// their order, and a delivery for each such endpoint. Events no endpoint subscribes to
+/// have no row. Pure, so that the PostgreSQL order batches write the same rows in their
+/// one statement as [`emit`] writes in its transaction.
+pub fn rows(
     shop_id: Uuid,
     events: Vec<Event>,
+    subs: &Subscriptions,
     now: DateTime<Utc>,
-) -> Result<()> {
-    if events.is_empty() {
-        return Ok(());
-    }
-    let subs = subscriptions::of(conn, shop_id).await?;
+) -> (Vec<event::Model>, Vec<webhook_delivery::Model>) {
     let mut rows = Vec::new();
     let mut deliveries = Vec::new();
     for e in events {
@@ -113,6 +111,23 @@ pub async fn emit<C: ConnectionTrait>(
             created_at: now,
         });
     }
+    (rows, deliveries)
+}
+
+/// Writes `events` of the shop on `conn` (the caller's transaction), in their order,
+/// with a delivery for each subscribed endpoint. Events no endpoint subscribes to are
+/// not written: a shop without subscribers pays one cached lookup.
+pub async fn emit<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    events: Vec<Event>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let subs = subscriptions::of(conn, shop_id).await?;
+    let (rows, deliveries) = rows(shop_id, events, &subs, now);
     if rows.is_empty() {
         return Ok(());
     }

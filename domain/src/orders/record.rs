@@ -4,8 +4,7 @@
 //! written in batches (`record_pg`), and an order a batch cannot take, or every order on
 //! SQLite or with `LOYALTY_ORDER_PATH=locked`, under its member's row lock
 //! (`record_locked`). Both plan the order with `plan::plan` and write the same rows
-//! (`tests/e2e/order_paths.rs`). Orders of a shop subscribed to order events take the
-//! locked path, which writes the events with the order; the batches write none.
+//! (`tests/e2e/order_paths.rs`), events of a shop subscribed to them included.
 use super::input::OrderInput;
 use super::path::OrderPath;
 use super::prepared::PreparedOrder;
@@ -39,8 +38,7 @@ pub async fn record(ctx: &Ctx, shop_id: Uuid, input: OrderInput) -> Result<Order
     Ok(outcome)
 }
 
-/// The events an order can raise: a shop subscribed to any of them has its orders
-/// written under the member's lock, which writes them, rather than in batches.
+/// The events an order can raise: a shop subscribed to none skips building them.
 const ORDER_EVENTS: [EventType; 5] = [
     EventType::OrderRecorded,
     EventType::PointsEarned,
@@ -52,7 +50,7 @@ const ORDER_EVENTS: [EventType; 5] = [
 async fn write(ctx: &Ctx, shop_id: Uuid, input: OrderInput) -> Result<OrderOutcome> {
     let mut order = PreparedOrder::new(shop_id, input, ctx.clock.now())?;
     order.raise_events = subscriptions::wants(&ctx.db, shop_id, &ORDER_EVENTS).await?;
-    let batched = ctx.order_path == OrderPath::Batched && !order.raise_events;
+    let batched = ctx.order_path == OrderPath::Batched;
     let path = if ctx.db.get_database_backend() == DbBackend::Postgres && batched {
         match record_pg::try_record(ctx, &order).await? {
             Some(outcome) => {

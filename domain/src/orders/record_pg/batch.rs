@@ -7,6 +7,7 @@ use super::combiner::Batchable;
 use super::read::{ReadJob, read_all};
 use super::write::write_all;
 use crate::Result;
+use crate::events::subscriptions::Subscriptions;
 use crate::offers::automatic::AutomaticOffers;
 use crate::orders::prepared::PreparedOrder;
 use crate::program::PolicyCache;
@@ -36,6 +37,9 @@ pub struct ToPlan {
     pub automatic: Arc<AutomaticOffers>,
     /// The order, prepared as for the locked path.
     pub order: PreparedOrder,
+    /// The shop's webhook subscriptions, when its orders raise events: the batch writes
+    /// the events' rows with the order's.
+    pub subscriptions: Option<Arc<Subscriptions>>,
 }
 
 /// The order row and its customer's row as saved; `None` when the order must take the

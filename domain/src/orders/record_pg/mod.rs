@@ -17,6 +17,7 @@
 use super::plan::{Loaded, OrderPlan, plan};
 use super::prepared::PreparedOrder;
 use super::result::{OrderOutcome, outcome};
+use crate::events::{outbox, subscriptions};
 use crate::ledger::LiveBalance;
 use crate::members::Member;
 use crate::offers::usage::Usage;
@@ -24,6 +25,7 @@ use crate::vouchers::lookup;
 use crate::{Ctx, Result, ids::new_id};
 use chrono::{DateTime, Utc};
 use combiner::{BatchLimits, Combiner};
+use loyalty_entities::{event, webhook_delivery};
 use std::sync::Arc;
 
 mod batch;
@@ -86,6 +88,11 @@ pub(super) async fn try_record(ctx: &Ctx, order: &PreparedOrder) -> Result<Optio
         format!("customer:{}", order.customer),
     ];
     claims.extend(order.codes.iter().map(|c| format!("voucher:{c}")));
+    let subscriptions = if order.raise_events {
+        Some(subscriptions::of(&ctx.db, order.shop_id).await?)
+    } else {
+        None
+    };
     let job = OrderJob {
         read: ReadJob {
             shop_id: order.shop_id,
@@ -99,6 +106,7 @@ pub(super) async fn try_record(ctx: &Ctx, order: &PreparedOrder) -> Result<Optio
             policies: ctx.policies.clone(),
             automatic: ctx.automatic_offers.clone(),
             order: order.clone(),
+            subscriptions,
         },
     };
     // `None` from the combiner: the batch was lost (its runner panicked).
@@ -173,12 +181,17 @@ fn plan_found(
         usage: Usage::default(),
         segments: Vec::new(),
     };
-    let planned = plan(&policy, &at.order, loaded, new_id())?;
+    let mut planned = plan(&policy, &at.order, loaded, new_id())?;
     if !planned.uses.is_empty() {
         return Ok(None);
     }
+    let events = match &at.subscriptions {
+        Some(subs) => outbox::rows(read.shop_id, std::mem::take(&mut planned.events), subs, now),
+        None => Default::default(),
+    };
     Ok(Some(write_job(
         planned,
+        events,
         read.key,
         at.order.hash,
         row_version,
@@ -190,6 +203,7 @@ fn plan_found(
 /// it once written).
 fn write_job(
     planned: OrderPlan,
+    (events, deliveries): (Vec<event::Model>, Vec<webhook_delivery::Model>),
     key: String,
     hash: String,
     row_version: Option<String>,
@@ -202,7 +216,7 @@ fn write_job(
         uses: _,
         ledger,
         mut member,
-        // Empty: orders that raise events take the locked path (`super::record`).
+        // Taken by the caller, which made their rows.
         events: _,
     } = planned;
     let (available, pending) = ledger.balance_change(now);
@@ -242,6 +256,8 @@ fn write_job(
         allocations: ledger.allocations,
         vouchers_used,
         discounts,
+        events,
+        deliveries,
         order: order.clone(),
     };
     (job, order)

@@ -8,7 +8,9 @@ use crate::ledger::plan::Draw;
 use crate::members::profile::ORDER_STANDING;
 use crate::{DomainError, Result};
 use chrono::{DateTime, Utc};
-use loyalty_entities::{ledger_entry, lot_allocation, member, order, order_discount, point_lot};
+use loyalty_entities::{
+    event, ledger_entry, lot_allocation, member, order, order_discount, point_lot, webhook_delivery,
+};
 use sea_orm::sqlx::postgres::PgArguments;
 use sea_orm::sqlx::{Postgres, query::Query};
 use sea_orm::{
@@ -33,6 +35,8 @@ struct Write {
     used: Shape,
     discounts: Shape,
     orders: Shape,
+    events: Shape,
+    deliveries: Shape,
     sql: String,
 }
 
@@ -71,6 +75,8 @@ impl Write {
             ]),
             discounts: Shape::of_entity::<order_discount::Entity>()?,
             orders: Shape::of_entity::<order::Entity>()?,
+            events: Shape::of_entity::<event::Entity>()?,
+            deliveries: Shape::of_entity::<webhook_delivery::Entity>()?,
             sql: String::new(),
         };
         write.sql = write.statement()?;
@@ -105,6 +111,8 @@ impl Write {
             used,
             discounts,
             orders,
+            events,
+            deliveries,
         ] = self.sets().map(|shape| {
             let at = next;
             next += shape.len();
@@ -162,6 +170,8 @@ used AS (UPDATE vouchers AS v SET used_at = u.now, order_id = u.order_id \
     AND v.code = u.code AND v.used_at IS NULL RETURNING 1), \
 discounts AS ({discounts}), \
 placed AS ({orders}), \
+events AS ({events}), \
+deliveries AS ({deliveries}), \
 member AS (SELECT * FROM fresh UNION ALL SELECT * FROM saved) \
 SELECT loyalty_guard((SELECT count(*) FROM member) = ${c0}::int8 \
     AND (SELECT count(*) FROM drawn) = ${c1}::int8 AND (SELECT count(*) FROM used) = ${c2}::int8, \
@@ -186,6 +196,8 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
             used_names = self.used.names(),
             discounts = insert("order_discounts", &self.discounts, discounts),
             orders = insert("orders", &self.orders, orders),
+            events = insert("events", &self.events, events),
+            deliveries = insert("webhook_deliveries", &self.deliveries, deliveries),
             never = super::stable_forever().to_rfc3339(),
             order_scope = Scope::Order.as_str(),
             live_lot = live_sql("l", "d.now"),
@@ -210,6 +222,8 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
             used,
             discounts,
             orders,
+            events,
+            deliveries,
         ] = &mut sets;
         for job in batch {
             keys.push([
@@ -256,6 +270,12 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
                 discounts.push_model(row)?;
             }
             orders.push_model(&job.order)?;
+            for row in &job.events {
+                events.push_model(row)?;
+            }
+            for row in &job.deliveries {
+                deliveries.push_model(row)?;
+            }
         }
         let mut query = sea_orm::sqlx::query(self.sql.as_str()).bind(shop_id);
         for columns in sets {
@@ -270,7 +290,7 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
 
     /// Every set of rows, in the order of their parameters (the statement's text and
     /// the binding both follow it).
-    fn sets(&self) -> [&Shape; 10] {
+    fn sets(&self) -> [&Shape; 12] {
         [
             &self.keys,
             &self.members,
@@ -282,6 +302,8 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
             &self.used,
             &self.discounts,
             &self.orders,
+            &self.events,
+            &self.deliveries,
         ]
     }
 }
@@ -311,6 +333,10 @@ pub struct WriteJob {
     pub vouchers_used: Vec<String>,
     /// Discounts.
     pub discounts: Vec<order_discount::Model>,
+    /// The events it raises (none unless the shop subscribes to them).
+    pub events: Vec<event::Model>,
+    /// Their deliveries to the subscribed endpoints.
+    pub deliveries: Vec<webhook_delivery::Model>,
     /// The order row.
     pub order: order::Model,
 }
