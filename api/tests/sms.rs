@@ -2,7 +2,8 @@
 //! Shops send through their own eSMS accounts (their keys, their brand names), a shop
 //! without one through the operator's `LOYALTY_ESMS_*`, and one whose brand name eSMS
 //! does not know is paused with the reason. Messages are billed per segment: Vietnamese
-//! with diacritics as UCS-2, folded as GSM-7, and the estimate is what was charged.
+//! with diacritics as UCS-2, folded as GSM-7; the estimate prices the template with sample
+//! values, and each message is charged its own segments once filled in.
 //! Runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set.
 mod support;
 
@@ -28,6 +29,12 @@ const OPERATOR: (&str, &str, &str) = ("esms-api-op-11893", "esms-secret-op-40552
 const TEXT: &str = "{{ shop }}: Chào bạn, tháng này thành viên được giảm 20% cho mọi đơn \
                     từ 300.000đ. Nhập mã TET2027 khi thanh toán, áp dụng đến hết 31/01. \
                     Cảm ơn bạn!";
+
+/// Shop B's message names its member: 148 characters folded with the sample name of
+/// the estimate (one GSM-7 message), 137 for Hà (one), 162 for Nguyễn Hoàng Khoa Trần
+/// Minh (two segments of 153): each message is charged its own segments.
+const TEXT_B: &str = "{{ shop }}: Chào {{ name }}, tiệm tặng bạn một bánh kem nhỏ cho đơn từ \
+                      200.000đ trong tháng này. Hẹn gặp bạn tại tiệm vào cuối tuần nhé, cảm ơn!";
 
 struct Server {
     /// Held for its drop, which stops the server.
@@ -81,7 +88,7 @@ impl Server {
             .clone()
     }
 
-    async fn campaign(&self, key: &str, fold: bool) -> (String, Value) {
+    async fn campaign(&self, key: &str, text: &str, fold: bool) -> (String, Value) {
         let c = self
             .q(
                 key,
@@ -89,7 +96,7 @@ impl Server {
                    sms { text foldDiacritics }
                    estimate { recipients skippedByReason { reason count } segmentsPerMessage
                               segments pricePerSegment cost balanceCovers } } }",
-                json!({"i": {"name": "Tết", "sms": {"text": TEXT, "foldDiacritics": fold}}}),
+                json!({"i": {"name": "Tết", "sms": {"text": text, "foldDiacritics": fold}}}),
             )
             .await["createCampaign"]
             .clone();
@@ -216,7 +223,10 @@ async fn shops_send_sms_through_their_own_gateways_billed_per_segment_as_estimat
     let b = s
         .shop_with(
             "Tiệm bánh B",
-            &["b1,Hà,0913000001,,true", "b2,Khoa,0913000002,,true"],
+            &[
+                "b1,Hà,0913000001,,true",
+                "b2,Nguyễn Hoàng Khoa Trần Minh,0913000002,,true",
+            ],
         )
         .await;
     // Shop O has no gateway of its own: the operator's account sends for it.
@@ -252,9 +262,9 @@ async fn shops_send_sms_through_their_own_gateways_billed_per_segment_as_estimat
         json!({"connected": false, "brandName": null})
     );
 
-    let (id_a, created_a) = s.campaign(&a, false).await;
-    let (id_b, created_b) = s.campaign(&b, true).await;
-    let (id_o, created_o) = s.campaign(&o, true).await;
+    let (id_a, created_a) = s.campaign(&a, TEXT, false).await;
+    let (id_b, created_b) = s.campaign(&b, TEXT_B, true).await;
+    let (id_o, created_o) = s.campaign(&o, TEXT, true).await;
     assert_eq!(created_a["channel"], json!("SMS"));
     assert_eq!(
         created_a["sms"],
@@ -323,22 +333,30 @@ async fn shops_send_sms_through_their_own_gateways_billed_per_segment_as_estimat
     );
     let b_sent = accepted(&fake, SHOP_B.0);
     assert!(
-        b_sent[0].content.starts_with("Tiem banh B: Chao ban"),
+        b_sent[0].content.starts_with("Tiem banh B: Chao "),
         "{b_sent:?}"
     );
-    // The gateway's own count: 3 × 3 UCS-2 segments, 2 × 1 and 1 × 1 GSM-7.
-    assert_eq!(gateway_segments, vec![9, 2, 1]);
+    // The gateway's own count: 3 × 3 UCS-2 segments; for B, 1 + 2 GSM-7 segments (its
+    // long-named member's message is two); 1 × 1 GSM-7 for O.
+    assert_eq!(gateway_segments, vec![9, 3, 1]);
 
-    // Charged what eSMS bills, which is what the estimate said before and says after.
+    // Charged what eSMS bills, message by message. Where every message is as long as
+    // the sample's, that is what the estimate said; B's estimate priced its two
+    // messages at the sample's one segment each, and B paid for three.
+    let estimated_segments = [9, 2, 1];
     for (i, (key, estimate)) in [(&a, est_a), (&b, est_b), (&o, est_o)]
         .into_iter()
         .enumerate()
     {
         let charged = before[i] - s.balance(key).await;
         assert_eq!(charged, gateway_segments[i] * PRICE, "shop {i}");
-        assert_eq!(charged, vnd(&estimate["cost"]), "shop {i}");
         assert_eq!(vnd(&done[i]["report"]["cost"]), charged, "shop {i}");
-        assert_eq!(vnd(&done[i]["estimate"]["cost"]), charged, "shop {i}");
+        assert_eq!(
+            vnd(&estimate["cost"]),
+            estimated_segments[i] * PRICE,
+            "shop {i}"
+        );
+        assert_eq!(vnd(&done[i]["report"]["held"]), 0, "shop {i}");
     }
 
     // A brand name eSMS does not know pauses the shop's SMS campaign with the reason.
@@ -346,7 +364,7 @@ async fn shops_send_sms_through_their_own_gateways_billed_per_segment_as_estimat
         .shop_with("Cửa hàng Cẩm", &["c1,Minh,0915000001,,true"])
         .await;
     s.connect(&c, (SHOP_A.0, SHOP_A.1, "CHUADANGKY")).await;
-    let (id_c, _) = s.campaign(&c, true).await;
+    let (id_c, _) = s.campaign(&c, TEXT, true).await;
     let before_c = s.balance(&c).await;
     s.send_now(&c, &id_c).await;
     let paused = s.until(&c, &id_c, "PAUSED").await;

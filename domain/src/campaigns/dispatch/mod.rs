@@ -7,7 +7,7 @@
 //! then for each sending campaign open its shop's sender on the channel (the shop's own
 //! account, or the operator's default; none pauses the campaign with the reason), claim a
 //! batch of due deliveries (consent checked again, lease, hold, voucher),
-//! send them concurrently, and record each outcome; finally complete campaigns with
+//! fill each in and true its hold up to what it costs, send them concurrently, and record each outcome; finally complete campaigns with
 //! nothing left. Any number of workers may run rounds against one database: claims are
 //! guarded updates, and a lease that runs out (a worker died) lets another take over,
 //! resending under the same tracking id.
@@ -18,6 +18,7 @@ pub mod lifecycle;
 pub mod opted_out;
 pub mod outcome;
 pub mod send;
+pub mod true_up;
 
 pub use config::DispatchConfig;
 

@@ -1,6 +1,7 @@
 //! Filling in each claimed delivery's message and handing it to the channel, several at
 //! once.
 use super::DispatchConfig;
+use super::true_up::{Hold, true_up};
 use crate::members::phone::international_digits;
 use crate::messaging::channel::Sender;
 use crate::messaging::template::{Vars, off_thread};
@@ -125,9 +126,16 @@ pub async fn send_all(
     let limit = Arc::new(Semaphore::new(config.concurrency.max(1)));
     let mut tasks = JoinSet::new();
     let mut done = Vec::with_capacity(claimed.len());
+    let per_segment = config.prices.of(kind);
     for (delivery, message) in claimed.into_iter().zip(messages) {
-        let (message, to) = match (message, delivery.address.clone()) {
-            (Ok(m), Some(to)) => (m, to),
+        let (message, to, delivery) = match (message, delivery.address.clone()) {
+            (Ok(m), Some(to)) => {
+                let price = m.segments().saturating_mul(per_segment);
+                match true_up(ctx, row, delivery, price).await? {
+                    Hold::Covered(delivery) => (m, to, *delivery),
+                    Hold::Short | Hold::Lost => continue,
+                }
+            }
             (Err(e), _) => {
                 let failed = SendOutcome::Failed {
                     code: "TEMPLATE".into(),
