@@ -1,9 +1,13 @@
 //! The pure engine under load: a 20-line cart against 50 active offers of mixed kinds,
 //! the original three discount kinds, then all five (buy-X-get-Y and tiered included),
 //! then all five with an eligibility rule each and earning rules on some, priced for a
-//! customer they admit, with the applied offers' points worked out.
+//! customer they admit, with the applied offers' points worked out; and the choice of
+//! which offers apply together (`combination::choose`) over the same 50 offers with
+//! priorities and an exclusive one (greedy: more than `SEARCH_LIMIT` apply), and over
+//! `SEARCH_LIMIT` competing offers, its worst case (every combination tried).
 //! Target: under 20 microseconds per quote on the project's 2-core machine.
 use criterion::{Criterion, criterion_group, criterion_main};
+use loyalty_rules::combination::{Candidate, SEARCH_LIMIT, choose};
 use loyalty_rules::{
     BUILT_IN_KINDS, Cart, CartLine, Checkout, EarnBase, Earned, Offer, Outcome, RuleKind, Shopper,
     Target, TierRef, paid_per_line,
@@ -198,5 +202,64 @@ fn bench(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, bench);
+/// The offers as candidates of the choice: three priorities, every seventh exclusive.
+fn candidates(offers: &[Offer]) -> Vec<Candidate<'_>> {
+    offers
+        .iter()
+        .enumerate()
+        .map(|(i, offer)| Candidate {
+            offer,
+            priority: (i % 3) as i64,
+            exclusive: i % 7 == 6,
+        })
+        .collect()
+}
+
+/// `SEARCH_LIMIT` offers of the whole order that all apply and compete (each percent
+/// offer takes its share of what the earlier ones left), so no shortcut holds and every
+/// combination is tried.
+fn competing() -> Vec<Offer> {
+    let lookup = |k: &str| RuleKind::find(BUILT_IN_KINDS, k);
+    (0..SEARCH_LIMIT)
+        .map(|i| {
+            let config: Vec<(String, serde_json::Map<String, serde_json::Value>)> =
+                [("percent", json!({"percent": (5 + i).to_string()}))]
+                    .into_iter()
+                    .map(|(k, a)| (k.to_owned(), a.as_object().cloned().unwrap_or_default()))
+                    .collect();
+            Offer::from_config(Target::Order, &config, lookup).unwrap_or_else(|e| panic!("{e}"))
+        })
+        .collect()
+}
+
+fn bench_choice(c: &mut Criterion) {
+    let cart = cart();
+    let mixed = offers_with_every_kind();
+    let all = candidates(&mixed);
+    c.bench_function("choose: 20 lines x 50 offers, priorities, exclusive", |b| {
+        b.iter(|| {
+            let mut checkout = Checkout::new(black_box(&cart));
+            choose(&mut checkout, black_box(&all))
+        })
+    });
+    let few = competing();
+    let searched = candidates(&few);
+    let mut checkout = Checkout::new(&cart);
+    let choice = choose(&mut checkout, &searched);
+    assert!(
+        choice.searched,
+        "the offers compete, so every combination is tried: {choice:?}"
+    );
+    c.bench_function(
+        "choose: 20 lines x 8 competing offers, every combination",
+        |b| {
+            b.iter(|| {
+                let mut checkout = Checkout::new(black_box(&cart));
+                choose(&mut checkout, black_box(&searched))
+            })
+        },
+    );
+}
+
+criterion_group!(benches, bench, bench_choice);
 criterion_main!(benches);

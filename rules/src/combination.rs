@@ -106,11 +106,13 @@ pub fn choose(checkout: &mut Checkout<'_>, candidates: &[Candidate<'_>]) -> Choi
     let mut left_out = Vec::new();
     let mut alone_sum = Decimal::ZERO;
     let mut applicable = Vec::new();
+    let mut alone = Vec::new();
     for &i in &order {
         match candidates[i].offer.evaluate_in(checkout) {
             Outcome::Applied { amount, .. } => {
                 alone_sum += amount;
                 applicable.push(i);
+                alone.push(amount);
             }
             Outcome::Skipped { reason } => left_out.push((i, LeftOut::Condition(reason))),
         }
@@ -120,7 +122,7 @@ pub fn choose(checkout: &mut Checkout<'_>, candidates: &[Candidate<'_>]) -> Choi
         if !any_exclusive && total_of(checkout, candidates, &applicable) == alone_sum {
             (applicable.clone(), false)
         } else if applicable.len() <= SEARCH_LIMIT {
-            (best(checkout, candidates, &applicable), true)
+            (best(checkout, candidates, &applicable, &alone), true)
         } else {
             (greedy(candidates, &applicable), false)
         };
@@ -161,13 +163,27 @@ pub fn choose(checkout: &mut Checkout<'_>, candidates: &[Candidate<'_>]) -> Choi
 }
 
 /// The best combination of `applicable` (indices in rank order, at most
-/// [`SEARCH_LIMIT`]): an exclusive offer alone, or any set of non-exclusive ones.
-fn best(start: &Checkout<'_>, candidates: &[Candidate<'_>], applicable: &[usize]) -> Vec<usize> {
+/// [`SEARCH_LIMIT`], each taking `alone[k]` on its own): an exclusive offer alone, or any
+/// set of non-exclusive ones. A combination takes at most the sum of what its offers take
+/// alone, so one whose sum cannot beat the best found so far is not applied at all.
+fn best(
+    start: &Checkout<'_>,
+    candidates: &[Candidate<'_>],
+    applicable: &[usize],
+    alone: &[Decimal],
+) -> Vec<usize> {
     let n = applicable.len();
     let mut best: (Decimal, Vec<usize>) = (Decimal::MIN, Vec::new());
     // Bit `n - 1 - k` stands for the k-th ranked offer, so counting masks down visits
     // combinations holding better-ranked offers first, and a tie keeps the earlier one.
     for mask in (1..(1u32 << n)).rev() {
+        let bound: Decimal = (0..n)
+            .filter(|k| mask & (1 << (n - 1 - k)) != 0)
+            .map(|k| alone[k])
+            .sum();
+        if bound <= best.0 {
+            continue;
+        }
         let members: Vec<usize> = (0..n)
             .filter(|k| mask & (1 << (n - 1 - k)) != 0)
             .map(|k| applicable[k])
