@@ -422,6 +422,46 @@ async fn private_and_loopback_addresses_are_refused_also_after_resolution() {
     .unwrap_or_default();
     assert!(e.contains("BAD_USER_INPUT") && e.contains("events"), "{e}");
 
+    // Disabled, an endpoint is sent nothing; enabled again, it receives new events.
+    let created = ok(
+        &client,
+        &base,
+        &key,
+        CREATE,
+        json!({"i": {"url": "https://hooks.example.com/x", "events": ["order.recorded"]}}),
+    )
+    .await;
+    let id = created["createWebhookEndpoint"]["endpoint"]["id"].clone();
+    let toggle = |verb: &str| {
+        format!(
+            "mutation($id: ID!) {{ {verb}WebhookEndpoint(id: $id) {{ status disabledReason }} }}"
+        )
+    };
+    let off = ok(&client, &base, &key, &toggle("disable"), json!({"id": id})).await;
+    assert_eq!(
+        off["disableWebhookEndpoint"],
+        json!({"status": "DISABLED", "disabledReason": "disabled by the shop"})
+    );
+    ok(&client, &base, &key, ORDER, order(100)).await;
+    let id_text = id.as_str().unwrap_or_default();
+    assert!(
+        deliveries(&client, &base, &key, id_text, None)
+            .await
+            .is_empty()
+    );
+    let on = ok(&client, &base, &key, &toggle("enable"), json!({"id": id})).await;
+    assert_eq!(
+        on["enableWebhookEndpoint"],
+        json!({"status": "ACTIVE", "disabledReason": null})
+    );
+    // Within the subscription cache's second, then the order's event is written.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    ok(&client, &base, &key, ORDER, order(101)).await;
+    assert_eq!(
+        deliveries(&client, &base, &key, id_text, None).await.len(),
+        1
+    );
+
     // A name is checked where it resolves: `vm` is 127.0.0.1 in /etc/hosts here, and
     // `localhost` names are refused outright; a name resolving to loopback is refused
     // at send time.

@@ -288,6 +288,22 @@ impl WebhookMutation {
         Ok(WebhookEndpoint { shop_id, endpoint })
     }
 
+    /// Lets a disabled endpoint receive events again: its waiting deliveries go out now
+    /// and are retried for another 24 hours.
+    ///
+    /// Requires: ADMIN.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn enable_webhook_endpoint(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<WebhookEndpoint> {
+        let shop_id = principal(ctx)?.shop_id;
+        let id = parse_id("id", &id).gql()?;
+        let endpoint = endpoints::enable(domain(ctx), shop_id, id).await.gql()?;
+        Ok(WebhookEndpoint { shop_id, endpoint })
+    }
+
     /// Deletes an endpoint and its deliveries; answers its id.
     ///
     /// Requires: ADMIN.

@@ -6,8 +6,9 @@ use crate::events::{EventType, subscriptions};
 use crate::secrets::{Purpose, Secret};
 use crate::{Ctx, DomainError, Result, ids::new_id};
 use chrono::{DateTime, Utc};
+use loyalty_entities::shop;
+use loyalty_entities::webhook_delivery::{self, WebhookDeliveryStatus};
 use loyalty_entities::webhook_endpoint::{self, EndpointStatus};
-use loyalty_entities::{shop, webhook_delivery};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
@@ -177,6 +178,54 @@ pub async fn disable(ctx: &Ctx, shop_id: Uuid, id: Uuid, reason: &str) -> Result
     if done.rows_affected == 0 {
         return Err(not_found(id));
     }
+    subscriptions::forget(shop_id);
+    get(ctx, shop_id, id).await
+}
+
+/// Lets a disabled endpoint receive events again (the partner fixed its receiver): its
+/// waiting deliveries go out now, each retried for another 24 hours from now, in one
+/// transaction. An active endpoint is left as it is.
+pub async fn enable(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<Endpoint> {
+    let now = ctx.clock.now();
+    let txn = ctx.db.begin().await?;
+    let row = webhook_endpoint::Entity::find_by_id((shop_id, id))
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    if row.status != EndpointStatus::Active {
+        webhook_endpoint::Entity::update_many()
+            .col_expr(
+                webhook_endpoint::Column::Status,
+                Expr::value(EndpointStatus::Active),
+            )
+            .col_expr(
+                webhook_endpoint::Column::DisabledReason,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                webhook_endpoint::Column::FailingSince,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(webhook_endpoint::Column::UpdatedAt, Expr::value(now))
+            .filter(webhook_endpoint::Column::ShopId.eq(shop_id))
+            .filter(webhook_endpoint::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
+        webhook_delivery::Entity::update_many()
+            .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(now))
+            .col_expr(
+                webhook_delivery::Column::RetryUntil,
+                Expr::value(now + crate::events::outbox::retry_window()),
+            )
+            .col_expr(webhook_delivery::Column::UpdatedAt, Expr::value(now))
+            .filter(webhook_delivery::Column::ShopId.eq(shop_id))
+            .filter(webhook_delivery::Column::EndpointId.eq(id))
+            .filter(webhook_delivery::Column::Status.eq(WebhookDeliveryStatus::Pending))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
     subscriptions::forget(shop_id);
     get(ctx, shop_id, id).await
 }
