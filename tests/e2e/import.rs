@@ -519,3 +519,42 @@ a4,Phạm Hoa,0912345604,,,,2,\"3,000,000\",\"4,000,000\",,50,true
     assert_eq!(a2["phone"], "0912345602");
     assert!(a2["registeredAt"].is_string(), "{a2}");
 }
+
+#[tokio::test]
+async fn customers_the_file_registers_are_told_to_partners_once() {
+    let app = spawn_app().await;
+    let (shop, admin) = app.create_shop("A").await;
+    app.activate(&admin, json!({}), "INITIAL_TIER").await;
+    let shop = uuid::Uuid::parse_str(&shop).unwrap_or_else(|e| panic!("{e}"));
+    loyalty_tests::subscribe_directly(&app.ctx, shop, &["member.registered"]).await;
+    let registered = || async {
+        let db = &app.ctx.db;
+        let rows = db
+            .query_all_raw(sea_orm::Statement::from_sql_and_values(
+                db.get_database_backend(),
+                "SELECT payload FROM events WHERE shop_id = $1 AND event_type = 'member.registered' ORDER BY id",
+                [shop.into()],
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        rows.iter()
+            .map(|r| {
+                let body: String = r.try_get_by_index(0).unwrap_or_else(|e| panic!("{e}"));
+                let body: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}"));
+                body["data"]["member"]["externalId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect::<Vec<_>>()
+    };
+    // New customers (written a batch at a time): only c1 registers.
+    import(&app, &admin, GOOD).await;
+    assert_eq!(registered().await, vec!["c1"]);
+    // A known customer the next file registers (written row by row); c1 is told once.
+    let next =
+        "external_id,name,registered\nc1,Nguyễn Văn An,true\nc2,\"Trần Thị Bình, Jr\",true\n";
+    import(&app, &admin, next).await;
+    import(&app, &admin, next).await;
+    assert_eq!(registered().await, vec!["c1", "c2"]);
+}

@@ -18,11 +18,10 @@ use loyalty_domain::ledger::{self, AdjustInput};
 use loyalty_domain::members::MemberInput;
 use loyalty_domain::orders::{self, OrderInput, OrderPath, RefundInput, input::Channel};
 use loyalty_domain::{DomainError, members, program};
-use loyalty_entities::webhook_endpoint::{self, EndpointStatus};
-use loyalty_tests::{TestApp, backend, spawn_app_on};
+use loyalty_tests::{TestApp, backend, spawn_app_on, subscribe_directly};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, EntityTrait, IntoActiveModel, Statement};
+use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -160,29 +159,8 @@ impl World {
             .unwrap_or_default()
             .to_owned();
         // A partner listening to every event an order raises: both paths write the
-        // events and their deliveries with the order. No worker posts them here.
-        let endpoint = Uuid::now_v7();
-        let now = app.ctx.clock.now();
-        webhook_endpoint::Entity::insert(
-            webhook_endpoint::Model {
-                shop_id: shop,
-                id: endpoint,
-                url: "https://partner.example.com/loyalty".into(),
-                description: String::new(),
-                event_types: json!(ORDER_EVENTS).to_string(),
-                secret: "never posted".into(),
-                status: EndpointStatus::Active,
-                disabled_reason: None,
-                failing_since: None,
-                created_at: now,
-                updated_at: now,
-            }
-            .into_active_model(),
-        )
-        .exec_without_returning(&app.ctx.db)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-        loyalty_domain::events::subscriptions::forget(shop);
+        // events and their deliveries with the order.
+        let endpoint = subscribe_directly(&app.ctx, shop, &ORDER_EVENTS).await;
         let mut code_names = HashMap::from([(endpoint.to_string(), "endpoint".to_owned())]);
         let mut vouchers = vec![Vec::new(); CUSTOMERS];
         for round in 0..VOUCHERS_EACH {

@@ -328,6 +328,37 @@ impl TestApp {
 }
 
 /// The string at a JSON pointer, failing the test if absent.
+/// Subscribes an endpoint of `shop` to `events` by writing its row directly (the test
+/// server has no secret key to seal a real one's secret, and no worker posts to it):
+/// for tests that look at the events and deliveries written. Answers its id.
+pub async fn subscribe_directly(ctx: &Ctx, shop: uuid::Uuid, events: &[&str]) -> uuid::Uuid {
+    use loyalty_entities::webhook_endpoint::{self, EndpointStatus};
+    use sea_orm::{EntityTrait, IntoActiveModel};
+    let id = uuid::Uuid::now_v7();
+    let now = ctx.clock.now();
+    webhook_endpoint::Entity::insert(
+        webhook_endpoint::Model {
+            shop_id: shop,
+            id,
+            url: "https://partner.example.com/loyalty".into(),
+            description: String::new(),
+            event_types: json!(events).to_string(),
+            secret: "never posted".into(),
+            status: EndpointStatus::Active,
+            disabled_reason: None,
+            failing_since: None,
+            created_at: now,
+            updated_at: now,
+        }
+        .into_active_model(),
+    )
+    .exec_without_returning(&ctx.db)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    loyalty_domain::events::subscriptions::forget(shop);
+    id
+}
+
 pub fn str_at(v: &Value, pointer: &str) -> String {
     v.pointer(pointer)
         .and_then(Value::as_str)

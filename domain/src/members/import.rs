@@ -15,6 +15,7 @@ use super::Gender;
 use super::import_fresh;
 use super::opening_spend::{self, OpeningInput, UNRANKED_WARNING};
 use super::profile::{MemberInput, apply_reached_tier, clean, merge, new_row};
+use crate::events::{Event, emit, payload};
 use crate::ledger::LedgerKind;
 use crate::ledger::balance::held;
 use crate::ledger::lots::{credit, lock_member};
@@ -22,6 +23,7 @@ use crate::ledger::plan::Credit;
 use crate::limits::{self, MAX_OPENING_ORDERS, MAX_POINTS, MAX_SPEND_VND, fits_balance, grouped};
 use crate::money::written::{self, Unit};
 use crate::program::Policy;
+use crate::program::tier_events::tier_ref;
 use crate::shops::local_midnight;
 use crate::{Ctx, DomainError, Result};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SubsecRound, TimeZone, Utc};
@@ -529,6 +531,12 @@ fn tally(report: &mut ImportReport, line: u64, outcome: Result<Applied>) -> Resu
     }
 }
 
+/// `member.registered` for a customer the file registers.
+pub(super) fn registered(policy: &Policy, row: &member::Model, now: DateTime<Utc>) -> Event {
+    let at = row.registered_at.unwrap_or(now);
+    payload::member_registered(row, at, &tier_ref(policy, row.tier_id))
+}
+
 /// What one row did.
 #[derive(Debug, Clone)]
 pub(super) struct Applied {
@@ -605,6 +613,7 @@ async fn apply_row(
         same.updated_at = before.updated_at;
         same != before
     };
+    let registers = before.registered_at.is_none() && after.registered_at.is_some();
     if is_new {
         member::Entity::insert(after.clone().into_active_model())
             .exec_without_returning(txn)
@@ -619,6 +628,9 @@ async fn apply_row(
     }
     if let Some(change) = opening {
         change.save(txn).await?;
+    }
+    if registers {
+        emit(txn, shop_id, vec![registered(policy, &after, now)], now).await?;
     }
     if points > 0 {
         lock_member(txn, shop_id, after.id).await?;

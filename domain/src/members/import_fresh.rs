@@ -6,9 +6,10 @@
 //! A row planned here writes exactly what `apply_row` writes for a new customer: the same
 //! blank row merged with the file's profile, opening spend counted the same way, the
 //! opening points as one credit, and the cached balances the ledger then implies.
-use super::import::{Applied, Row, input_external_id, opening_credit};
+use super::import::{Applied, Row, input_external_id, opening_credit, registered};
 use super::opening_spend::{self, Change};
 use super::profile::{apply_reached_tier, blank_row, clean, merge};
+use crate::events::{EventType, emit, subscriptions};
 use crate::ledger::lots::apply as write_ledger;
 use crate::ledger::plan::{LedgerWrites, plan_credit};
 use crate::limits::fits_balance;
@@ -97,7 +98,17 @@ pub(super) async fn apply(
             Err(e) => outcomes.push((row.line, Err(e))),
         }
     }
+    let events = if subscriptions::wants(txn, shop_id, &[EventType::MemberRegistered]).await? {
+        planned
+            .iter()
+            .filter(|p| p.member.registered_at.is_some())
+            .map(|p| registered(policy, &p.member, now))
+            .collect()
+    } else {
+        Vec::new()
+    };
     write(txn, planned).await?;
+    emit(txn, shop_id, events, now).await?;
     Ok(outcomes)
 }
 
