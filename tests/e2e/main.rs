@@ -42,5 +42,6 @@ mod rule_tables;
 mod search;
 mod templates;
 mod tenancy;
+mod tier_tables;
 mod tiers;
 mod topups;
