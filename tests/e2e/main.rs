@@ -24,6 +24,7 @@ mod ledger_properties;
 mod limits;
 mod malformed;
 mod member_browser;
+mod member_sources;
 mod member_wallet;
 mod members;
 mod newcomer_messages;
