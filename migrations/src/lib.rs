@@ -38,6 +38,8 @@ mod m20261207_000034_offer_delivery;
 mod m20261207_000035_offer_uses;
 mod m20261207_000039_webhooks;
 mod m20261207_000042_offer_images;
+mod m20261207_000043_member_source;
+mod m20261207_000044_program_changes;
 mod member_search_copy;
 mod support;
 
@@ -80,6 +82,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000035_offer_uses::Migration),
             Box::new(m20261207_000039_webhooks::Migration),
             Box::new(m20261207_000042_offer_images::Migration),
+            Box::new(m20261207_000043_member_source::Migration),
+            Box::new(m20261207_000044_program_changes::Migration),
         ]
     }
 }

@@ -18,6 +18,7 @@ pub mod offers;
 pub mod order_history;
 pub mod orders;
 pub mod program;
+pub mod program_changes;
 pub mod rewards;
 pub mod scalars;
 pub mod segments;

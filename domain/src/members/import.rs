@@ -278,6 +278,7 @@ fn parse_row(line: u64, get: impl Fn(&str) -> String, at: ShopTime) -> Result<Ro
         province: text("province"),
         district: text("district"),
         register: parse_bool(&get("registered"))?,
+        channel: None,
     };
     clean(&profile, at.today)?;
     Ok(Row {
@@ -606,6 +607,7 @@ async fn apply_row(
         same != before
     };
     if is_new {
+        after.source = Some(super::source::IMPORT.to_owned());
         member::Entity::insert(after.clone().into_active_model())
             .exec_without_returning(txn)
             .await?;

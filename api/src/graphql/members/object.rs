@@ -106,6 +106,16 @@ impl Member {
     async fn registered_at(&self) -> Option<DateTime<Utc>> {
         self.0.registered_at
     }
+    /// Where the customer came from: the opening-data file or a sales channel; null
+    /// when unknown (stored before sources were kept, with neither opening data nor an
+    /// order).
+    async fn source(&self) -> Option<crate::graphql::enums::CustomerSource> {
+        self.0.source.map(|s| s.kind().into())
+    }
+    /// The sales channel that first sent the customer, for a channel's customer.
+    async fn source_channel(&self) -> Option<crate::graphql::enums::Channel> {
+        self.0.source.and_then(|s| s.channel()).map(Into::into)
+    }
     async fn total_orders(&self) -> Int32 {
         self.0.total_orders.into()
     }
