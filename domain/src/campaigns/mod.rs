@@ -24,3 +24,9 @@ pub use campaign::Campaign;
 pub use loyalty_entities::campaign_delivery::DeliveryStatus;
 pub use spec::CampaignSpec;
 pub use status::CampaignStatus;
+
+/// The kind of a campaign a merchant writes and sends once.
+pub const BROADCAST: &str = "BROADCAST";
+/// The kind of the campaign an automated journey sends through (see
+/// [`crate::journeys`]): it stays open, and rests COMPLETED while nothing is queued.
+pub const JOURNEY: &str = "JOURNEY";

@@ -62,8 +62,8 @@ pub fn body(kind: EventType, at: DateTime<Utc>, data: &Value) -> String {
 }
 
 /// Writes `events` of the shop on `conn` (the caller's transaction), in their order,
-/// with a delivery for each subscribed endpoint. Events no endpoint subscribes to are
-/// not written: a shop without subscribers pays one cached lookup.
+/// with a delivery for each subscribed endpoint. Events no endpoint subscribes to (and
+/// no journey reads, see [`subscriptions`]) are not written: a shop without subscribers pays one cached lookup.
 pub async fn emit<C: ConnectionTrait>(
     conn: &C,
     shop_id: Uuid,
@@ -78,7 +78,7 @@ pub async fn emit<C: ConnectionTrait>(
     let mut deliveries = Vec::new();
     for e in events {
         let endpoints: Vec<Uuid> = subs.endpoints_for(e.kind).collect();
-        if endpoints.is_empty() {
+        if endpoints.is_empty() && !subs.journeys_want(e.kind) {
             continue;
         }
         let id = new_id();
@@ -119,12 +119,15 @@ pub async fn emit<C: ConnectionTrait>(
     event::Entity::insert_many(rows.into_iter().map(IntoActiveModel::into_active_model))
         .exec_without_returning(conn)
         .await?;
-    webhook_delivery::Entity::insert_many(
-        deliveries
-            .into_iter()
-            .map(IntoActiveModel::into_active_model),
-    )
-    .exec_without_returning(conn)
-    .await?;
+    // Events only journeys read have no delivery.
+    if !deliveries.is_empty() {
+        webhook_delivery::Entity::insert_many(
+            deliveries
+                .into_iter()
+                .map(IntoActiveModel::into_active_model),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    }
     Ok(())
 }

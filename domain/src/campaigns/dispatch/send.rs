@@ -1,6 +1,7 @@
 //! Filling in each claimed delivery's message and handing it to the channel, several at
 //! once.
 use super::DispatchConfig;
+use crate::journeys::OccurrenceFields;
 use crate::members::phone::international_digits;
 use crate::messaging::channel::Sender;
 use crate::messaging::template::{Vars, off_thread};
@@ -63,6 +64,7 @@ async fn vars_of(
         .filter_map(|d| {
             let m = by_member.get(&d.member_id)?;
             let code = d.voucher_code.clone().unwrap_or_default();
+            let occurrence = OccurrenceFields::read(d.fields.as_deref());
             Some((
                 d.id,
                 Vars {
@@ -81,6 +83,8 @@ async fn vars_of(
                     voucher_expires: expiry.get(&code).cloned().unwrap_or_default(),
                     voucher_code: code,
                     shop: shop.name.clone(),
+                    expiring_points: occurrence.expiring_points,
+                    expiring_date: occurrence.expiring_date,
                 },
             ))
         })
