@@ -24,6 +24,8 @@ pub struct Model {
     /// Outbox events up to this id (UUID v7) have been read, less a safety overlap.
     pub event_mark: Uuid,
     pub created_at: DateTimeUtc,
+    /// Created, paused or resumed (the scheduler leaves it): occurrences before it are
+    /// never queued.
     pub updated_at: DateTimeUtc,
 }
 

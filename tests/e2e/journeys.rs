@@ -232,4 +232,50 @@ async fn journeys_message_each_member_once_per_occurrence() {
         json!({"status": "ACTIVE", "campaign": {"status": "SENDING"}})
     );
     assert!(sender.drain().await.is_empty());
+
+    // Registration, a first order and a lapse are found from stored facts, once each;
+    // the buyer's lapse began before the win-back journey existed.
+    let welcome = journey(&app, &admin, "REGISTERED", None, "Chào {{ name }}").await;
+    let first = journey(&app, &admin, "FIRST_ORDER", None, "Cảm ơn {{ name }}").await;
+    let winback = journey(
+        &app,
+        &admin,
+        "NO_PURCHASE_FOR_DAYS",
+        Some(7),
+        "Nhớ {{ name }}",
+    )
+    .await;
+    // The clock stands still; facts recorded at a journey's creation instant are before it.
+    app.advance(chrono::Duration::minutes(1));
+    app.upsert_member(
+        &admin,
+        json!({"externalId": "new", "email": "new@x.vn", "name": "Lan", "register": true}),
+    )
+    .await;
+    app.order(&admin, "o2", "new", 10_000, 0).await.data();
+    let reached = |id: String| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let r = app
+                .gql(
+                    Some(&admin),
+                    "query($id: ID!) { journey(id: $id) { report { recipients } } }",
+                    json!({"id": id}),
+                )
+                .await;
+            r.data()["journey"]["report"]["recipients"].clone()
+        }
+    };
+    app.run_jobs().await;
+    app.run_jobs().await;
+    assert_eq!(reached(welcome.clone()).await, json!(1));
+    assert_eq!(reached(first.clone()).await, json!(1));
+    assert_eq!(reached(winback.clone()).await, json!(0));
+    app.advance(chrono::Duration::days(8));
+    app.run_jobs().await;
+    app.run_jobs().await;
+    assert_eq!(reached(winback).await, json!(1));
+    assert_eq!(reached(first).await, json!(1));
+    assert_eq!(reached(welcome).await, json!(1));
 }

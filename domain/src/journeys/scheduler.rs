@@ -53,14 +53,23 @@ async fn occurrences(
 ) -> Result<(Vec<Occurrence>, Uuid)> {
     let journey = Journey::from_row(row.clone())?;
     let days = journey.days.unwrap_or_default();
+    // A change whose transaction committed after the previous scan read may carry an
+    // earlier time: the window reaches back by the overlap (reading twice queues nothing
+    // twice), never before the journey was created or resumed.
+    let overlapped = Window {
+        from: (window.from - tier::overlap()).max(row.updated_at),
+        to: window.to,
+    };
     let recent = Window {
-        from: window.from.max(window.to - Duration::days(CATCH_UP_DAYS)),
+        from: overlapped
+            .from
+            .max(window.to - Duration::days(CATCH_UP_DAYS)),
         to: window.to,
     };
     let db = &ctx.db;
     let found = match journey.trigger {
         Trigger::Birthday => birthday::find(db, shop, days, window).await?,
-        Trigger::PointsExpiring => expiring::find(db, shop, days, window).await?,
+        Trigger::PointsExpiring => expiring::find(db, shop, days, overlapped).await?,
         Trigger::NoPurchaseForDays => winback::find(db, shop.id, days, recent).await?,
         Trigger::FirstOrder => first_order::find(db, shop.id, recent).await?,
         Trigger::Registered => registered::find(db, shop.id, recent).await?,
