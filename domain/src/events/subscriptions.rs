@@ -2,7 +2,7 @@
 //! raise an event asks, and a shop without a subscriber writes no event at all, so
 //! recording an order costs one in-memory lookup more (docs/performance.md).
 //!
-//! A shop's active tier journeys ([`crate::journeys`]) want `member.tier_changed` too:
+//! A shop's active tier journeys (the `journeys` table) want `member.tier_changed` too:
 //! the outbox is where they read tier changes from, so the event row is written for
 //! them even without an endpoint (with no delivery).
 //!
@@ -13,10 +13,12 @@
 //! within [`TTL`].
 use crate::Result;
 use crate::events::EventType;
-use crate::journeys::Trigger;
+use loyalty_entities::journey;
 use loyalty_entities::webhook_endpoint::{self, EndpointStatus};
 use moka::sync::Cache;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 use uuid::Uuid;
@@ -85,11 +87,14 @@ pub async fn of<C: ConnectionTrait>(conn: &C, shop_id: Uuid) -> Result<Arc<Subsc
         .into_tuple()
         .all(conn)
         .await?;
-    let triggers = crate::journeys::service::active_triggers(conn, shop_id).await?;
-    let journeys = if triggers
-        .iter()
-        .any(|t| matches!(t, Trigger::TierUp | Trigger::TierDown))
-    {
+    // Read here rather than through the journeys' service, which sits above events.
+    let tier_journeys = journey::Entity::find()
+        .filter(journey::Column::ShopId.eq(shop_id))
+        .filter(journey::Column::Status.eq("ACTIVE"))
+        .filter(journey::Column::Trigger.is_in(["TIER_UP", "TIER_DOWN"]))
+        .count(conn)
+        .await?;
+    let journeys = if tier_journeys > 0 {
         vec![EventType::MemberTierChanged]
     } else {
         Vec::new()

@@ -11,7 +11,6 @@
 //! Between occurrences the campaign rests COMPLETED; queuing wakes it.
 
 pub mod enqueue;
-pub mod fields;
 pub mod journey;
 pub mod occurrences;
 pub mod scheduler;
@@ -19,7 +18,7 @@ pub mod service;
 pub mod spec;
 pub mod trigger;
 
-pub use fields::OccurrenceFields;
+pub use crate::campaigns::occurrence_fields::OccurrenceFields;
 pub use journey::{Journey, JourneyStatus};
 pub use spec::JourneySpec;
 pub use trigger::Trigger;

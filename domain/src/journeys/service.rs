@@ -1,7 +1,7 @@
 //! Writing and steering journeys: create, pause, resume, read. Each write is one
 //! transaction; pausing and resuming also pause and wake the journey's campaign, so
 //! queued messages wait with it.
-use super::{Journey, JourneySpec, JourneyStatus, Trigger};
+use super::{Journey, JourneySpec, JourneyStatus};
 use crate::campaigns::service::{check_refs, json};
 use crate::campaigns::{CampaignStatus, JOURNEY};
 use crate::events::subscriptions;
@@ -191,17 +191,4 @@ pub async fn list<C: ConnectionTrait>(
         .map(|r| Ok((r.id, Journey::from_row(r)?)))
         .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_overfetch(items, limit))
-}
-
-/// The triggers of the shop's active journeys (read by the outbox's subscriptions).
-pub async fn active_triggers<C: ConnectionTrait>(conn: &C, shop_id: Uuid) -> Result<Vec<Trigger>> {
-    let raw: Vec<String> = journey::Entity::find()
-        .select_only()
-        .column(journey::Column::Trigger)
-        .filter(journey::Column::ShopId.eq(shop_id))
-        .filter(journey::Column::Status.eq(JourneyStatus::Active.as_str()))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    raw.iter().map(|t| Trigger::parse(t)).collect()
 }

@@ -1,7 +1,7 @@
 //! Filling in each claimed delivery's message and handing it to the channel, several at
 //! once.
 use super::DispatchConfig;
-use crate::journeys::OccurrenceFields;
+use crate::campaigns::occurrence_fields::OccurrenceFields;
 use crate::members::phone::international_digits;
 use crate::messaging::channel::Sender;
 use crate::messaging::template::{Vars, off_thread};

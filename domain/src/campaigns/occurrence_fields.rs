@@ -1,5 +1,6 @@
-//! The template fields an occurrence adds to a member's (a `POINTS_EXPIRING` reminder's
-//! points and day), stored as JSON on its delivery so a retry sends the same words.
+//! The template fields a journey's occurrence adds to a member's (a `POINTS_EXPIRING`
+//! reminder's points and day), stored as JSON on its delivery so a retry sends the same
+//! words.
 use serde::{Deserialize, Serialize};
 
 /// Fields of one occurrence.
