@@ -38,6 +38,7 @@ pub mod error;
 pub mod events;
 pub mod ids;
 pub mod jobs;
+pub mod journeys;
 pub mod ledger;
 pub mod limits;
 pub mod members;

@@ -36,6 +36,11 @@ pub struct Model {
     /// Orders the recipient places before this instant count for the campaign.
     pub attributed_until: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
+    /// A journey's occurrence (`birthday:2027`, `lot:<id>`): at most one delivery per
+    /// campaign, member and occurrence. None for a broadcast.
+    pub occurrence: Option<String>,
+    /// Template fields of the occurrence (JSON: the expiring points and their day).
+    pub fields: Option<String>,
 }
 
 /// What became of one recipient, stored as its upper-case name in a text column. A

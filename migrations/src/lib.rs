@@ -40,6 +40,8 @@ mod m20261207_000039_webhooks;
 mod m20261207_000042_offer_images;
 mod m20261207_000043_member_source;
 mod m20261207_000044_program_changes;
+mod m20261207_000045_journeys;
+mod m20261207_000046_expiry_notices;
 mod member_search_copy;
 mod support;
 
@@ -84,6 +86,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000042_offer_images::Migration),
             Box::new(m20261207_000043_member_source::Migration),
             Box::new(m20261207_000044_program_changes::Migration),
+            Box::new(m20261207_000045_journeys::Migration),
+            Box::new(m20261207_000046_expiry_notices::Migration),
         ]
     }
 }

@@ -16,6 +16,7 @@ mod export_import;
 mod graphiql;
 mod hardening;
 mod import;
+mod journeys;
 mod key_cap;
 mod key_lookup;
 mod key_use;

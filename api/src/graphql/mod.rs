@@ -8,6 +8,7 @@ pub mod connection;
 pub mod consent;
 pub mod cost;
 pub mod enums;
+pub mod journeys;
 pub mod json_input;
 pub mod ledger;
 pub mod member_scope;
@@ -49,6 +50,7 @@ pub struct Query(
     vouchers::VoucherQuery,
     segments::SegmentQuery,
     campaigns::CampaignQuery,
+    journeys::JourneyQuery,
     channel_accounts::ChannelAccountQuery,
     zns_templates::ZnsTemplateQuery,
     bulk::BulkQuery,
@@ -72,6 +74,7 @@ pub struct Mutation(
     checkout::CheckoutMutation,
     segments::SegmentMutation,
     campaigns::CampaignMutation,
+    journeys::JourneyMutation,
     consent::ConsentMutation,
     channel_accounts::ChannelAccountMutation,
     test_message::TestMessageMutation,

@@ -91,6 +91,8 @@ async fn member_vars(ctx: &Ctx, shop_name: &str, shop_id: Uuid, member_id: Uuid)
         voucher_code: sample.voucher_code,
         voucher_expires: sample.voucher_expires,
         shop: shop_name.to_owned(),
+        expiring_points: sample.expiring_points,
+        expiring_date: sample.expiring_date,
     })
 }
 
