@@ -3,7 +3,8 @@ use crate::config::{DbConfig, ServeConfig};
 use crate::db_target::{Creation, announce};
 use crate::{app, db, graphql, server, telemetry, transfer};
 use clap::{Parser, Subcommand};
-use loyalty_domain::{program, shops};
+use loyalty_domain::{audit, program, shops};
+use serde_json::json;
 use std::process::ExitCode;
 
 /// Loyalty engine for omnichannel merchants.
@@ -224,6 +225,19 @@ enum KeyCommand {
     },
 }
 
+/// The audit scope of an operator command that changes a shop (issue 33): its rows name
+/// the operator, the command and `summary` (which carries no secret or personal data).
+fn operator(action: &str, summary: serde_json::Value) -> audit::Scope {
+    audit::Scope {
+        actor: audit::Actor::Operator,
+        action: action.to_owned(),
+        targets: audit::summary::named_ids(&summary),
+        summary,
+        request_id: None,
+        at: chrono::Utc::now(),
+    }
+}
+
 /// Parses the command line and runs the command.
 pub async fn run() -> ExitCode {
     let cli = Cli::parse();
@@ -256,7 +270,8 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             command: ImportCommand::Members { file, shop, db },
         } => {
             announce(&db.database_url, Creation::Refused)?;
-            transfer::import_members(&db, shop, &file).await
+            let scope = operator("cli:import members", json!({"shopId": shop.to_string()}));
+            audit::within(scope, transfer::import_members(&db, shop, &file)).await
         }
         Command::Export {
             command:
@@ -350,7 +365,9 @@ async fn execute(command: Command) -> anyhow::Result<()> {
         } => {
             announce(&db.database_url, Creation::Refused)?;
             let ctx = app::system_context(&db).await?;
-            let created = program::create_shop(&ctx, &name, Some(&time_zone)).await?;
+            let scope = operator("cli:shop create", json!({"timeZone": time_zone}));
+            let created =
+                audit::within(scope, program::create_shop(&ctx, &name, Some(&time_zone))).await?;
             println!(
                 "{}",
                 serde_json::json!({
@@ -378,7 +395,15 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                 .await?
                 .with_max_keys_per_shop(max_keys_per_shop);
             let role = loyalty_domain::access::Role::parse(&role)?;
-            let key = loyalty_domain::access::create_api_key(&ctx, shop, role, name).await?;
+            let scope = operator(
+                "cli:shop key create",
+                json!({"shopId": shop.to_string(), "role": role.as_str()}),
+            );
+            let key = audit::within(
+                scope,
+                loyalty_domain::access::create_api_key(&ctx, shop, role, name),
+            )
+            .await?;
             println!(
                 "{}",
                 serde_json::json!({
@@ -400,8 +425,15 @@ async fn execute(command: Command) -> anyhow::Result<()> {
         } => {
             announce(&db.database_url, Creation::Refused)?;
             let ctx = app::system_context(&db).await?;
-            let t = loyalty_domain::campaigns::top_up::top_up(&ctx, shop, amount, note.as_deref())
-                .await?;
+            let scope = operator(
+                "cli:shop top-up",
+                json!({"shopId": shop.to_string(), "amount": amount}),
+            );
+            let t = audit::within(
+                scope,
+                loyalty_domain::campaigns::top_up::top_up(&ctx, shop, amount, note.as_deref()),
+            )
+            .await?;
             println!(
                 "{}",
                 serde_json::json!({

@@ -6,6 +6,8 @@
 //! SQLite and PostgreSQL store exactly the same digits.
 
 pub mod api_key;
+pub mod audit_log;
+pub mod audit_target;
 pub mod bulk_job;
 pub mod bulk_job_item;
 pub mod campaign;

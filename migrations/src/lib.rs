@@ -42,6 +42,7 @@ mod m20261207_000043_member_source;
 mod m20261207_000044_program_changes;
 mod m20261207_000045_journeys;
 mod m20261207_000046_expiry_notices;
+mod m20261207_000047_audit_log;
 mod member_search_copy;
 mod support;
 
@@ -88,6 +89,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000044_program_changes::Migration),
             Box::new(m20261207_000045_journeys::Migration),
             Box::new(m20261207_000046_expiry_notices::Migration),
+            Box::new(m20261207_000047_audit_log::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 
 mod amounts;
 mod amounts_written;
+mod audit;
 mod batching;
 mod bulk;
 mod caching;
@@ -12,6 +13,7 @@ mod consent;
 mod context_tables;
 mod cursors;
 mod enrollment;
+mod erasure;
 mod export_import;
 mod graphiql;
 mod hardening;

@@ -76,9 +76,12 @@ pub async fn create(ctx: &Ctx, shop_id: Uuid, spec: CampaignSpec) -> Result<Camp
         updated_at: now,
         kind: super::BROADCAST.to_owned(),
     };
+    let txn = ctx.db.begin().await?;
     campaign::Entity::insert(row.clone().into_active_model())
-        .exec_without_returning(&ctx.db)
+        .exec_without_returning(&txn)
         .await?;
+    crate::audit::record(&txn, shop_id, &[row.id]).await?;
+    txn.commit().await?;
     Campaign::from_row(row)
 }
 
@@ -126,6 +129,7 @@ pub async fn update(ctx: &Ctx, shop_id: Uuid, id: Uuid, spec: CampaignSpec) -> R
     campaign::Entity::update(row.clone().into_active_model().reset_all())
         .exec(&txn)
         .await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Campaign::from_row(row)
 }
@@ -175,6 +179,7 @@ pub async fn schedule(ctx: &Ctx, shop_id: Uuid, id: Uuid, at: NaiveDateTime) -> 
     campaign::Entity::update(row.clone().into_active_model().reset_all())
         .exec(&txn)
         .await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Campaign::from_row(row)
 }
@@ -192,6 +197,7 @@ pub async fn send_now(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<Campaign> {
         return Err(wrong_state(status, "sent"));
     }
     let row = recipients::freeze(&txn, &shop, row, now).await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Campaign::from_row(row)
 }
@@ -225,6 +231,7 @@ pub async fn pause(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<Campaign> {
         return Err(wrong_state(status, "paused"));
     }
     let row = set_status(&txn, row, CampaignStatus::Paused, None, ctx.clock.now()).await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Campaign::from_row(row)
 }
@@ -243,6 +250,7 @@ pub async fn resume(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<Campaign> {
         CampaignStatus::Scheduled
     };
     let row = set_status(&txn, row, to, None, ctx.clock.now()).await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Campaign::from_row(row)
 }
@@ -289,6 +297,7 @@ pub async fn cancel(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<Campaign> {
         .exec(&txn)
         .await?;
     let row = set_status(&txn, row, CampaignStatus::Cancelled, None, now).await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Campaign::from_row(row)
 }

@@ -451,6 +451,7 @@ pub async fn import_request(ctx: &Ctx, shop_id: Uuid, csv: &str) -> Result<Impor
     }
     let txn = ctx.db.begin().await?;
     apply(&txn, shop_id, rows, &mut report, ctx.clock.now()).await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     report.rejected.sort_by_key(|r| r.line);
     Ok(report)
@@ -468,6 +469,7 @@ async fn apply_batch(
     }
     let txn = ctx.db.begin().await?;
     apply(&txn, shop_id, rows, report, ctx.clock.now()).await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Ok(())
 }

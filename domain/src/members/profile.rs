@@ -320,6 +320,7 @@ pub async fn upsert(ctx: &Ctx, shop_id: Uuid, input: MemberInput) -> Result<Memb
         if joined {
             registered(&txn, ctx, shop_id, &saved, now).await?;
         }
+        crate::audit::record(&txn, shop_id, &[saved.id]).await?;
         txn.commit().await?;
         return Member::from_row(saved);
     }

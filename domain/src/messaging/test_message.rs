@@ -152,6 +152,7 @@ pub async fn send(
              the operator tops it up"
         )));
     }
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     let outbound = Outbound {
         delivery_id: new_id(),

@@ -40,6 +40,7 @@ pub async fn create(ctx: &Ctx, shop_id: Uuid, input: TierInput) -> Result<Tier> 
         .exec_without_returning(&txn)
         .await?;
     recompute_all(&txn, &program).await?;
+    crate::audit::record(&txn, shop_id, &[t.id]).await?;
     txn.commit().await?;
     ctx.policies.forget(shop_id);
     reload(ctx, shop_id, t.id).await
@@ -65,6 +66,7 @@ pub async fn update(ctx: &Ctx, shop_id: Uuid, id: Uuid, input: TierInput) -> Res
         .exec(&txn)
         .await?;
     recompute_all(&txn, &program).await?;
+    crate::audit::record(&txn, shop_id, &[id]).await?;
     txn.commit().await?;
     ctx.policies.forget(shop_id);
     reload(ctx, shop_id, id).await
@@ -96,6 +98,7 @@ pub async fn delete(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<bool> {
         )));
     }
     tier::Entity::delete_by_id((shop_id, id)).exec(&txn).await?;
+    crate::audit::record(&txn, shop_id, &[id]).await?;
     txn.commit().await?;
     ctx.policies.forget(shop_id);
     Ok(true)

@@ -219,6 +219,27 @@ impl Member {
             })
             .collect())
     }
+    /// The audited changes that touched this member, newest first (see `auditLog`).
+    /// One statement per member: a list of members asking for it pays for each.
+    ///
+    /// Requires: ADMIN.
+    #[graphql(
+        guard = "crate::auth::RoleGuard(loyalty_domain::access::Role::Admin)",
+        complexity = "cost::PER_ITEM_QUERY.saturating_add(cost::paged(first, child_complexity))"
+    )]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i64>,
+        after: Option<String>,
+    ) -> async_graphql::Result<crate::graphql::audit::AuditEntryConnection> {
+        let _turn = cost::turn(ctx).await;
+        let filter = loyalty_domain::audit::AuditFilter {
+            target_id: Some(self.0.id.to_string()),
+            ..Default::default()
+        };
+        crate::graphql::audit::page(ctx, self.0.shop_id, filter, first, after).await
+    }
     /// Ledger entries, newest first.
     #[graphql(complexity = "cost::paged(first, child_complexity)")]
     pub(crate) async fn ledger(
