@@ -57,6 +57,7 @@ pub fn router_admitting(
         schema: graphql::build_with(Some(ctx.clone()), limits, prices),
         introspection: graphql::build_for_introspection(Some(ctx.clone()), limits),
         member: graphql::build_for_members(Some(ctx.clone()), limits, prices),
+        audited: graphql::build_for_mutations(Some(ctx.clone()), limits, prices),
         member_rate: crate::member_rate::MemberRate::new(limits.member_rate_per_min).map(Arc::new),
         client_ip_from_forwarded_for: limits.client_ip_from_forwarded_for,
         ctx,

@@ -3,7 +3,8 @@ use crate::config::{DbConfig, ServeConfig};
 use crate::db_target::{Creation, announce};
 use crate::{app, db, graphql, server, telemetry, transfer};
 use clap::{Parser, Subcommand};
-use loyalty_domain::{program, shops};
+use loyalty_domain::{audit, program, shops};
+use serde_json::json;
 use std::process::ExitCode;
 
 /// Loyalty engine for omnichannel merchants.
@@ -58,6 +59,39 @@ enum Command {
     Jobs {
         #[command(subcommand)]
         command: JobsCommand,
+    },
+    /// A shop's program (operator-level changes the merchant cannot make).
+    Program {
+        #[command(subcommand)]
+        command: ProgramCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ProgramCommand {
+    /// Changes an ACTIVE program's ranking conversion (seed 001: fixed after activation;
+    /// the merchant asks support) and re-ranks every member from its ranking spend, in
+    /// batches, printing progress on stderr and the change as JSON on stdout. The change
+    /// is recorded first (`programChanges`, ADMIN); a run that stops part-way is resumed
+    /// by running the same command again.
+    SetConversion {
+        /// The shop's id.
+        #[arg(long)]
+        shop: uuid::Uuid,
+        /// The new VND of paid spend per ranking point.
+        #[arg(long)]
+        spend_per_point: rust_decimal::Decimal,
+        /// Who asked or made the change, as recorded (1 to 100 characters).
+        #[arg(long, default_value = "operator")]
+        by: String,
+        /// Members re-ranked per transaction.
+        #[arg(long, default_value_t = loyalty_domain::program::conversion_change::DEFAULT_BATCH)]
+        batch_size: u64,
+        /// Stops after this many batches (the rest on the next run), to spread the work.
+        #[arg(long)]
+        max_batches: Option<u64>,
+        #[command(flatten)]
+        db: DbConfig,
     },
 }
 
@@ -191,6 +225,19 @@ enum KeyCommand {
     },
 }
 
+/// The audit scope of an operator command that changes a shop (issue 33): its rows name
+/// the operator, the command and `summary` (which carries no secret or personal data).
+fn operator(action: &str, summary: serde_json::Value) -> audit::Scope {
+    audit::Scope {
+        actor: audit::Actor::Operator,
+        action: action.to_owned(),
+        targets: audit::summary::named_ids(&summary),
+        summary,
+        request_id: None,
+        at: chrono::Utc::now(),
+    }
+}
+
 /// Parses the command line and runs the command.
 pub async fn run() -> ExitCode {
     let cli = Cli::parse();
@@ -223,7 +270,8 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             command: ImportCommand::Members { file, shop, db },
         } => {
             announce(&db.database_url, Creation::Refused)?;
-            transfer::import_members(&db, shop, &file).await
+            let scope = operator("cli:import members", json!({"shopId": shop.to_string()}));
+            audit::within(scope, transfer::import_members(&db, shop, &file)).await
         }
         Command::Export {
             command:
@@ -292,6 +340,21 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Program {
+            command:
+                ProgramCommand::SetConversion {
+                    shop,
+                    spend_per_point,
+                    by,
+                    batch_size,
+                    max_batches,
+                    db,
+                },
+        } => {
+            announce(&db.database_url, Creation::Refused)?;
+            let ctx = app::system_context(&db).await?;
+            set_conversion(&ctx, shop, spend_per_point, &by, batch_size, max_batches).await
+        }
         Command::Shop {
             command:
                 ShopCommand::Create {
@@ -302,7 +365,9 @@ async fn execute(command: Command) -> anyhow::Result<()> {
         } => {
             announce(&db.database_url, Creation::Refused)?;
             let ctx = app::system_context(&db).await?;
-            let created = program::create_shop(&ctx, &name, Some(&time_zone)).await?;
+            let scope = operator("cli:shop create", json!({"timeZone": time_zone}));
+            let created =
+                audit::within(scope, program::create_shop(&ctx, &name, Some(&time_zone))).await?;
             println!(
                 "{}",
                 serde_json::json!({
@@ -330,7 +395,15 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                 .await?
                 .with_max_keys_per_shop(max_keys_per_shop);
             let role = loyalty_domain::access::Role::parse(&role)?;
-            let key = loyalty_domain::access::create_api_key(&ctx, shop, role, name).await?;
+            let scope = operator(
+                "cli:shop key create",
+                json!({"shopId": shop.to_string(), "role": role.as_str()}),
+            );
+            let key = audit::within(
+                scope,
+                loyalty_domain::access::create_api_key(&ctx, shop, role, name),
+            )
+            .await?;
             println!(
                 "{}",
                 serde_json::json!({
@@ -352,8 +425,15 @@ async fn execute(command: Command) -> anyhow::Result<()> {
         } => {
             announce(&db.database_url, Creation::Refused)?;
             let ctx = app::system_context(&db).await?;
-            let t = loyalty_domain::campaigns::top_up::top_up(&ctx, shop, amount, note.as_deref())
-                .await?;
+            let scope = operator(
+                "cli:shop top-up",
+                json!({"shopId": shop.to_string(), "amount": amount}),
+            );
+            let t = audit::within(
+                scope,
+                loyalty_domain::campaigns::top_up::top_up(&ctx, shop, amount, note.as_deref()),
+            )
+            .await?;
             println!(
                 "{}",
                 serde_json::json!({
@@ -365,4 +445,44 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Starts or resumes the change, then re-ranks batch by batch until done or
+/// `max_batches` ran.
+async fn set_conversion(
+    ctx: &loyalty_domain::Ctx,
+    shop: uuid::Uuid,
+    spend: rust_decimal::Decimal,
+    by: &str,
+    batch_size: u64,
+    max_batches: Option<u64>,
+) -> anyhow::Result<()> {
+    use loyalty_domain::program::conversion_change::{self, ChangeStatus};
+    let mut change = conversion_change::start(ctx, shop, spend, by).await?;
+    eprintln!(
+        "ranking conversion {} -> {} VND per point; re-ranking {} members (already done: {})",
+        change.old_value, change.new_value, change.members_total, change.members_done
+    );
+    let mut batches = 0u64;
+    while change.status == ChangeStatus::Running && max_batches.is_none_or(|m| batches < m) {
+        change = conversion_change::run_batch(ctx, shop, change.id, batch_size).await?;
+        batches += 1;
+        eprintln!(
+            "re-ranked {} of {} members",
+            change.members_done, change.members_total
+        );
+    }
+    println!(
+        "{}",
+        serde_json::json!({
+            "changeId": change.id.to_string(),
+            "setting": change.setting,
+            "from": change.old_value,
+            "to": change.new_value,
+            "status": change.status.as_str(),
+            "membersDone": change.members_done,
+            "membersTotal": change.members_total,
+        })
+    );
+    Ok(())
 }

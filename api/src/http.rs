@@ -39,6 +39,9 @@ pub struct AppState {
     /// The same schema refusing every field outside a member's wallet, for the requests
     /// of member tokens (`graphql::member_scope`).
     pub member: LoyaltySchema,
+    /// The same schema opening an audit scope around each mutation, for the mutation
+    /// requests of shop keys and the operator (`graphql::audit_scope`).
+    pub audited: LoyaltySchema,
     /// The rate limit on member tokens (none: `LOYALTY_MEMBER_RATE_PER_MIN` is 0).
     pub member_rate: Option<std::sync::Arc<crate::member_rate::MemberRate>>,
     /// Whether the client's address is the last of `X-Forwarded-For`.
@@ -143,6 +146,18 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
     };
     doc.operations.iter().any(|(name, op)| {
         chosen(request.operation_name.as_deref(), name) && op.node.ty == OperationType::Mutation
+    })
+}
+
+/// Whether the operation the request would run is a mutation, from its parsed document.
+fn runs_mutation(request: &mut async_graphql::Request) -> bool {
+    use async_graphql::parser::types::OperationType;
+    let operation_name = request.operation_name.clone();
+    let Ok(doc) = request.parsed_query() else {
+        return false;
+    };
+    doc.operations.iter().any(|(name, op)| {
+        chosen(operation_name.as_deref(), name) && op.node.ty == OperationType::Mutation
     })
 }
 
@@ -269,6 +284,7 @@ async fn execute(state: AppState, headers: HeaderMap, request: async_graphql::Re
         Err(unchecked) => return unchecked.into_response(),
     };
     let member_token = matches!(caller, auth::Caller::Member(_));
+    let audited_caller = matches!(caller, auth::Caller::Shop(_) | auth::Caller::Operator);
     let mut request = request
         .data(caller)
         .data(state.operator.clone())
@@ -292,6 +308,16 @@ async fn execute(state: AppState, headers: HeaderMap, request: async_graphql::Re
                 &state.introspection
             } else if member_token {
                 &state.member
+            } else if audited_caller && runs_mutation(&mut request) {
+                let audit = crate::graphql::audit_scope::AuditRequest {
+                    variables: request.variables.clone(),
+                    request_id: headers
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .map(|v| v.chars().take(200).collect()),
+                };
+                request = request.data(audit);
+                &state.audited
             } else {
                 &state.schema
             };

@@ -9,8 +9,8 @@
 //! (`tests/module_loops.rs` fails on any loop, naming it). From the bottom:
 //!
 //! 1. `error`, `ids`, `clock`, `money`, `limits`, `paging`, `sql`, `secrets` (sealing
-//!    credentials at rest), `events` (the outbox every change writes its events to):
-//!    building blocks.
+//!    credentials at rest), `events` (the outbox every change writes its events to),
+//!    `audit` (the trail of who changed what): building blocks.
 //! 2. `access` (API keys and roles) and `shops` (tenants and the days of their time zone).
 //! 3. `tiers`: the tier ladder's rows and rules, given the program's conversion as a number.
 //! 4. `program`: settings, cycles and expiry; the policy (shop, program and tiers read as
@@ -22,13 +22,15 @@
 //!    `orders`; `rewards` (vouchers bought with points) beside them.
 //! 8. `jobs` (expiry, cycle roll); `messaging`, then `campaigns`; `sessions` (member
 //!    sessions and the member widget's settings); `webhooks` (endpoints and the worker
-//!    that posts the outbox's events).
+//!    that posts the outbox's events); `privacy` (a customer's data exported or erased,
+//!    across all of these).
 //! 9. `context`: the [`Ctx`] itself, with the replica's caches and order queues.
 //!
 //! Services name the context by its root re-export, `crate::Ctx`, which the check does
 //! not count: every layer is handed it, none reaches into it.
 
 pub mod access;
+pub mod audit;
 pub mod bulk;
 pub mod campaigns;
 pub mod checkout;
@@ -38,6 +40,7 @@ pub mod error;
 pub mod events;
 pub mod ids;
 pub mod jobs;
+pub mod journeys;
 pub mod ledger;
 pub mod limits;
 pub mod members;
@@ -46,6 +49,7 @@ pub mod money;
 pub mod offers;
 pub mod orders;
 pub mod paging;
+pub mod privacy;
 pub mod program;
 pub mod rewards;
 pub mod secrets;

@@ -37,6 +37,8 @@ pub struct Model {
     pub skipped: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// BROADCAST, or JOURNEY for the campaign an automated journey sends through.
+    pub kind: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,7 +1,7 @@
 //! One recipient of a campaign: the durable job that sends their message, and its record.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "campaign_deliveries")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -36,11 +36,17 @@ pub struct Model {
     /// Orders the recipient places before this instant count for the campaign.
     pub attributed_until: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
+    /// A journey's occurrence (`birthday:2027`, `lot:<id>`): at most one delivery per
+    /// campaign, member and occurrence. None for a broadcast.
+    pub occurrence: Option<String>,
+    /// Template fields of the occurrence (JSON: the expiring points and their day).
+    pub fields: Option<String>,
 }
 
 /// What became of one recipient, stored as its upper-case name in a text column. A
 /// stored value outside this list fails the row's read (`DbErr::Type`).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum DeliveryStatus {
     /// Waiting for its first attempt or a retry.

@@ -20,6 +20,8 @@ pub struct Model {
     pub reason: Option<String>,
     pub order_id: Option<Uuid>,
     pub idempotency_key: Option<String>,
+    /// The key that made a manual adjustment (by hand or in bulk); none otherwise.
+    pub actor_key_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

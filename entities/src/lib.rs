@@ -6,13 +6,17 @@
 //! SQLite and PostgreSQL store exactly the same digits.
 
 pub mod api_key;
+pub mod audit_log;
+pub mod audit_target;
 pub mod bulk_job;
 pub mod bulk_job_item;
 pub mod campaign;
 pub mod campaign_delivery;
 pub mod email_sender;
 pub mod event;
+pub mod expiry_notice;
 pub mod idempotency_key;
+pub mod journey;
 pub mod ledger_entry;
 pub mod lot_allocation;
 pub mod member;
@@ -31,6 +35,7 @@ pub mod order;
 pub mod order_discount;
 pub mod point_lot;
 pub mod program;
+pub mod program_change;
 pub mod refund;
 pub mod reward;
 pub mod segment;

@@ -42,6 +42,9 @@ pub struct Model {
     /// Until when the cached balances stay right without a recount: no live lot of the
     /// member matures or expires before it. `None`: unknown (recount).
     pub points_stable_until: Option<DateTimeUtc>,
+    /// Where the customer came from: `IMPORT` (the opening-data file) or the sales
+    /// channel that first sent it (`WEB`, `POS`, ...); `None` is unknown.
+    pub source: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,7 +1,7 @@
 //! A member's opt-out of one messaging channel.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "messaging_opt_outs")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

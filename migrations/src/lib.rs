@@ -38,6 +38,11 @@ mod m20261207_000034_offer_delivery;
 mod m20261207_000035_offer_uses;
 mod m20261207_000039_webhooks;
 mod m20261207_000042_offer_images;
+mod m20261207_000043_member_source;
+mod m20261207_000044_program_changes;
+mod m20261207_000045_journeys;
+mod m20261207_000046_expiry_notices;
+mod m20261207_000047_audit_log;
 mod member_search_copy;
 mod support;
 
@@ -80,6 +85,11 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000035_offer_uses::Migration),
             Box::new(m20261207_000039_webhooks::Migration),
             Box::new(m20261207_000042_offer_images::Migration),
+            Box::new(m20261207_000043_member_source::Migration),
+            Box::new(m20261207_000044_program_changes::Migration),
+            Box::new(m20261207_000045_journeys::Migration),
+            Box::new(m20261207_000046_expiry_notices::Migration),
+            Box::new(m20261207_000047_audit_log::Migration),
         ]
     }
 }

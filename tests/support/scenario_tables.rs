@@ -11,11 +11,16 @@ pub fn read<T: DeserializeOwned>(file: &str) -> (String, T) {
     (text, value)
 }
 
-/// Every row carries its arithmetic: the line before each row is a comment.
+/// Every row carries its arithmetic: the line before each row (a `- {...}` item under
+/// `scenarios:`) is a comment.
 pub fn every_row_has_its_arithmetic(file: &str, text: &str) {
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
-    for (i, line) in lines.iter().enumerate() {
-        if line.starts_with("- {offer:") {
+    let start = lines
+        .iter()
+        .position(|l| *l == "scenarios:")
+        .unwrap_or(lines.len());
+    for (i, line) in lines.iter().enumerate().skip(start) {
+        if line.starts_with("- {") {
             assert!(
                 i > 0 && lines[i - 1].starts_with('#'),
                 "{file}: row without an arithmetic comment: {line}"

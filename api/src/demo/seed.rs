@@ -421,6 +421,8 @@ fn profile(rng: &mut StdRng, c: &Customer) -> MemberInput {
         province: Some((*province).to_owned()),
         district: Some((*pick(rng, districts)).to_owned()),
         register: Some(c.registered),
+        // Their first order names the channel they came from.
+        channel: None,
     }
 }
 

@@ -181,7 +181,7 @@ pub struct CampaignInput {
 }
 
 impl CampaignInput {
-    fn into_spec(self) -> Result<CampaignSpec, DomainError> {
+    pub(crate) fn into_spec(self) -> Result<CampaignSpec, DomainError> {
         let mut given: Vec<Content> = Vec::with_capacity(1);
         if let Some(z) = self.zns {
             given.push(Content::Zns(ZnsContent {
@@ -558,42 +558,7 @@ impl Campaign {
     /// Recipients, sent, failed by reason, cost and attributed orders.
     #[graphql(complexity = "cost::PER_ITEM_QUERY")]
     async fn report(&self, ctx: &Context<'_>) -> async_graphql::Result<CampaignReport> {
-        let _turn = cost::turn(ctx).await;
-        let r = campaigns::report::report(&domain(ctx).db, self.shop_id, &self.campaign)
-            .await
-            .gql()?;
-        let p = campaigns::profit::profit(&domain(ctx).db, self.shop_id, self.campaign.id, &r)
-            .await
-            .gql()?;
-        Ok(CampaignReport {
-            recipients: r.recipients.into(),
-            skipped: r.skipped.into(),
-            skipped_by_reason: skip_counts(r.skipped_by_reason),
-            pending: r.pending.into(),
-            sent: r.sent.into(),
-            delivered: r.delivered.into(),
-            failed: r.failed.into(),
-            cancelled: r.cancelled.into(),
-            failures: r
-                .failures
-                .into_iter()
-                .map(|f| FailureCount {
-                    code: f.code,
-                    message: f.message,
-                    count: f.count.into(),
-                })
-                .collect(),
-            cost: r.cost.into(),
-            held: r.held.into(),
-            balance_left: r.balance_left.into(),
-            attributed_orders: r.attributed_orders.into(),
-            attributed_revenue: r.attributed_revenue.into(),
-            vouchers_issued: r.vouchers_issued.into(),
-            vouchers_used: r.vouchers_used.into(),
-            voucher_discount: p.voucher_discount.into(),
-            profit: p.profit.into(),
-            return_on_spend: p.return_on_spend.map(Into::into),
-        })
+        report_of(ctx, self.shop_id, &self.campaign).await
     }
     /// Its recipients and what became of each, in the order they were frozen.
     #[graphql(complexity = "cost::paged(first, child_complexity)")]
@@ -622,6 +587,50 @@ impl Campaign {
         });
         Ok(DeliveryConnection { edges, page_info })
     }
+}
+
+/// The report of the shop's `campaign` (a broadcast's, or a journey's campaign's).
+pub(crate) async fn report_of(
+    ctx: &Context<'_>,
+    shop_id: Uuid,
+    campaign: &campaigns::Campaign,
+) -> async_graphql::Result<CampaignReport> {
+    let _turn = cost::turn(ctx).await;
+    let r = campaigns::report::report(&domain(ctx).db, shop_id, campaign)
+        .await
+        .gql()?;
+    let p = campaigns::profit::profit(&domain(ctx).db, shop_id, campaign.id, &r)
+        .await
+        .gql()?;
+    Ok(CampaignReport {
+        recipients: r.recipients.into(),
+        skipped: r.skipped.into(),
+        skipped_by_reason: skip_counts(r.skipped_by_reason),
+        pending: r.pending.into(),
+        sent: r.sent.into(),
+        delivered: r.delivered.into(),
+        failed: r.failed.into(),
+        cancelled: r.cancelled.into(),
+        failures: r
+            .failures
+            .into_iter()
+            .map(|f| FailureCount {
+                code: f.code,
+                message: f.message,
+                count: f.count.into(),
+            })
+            .collect(),
+        cost: r.cost.into(),
+        held: r.held.into(),
+        balance_left: r.balance_left.into(),
+        attributed_orders: r.attributed_orders.into(),
+        attributed_revenue: r.attributed_revenue.into(),
+        vouchers_issued: r.vouchers_issued.into(),
+        vouchers_used: r.vouchers_used.into(),
+        voucher_discount: p.voucher_discount.into(),
+        profit: p.profit.into(),
+        return_on_spend: p.return_on_spend.map(Into::into),
+    })
 }
 
 /// An edge of [`CampaignConnection`].
@@ -722,7 +731,7 @@ where
     Ok(wrap(shop_id, c))
 }
 
-fn wrap(shop_id: Uuid, campaign: campaigns::Campaign) -> Campaign {
+pub(crate) fn wrap(shop_id: Uuid, campaign: campaigns::Campaign) -> Campaign {
     Campaign { shop_id, campaign }
 }
 

@@ -319,3 +319,44 @@ pub enum SavedFilter {
     /// Customers not registered.
     NotRegistered,
 }
+
+/// Where customers came from (seed 002): the opening-data file or a sales channel.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum CustomerSource {
+    /// Created by the opening-data import file.
+    Import,
+    /// First sent by a sales channel (`upsertMember` with a `channel`, or an order).
+    Channel,
+}
+
+impl From<CustomerSource> for loyalty_domain::members::SourceKind {
+    fn from(s: CustomerSource) -> Self {
+        match s {
+            CustomerSource::Import => Self::Import,
+            CustomerSource::Channel => Self::Channel,
+        }
+    }
+}
+
+impl From<loyalty_domain::members::SourceKind> for CustomerSource {
+    fn from(s: loyalty_domain::members::SourceKind) -> Self {
+        match s {
+            loyalty_domain::members::SourceKind::Import => Self::Import,
+            loyalty_domain::members::SourceKind::Channel => Self::Channel,
+        }
+    }
+}
+
+impl From<loyalty_domain::members::SavedFilter> for SavedFilter {
+    fn from(s: loyalty_domain::members::SavedFilter) -> Self {
+        use loyalty_domain::members::SavedFilter as D;
+        match s {
+            D::All => Self::All,
+            D::BoughtLast7Days => Self::BoughtLast7Days,
+            D::BoughtLast30Days => Self::BoughtLast30Days,
+            D::LapsedOver30Days => Self::LapsedOver30Days,
+            D::Registered => Self::Registered,
+            D::NotRegistered => Self::NotRegistered,
+        }
+    }
+}

@@ -116,6 +116,9 @@ pub struct LedgerEntry {
     pub available_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
     pub reason: Option<String>,
+    /// The API key that made a manual adjustment (`adjustPoints`, or the key that
+    /// started an `adjustPointsForMembers`); none for other entries.
+    pub key_id: Option<ID>,
 }
 
 impl From<ledger::LedgerEntry> for LedgerEntry {
@@ -128,6 +131,7 @@ impl From<ledger::LedgerEntry> for LedgerEntry {
             available_at: e.available_at,
             expires_at: e.expires_at,
             reason: e.reason,
+            key_id: e.actor_key_id.map(|k| ID(k.to_string())),
         }
     }
 }

@@ -1,5 +1,7 @@
 //! The GraphQL schema: one module per area, merged into one query and one mutation root.
 
+pub mod audit;
+pub mod audit_scope;
 pub mod bulk;
 pub mod campaigns;
 pub mod channel_accounts;
@@ -8,6 +10,7 @@ pub mod connection;
 pub mod consent;
 pub mod cost;
 pub mod enums;
+pub mod journeys;
 pub mod json_input;
 pub mod ledger;
 pub mod member_scope;
@@ -17,7 +20,9 @@ pub mod offer_images;
 pub mod offers;
 pub mod order_history;
 pub mod orders;
+pub mod privacy;
 pub mod program;
+pub mod program_changes;
 pub mod rewards;
 pub mod scalars;
 pub mod segments;
@@ -48,12 +53,15 @@ pub struct Query(
     vouchers::VoucherQuery,
     segments::SegmentQuery,
     campaigns::CampaignQuery,
+    journeys::JourneyQuery,
     channel_accounts::ChannelAccountQuery,
     zns_templates::ZnsTemplateQuery,
     bulk::BulkQuery,
     wallet::WalletQuery,
     widget::WidgetQuery,
     webhooks::WebhookQuery,
+    audit::AuditQuery,
+    privacy::PrivacyQuery,
 );
 
 /// The mutation root.
@@ -71,6 +79,7 @@ pub struct Mutation(
     checkout::CheckoutMutation,
     segments::SegmentMutation,
     campaigns::CampaignMutation,
+    journeys::JourneyMutation,
     consent::ConsentMutation,
     channel_accounts::ChannelAccountMutation,
     test_message::TestMessageMutation,
@@ -79,6 +88,7 @@ pub struct Mutation(
     wallet::WalletMutation,
     widget::WidgetMutation,
     webhooks::WebhookMutation,
+    privacy::PrivacyMutation,
 );
 
 /// The schema type served at `/graphql`.
@@ -117,6 +127,14 @@ fn builder(
         builder = builder.data(ctx);
     }
     builder
+}
+
+/// The schema that runs the mutation requests of shop keys and the operator: the same
+/// schema, opening an audit scope around each mutation (see [`audit_scope`]).
+pub fn build_for_mutations(ctx: Option<Ctx>, limits: &Limits, prices: Prices) -> LoyaltySchema {
+    builder(ctx, limits, prices)
+        .extension(audit_scope::AuditScope)
+        .finish()
 }
 
 /// How deep an introspection-only request may nest. The standard introspection query

@@ -1,7 +1,9 @@
 //! The loyalty program: settings, activation.
 use crate::auth::{RoleGuard, domain, principal};
 use crate::error::Gql;
+use crate::graphql::cost;
 use crate::graphql::enums::{ActivationMode, CycleKind, Enrollment, ExpiryKind, ProgramStatus};
+use crate::graphql::program_changes::ProgramChange;
 use crate::graphql::scalars::{Date, Dec, Int32};
 use crate::graphql::tiers::{Tier, tier_list};
 use async_graphql::{Context, InputObject, Object, SimpleObject};
@@ -216,6 +218,32 @@ impl ProgramQuery {
                     tier: Tier { shop_id, tier },
                     members: members.into(),
                 })
+                .collect(),
+        )
+    }
+
+    /// Changes an operator made to the running program (`loyalty program
+    /// set-conversion`), newest first: who, what from what to what, when, and how far
+    /// re-ranking members has got. At most `first` (default 20, at most 100).
+    ///
+    /// Requires: ADMIN.
+    #[graphql(
+        guard = "RoleGuard(Role::Admin)",
+        complexity = "cost::paged(first, child_complexity)"
+    )]
+    async fn program_changes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "how many, at most 100; default 20")] first: Option<i64>,
+    ) -> async_graphql::Result<Vec<ProgramChange>> {
+        let shop_id = principal(ctx)?.shop_id;
+        let limit = loyalty_domain::paging::page_size(first).gql()?;
+        Ok(
+            program::conversion_change::list(&domain(ctx).db, shop_id, limit)
+                .await
+                .gql()?
+                .into_iter()
+                .map(ProgramChange)
                 .collect(),
         )
     }

@@ -101,6 +101,7 @@ pub async fn revoke_api_key(ctx: &Ctx, shop_id: Uuid, key_id: Uuid) -> Result<Ke
         .filter(api_key::Column::Id.eq(key_id))
         .exec(&txn)
         .await?;
+    crate::audit::record(&txn, shop_id, &[key_id]).await?;
     txn.commit().await?;
     ctx.keys.forget(&row.key_hash);
     let mut info = KeyInfo::from_row(row)?;

@@ -138,6 +138,7 @@ pub async fn create_api_key(
         )));
     }
     let key = insert_key(&txn, ctx, shop_id, role, name).await?;
+    crate::audit::record(&txn, shop_id, &[key.id]).await?;
     txn.commit().await?;
     Ok(key)
 }

@@ -274,7 +274,21 @@ pub async fn run_pending(ctx: &Ctx, config: &BulkConfig, max_batches: u64) -> Re
         let Some((job, lease)) = claim(ctx, config).await? else {
             break;
         };
-        let r = batch(ctx, config, &job, lease).await?;
+        let r = match job.actor_key_id {
+            // The entries a batch writes name the key that started the job.
+            Some(key) => {
+                let acting = crate::audit::Scope {
+                    actor: crate::audit::Actor::Key(key),
+                    action: format!("bulk:{}", job.kind),
+                    summary: serde_json::Value::Null,
+                    targets: vec![job.id.to_string()],
+                    request_id: None,
+                    at: ctx.clock.now(),
+                };
+                crate::audit::within(acting, batch(ctx, config, &job, lease)).await?
+            }
+            None => batch(ctx, config, &job, lease).await?,
+        };
         report.batches += 1;
         report.done += r.done;
         report.failed += r.failed;

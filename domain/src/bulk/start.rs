@@ -141,6 +141,7 @@ pub async fn start(ctx: &Ctx, shop_id: Uuid, request: BulkRequest) -> Result<Bul
         lease_until: None,
         created_at: now,
         finished_at: None,
+        actor_key_id: crate::audit::current_key(),
     };
     // A concurrent request with the same key waits here until the first commits, then
     // replays its job.
@@ -158,6 +159,7 @@ pub async fn start(ctx: &Ctx, shop_id: Uuid, request: BulkRequest) -> Result<Bul
         lease_until: Set(None),
         created_at: Set(now),
         finished_at: Set(None),
+        actor_key_id: Set(row.actor_key_id),
     })
     .on_conflict_do_nothing()
     .exec_without_returning(&txn)
@@ -214,6 +216,7 @@ pub async fn start(ctx: &Ctx, shop_id: Uuid, request: BulkRequest) -> Result<Bul
         .filter(bulk_job::Column::Id.eq(id))
         .exec(&txn)
         .await?;
+    crate::audit::record(&txn, shop_id, &[id]).await?;
     txn.commit().await?;
     BulkJob::from_row(&row)
 }

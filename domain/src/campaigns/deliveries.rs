@@ -63,6 +63,8 @@ mod tests {
             delivered_at: None,
             attributed_until: None,
             updated_at: Utc::now(),
+            occurrence: None,
+            fields: None,
         }
     }
 

@@ -11,6 +11,7 @@ pub mod deliveries;
 pub mod dispatch;
 pub mod estimate;
 pub mod message_price;
+pub mod occurrence_fields;
 pub mod profit;
 pub mod recipients;
 pub mod report;
@@ -24,3 +25,8 @@ pub use campaign::Campaign;
 pub use loyalty_entities::campaign_delivery::DeliveryStatus;
 pub use spec::CampaignSpec;
 pub use status::CampaignStatus;
+
+/// The kind of a campaign a merchant writes and sends once.
+pub const BROADCAST: &str = "BROADCAST";
+/// The kind of the campaign an automated journey sends through: it stays open, and rests COMPLETED while nothing is queued.
+pub const JOURNEY: &str = "JOURNEY";

@@ -7,16 +7,65 @@ use super::audience::reached;
 use super::{Campaign, CampaignStatus, DeliveryStatus};
 use crate::ids::new_id;
 use crate::members::listing::ids_after;
+use crate::messaging::ChannelKind;
 use crate::messaging::consent::{OPTED_OUT, opted_out_among};
 use crate::shops::Shop;
 use crate::{Result, members::filter::MemberFilter};
 use chrono::{DateTime, Utc};
-use loyalty_entities::{campaign, campaign_delivery};
+use loyalty_entities::{campaign, campaign_delivery, member};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel};
 use uuid::Uuid;
 
 /// Members read per query while freezing.
 const CHUNK: u64 = 1000;
+
+/// The delivery of `campaign_id` to member `m` on `channel`: QUEUED to its address, or
+/// SKIPPED without one or when the member opted out (`opted_out`).
+pub fn row_for(
+    shop_id: Uuid,
+    campaign_id: Uuid,
+    channel: ChannelKind,
+    m: &member::Model,
+    opted_out: bool,
+    now: DateTime<Utc>,
+) -> campaign_delivery::Model {
+    let address = channel.address(m);
+    let skip_reason = match &address {
+        None => Some(channel.skip_reason()),
+        Some(_) if opted_out => Some(OPTED_OUT),
+        Some(_) => None,
+    };
+    // A skipped recipient keeps no address: nothing is sent to it.
+    let address = address.filter(|_| skip_reason.is_none());
+    campaign_delivery::Model {
+        shop_id,
+        id: new_id(),
+        campaign_id,
+        member_id: m.id,
+        status: if skip_reason.is_none() {
+            DeliveryStatus::Queued
+        } else {
+            DeliveryStatus::Skipped
+        },
+        skip_reason: skip_reason.map(str::to_owned),
+        address,
+        attempts: 0,
+        next_attempt_at: now,
+        lease_until: None,
+        held: 0,
+        cost: 0,
+        error_code: None,
+        error_message: None,
+        provider_id: None,
+        voucher_code: None,
+        sent_at: None,
+        delivered_at: None,
+        attributed_until: None,
+        updated_at: now,
+        occurrence: None,
+        fields: None,
+    }
+}
 
 /// Inserts the deliveries of `row`'s audience and marks it SENDING, inside the caller's
 /// transaction. Returns the updated row.
@@ -40,47 +89,22 @@ pub async fn freeze<C: ConnectionTrait>(
         let rows: Vec<campaign_delivery::Model> = members
             .iter()
             .map(|m| {
-                let address = channel.address(m);
-                let skip_reason = match &address {
-                    None => Some(channel.skip_reason()),
-                    Some(_) if opted_out.contains(&m.id) => Some(OPTED_OUT),
-                    Some(_) => None,
-                };
-                // A skipped recipient keeps no address: nothing is sent to it.
-                let address = address.filter(|_| skip_reason.is_none());
-                recipients += 1;
-                if skip_reason.is_some() {
-                    skipped += 1;
-                }
-                campaign_delivery::Model {
-                    shop_id: shop.id,
-                    id: new_id(),
-                    campaign_id: campaign.id,
-                    member_id: m.id,
-                    status: if skip_reason.is_none() {
-                        DeliveryStatus::Queued
-                    } else {
-                        DeliveryStatus::Skipped
-                    },
-                    skip_reason: skip_reason.map(str::to_owned),
-                    address,
-                    attempts: 0,
-                    next_attempt_at: now,
-                    lease_until: None,
-                    held: 0,
-                    cost: 0,
-                    error_code: None,
-                    error_message: None,
-                    provider_id: None,
-                    voucher_code: None,
-                    sent_at: None,
-                    delivered_at: None,
-                    attributed_until: None,
-                    updated_at: now,
-                }
+                row_for(
+                    shop.id,
+                    campaign.id,
+                    channel,
+                    m,
+                    opted_out.contains(&m.id),
+                    now,
+                )
             })
             .collect();
-        // 500 rows of 20 columns stay under SQLite's bound-variable limit.
+        recipients += rows.len() as i64;
+        skipped += rows
+            .iter()
+            .filter(|r| r.status == DeliveryStatus::Skipped)
+            .count() as i64;
+        // 500 rows of 22 columns stay under SQLite's bound-variable limit.
         for chunk in rows.chunks(500) {
             campaign_delivery::Entity::insert_many(
                 chunk

@@ -16,7 +16,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-async fn check_refs<C: ConnectionTrait>(
+/// Checks that the spec's segment and offer exist, the offer active.
+pub(crate) async fn check_refs<C: ConnectionTrait>(
     conn: &C,
     shop_id: Uuid,
     spec: &CampaignSpec,
@@ -39,7 +40,8 @@ async fn check_refs<C: ConnectionTrait>(
     Ok(())
 }
 
-fn json<T: serde::Serialize>(v: &T) -> Result<String> {
+/// A value's stored JSON.
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| DomainError::Internal(e.to_string()))
 }
 
@@ -72,19 +74,30 @@ pub async fn create(ctx: &Ctx, shop_id: Uuid, spec: CampaignSpec) -> Result<Camp
         skipped: 0,
         created_at: now,
         updated_at: now,
+        kind: super::BROADCAST.to_owned(),
     };
+    let txn = ctx.db.begin().await?;
     campaign::Entity::insert(row.clone().into_active_model())
-        .exec_without_returning(&ctx.db)
+        .exec_without_returning(&txn)
         .await?;
+    crate::audit::record(&txn, shop_id, &[row.id]).await?;
+    txn.commit().await?;
     Campaign::from_row(row)
 }
 
 async fn locked(txn: &DatabaseTransaction, shop_id: Uuid, id: Uuid) -> Result<campaign::Model> {
-    campaign::Entity::find_by_id((shop_id, id))
+    let row = campaign::Entity::find_by_id((shop_id, id))
         .lock_exclusive()
         .one(txn)
         .await?
-        .ok_or_else(|| DomainError::NotFound("campaign not found".into()))
+        .ok_or_else(|| DomainError::NotFound("campaign not found".into()))?;
+    // A journey's campaign never finishes: it is steered through its journey.
+    if row.kind != super::BROADCAST {
+        return Err(DomainError::Conflict(
+            "this campaign sends a journey's messages; pause or resume the journey".into(),
+        ));
+    }
+    Ok(row)
 }
 
 fn wrong_state(status: CampaignStatus, action: &str) -> DomainError {
@@ -116,6 +129,7 @@ pub async fn update(ctx: &Ctx, shop_id: Uuid, id: Uuid, spec: CampaignSpec) -> R
     campaign::Entity::update(row.clone().into_active_model().reset_all())
         .exec(&txn)
         .await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Campaign::from_row(row)
 }
@@ -165,6 +179,7 @@ pub async fn schedule(ctx: &Ctx, shop_id: Uuid, id: Uuid, at: NaiveDateTime) -> 
     campaign::Entity::update(row.clone().into_active_model().reset_all())
         .exec(&txn)
         .await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Campaign::from_row(row)
 }
@@ -182,6 +197,7 @@ pub async fn send_now(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<Campaign> {
         return Err(wrong_state(status, "sent"));
     }
     let row = recipients::freeze(&txn, &shop, row, now).await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Campaign::from_row(row)
 }
@@ -215,6 +231,7 @@ pub async fn pause(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<Campaign> {
         return Err(wrong_state(status, "paused"));
     }
     let row = set_status(&txn, row, CampaignStatus::Paused, None, ctx.clock.now()).await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Campaign::from_row(row)
 }
@@ -233,6 +250,7 @@ pub async fn resume(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<Campaign> {
         CampaignStatus::Scheduled
     };
     let row = set_status(&txn, row, to, None, ctx.clock.now()).await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Campaign::from_row(row)
 }
@@ -279,6 +297,7 @@ pub async fn cancel(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<Campaign> {
         .exec(&txn)
         .await?;
     let row = set_status(&txn, row, CampaignStatus::Cancelled, None, now).await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Campaign::from_row(row)
 }
@@ -304,7 +323,9 @@ pub async fn list<C: ConnectionTrait>(
     before: Option<Uuid>,
     limit: u64,
 ) -> Result<Page<Uuid, Campaign>> {
-    let mut q = campaign::Entity::find().filter(campaign::Column::ShopId.eq(shop_id));
+    let mut q = campaign::Entity::find()
+        .filter(campaign::Column::ShopId.eq(shop_id))
+        .filter(campaign::Column::Kind.eq(super::BROADCAST));
     if let Some(s) = status {
         q = q.filter(campaign::Column::Status.eq(s.as_str()));
     }

@@ -30,6 +30,7 @@ pub async fn top_up(ctx: &Ctx, shop_id: Uuid, amount: i64, note: Option<&str>) -
     let txn = ctx.db.begin().await?;
     let added = add_top_up(&txn, shop_id, amount, note, now).await?;
     let resumed = resume_out_of_balance(&txn, shop_id, now).await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Ok(TopUp {
         id: added.id,

@@ -62,9 +62,9 @@ pub fn body(kind: EventType, at: DateTime<Utc>, data: &Value) -> String {
     .to_string()
 }
 
-/// The rows of `events` of the shop: each event an endpoint of `subs` subscribes to, in
-/// their order, and a delivery for each such endpoint. Events no endpoint subscribes to
-/// have no row. Pure, so that the PostgreSQL order batches write the same rows in their
+/// The rows of `events` of the shop: each event an endpoint of `subs` subscribes to (or
+/// an active journey reads, see [`subscriptions`]), in their order, and a delivery for
+/// each such endpoint. Other events have no row. Pure, so that the PostgreSQL order batches write the same rows in their
 /// one statement as [`emit`] writes in its transaction.
 pub fn rows(
     shop_id: Uuid,
@@ -76,7 +76,7 @@ pub fn rows(
     let mut deliveries = Vec::new();
     for e in events {
         let endpoints: Vec<Uuid> = subs.endpoints_for(e.kind).collect();
-        if endpoints.is_empty() {
+        if endpoints.is_empty() && !subs.journeys_want(e.kind) {
             continue;
         }
         let id = new_id();
@@ -134,12 +134,15 @@ pub async fn emit<C: ConnectionTrait>(
     event::Entity::insert_many(rows.into_iter().map(IntoActiveModel::into_active_model))
         .exec_without_returning(conn)
         .await?;
-    webhook_delivery::Entity::insert_many(
-        deliveries
-            .into_iter()
-            .map(IntoActiveModel::into_active_model),
-    )
-    .exec_without_returning(conn)
-    .await?;
+    // Events only journeys read have no delivery.
+    if !deliveries.is_empty() {
+        webhook_delivery::Entity::insert_many(
+            deliveries
+                .into_iter()
+                .map(IntoActiveModel::into_active_model),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    }
     Ok(())
 }

@@ -2,6 +2,10 @@
 //! raise an event asks, and a shop without a subscriber writes no event at all, so
 //! recording an order costs one in-memory lookup more (docs/performance.md).
 //!
+//! A shop's active tier journeys (the `journeys` table) want `member.tier_changed` too:
+//! the outbox is where they read tier changes from, so the event row is written for
+//! them even without an endpoint (with no delivery).
+//!
 //! The cache is a process-wide static rather than a field of [`crate::Ctx`] because the
 //! writers that raise events run deep inside transactions that are handed a connection
 //! only; its keys are shop ids, which no two databases share. This process forgets a
@@ -9,9 +13,12 @@
 //! within [`TTL`].
 use crate::Result;
 use crate::events::EventType;
+use loyalty_entities::journey;
 use loyalty_entities::webhook_endpoint::{self, EndpointStatus};
 use moka::sync::Cache;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 use uuid::Uuid;
@@ -24,6 +31,7 @@ pub const TTL: Duration = Duration::from_secs(1);
 #[derive(Debug, Default)]
 pub struct Subscriptions {
     endpoints: Vec<(Uuid, Vec<EventType>)>,
+    journeys: Vec<EventType>,
 }
 
 impl Subscriptions {
@@ -35,11 +43,16 @@ impl Subscriptions {
             .map(|(id, _)| *id)
     }
 
-    /// Whether any endpoint wants any of `kinds`.
+    /// Whether an active journey reads events of `kind` from the outbox.
+    pub fn journeys_want(&self, kind: EventType) -> bool {
+        self.journeys.contains(&kind)
+    }
+
+    /// Whether any endpoint or journey wants any of `kinds`.
     pub fn wants_any(&self, kinds: &[EventType]) -> bool {
         kinds
             .iter()
-            .any(|k| self.endpoints_for(*k).next().is_some())
+            .any(|k| self.endpoints_for(*k).next().is_some() || self.journeys_want(*k))
     }
 }
 
@@ -74,17 +87,30 @@ pub async fn of<C: ConnectionTrait>(conn: &C, shop_id: Uuid) -> Result<Arc<Subsc
         .into_tuple()
         .all(conn)
         .await?;
+    // Read here rather than through the journeys' service, which sits above events.
+    let tier_journeys = journey::Entity::find()
+        .filter(journey::Column::ShopId.eq(shop_id))
+        .filter(journey::Column::Status.eq("ACTIVE"))
+        .filter(journey::Column::Trigger.is_in(["TIER_UP", "TIER_DOWN"]))
+        .count(conn)
+        .await?;
+    let journeys = if tier_journeys > 0 {
+        vec![EventType::MemberTierChanged]
+    } else {
+        Vec::new()
+    };
     let subs = Arc::new(Subscriptions {
         endpoints: rows
             .into_iter()
             .map(|(id, types)| (id, parse_types(&types)))
             .collect(),
+        journeys,
     });
     CACHE.insert(shop_id, subs.clone());
     Ok(subs)
 }
 
-/// Forgets the shop's cached subscriptions (its endpoints changed).
+/// Forgets the shop's cached subscriptions (its endpoints or journeys changed).
 pub fn forget(shop_id: Uuid) {
     CACHE.invalidate(&shop_id);
 }

@@ -1,7 +1,9 @@
 //! Where cycles roll: members whose counters belong to an earlier cycle move to the
-//! current one, and their tiers are recomputed.
-use crate::program::Policy;
+//! current one, and their tiers are recomputed (a move raises `member.tier_changed`).
+use crate::events::emit;
+use crate::events::payload::TierChange;
 use crate::program::ranking::roll;
+use crate::program::{Policy, tier_events};
 use crate::{Ctx, Result};
 use loyalty_entities::member;
 use sea_orm::{
@@ -39,10 +41,20 @@ pub async fn roll_cycles(ctx: &Ctx, shop_id: Uuid) -> Result<u64> {
             break;
         }
         moved += stale.len() as u64;
+        let mut events = Vec::new();
         for mut row in stale {
+            let from = row.tier_id;
             roll(&policy, &mut row, now);
             crate::members::profile::save_standing(&txn, &row).await?;
+            events.extend(tier_events::moved(
+                &policy,
+                &row,
+                from,
+                TierChange::CycleRoll,
+            ));
         }
+        // A new cycle may move a member down: endpoints and tier journeys hear of it.
+        emit(&txn, shop_id, events, now).await?;
         txn.commit().await?;
     }
     Ok(moved)

@@ -1,10 +1,12 @@
-//! Background work that keeps stored state in step with time: recording expired points
-//! and rolling accumulation cycles. Correctness never waits on it (balances and tiers are
+//! Background work that keeps stored state in step with time: recording expired points,
+//! rolling accumulation cycles, announcing expiring points and queuing journeys'
+//! messages. Correctness never waits on it (balances and tiers are
 //! right at read time); it makes the ledger and the tier counts say so explicitly. Every
 //! step is idempotent, so two workers or a rerun after a crash do no harm.
 
 pub mod cycle_roll;
 pub mod expire;
+pub mod expiring_soon;
 pub mod refresh_points;
 
 use crate::{Ctx, Result};
@@ -23,6 +25,10 @@ pub struct JobReport {
     pub members_rolled: u64,
     /// Members whose cached balances caught up with time.
     pub balances_refreshed: u64,
+    /// Journey messages queued (see [`crate::journeys::scheduler`]).
+    pub journey_messages: u64,
+    /// Lots announced by `points.expiring_soon`.
+    pub expiry_notices: u64,
 }
 
 /// Runs every job once over every shop.
@@ -50,6 +56,10 @@ pub async fn run_once(ctx: &Ctx) -> Result<JobReport> {
             report.points_expired += points;
             report.members_rolled += cycle_roll::roll_cycles(ctx, shop_id).await?;
             report.balances_refreshed += refresh_points::refresh_points(ctx, shop_id).await?;
+            report.expiry_notices += expiring_soon::announce(ctx, shop_id).await?;
+            report.journey_messages += crate::journeys::scheduler::run_shop(ctx, shop_id)
+                .await?
+                .queued;
         }
     }
     if report != JobReport::default() {

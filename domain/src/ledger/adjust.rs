@@ -94,6 +94,7 @@ pub async fn adjust(ctx: &Ctx, shop_id: Uuid, input: AdjustInput) -> Result<memb
         .await?;
         claim(&txn, shop_id, Scope::Adjust, &key, &hash, member.id, now).await?;
     }
+    crate::audit::record(&txn, shop_id, &[member.id]).await?;
     txn.commit().await?;
     Ok(member)
 }

@@ -31,6 +31,8 @@ pub struct LedgerEntry {
     pub reason: Option<String>,
     /// The order concerned.
     pub order_id: Option<Uuid>,
+    /// The API key that made a manual adjustment.
+    pub actor_key_id: Option<Uuid>,
 }
 
 impl LedgerEntry {
@@ -47,6 +49,7 @@ impl LedgerEntry {
             expires_at: row.expires_at,
             reason: row.reason,
             order_id: row.order_id,
+            actor_key_id: row.actor_key_id,
         })
     }
 }

@@ -106,13 +106,15 @@ pub async fn credit_only<C: ConnectionTrait>(
 /// must be locked.
 pub async fn apply<C: ConnectionTrait>(conn: &C, writes: &LedgerWrites) -> Result<()> {
     if !writes.entries.is_empty() {
-        ledger_entry::Entity::insert_many(
-            writes
-                .entries
-                .iter()
-                .cloned()
-                .map(|e| e.into_active_model()),
-        )
+        // A manual adjustment names the key that made it: the one of the change under
+        // way (a mutation, or a bulk job's runner acting for the key that started it).
+        let actor = crate::audit::current_key();
+        ledger_entry::Entity::insert_many(writes.entries.iter().cloned().map(|mut e| {
+            if e.kind == super::LedgerKind::Adjust.as_str() {
+                e.actor_key_id = actor;
+            }
+            e.into_active_model()
+        }))
         .exec_without_returning(conn)
         .await?;
     }

@@ -168,6 +168,7 @@ fn entry(
         reason,
         order_id,
         idempotency_key,
+        actor_key_id: None,
     }
 }
 

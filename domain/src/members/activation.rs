@@ -31,6 +31,7 @@ const BATCH: u64 = 1000;
 pub async fn activate(ctx: &Ctx, shop_id: Uuid, mode: ActivationMode) -> Result<Program> {
     let txn = ctx.db.begin().await?;
     let program = activate_in(&txn, ctx, shop_id, mode).await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     ctx.policies.forget(shop_id);
     Ok(program)

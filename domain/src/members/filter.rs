@@ -2,6 +2,8 @@
 //! into one SQL condition that runs the same on SQLite and PostgreSQL.
 use super::Gender;
 use super::name_fold::fold;
+use super::source::{self, SourceKind};
+use crate::orders::input::Channel;
 use crate::shops::{Shop, local_midnight};
 use crate::{DomainError, Result};
 use chrono::{DateTime, Duration, Utc};
@@ -82,6 +84,11 @@ pub struct MemberFilter {
     pub segment_id: Option<Uuid>,
     /// A built-in saved filter.
     pub saved: Option<SavedFilter>,
+    /// Came from the opening-data file or from a sales channel (unknown sources match
+    /// neither).
+    pub source: Option<SourceKind>,
+    /// First sent by this sales channel.
+    pub source_channel: Option<Channel>,
 }
 
 fn check_range(field: &str, r: Option<IntRange>) -> Result<()> {
@@ -241,6 +248,16 @@ fn own_condition(shop: &Shop, now: DateTime<Utc>, f: &MemberFilter) -> Condition
     }
     if let Some(days) = f.last_purchase_older_than_days {
         c = c.add(M::LastPurchaseAt.lt(days_ago_start(shop, now, days)));
+    }
+    match f.source {
+        None => {}
+        Some(SourceKind::Import) => c = c.add(M::Source.eq(source::IMPORT)),
+        Some(SourceKind::Channel) => {
+            c = c.add(M::Source.is_in(Channel::ALL.iter().map(|ch| ch.as_str())))
+        }
+    }
+    if let Some(ch) = f.source_channel {
+        c = c.add(M::Source.eq(ch.as_str()));
     }
     match f.saved {
         None | Some(SavedFilter::All) => {}

@@ -280,6 +280,7 @@ fn parse_row(line: u64, get: impl Fn(&str) -> String, at: ShopTime) -> Result<Ro
         province: text("province"),
         district: text("district"),
         register: parse_bool(&get("registered"))?,
+        channel: None,
     };
     clean(&profile, at.today)?;
     Ok(Row {
@@ -452,6 +453,7 @@ pub async fn import_request(ctx: &Ctx, shop_id: Uuid, csv: &str) -> Result<Impor
     }
     let txn = ctx.db.begin().await?;
     apply(&txn, shop_id, rows, &mut report, ctx.clock.now()).await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     report.rejected.sort_by_key(|r| r.line);
     Ok(report)
@@ -469,6 +471,7 @@ async fn apply_batch(
     }
     let txn = ctx.db.begin().await?;
     apply(&txn, shop_id, rows, report, ctx.clock.now()).await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -615,6 +618,7 @@ async fn apply_row(
     };
     let registers = before.registered_at.is_none() && after.registered_at.is_some();
     if is_new {
+        after.source = Some(super::source::IMPORT.to_owned());
         member::Entity::insert(after.clone().into_active_model())
             .exec_without_returning(txn)
             .await?;

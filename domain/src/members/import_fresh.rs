@@ -167,6 +167,7 @@ async fn plan(
     // A new customer has nothing stored, so this reads nothing.
     let opening = opening_spend::plan(txn, policy, before.id, true, row.opening, now).await?;
     let mut after = merge(before.clone(), &input, now);
+    after.source = Some(super::source::IMPORT.to_owned());
     if after.registered_at.is_some() {
         apply_reached_tier(policy, &mut after, now);
     }

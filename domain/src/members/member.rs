@@ -75,6 +75,8 @@ pub struct Member {
     pub created_at: DateTime<Utc>,
     /// Available points as last cached (see `ledger::cache`); `Member.points` reads the ledger.
     pub points_available: i64,
+    /// Where the customer came from; `None` is unknown.
+    pub source: Option<super::Source>,
 }
 
 impl Member {
@@ -82,6 +84,7 @@ impl Member {
     pub fn from_row(row: member::Model) -> Result<Self> {
         Ok(Self {
             gender: Gender::parse(&row.gender)?,
+            source: super::Source::parse(row.source.as_deref()),
             id: row.id,
             shop_id: row.shop_id,
             external_id: row.external_id,

@@ -17,9 +17,11 @@ pub mod profile;
 pub mod registration;
 pub mod segment_membership;
 pub mod segments;
+pub mod source;
 
 pub use filter::{IntRange, MemberFilter, SavedFilter, TimeRange};
 pub use listing::{MemberCursor, MemberOrder, SortField, count, page};
 pub use member::{Gender, Member};
 pub use profile::{MemberInput, by_external_id, by_id, by_ids, upsert};
 pub use registration::register;
+pub use source::{Source, SourceKind};

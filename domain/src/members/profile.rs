@@ -37,6 +37,9 @@ pub struct MemberInput {
     pub district: Option<String>,
     /// `true` registers the customer as a member now (if not already).
     pub register: Option<bool>,
+    /// The sales channel sending the profile: a customer it creates records it as its
+    /// source (see [`super::source`]).
+    pub channel: Option<crate::orders::input::Channel>,
 }
 
 /// The input after validation and normalization.
@@ -51,6 +54,7 @@ pub(crate) struct CleanInput {
     province: Option<String>,
     district: Option<String>,
     register: bool,
+    channel: Option<crate::orders::input::Channel>,
 }
 
 /// Checks an external id as channels send it.
@@ -101,6 +105,7 @@ pub(crate) fn clean(input: &MemberInput, today: NaiveDate) -> Result<CleanInput>
         province: clean_text("province", input.province.as_deref(), 100)?,
         district: clean_text("district", input.district.as_deref(), 100)?,
         register: input.register.unwrap_or(false),
+        channel: input.channel,
     })
 }
 
@@ -201,6 +206,7 @@ pub(crate) fn blank_row(
         points_pending: 0,
         points_as_of: None,
         points_stable_until: None,
+        source: None,
         created_at: now,
         updated_at: now,
     }
@@ -293,11 +299,12 @@ pub async fn upsert(ctx: &Ctx, shop_id: Uuid, input: MemberInput) -> Result<Memb
                     .map_err(DomainError::from)
             }
             None => {
-                let row = merge(
+                let mut row = merge(
                     new_row(&txn, shop_id, &input.external_id, now).await?,
                     &input,
                     now,
                 );
+                row.source = input.channel.map(|c| c.as_str().to_owned());
                 match member::Entity::insert(row.clone().into_active_model())
                     .exec_without_returning(&txn)
                     .await
@@ -313,6 +320,7 @@ pub async fn upsert(ctx: &Ctx, shop_id: Uuid, input: MemberInput) -> Result<Memb
         if joined {
             registered(&txn, ctx, shop_id, &saved, now).await?;
         }
+        crate::audit::record(&txn, shop_id, &[saved.id]).await?;
         txn.commit().await?;
         return Member::from_row(saved);
     }
@@ -375,7 +383,7 @@ pub async fn save_standing_and_points<C: ConnectionTrait>(
 /// `updated_at`. This one list drives both write paths: the portable update below, and
 /// the batch statement's parameters, `SET` list and values (`orders::record_pg::write`),
 /// so a column an order starts to change is written by both or neither.
-pub const ORDER_STANDING: [member::Column; 7] = [
+pub const ORDER_STANDING: [member::Column; 8] = [
     member::Column::TierId,
     member::Column::RankingSpend,
     member::Column::TotalOrders,
@@ -383,6 +391,8 @@ pub const ORDER_STANDING: [member::Column; 7] = [
     member::Column::LastPurchaseAt,
     member::Column::CycleStart,
     member::Column::PrevCycleSpend,
+    // Set by a customer's first order when no source was known (see `members::source`).
+    member::Column::Source,
 ];
 
 fn standing_update(row: &member::Model) -> sea_orm::UpdateMany<member::Entity> {

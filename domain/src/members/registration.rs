@@ -44,6 +44,7 @@ pub async fn register(ctx: &Ctx, shop_id: Uuid, ids: &[Uuid]) -> Result<u64> {
     let now = ctx.clock.now();
     let policy = ctx.policies.current(&txn, shop_id).await?;
     let n = register_in(&txn, &policy, shop_id, &ids, now).await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Ok(n)
 }

@@ -4,6 +4,7 @@ use super::filter::MemberFilter;
 use crate::{Ctx, DomainError, Result, ids::new_id};
 use chrono::{DateTime, Utc};
 use loyalty_entities::segment;
+use sea_orm::TransactionTrait;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, SqlErr,
@@ -72,10 +73,13 @@ pub async fn create(ctx: &Ctx, shop_id: Uuid, name: &str, filter: MemberFilter) 
         created_at: now,
         updated_at: now,
     };
+    let txn = ctx.db.begin().await?;
     segment::Entity::insert(row.clone().into_active_model())
-        .exec_without_returning(&ctx.db)
+        .exec_without_returning(&txn)
         .await
         .map_err(|e| duplicate(e, &name))?;
+    crate::audit::record(&txn, shop_id, &[row.id]).await?;
+    txn.commit().await?;
     from_row(row)
 }
 
@@ -88,31 +92,33 @@ pub async fn update(
     filter: MemberFilter,
 ) -> Result<Segment> {
     let (name, json) = check(name, &filter)?;
+    let txn = ctx.db.begin().await?;
     let row = segment::Entity::find_by_id((shop_id, id))
-        .one(&ctx.db)
+        .one(&txn)
         .await?
         .ok_or_else(|| DomainError::NotFound("segment not found".into()))?;
     let mut active = row.into_active_model();
     active.name = Set(name.clone());
     active.filter = Set(json);
     active.updated_at = Set(ctx.clock.now());
-    from_row(
-        active
-            .update(&ctx.db)
-            .await
-            .map_err(|e| duplicate(e, &name))?,
-    )
+    let saved = active.update(&txn).await.map_err(|e| duplicate(e, &name))?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
+    txn.commit().await?;
+    from_row(saved)
 }
 
 /// Deletes a segment.
 pub async fn delete(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<bool> {
+    let txn = ctx.db.begin().await?;
     let n = segment::Entity::delete_by_id((shop_id, id))
-        .exec(&ctx.db)
+        .exec(&txn)
         .await?
         .rows_affected;
     if n == 0 {
         return Err(DomainError::NotFound("segment not found".into()));
     }
+    crate::audit::record(&txn, shop_id, &[]).await?;
+    txn.commit().await?;
     Ok(true)
 }
 

@@ -111,6 +111,7 @@ pub async fn set(
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
     set_in(&txn, shop_id, member_id, channel, allowed, source, now).await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -33,6 +33,11 @@ pub struct Vars {
     pub voucher_expires: String,
     /// The shop's name.
     pub shop: String,
+    /// Points of the lot a `POINTS_EXPIRING` journey reminds of (0 elsewhere).
+    pub expiring_points: i64,
+    /// The last day those points can be used, `YYYY-MM-DD` in the shop's zone (empty
+    /// elsewhere).
+    pub expiring_date: String,
 }
 
 impl Vars {
@@ -47,6 +52,8 @@ impl Vars {
             voucher_code: "ABCD2345EFGH".into(),
             voucher_expires: "2026-12-31".into(),
             shop: "Cửa hàng An".into(),
+            expiring_points: 500,
+            expiring_date: "2026-12-31".into(),
         }
     }
 }

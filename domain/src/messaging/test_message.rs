@@ -91,6 +91,8 @@ async fn member_vars(ctx: &Ctx, shop_name: &str, shop_id: Uuid, member_id: Uuid)
         voucher_code: sample.voucher_code,
         voucher_expires: sample.voucher_expires,
         shop: shop_name.to_owned(),
+        expiring_points: sample.expiring_points,
+        expiring_date: sample.expiring_date,
     })
 }
 
@@ -150,6 +152,7 @@ pub async fn send(
              the operator tops it up"
         )));
     }
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     let outbound = Outbound {
         delivery_id: new_id(),

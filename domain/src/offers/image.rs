@@ -168,6 +168,7 @@ pub async fn upload(ctx: &Ctx, shop_id: Uuid, offer_id: Uuid, bytes: Vec<u8>) ->
     active.image_url = Set(Some(path(shop_id, offer_id, &digest)));
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Offer::from_row(updated)
 }
@@ -183,6 +184,7 @@ pub async fn remove(ctx: &Ctx, shop_id: Uuid, offer_id: Uuid) -> Result<Offer> {
     active.image_url = Set(None);
     active.updated_at = Set(ctx.clock.now());
     let updated = active.update(&txn).await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Offer::from_row(updated)
 }

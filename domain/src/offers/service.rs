@@ -62,6 +62,7 @@ pub async fn create(ctx: &Ctx, shop_id: Uuid, spec: OfferSpec) -> Result<Offer> 
         .await
         .map_err(|e| taken(e, row.code.as_deref()))?;
     changed(&txn, &row).await?;
+    crate::audit::record(&txn, shop_id, &[row.id]).await?;
     txn.commit().await?;
     ctx.automatic_offers.forget(shop_id);
     Offer::from_row(row)
@@ -105,6 +106,7 @@ pub async fn update(ctx: &Ctx, shop_id: Uuid, id: Uuid, spec: OfferSpec) -> Resu
         .await
         .map_err(|e| taken(e, code.as_deref()))?;
     changed(&txn, &saved).await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     ctx.automatic_offers.forget(shop_id);
     Offer::from_row(saved)
@@ -120,6 +122,7 @@ pub async fn archive(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<Offer> {
     active.updated_at = Set(ctx.clock.now());
     let saved = active.update(&txn).await?;
     changed(&txn, &saved).await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     // This replica's checkouts stop pricing with it now; the others within the cache time.
     ctx.automatic_offers.forget(shop_id);

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 /// A sales channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum Channel {
     /// Web store.
     Web,
@@ -33,17 +33,18 @@ impl Channel {
         }
     }
 
+    /// Every channel.
+    pub const ALL: [Channel; 5] = [
+        Channel::Web,
+        Channel::Pos,
+        Channel::Social,
+        Channel::Livestream,
+        Channel::Admin,
+    ];
+
     /// The channel of a stored spelling ([`Channel::as_str`]); `None` for any other text.
     pub fn parse(stored: &str) -> Option<Self> {
-        [
-            Channel::Web,
-            Channel::Pos,
-            Channel::Social,
-            Channel::Livestream,
-            Channel::Admin,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == stored)
+        Self::ALL.into_iter().find(|c| c.as_str() == stored)
     }
 }
 

@@ -232,6 +232,11 @@ pub fn plan(
         });
     }
 
+    // A customer whose source is unknown came from the channel of its first order (the
+    // same rule the migration applied to customers stored before sources were kept).
+    if row.source.is_none() && row.total_orders == 0 {
+        row.source = Some(input.channel.as_str().to_owned());
+    }
     row.total_orders = limits::add("the member's orders", row.total_orders, 1)?;
     row.total_spent = limits::add("the member's total spent", row.total_spent, priced.paid)?;
     row.last_purchase_at = Some(row.last_purchase_at.map_or(placed_at, |t| t.max(placed_at)));

@@ -227,6 +227,7 @@ pub async fn configure(ctx: &Ctx, shop_id: Uuid, patch: ProgramPatch) -> Result<
     if next != current {
         save(&txn, &next, ctx.clock.now()).await?;
     }
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     ctx.policies.forget(shop_id);
     Ok(next)

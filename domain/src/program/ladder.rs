@@ -40,6 +40,7 @@ pub async fn create(ctx: &Ctx, shop_id: Uuid, input: TierInput) -> Result<Tier> 
         .exec_without_returning(&txn)
         .await?;
     recompute_all(&txn, &program).await?;
+    crate::audit::record(&txn, shop_id, &[t.id]).await?;
     txn.commit().await?;
     ctx.policies.forget(shop_id);
     reload(ctx, shop_id, t.id).await
@@ -65,6 +66,7 @@ pub async fn update(ctx: &Ctx, shop_id: Uuid, id: Uuid, input: TierInput) -> Res
         .exec(&txn)
         .await?;
     recompute_all(&txn, &program).await?;
+    crate::audit::record(&txn, shop_id, &[id]).await?;
     txn.commit().await?;
     ctx.policies.forget(shop_id);
     reload(ctx, shop_id, id).await
@@ -96,6 +98,7 @@ pub async fn delete(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<bool> {
         )));
     }
     tier::Entity::delete_by_id((shop_id, id)).exec(&txn).await?;
+    crate::audit::record(&txn, shop_id, &[id]).await?;
     txn.commit().await?;
     ctx.policies.forget(shop_id);
     Ok(true)
@@ -104,6 +107,17 @@ pub async fn delete(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<bool> {
 /// Recomputes the tier of every member of the shop in one statement; does nothing while
 /// the program is a draft (tiers are assigned at activation).
 async fn recompute_all<C: ConnectionTrait>(conn: &C, program: &Program) -> Result<()> {
+    recompute(conn, program, None).await
+}
+
+/// Recomputes the tier of the shop's members with ids in `ids` (all of them when
+/// `None`) from their stored ranking spend, in one statement. The tier is computed from
+/// the row as the statement writes it, so an order committed meanwhile is counted.
+pub(crate) async fn recompute<C: ConnectionTrait>(
+    conn: &C,
+    program: &Program,
+    ids: Option<&[Uuid]>,
+) -> Result<()> {
     if program.status != ProgramStatus::Active {
         return Ok(());
     }
@@ -124,10 +138,12 @@ async fn recompute_all<C: ConnectionTrait>(conn: &C, program: &Program) -> Resul
         );
     }
     case = case.finally(Expr::val(initial));
-    member::Entity::update_many()
+    let mut update = member::Entity::update_many()
         .col_expr(member::Column::TierId, case.into())
-        .filter(member::Column::ShopId.eq(program.shop_id))
-        .exec(conn)
-        .await?;
+        .filter(member::Column::ShopId.eq(program.shop_id));
+    if let Some(ids) = ids {
+        update = update.filter(member::Column::Id.is_in(ids.iter().copied()));
+    }
+    update.exec(conn).await?;
     Ok(())
 }

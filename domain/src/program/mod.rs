@@ -3,6 +3,7 @@
 //! prices, earns and ranks with them. Above `shops` and `tiers`, below the ledger.
 
 pub mod configure;
+pub mod conversion_change;
 pub mod cycle;
 pub mod enrollment;
 pub mod expiry;

@@ -51,6 +51,7 @@ pub async fn create_shop(ctx: &Ctx, name: &str, time_zone: Option<&str>) -> Resu
         Some("first admin key".into()),
     )
     .await?;
+    crate::audit::record(&txn, shop_id, &[shop_id, key.id]).await?;
     txn.commit().await?;
     tracing::info!(%shop_id, "shop created");
     Ok(ShopCreated {

@@ -29,6 +29,7 @@ pub async fn create(ctx: &Ctx, shop_id: Uuid, spec: RewardSpec) -> Result<Reward
     reward::Entity::insert(row.clone().into_active_model())
         .exec_without_returning(&txn)
         .await?;
+    crate::audit::record(&txn, shop_id, &[row.id]).await?;
     txn.commit().await?;
     Reward::from_row(row)
 }
@@ -47,6 +48,7 @@ pub async fn update(ctx: &Ctx, shop_id: Uuid, id: Uuid, spec: RewardSpec) -> Res
     active.stock = Set(spec.stock);
     active.tier_ids = Set(spec.stored_tier_ids());
     let row = active.update(&txn).await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Reward::from_row(row)
 }
@@ -63,6 +65,7 @@ pub async fn archive(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<Reward> {
     } else {
         row
     };
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Reward::from_row(row)
 }

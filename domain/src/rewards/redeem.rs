@@ -58,6 +58,7 @@ pub async fn redeem(
             .one(&txn)
             .await?
             .ok_or_else(|| DomainError::Internal("reward voucher vanished".into()))?;
+        crate::audit::record(&txn, shop_id, &[member_id]).await?;
         txn.commit().await?;
         return Ok(Voucher::from_row(found));
     }
@@ -143,6 +144,7 @@ pub async fn redeem(
     )
     .await?;
     claim(&txn, shop_id, Scope::Reward, key, &hash, entry, now).await?;
+    crate::audit::record(&txn, shop_id, &[member_id]).await?;
     txn.commit().await?;
     vouchers
         .pop()

@@ -93,6 +93,7 @@ pub async fn create(
     })
     .exec_without_returning(&txn)
     .await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Ok(CreatedSession {
         token: token.plaintext,
@@ -168,6 +169,7 @@ pub async fn revoke_all(ctx: &Ctx, shop_id: Uuid, member_id: Uuid) -> Result<u64
         .filter(member_session::Column::RevokedAt.is_null())
         .exec(&txn)
         .await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     for hash in &hashes {
         ctx.member_sessions.forget(hash);

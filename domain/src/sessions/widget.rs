@@ -2,6 +2,7 @@
 //! the shop's member tokens (CORS), and the widget's theme.
 use crate::{Ctx, DomainError, Result};
 use loyalty_entities::widget_settings;
+use sea_orm::TransactionTrait;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde::{Deserialize, Serialize};
@@ -152,6 +153,7 @@ pub async fn configure(
         allowed_origins: check_origins(allowed_origins)?,
         theme: check_theme(theme)?,
     };
+    let txn = ctx.db.begin().await?;
     widget_settings::Entity::insert(widget_settings::ActiveModel {
         shop_id: Set(shop_id),
         allowed_origins: Set(to_json(&settings.allowed_origins)?),
@@ -167,8 +169,10 @@ pub async fn configure(
             ])
             .to_owned(),
     )
-    .exec_without_returning(&ctx.db)
+    .exec_without_returning(&txn)
     .await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
+    txn.commit().await?;
     ctx.widget_origins.forget();
     Ok(settings)
 }

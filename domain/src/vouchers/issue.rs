@@ -129,6 +129,7 @@ pub async fn issue(
         ctx.clock.now(),
     )
     .await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Ok(vouchers)
 }

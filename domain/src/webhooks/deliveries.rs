@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use loyalty_entities::event;
 use loyalty_entities::webhook_delivery::{self, WebhookDeliveryStatus};
 use loyalty_entities::webhook_endpoint::{self, EndpointStatus};
+use sea_orm::TransactionTrait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
@@ -91,6 +92,7 @@ pub async fn replay(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<Delivery> {
                 .into(),
         ));
     }
+    let txn = ctx.db.begin().await?;
     let done = webhook_delivery::Entity::update_many()
         .col_expr(
             webhook_delivery::Column::Status,
@@ -105,13 +107,15 @@ pub async fn replay(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<Delivery> {
         .filter(webhook_delivery::Column::ShopId.eq(shop_id))
         .filter(webhook_delivery::Column::Id.eq(id))
         .filter(webhook_delivery::Column::Status.ne(WebhookDeliveryStatus::Sending))
-        .exec(&ctx.db)
+        .exec(&txn)
         .await?;
     if done.rows_affected == 0 {
         return Err(DomainError::Conflict(
             "the delivery is being sent right now; look again in a moment".into(),
         ));
     }
+    crate::audit::record(&txn, shop_id, &[]).await?;
+    txn.commit().await?;
     let row = webhook_delivery::Entity::find_by_id((shop_id, id))
         .one(&ctx.db)
         .await?

@@ -128,6 +128,7 @@ pub async fn create(ctx: &Ctx, shop_id: Uuid, input: EndpointInput) -> Result<(E
     webhook_endpoint::Entity::insert(row.clone().into_active_model())
         .exec_without_returning(&txn)
         .await?;
+    crate::audit::record(&txn, shop_id, &[row.id]).await?;
     txn.commit().await?;
     subscriptions::forget(shop_id);
     Ok((Endpoint::from_row(row), secret))
@@ -161,6 +162,7 @@ fn not_found(id: Uuid) -> DomainError {
 /// Stops an endpoint receiving events, with `reason`; its pending deliveries wait.
 pub async fn disable(ctx: &Ctx, shop_id: Uuid, id: Uuid, reason: &str) -> Result<Endpoint> {
     let now = ctx.clock.now();
+    let txn = ctx.db.begin().await?;
     let done = webhook_endpoint::Entity::update_many()
         .col_expr(
             webhook_endpoint::Column::Status,
@@ -173,11 +175,13 @@ pub async fn disable(ctx: &Ctx, shop_id: Uuid, id: Uuid, reason: &str) -> Result
         .col_expr(webhook_endpoint::Column::UpdatedAt, Expr::value(now))
         .filter(webhook_endpoint::Column::ShopId.eq(shop_id))
         .filter(webhook_endpoint::Column::Id.eq(id))
-        .exec(&ctx.db)
+        .exec(&txn)
         .await?;
     if done.rows_affected == 0 {
         return Err(not_found(id));
     }
+    crate::audit::record(&txn, shop_id, &[]).await?;
+    txn.commit().await?;
     subscriptions::forget(shop_id);
     get(ctx, shop_id, id).await
 }
@@ -246,6 +250,7 @@ pub async fn delete(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<()> {
         .filter(webhook_delivery::Column::EndpointId.eq(id))
         .exec(&txn)
         .await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     subscriptions::forget(shop_id);
     Ok(())

@@ -1,6 +1,6 @@
 //! Which members a list holds and in what order: the filter and sort inputs of
 //! `members` and `segment.members`, and their domain forms.
-use crate::graphql::enums::{Gender, SavedFilter};
+use crate::graphql::enums::{Channel, CustomerSource, Gender, SavedFilter};
 use crate::graphql::scalars::Dec;
 use async_graphql::{ID, InputObject};
 use chrono::{DateTime, Utc};
@@ -54,6 +54,11 @@ pub struct MemberFilter {
     birthday_month: Option<i32>,
     /// Also in this segment.
     segment_id: Option<ID>,
+    /// Came from the opening-data file or from a sales channel (customers whose source
+    /// is unknown match neither).
+    source: Option<CustomerSource>,
+    /// First sent by this sales channel.
+    source_channel: Option<Channel>,
 }
 
 fn vnd_range(
@@ -131,6 +136,8 @@ impl MemberFilter {
                 SavedFilter::Registered => members::SavedFilter::Registered,
                 SavedFilter::NotRegistered => members::SavedFilter::NotRegistered,
             }),
+            source: self.source.map(Into::into),
+            source_channel: self.source_channel.map(Into::into),
         })
     }
 }

@@ -25,6 +25,9 @@ pub struct MemberInput {
     /// true: becomes a registered member now (in a MEMBERS_ONLY program, from now on it
     /// gets the tier discount its ranking spend reached, earns and redeems).
     register: Option<bool>,
+    /// The sales channel sending the profile: a customer this creates records it as
+    /// where it came from (`Member.source`); ignored for a customer already stored.
+    channel: Option<crate::graphql::enums::Channel>,
 }
 
 impl From<MemberInput> for members::MemberInput {
@@ -39,6 +42,7 @@ impl From<MemberInput> for members::MemberInput {
             province: i.province,
             district: i.district,
             register: i.register,
+            channel: i.channel.map(Into::into),
         }
     }
 }

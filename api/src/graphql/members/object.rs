@@ -106,6 +106,16 @@ impl Member {
     async fn registered_at(&self) -> Option<DateTime<Utc>> {
         self.0.registered_at
     }
+    /// Where the customer came from: the opening-data file or a sales channel; null
+    /// when unknown (stored before sources were kept, with neither opening data nor an
+    /// order).
+    async fn source(&self) -> Option<crate::graphql::enums::CustomerSource> {
+        self.0.source.map(|s| s.kind().into())
+    }
+    /// The sales channel that first sent the customer, for a channel's customer.
+    async fn source_channel(&self) -> Option<crate::graphql::enums::Channel> {
+        self.0.source.and_then(|s| s.channel()).map(Into::into)
+    }
     async fn total_orders(&self) -> Int32 {
         self.0.total_orders.into()
     }
@@ -208,6 +218,27 @@ impl Member {
                 reason: c.reason,
             })
             .collect())
+    }
+    /// The audited changes that touched this member, newest first (see `auditLog`).
+    /// One statement per member: a list of members asking for it pays for each.
+    ///
+    /// Requires: ADMIN.
+    #[graphql(
+        guard = "crate::auth::RoleGuard(loyalty_domain::access::Role::Admin)",
+        complexity = "cost::PER_ITEM_QUERY.saturating_add(cost::paged(first, child_complexity))"
+    )]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i64>,
+        after: Option<String>,
+    ) -> async_graphql::Result<crate::graphql::audit::AuditEntryConnection> {
+        let _turn = cost::turn(ctx).await;
+        let filter = loyalty_domain::audit::AuditFilter {
+            target_id: Some(self.0.id.to_string()),
+            ..Default::default()
+        };
+        crate::graphql::audit::page(ctx, self.0.shop_id, filter, first, after).await
     }
     /// Ledger entries, newest first.
     #[graphql(complexity = "cost::paged(first, child_complexity)")]

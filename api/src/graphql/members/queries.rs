@@ -6,7 +6,7 @@ use crate::auth::{RoleGuard, domain, principal};
 use crate::error::{Code, Gql};
 use crate::graphql::connection::{PageInfo, decode, edges, first_page};
 use crate::graphql::cost;
-use crate::graphql::enums::SavedFilter;
+use crate::graphql::enums::{CustomerSource, SavedFilter};
 use crate::graphql::order_history;
 use crate::graphql::scalars::Int32;
 use crate::graphql::vouchers;
@@ -190,5 +190,46 @@ impl MemberQuery {
         let filter = filter.unwrap_or_default().into_domain(saved).gql()?;
         let order = order_by.map(Into::into).unwrap_or_default();
         member_page(ctx, shop_id, filter, order, first, after).await
+    }
+
+    /// The built-in saved filters of one source's view, in the order seed 002 lists
+    /// them: for the opening-data file's customers, the three by last purchase; for a
+    /// channel's, the same three, then registered and not registered. Apply one with
+    /// `members(filter: {source: <the same source>}, saved: <its filter>)`.
+    ///
+    /// Requires: READ, CHANNEL or ADMIN (any shop key).
+    #[graphql(guard = "RoleGuard(Role::Read)")]
+    async fn saved_filters(&self, source: CustomerSource) -> Vec<SavedFilterView> {
+        members::source::saved_filters(source.into())
+            .iter()
+            .map(|f| SavedFilterView::of(*f))
+            .collect()
+    }
+}
+
+/// A built-in saved filter as a view lists it.
+#[derive(SimpleObject)]
+pub struct SavedFilterView {
+    /// The filter, as `members(saved:)` takes it.
+    filter: SavedFilter,
+    /// Its name as a merchant reads it.
+    name: &'static str,
+}
+
+impl SavedFilterView {
+    fn of(f: members::SavedFilter) -> Self {
+        use members::SavedFilter as S;
+        let name = match f {
+            S::All => "All customers",
+            S::BoughtLast7Days => "Bought in the last 7 days",
+            S::BoughtLast30Days => "Bought in the last 30 days",
+            S::LapsedOver30Days => "No purchase for over 30 days",
+            S::Registered => "Registered members",
+            S::NotRegistered => "Not registered",
+        };
+        Self {
+            filter: f.into(),
+            name,
+        }
     }
 }

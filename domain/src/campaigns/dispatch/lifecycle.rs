@@ -93,7 +93,8 @@ pub async fn complete_finished(ctx: &Ctx, sending: &[campaign::Model]) -> Result
             .filter(campaign::Column::Status.eq(CampaignStatus::Sending.as_str()))
             .exec(&txn)
             .await?;
-        if done.rows_affected == 1 {
+        // A journey's campaign rests between occurrences: it has not finished.
+        if done.rows_affected == 1 && row.kind == crate::campaigns::BROADCAST {
             let event = Event::shop(
                 EventType::CampaignCompleted,
                 json!({"campaignId": row.id, "name": row.name, "channel": row.channel, "finishedAt": now}),

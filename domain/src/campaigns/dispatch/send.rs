@@ -2,6 +2,7 @@
 //! once.
 use super::DispatchConfig;
 use super::true_up::{Hold, true_up};
+use crate::campaigns::occurrence_fields::OccurrenceFields;
 use crate::members::phone::international_digits;
 use crate::messaging::channel::Sender;
 use crate::messaging::template::{Vars, off_thread};
@@ -64,6 +65,7 @@ async fn vars_of(
         .filter_map(|d| {
             let m = by_member.get(&d.member_id)?;
             let code = d.voucher_code.clone().unwrap_or_default();
+            let occurrence = OccurrenceFields::read(d.fields.as_deref());
             Some((
                 d.id,
                 Vars {
@@ -82,6 +84,8 @@ async fn vars_of(
                     voucher_expires: expiry.get(&code).cloned().unwrap_or_default(),
                     voucher_code: code,
                     shop: shop.name.clone(),
+                    expiring_points: occurrence.expiring_points,
+                    expiring_date: occurrence.expiring_date,
                 },
             ))
         })

@@ -155,6 +155,7 @@ pub async fn connect(ctx: &Ctx, shop_id: Uuid, input: GatewayInput) -> Result<Ga
     } else {
         model.insert(&txn).await?
     };
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Ok(GatewayView::of(Some(saved)))
 }

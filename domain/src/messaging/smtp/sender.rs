@@ -118,6 +118,7 @@ pub async fn configure(ctx: &Ctx, shop_id: Uuid, input: SenderInput) -> Result<S
     } else {
         model.insert(&txn).await?
     };
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     Ok(saved.into())
 }

@@ -209,6 +209,7 @@ pub async fn connect(
     } else {
         row.insert(&txn).await?
     };
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     // This replica sees the new webhook key at once; others within its keeping time.
     ctx.zalo_webhooks.forget(&saved.app_id);

@@ -1,0 +1,165 @@
+//! The audit trail (issue 33) through HTTP: who changed what, with which key, in which
+//! request; the manual ledger entries carry their key; the rows cannot be rewritten.
+use loyalty_tests::{OPERATOR_TOKEN, TestApp, spawn_app, str_at};
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+
+const LOG: &str = "query($f: AuditLogFilter, $n: Int) { auditLog(filter: $f, first: $n) {
+  edges { node { actor keyId action targetIds summary requestId } } pageInfo { hasNextPage } } }";
+
+async fn log(app: &TestApp, admin: &str, filter: Value) -> Vec<Value> {
+    let res = app
+        .gql(Some(admin), LOG, json!({"f": filter, "n": 100}))
+        .await;
+    res.data()["auditLog"]["edges"]
+        .as_array()
+        .map(|e| e.iter().map(|e| e["node"].clone()).collect())
+        .unwrap_or_default()
+}
+
+async fn key_ids(app: &TestApp, admin: &str) -> Vec<(String, String)> {
+    let res = app
+        .gql(Some(admin), "{ apiKeys { id role } }", json!({}))
+        .await;
+    res.data()["apiKeys"]
+        .as_array()
+        .map(|keys| {
+            keys.iter()
+                .map(|k| (str_at(k, "/role"), str_at(k, "/id")))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn every_change_names_its_key_and_the_trail_cannot_be_rewritten() {
+    let app = spawn_app().await;
+    let (shop_id, admin) = app.create_shop("Audited").await;
+    app.activate(
+        &admin,
+        json!({"spendPerRankingPoint": "1000", "rewardRatePercent": "100"}),
+        "INITIAL_TIER",
+    )
+    .await;
+    let channel = app.create_key(&admin, "CHANNEL").await;
+    let read = app.create_key(&admin, "READ").await;
+    let keys = key_ids(&app, &admin).await;
+    let id_of = |role: &str| {
+        keys.iter()
+            .find(|(r, _)| r == role)
+            .map(|(_, id)| id.clone())
+            .unwrap_or_default()
+    };
+    let (admin_id, channel_id) = (id_of("ADMIN"), id_of("CHANNEL"));
+
+    // A channel pushes a customer: the row names the key, not the phone or e-mail.
+    let member = app
+        .upsert_member(
+            &channel,
+            json!({"externalId": "c-1", "name": "Trần Thị Bích", "phone": "0912345678", "email": "bich@example.vn"}),
+        )
+        .await;
+    // An admin adjusts by hand, in a request the partner traces.
+    let adjust = "mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { id } }";
+    let body = json!({"query": adjust, "variables": {"i": {"memberId": member, "points": 50000, "reason": "goodwill", "idempotencyKey": "k1"}}});
+    let res = app
+        .client
+        .post(format!("{}/graphql", app.url))
+        .bearer_auth(&admin)
+        .header("x-request-id", "trace-33")
+        .json(&body)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("request: {e}"));
+    assert!(res.status().is_success());
+    // A refused change writes no row: the row is in the change's transaction.
+    let refused = app
+        .gql(
+            Some(&admin),
+            adjust,
+            json!({"i": {"memberId": member, "points": -999999, "reason": "oops", "idempotencyKey": "k2"}}),
+        )
+        .await;
+    assert_eq!(refused.code(), "INSUFFICIENT_POINTS");
+    // A bulk adjustment: its runner's entries carry the key that started it.
+    let bulk = "mutation { adjustPointsForMembers(points: 7, reason: \"Tết\", idempotencyKey: \"b1\") { id } }";
+    app.gql(Some(&admin), bulk, json!({})).await.data();
+    app.run_bulk().await;
+    // A READ key changes nothing and reads no trail.
+    let denied = app.gql(Some(&read), LOG, json!({})).await;
+    assert_eq!(denied.code(), "FORBIDDEN");
+
+    let rows = log(&app, &admin, json!({})).await;
+    let actions: Vec<&str> = rows.iter().filter_map(|r| r["action"].as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "adjustPointsForMembers",
+            "adjustPoints",
+            "upsertMember",
+            "createApiKey",
+            "createApiKey",
+            "activateProgram",
+            "configureProgram",
+            "createShop"
+        ],
+        "newest first, one row per change, none for the refused one: {rows:?}"
+    );
+    let adjusted = &rows[1];
+    assert_eq!(adjusted["keyId"], admin_id.as_str());
+    assert_eq!(adjusted["actor"], "KEY");
+    assert_eq!(adjusted["requestId"], "trace-33");
+    assert_eq!(adjusted["targetIds"], json!([member]));
+    let summary: Value =
+        serde_json::from_str(adjusted["summary"].as_str().unwrap_or("{}")).unwrap_or_default();
+    assert_eq!(summary["input"]["points"], 50000);
+    let upserted = &rows[2];
+    assert_eq!(upserted["keyId"], channel_id.as_str());
+    let text = upserted["summary"].as_str().unwrap_or_default();
+    for personal in ["0912345678", "bich@example.vn", "Bích", "c-1"] {
+        assert!(!text.contains(personal), "{personal} in {text}");
+    }
+    assert_eq!(rows[7]["actor"], "OPERATOR");
+    assert_eq!(rows[7]["keyId"], Value::Null);
+
+    // Filters: by key, by action, by target; and the member's own trail.
+    let by_channel = log(&app, &admin, json!({"keyId": channel_id})).await;
+    assert_eq!(by_channel.len(), 1);
+    let by_action = log(&app, &admin, json!({"action": "createApiKey"})).await;
+    assert_eq!(by_action.len(), 2);
+    let by_target = log(&app, &admin, json!({"targetId": member})).await;
+    assert_eq!(by_target.len(), 2, "{by_target:?}");
+    let member_log = app
+        .gql(
+            Some(&admin),
+            "query($id: ID!) { member(id: $id) { auditLog(first: 10) { edges { node { action } } }
+              ledger(first: 10) { edges { node { kind points keyId } } } } }",
+            json!({"id": member}),
+        )
+        .await;
+    let m = &member_log.data()["member"];
+    assert_eq!(m["auditLog"]["edges"][0]["node"]["action"], "adjustPoints");
+    let ledger = m["ledger"]["edges"].as_array().cloned().unwrap_or_default();
+    assert_eq!(ledger.len(), 2, "{ledger:?}");
+    for entry in &ledger {
+        assert_eq!(entry["node"]["keyId"], admin_id.as_str(), "{entry:?}");
+    }
+
+    // The database itself refuses to rewrite the trail.
+    let db = &app.ctx.db;
+    for sql in [
+        "UPDATE audit_log SET action = 'nothing'".to_owned(),
+        "DELETE FROM audit_log".to_owned(),
+        "UPDATE audit_targets SET target_id = 'x'".to_owned(),
+        "DELETE FROM audit_targets".to_owned(),
+    ] {
+        let err = db
+            .execute_unprepared(&sql)
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("{sql} was allowed"));
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+    assert_eq!(log(&app, &admin, json!({})).await.len(), rows.len());
+    let _ = (shop_id, OPERATOR_TOKEN);
+}
