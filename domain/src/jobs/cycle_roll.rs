@@ -39,10 +39,11 @@ pub async fn roll_cycles(ctx: &Ctx, shop_id: Uuid) -> Result<u64> {
             break;
         }
         moved += stale.len() as u64;
-        for mut row in stale {
-            roll(&policy, &mut row, now);
-            crate::members::profile::save_standing(&txn, &row).await?;
+        let mut rows = stale;
+        for row in &mut rows {
+            roll(&policy, row, now);
         }
+        crate::members::standings::save_standings(&txn, &rows).await?;
         txn.commit().await?;
     }
     Ok(moved)

@@ -17,6 +17,7 @@ pub mod profile;
 pub mod registration;
 pub mod segment_membership;
 pub mod segments;
+pub mod standings;
 
 pub use filter::{IntRange, MemberFilter, SavedFilter, TimeRange};
 pub use listing::{MemberCursor, MemberOrder, SortField, count, page};
