@@ -38,6 +38,7 @@ mod m20261207_000034_offer_delivery;
 mod m20261207_000035_offer_uses;
 mod m20261207_000039_webhooks;
 mod m20261207_000042_offer_images;
+mod m20261207_000049_live_lots_index;
 mod member_search_copy;
 mod support;
 
@@ -80,6 +81,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000035_offer_uses::Migration),
             Box::new(m20261207_000039_webhooks::Migration),
             Box::new(m20261207_000042_offer_images::Migration),
+            Box::new(m20261207_000049_live_lots_index::Migration),
         ]
     }
 }
