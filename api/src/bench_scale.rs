@@ -215,11 +215,20 @@ async fn shop(ctx: &Ctx, n: u64) -> anyhow::Result<Uuid> {
         eprintln!("measuring the shop {name} loaded by an earlier run");
         return Ok(row.try_get("", "shop_id")?);
     }
-    let shop = program::create_shop(ctx, &name, None).await?.shop_id;
+    // Named for its size only once loaded: a load that stopped half-way is not measured.
+    let loading = format!("{name} (loading)");
+    let shop = program::create_shop(ctx, &loading, None).await?.shop_id;
     eprintln!("loading {name}");
     let started = Instant::now();
     generate::run(&ctx.db, generate::history(shop, n)).await?;
     sql(ctx, "VACUUM ANALYZE".into()).await?;
+    ctx.db
+        .execute_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "UPDATE shops SET name = $1 WHERE shop_id = $2",
+            [name.clone().into(), shop.into()],
+        ))
+        .await?;
     eprintln!("loaded {name} in {:.1?}", started.elapsed());
     Ok(shop)
 }

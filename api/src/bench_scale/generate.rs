@@ -91,6 +91,9 @@ pub fn history(shop: Uuid, n: u64) -> Vec<(&'static str, String)> {
                  FROM point_lots WHERE shop_id = '{shop}' AND remaining = 0 AND points > 0"
             ),
         ),
+        // Without statistics of the tables just filled the planner joins the two
+        // aggregates below row by row: 23 minutes at 100,000 members, cancelled.
+        ("statistics", "ANALYZE members, orders, point_lots".to_owned()),
         (
             "member counters",
             format!(
