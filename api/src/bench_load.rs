@@ -35,6 +35,8 @@ mod wal;
 mod webhook;
 mod workload;
 
+pub use seed::ensure_database;
+
 /// Requests of each operation sent by one client alone, before the loads.
 const ALONE: u64 = 100;
 

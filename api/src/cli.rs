@@ -153,6 +153,10 @@ enum BenchCommand {
     /// Raises events in a new shop and times the webhook worker posting them to a
     /// receiver on a loopback port (events per second).
     Webhooks(crate::bench_webhooks::WebhookBenchArgs),
+    /// Loads a shop with years of history (PostgreSQL, in SQL; kept for the next run)
+    /// and times the batch work over it: import, BACKFILL, expiry, cycle roll, campaign
+    /// freezing, segment counts, a member page.
+    Scale(crate::bench_scale::ScaleArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -300,6 +304,13 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             // It needs PostgreSQL and creates its own database there.
             announce(&args.db.database_url, Creation::Allowed)?;
             crate::bench_load::run(&args).await
+        }
+        Command::Bench {
+            command: BenchCommand::Scale(args),
+        } => {
+            // It creates its own database when the URL names a missing one.
+            announce(&args.db.database_url, Creation::Allowed)?;
+            crate::bench_scale::run(&args).await
         }
         Command::Bench {
             command: BenchCommand::Fairness(args),

@@ -5,6 +5,7 @@ pub mod app;
 pub mod armor;
 pub mod auth;
 pub mod bench_load;
+pub mod bench_scale;
 pub mod bench_search;
 pub mod bench_webhooks;
 pub mod browser;

@@ -43,6 +43,7 @@ mod m20261207_000044_program_changes;
 mod m20261207_000045_journeys;
 mod m20261207_000046_expiry_notices;
 mod m20261207_000047_audit_log;
+mod m20261207_000049_live_lots_index;
 mod member_search_copy;
 mod support;
 
@@ -90,6 +91,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000045_journeys::Migration),
             Box::new(m20261207_000046_expiry_notices::Migration),
             Box::new(m20261207_000047_audit_log::Migration),
+            Box::new(m20261207_000049_live_lots_index::Migration),
         ]
     }
 }

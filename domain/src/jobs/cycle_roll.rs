@@ -41,18 +41,19 @@ pub async fn roll_cycles(ctx: &Ctx, shop_id: Uuid) -> Result<u64> {
             break;
         }
         moved += stale.len() as u64;
+        let mut rows = stale;
         let mut events = Vec::new();
-        for mut row in stale {
+        for row in &mut rows {
             let from = row.tier_id;
-            roll(&policy, &mut row, now);
-            crate::members::profile::save_standing(&txn, &row).await?;
+            roll(&policy, row, now);
             events.extend(tier_events::moved(
                 &policy,
-                &row,
+                row,
                 from,
                 TierChange::CycleRoll,
             ));
         }
+        crate::members::standings::save_standings(&txn, &rows).await?;
         // A new cycle may move a member down: endpoints and tier journeys hear of it.
         emit(&txn, shop_id, events, now).await?;
         txn.commit().await?;

@@ -6,7 +6,7 @@
 //! opening-data file gave them (`opening_spend`) in the current and the previous cycle,
 //! member batch by member batch, logging progress.
 use super::opening_spend;
-use super::profile::save_standing;
+use super::standings::save_standings;
 use crate::program::configure::save;
 use crate::program::ranking::retier;
 use crate::program::{
@@ -193,16 +193,17 @@ async fn assign_members(
             ActivationMode::Backfill => spend_by_member(txn, shop_id, &ids).await?,
             ActivationMode::InitialTier => HashMap::new(),
         };
-        for mut row in batch {
+        let mut rows = batch;
+        for row in &mut rows {
             row.cycle_start = Some(current);
             row.ranking_spend = spend.get(&(row.id, current)).copied().unwrap_or(0).max(0);
             row.prev_cycle_spend = previous
                 .and_then(|p| spend.get(&(row.id, p)).copied())
                 .unwrap_or(0)
                 .max(0);
-            retier(policy, &mut row);
-            save_standing(txn, &row).await?;
+            retier(policy, row);
         }
+        save_standings(txn, &rows).await?;
         done += ids.len() as u64;
         tracing::info!(shop_id = %shop_id, members = done, "activation progress");
     }

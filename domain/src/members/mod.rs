@@ -18,6 +18,7 @@ pub mod registration;
 pub mod segment_membership;
 pub mod segments;
 pub mod source;
+pub mod standings;
 
 pub use filter::{IntRange, MemberFilter, SavedFilter, TimeRange};
 pub use listing::{MemberCursor, MemberOrder, SortField, count, page};
