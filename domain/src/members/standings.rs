@@ -8,7 +8,7 @@ use loyalty_entities::member;
 use sea_orm::sea_query::Iden;
 use sea_orm::{ConnectionTrait, DbBackend, ModelTrait, Statement, Value};
 
-/// Members per statement: 500 rows of 9 values stay well under SQLite's limit on bound
+/// Members per statement: 500 rows of 11 values stay well under SQLite's limit on bound
 /// variables (32,766).
 const CHUNK: usize = 500;
 
@@ -92,10 +92,14 @@ mod tests {
             points_pending: 0,
             points_as_of: None,
             points_stable_until: None,
+            source: None,
         };
         let s = update(DbBackend::Postgres, &[row.clone(), row]);
-        assert_eq!(s.values.map(|v| v.0.len()), Some(2 * 10));
-        assert!(s.sql.contains("($11, $12,"), "{}", s.sql);
+        // The shop, the id, the order standing and `updated_at`, twice.
+        let per_row = 2 + ORDER_STANDING.len() + 1;
+        assert_eq!(s.values.map(|v| v.0.len()), Some(2 * per_row));
+        let second = format!("(${}, ${},", per_row + 1, per_row + 2);
+        assert!(s.sql.contains(&second), "{}", s.sql);
         assert_eq!(
             s.sql
                 .matches("\"ranking_spend\" = v.\"ranking_spend\"")
