@@ -33,6 +33,7 @@ pub mod access;
 pub mod audit;
 pub mod bulk;
 pub mod campaigns;
+pub mod channel;
 pub mod checkout;
 pub mod clock;
 pub mod context;

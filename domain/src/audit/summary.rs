@@ -153,6 +153,9 @@ mod tests {
         let ids = named_ids(
             &json!({"memberIds": [a, b], "input": {"memberId": b, "reason": b}, "id": "not-an-id"}),
         );
+        // In the order of the keys as the JSON map keeps them.
+        let mut ids = ids;
+        ids.sort();
         assert_eq!(ids, vec![a.clone(), b.to_owned(), b.to_owned()]);
     }
 }

@@ -3,7 +3,7 @@
 use super::Gender;
 use super::name_fold::fold;
 use super::source::{self, SourceKind};
-use crate::orders::input::Channel;
+use crate::channel::Channel;
 use crate::shops::{Shop, local_midnight};
 use crate::{DomainError, Result};
 use chrono::{DateTime, Duration, Utc};

@@ -39,7 +39,7 @@ pub struct MemberInput {
     pub register: Option<bool>,
     /// The sales channel sending the profile: a customer it creates records it as its
     /// source (see [`super::source`]).
-    pub channel: Option<crate::orders::input::Channel>,
+    pub channel: Option<crate::channel::Channel>,
 }
 
 /// The input after validation and normalization.
@@ -54,7 +54,7 @@ pub(crate) struct CleanInput {
     province: Option<String>,
     district: Option<String>,
     register: bool,
-    channel: Option<crate::orders::input::Channel>,
+    channel: Option<crate::channel::Channel>,
 }
 
 /// Checks an external id as channels send it.

@@ -4,7 +4,7 @@
 //! `IMPORT`; `upsertMember` with a `channel`, or a first order, sets that channel.
 //! Each source has its own built-in saved filters (see [`saved_filters`]).
 use super::SavedFilter;
-use crate::orders::input::Channel;
+use crate::channel::Channel;
 use serde::{Deserialize, Serialize};
 
 /// The stored spelling of a customer the opening-data file created.

@@ -6,47 +6,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-/// A sales channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub enum Channel {
-    /// Web store.
-    Web,
-    /// Point of sale.
-    Pos,
-    /// Social commerce.
-    Social,
-    /// Livestream.
-    Livestream,
-    /// Admin order entry.
-    Admin,
-}
-
-impl Channel {
-    /// Stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Web => "WEB",
-            Channel::Pos => "POS",
-            Channel::Social => "SOCIAL",
-            Channel::Livestream => "LIVESTREAM",
-            Channel::Admin => "ADMIN",
-        }
-    }
-
-    /// Every channel.
-    pub const ALL: [Channel; 5] = [
-        Channel::Web,
-        Channel::Pos,
-        Channel::Social,
-        Channel::Livestream,
-        Channel::Admin,
-    ];
-
-    /// The channel of a stored spelling ([`Channel::as_str`]); `None` for any other text.
-    pub fn parse(stored: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == stored)
-    }
-}
+pub use crate::channel::Channel;
 
 /// An order as sent.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,5 +1,5 @@
 //! The member as GraphQL shows it: profile, tier, points, vouchers, ledger and orders.
-use crate::auth::domain;
+use crate::auth::{RoleGuard, domain};
 use crate::error::Gql;
 use crate::graphql::checkout::OrderLineInput;
 use crate::graphql::connection::decode;
@@ -14,6 +14,7 @@ use crate::graphql::vouchers::{Voucher, VoucherConnection, VoucherStatus};
 use crate::loaders::{Loaders, unshare};
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
+use loyalty_domain::access::Role;
 use loyalty_domain::paging::page_size;
 use loyalty_domain::program::Policy;
 use loyalty_domain::vouchers::listing::VoucherCursor;
@@ -224,7 +225,7 @@ impl Member {
     ///
     /// Requires: ADMIN.
     #[graphql(
-        guard = "crate::auth::RoleGuard(loyalty_domain::access::Role::Admin)",
+        guard = "RoleGuard(Role::Admin)",
         complexity = "cost::PER_ITEM_QUERY.saturating_add(cost::paged(first, child_complexity))"
     )]
     async fn audit_log(
