@@ -7,7 +7,7 @@ use crate::campaigns::{CampaignStatus, DeliveryStatus, retry::backoff};
 use crate::messaging::{SendOutcome, balance};
 use crate::shops::next_local_midnight;
 use crate::{Ctx, Result};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use loyalty_entities::{campaign, campaign_delivery};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait, UpdateMany};
@@ -25,12 +25,36 @@ pub enum Recorded {
     Nothing,
 }
 
-fn guarded(d: &campaign_delivery::Model) -> UpdateMany<campaign_delivery::Entity> {
+pub(super) fn guarded(d: &campaign_delivery::Model) -> UpdateMany<campaign_delivery::Entity> {
     campaign_delivery::Entity::update_many()
         .filter(campaign_delivery::Column::ShopId.eq(d.shop_id))
         .filter(campaign_delivery::Column::Id.eq(d.id))
         .filter(campaign_delivery::Column::Status.eq(DeliveryStatus::Sending))
         .filter(campaign_delivery::Column::Attempts.eq(d.attempts))
+}
+
+/// Puts the claimed delivery `d` back in the queue, due at `due`, without counting its
+/// claim as an attempt (nothing was sent: the campaign stopped under it).
+pub(super) fn unattempted(
+    d: &campaign_delivery::Model,
+    due: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> UpdateMany<campaign_delivery::Entity> {
+    guarded(d)
+        .col_expr(
+            campaign_delivery::Column::Status,
+            Expr::value(DeliveryStatus::Queued),
+        )
+        .col_expr(
+            campaign_delivery::Column::Attempts,
+            Expr::col(campaign_delivery::Column::Attempts).sub(1),
+        )
+        .col_expr(campaign_delivery::Column::NextAttemptAt, Expr::value(due))
+        .col_expr(
+            campaign_delivery::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(campaign_delivery::Column::UpdatedAt, Expr::value(now))
 }
 
 /// Records `outcome` of the claimed delivery `d` of campaign `row`.
@@ -120,42 +144,13 @@ pub async fn record(
         SendOutcome::AccountStopped { reason } => {
             stop(&ctx.db, row, CampaignStatus::Paused, reason, None, now).await?;
             // Not an attempt: it goes out first when the campaign resumes.
-            guarded(d)
-                .col_expr(
-                    campaign_delivery::Column::Status,
-                    Expr::value(DeliveryStatus::Queued),
-                )
-                .col_expr(
-                    campaign_delivery::Column::Attempts,
-                    Expr::col(campaign_delivery::Column::Attempts).sub(1),
-                )
-                .col_expr(campaign_delivery::Column::NextAttemptAt, Expr::value(now))
-                .col_expr(campaign_delivery::Column::LeaseUntil, no_lease)
-                .col_expr(campaign_delivery::Column::UpdatedAt, Expr::value(now))
-                .exec(&ctx.db)
-                .await?;
+            unattempted(d, now, now).exec(&ctx.db).await?;
             Ok(Recorded::Nothing)
         }
         SendOutcome::QuotaExhausted { code, message } => {
             let resume = quota_stop(ctx, row, &format!("{code} {message}")).await?;
             // Not an attempt: it goes out first when the quota renews.
-            guarded(d)
-                .col_expr(
-                    campaign_delivery::Column::Status,
-                    Expr::value(DeliveryStatus::Queued),
-                )
-                .col_expr(
-                    campaign_delivery::Column::Attempts,
-                    Expr::col(campaign_delivery::Column::Attempts).sub(1),
-                )
-                .col_expr(
-                    campaign_delivery::Column::NextAttemptAt,
-                    Expr::value(resume),
-                )
-                .col_expr(campaign_delivery::Column::LeaseUntil, no_lease)
-                .col_expr(campaign_delivery::Column::UpdatedAt, Expr::value(now))
-                .exec(&ctx.db)
-                .await?;
+            unattempted(d, resume, now).exec(&ctx.db).await?;
             Ok(Recorded::Nothing)
         }
     }

@@ -5,12 +5,13 @@
 //! difference from the balance or gives it back, in one transaction with the delivery's
 //! guarded update. What the delivery is charged when sent is then what the provider bills.
 use super::claim::stop;
-use crate::campaigns::{CampaignStatus, DeliveryStatus};
+use super::outcome::{guarded, unattempted};
+use crate::campaigns::CampaignStatus;
 use crate::messaging::balance;
 use crate::{Ctx, Result};
 use loyalty_entities::{campaign, campaign_delivery};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::TransactionTrait;
+use sea_orm::sea_query::Expr;
 
 /// What became of a claimed delivery's hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,23 +37,17 @@ pub async fn true_up(
         return Ok(Hold::Covered(Box::new(d)));
     }
     let now = ctx.clock.now();
-    let claimed = |q: sea_orm::UpdateMany<campaign_delivery::Entity>| {
-        q.filter(campaign_delivery::Column::ShopId.eq(d.shop_id))
-            .filter(campaign_delivery::Column::Id.eq(d.id))
-            .filter(campaign_delivery::Column::Status.eq(DeliveryStatus::Sending))
-            .filter(campaign_delivery::Column::Attempts.eq(d.attempts))
-    };
     let txn = ctx.db.begin().await?;
     // The account first, then the delivery, as the claim takes them.
     if price > d.held {
         if !balance::hold(&txn, d.shop_id, price - d.held).await? {
             drop(txn);
-            return requeue(ctx, row, &d, price, claimed).await;
+            return requeue(ctx, row, &d, price).await;
         }
     } else {
         balance::release(&txn, d.shop_id, d.held - price).await?;
     }
-    let done = claimed(campaign_delivery::Entity::update_many())
+    let done = guarded(&d)
         .col_expr(campaign_delivery::Column::Held, Expr::value(price))
         .col_expr(campaign_delivery::Column::UpdatedAt, Expr::value(now))
         .exec(&txn)
@@ -76,9 +71,6 @@ async fn requeue(
     row: &campaign::Model,
     d: &campaign_delivery::Model,
     price: i64,
-    claimed: impl Fn(
-        sea_orm::UpdateMany<campaign_delivery::Entity>,
-    ) -> sea_orm::UpdateMany<campaign_delivery::Entity>,
 ) -> Result<Hold> {
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
@@ -95,23 +87,7 @@ async fn requeue(
         now,
     )
     .await?;
-    let done = claimed(campaign_delivery::Entity::update_many())
-        .col_expr(
-            campaign_delivery::Column::Status,
-            Expr::value(DeliveryStatus::Queued),
-        )
-        .col_expr(
-            campaign_delivery::Column::Attempts,
-            Expr::col(campaign_delivery::Column::Attempts).sub(1),
-        )
-        .col_expr(campaign_delivery::Column::NextAttemptAt, Expr::value(now))
-        .col_expr(
-            campaign_delivery::Column::LeaseUntil,
-            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
-        )
-        .col_expr(campaign_delivery::Column::UpdatedAt, Expr::value(now))
-        .exec(&txn)
-        .await?;
+    let done = unattempted(d, now, now).exec(&txn).await?;
     txn.commit().await?;
     Ok(if done.rows_affected == 1 {
         Hold::Short
