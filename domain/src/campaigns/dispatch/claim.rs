@@ -40,6 +40,29 @@ pub async fn stop<C: ConnectionTrait>(
     Ok(done.rows_affected == 1)
 }
 
+/// Stops a SENDING campaign whose next message, of `price` VND, the balance cannot pay,
+/// saying both; a top-up resumes it.
+pub async fn stop_out_of_balance<C: ConnectionTrait>(
+    conn: &C,
+    row: &campaign::Model,
+    price: i64,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let balance_now = balance::balance(conn, row.shop_id).await?;
+    stop(
+        conn,
+        row,
+        CampaignStatus::OutOfBalance,
+        format!(
+            "the messaging balance ({balance_now} VND) cannot pay the next {} message ({price} VND); top up to resume",
+            row.channel
+        ),
+        None,
+        now,
+    )
+    .await
+}
+
 fn due(campaign_id: Uuid, shop_id: Uuid, now: DateTime<Utc>) -> Condition {
     Condition::all()
         .add(campaign_delivery::Column::ShopId.eq(shop_id))
@@ -222,19 +245,7 @@ pub async fn claim(
         .exec(&txn)
         .await?;
     if short {
-        let balance_now = balance::balance(&txn, row.shop_id).await?;
-        stop(
-            &txn,
-            row,
-            CampaignStatus::OutOfBalance,
-            format!(
-                "the messaging balance ({balance_now} VND) cannot pay the next {} message ({price} VND); top up to resume",
-                kind.as_str()
-            ),
-            None,
-            now,
-        )
-        .await?;
+        stop_out_of_balance(&txn, row, price, now).await?;
     }
     txn.commit().await?;
     Ok(claimed)

@@ -4,9 +4,8 @@
 //! sending, the worker sets the hold to the rendered message's price: it takes the
 //! difference from the balance or gives it back, in one transaction with the delivery's
 //! guarded update. What the delivery is charged when sent is then what the provider bills.
-use super::claim::stop;
+use super::claim::stop_out_of_balance;
 use super::outcome::{guarded, unattempted};
-use crate::campaigns::CampaignStatus;
 use crate::messaging::balance;
 use crate::{Ctx, Result};
 use loyalty_entities::{campaign, campaign_delivery};
@@ -74,19 +73,7 @@ async fn requeue(
 ) -> Result<Hold> {
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
-    let balance_now = balance::balance(&txn, d.shop_id).await?;
-    stop(
-        &txn,
-        row,
-        CampaignStatus::OutOfBalance,
-        format!(
-            "the messaging balance ({balance_now} VND) cannot pay the next {} message ({price} VND); top up to resume",
-            row.channel
-        ),
-        None,
-        now,
-    )
-    .await?;
+    stop_out_of_balance(&txn, row, price, now).await?;
     let done = unattempted(d, now, now).exec(&txn).await?;
     txn.commit().await?;
     Ok(if done.rows_affected == 1 {
