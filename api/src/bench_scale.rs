@@ -41,6 +41,11 @@ pub struct ScaleArgs {
     /// Runs of the member page.
     #[arg(long, default_value_t = 20)]
     pub runs: usize,
+    /// Times only these steps (comma-separated: import, backfill, expiry, roll, freeze,
+    /// segments, page); every step by default. A step after `backfill` finds the program
+    /// as the last run that activated it left it.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
     #[command(flatten)]
     pub db: DbConfig,
 }
@@ -97,82 +102,34 @@ pub async fn run(args: &ScaleArgs) -> anyhow::Result<()> {
     }
     let mut lines = Vec::new();
 
+    let wants = |step: &str| args.only.is_empty() || args.only.iter().any(|s| s == step);
     let rows = args.import_rows.unwrap_or(n);
-    recorder.take(0);
-    lines.push(import_file::measure(&ctx, rows).await?);
-    attach(&mut lines, &recorder);
-
-    // BACKFILL needs a DRAFT program: a second run puts it back.
-    sql(&ctx, format!("UPDATE programs SET status = 'DRAFT', activation_mode = NULL, activated_at = NULL WHERE shop_id = '{shop}'")).await?;
-    recorder.take(0);
-    let t = Instant::now();
-    let preview =
-        members::activation::preview(&ctx, shop, program::ActivationMode::Backfill).await?;
-    let tiers: Vec<String> = preview
-        .iter()
-        .map(|(t, c)| format!("{} {c}", t.name))
-        .collect();
-    lines.push(Line {
-        step: "activationPreview(BACKFILL)".into(),
-        items: n,
-        took: t.elapsed(),
-        unit: "members",
-        note: tiers.join(", "),
-        statements: Vec::new(),
-    });
-    attach(&mut lines, &recorder);
-    recorder.take(0);
-    let t = Instant::now();
-    members::activation::activate(&ctx, shop, program::ActivationMode::Backfill).await?;
-    lines.push(Line {
-        step: "activateProgram(BACKFILL)".into(),
-        items: n,
-        took: t.elapsed(),
-        unit: "members",
-        note: String::new(),
-        statements: Vec::new(),
-    });
-    attach(&mut lines, &recorder);
-
-    sql(&ctx, generate::due_lots(shop)).await?;
-    sql(&ctx, "ANALYZE point_lots".into()).await?;
-    recorder.take(0);
-    let t = Instant::now();
-    let (lots, _) = jobs::expire::expire_due(&ctx, shop).await?;
-    lines.push(Line {
-        step: "expiry job over the due lots".into(),
-        items: lots,
-        took: t.elapsed(),
-        unit: "lots",
-        note: format!(
-            "{} lots in the shop",
-            count(&ctx, "point_lots", shop).await?
-        ),
-        statements: Vec::new(),
-    });
-    attach(&mut lines, &recorder);
-
-    // Every member back to the previous cycle, as on the day a yearly cycle ends.
-    sql(&ctx, format!("UPDATE members SET cycle_start = cycle_start - interval '1 year' WHERE shop_id = '{shop}'")).await?;
-    recorder.take(0);
-    let t = Instant::now();
-    let rolled = jobs::cycle_roll::roll_cycles(&ctx, shop).await?;
-    lines.push(Line {
-        step: "cycle roll".into(),
-        items: rolled,
-        took: t.elapsed(),
-        unit: "members",
-        note: String::new(),
-        statements: Vec::new(),
-    });
-    attach(&mut lines, &recorder);
-
-    lines.push(freeze(&ctx, shop).await?);
-    attach(&mut lines, &recorder);
-    lines.extend(segment_counts(&ctx, shop).await?);
-    attach(&mut lines, &recorder);
-    lines.push(member_page(&ctx, shop, args.runs).await?);
-    attach(&mut lines, &recorder);
+    if wants("import") {
+        recorder.take(0);
+        lines.push(import_file::measure(&ctx, rows).await?);
+        attach(&mut lines, &recorder);
+    }
+    if wants("backfill") {
+        backfill(&ctx, shop, n, &recorder, &mut lines).await?;
+    }
+    if wants("expiry") {
+        expiry(&ctx, shop, &recorder, &mut lines).await?;
+    }
+    if wants("roll") {
+        roll(&ctx, shop, &recorder, &mut lines).await?;
+    }
+    if wants("freeze") {
+        lines.push(freeze(&ctx, shop).await?);
+        attach(&mut lines, &recorder);
+    }
+    if wants("segments") {
+        lines.extend(segment_counts(&ctx, shop).await?);
+        attach(&mut lines, &recorder);
+    }
+    if wants("page") {
+        lines.push(member_page(&ctx, shop, args.runs).await?);
+        attach(&mut lines, &recorder);
+    }
 
     println!(
         "{n} members, {} orders, {} ledger entries, {} lots (PostgreSQL, one process)",
@@ -190,6 +147,96 @@ pub async fn run(args: &ScaleArgs) -> anyhow::Result<()> {
             println!("{statement}");
         }
     }
+    Ok(())
+}
+
+/// BACKFILL's preview and activation, from a DRAFT program.
+async fn backfill(
+    ctx: &Ctx,
+    shop: Uuid,
+    n: u64,
+    recorder: &statements::Recorder,
+    lines: &mut Vec<Line>,
+) -> anyhow::Result<()> {
+    // BACKFILL needs a DRAFT program: a second run puts it back.
+    sql(ctx, format!("UPDATE programs SET status = 'DRAFT', activation_mode = NULL, activated_at = NULL WHERE shop_id = '{shop}'")).await?;
+    recorder.take(0);
+    let t = Instant::now();
+    let preview =
+        members::activation::preview(ctx, shop, program::ActivationMode::Backfill).await?;
+    let tiers: Vec<String> = preview
+        .iter()
+        .map(|(t, c)| format!("{} {c}", t.name))
+        .collect();
+    lines.push(Line {
+        step: "activationPreview(BACKFILL)".into(),
+        items: n,
+        took: t.elapsed(),
+        unit: "members",
+        note: tiers.join(", "),
+        statements: Vec::new(),
+    });
+    attach(lines, recorder);
+    recorder.take(0);
+    let t = Instant::now();
+    members::activation::activate(ctx, shop, program::ActivationMode::Backfill).await?;
+    lines.push(Line {
+        step: "activateProgram(BACKFILL)".into(),
+        items: n,
+        took: t.elapsed(),
+        unit: "members",
+        note: String::new(),
+        statements: Vec::new(),
+    });
+    attach(lines, recorder);
+    Ok(())
+}
+
+/// The expiry job over a fresh due lot for every tenth member.
+async fn expiry(
+    ctx: &Ctx,
+    shop: Uuid,
+    recorder: &statements::Recorder,
+    lines: &mut Vec<Line>,
+) -> anyhow::Result<()> {
+    sql(ctx, generate::due_lots(shop)).await?;
+    sql(ctx, "ANALYZE point_lots".into()).await?;
+    recorder.take(0);
+    let t = Instant::now();
+    let (lots, _) = jobs::expire::expire_due(ctx, shop).await?;
+    lines.push(Line {
+        step: "expiry job over the due lots".into(),
+        items: lots,
+        took: t.elapsed(),
+        unit: "lots",
+        note: format!("{} lots in the shop", count(ctx, "point_lots", shop).await?),
+        statements: Vec::new(),
+    });
+    attach(lines, recorder);
+    Ok(())
+}
+
+/// A cycle roll with every member a cycle behind.
+async fn roll(
+    ctx: &Ctx,
+    shop: Uuid,
+    recorder: &statements::Recorder,
+    lines: &mut Vec<Line>,
+) -> anyhow::Result<()> {
+    // Every member back to the previous cycle, as on the day a yearly cycle ends.
+    sql(ctx, format!("UPDATE members SET cycle_start = cycle_start - interval '1 year' WHERE shop_id = '{shop}'")).await?;
+    recorder.take(0);
+    let t = Instant::now();
+    let rolled = jobs::cycle_roll::roll_cycles(ctx, shop).await?;
+    lines.push(Line {
+        step: "cycle roll".into(),
+        items: rolled,
+        took: t.elapsed(),
+        unit: "members",
+        note: String::new(),
+        statements: Vec::new(),
+    });
+    attach(lines, recorder);
     Ok(())
 }
 
