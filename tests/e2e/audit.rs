@@ -163,3 +163,70 @@ async fn every_change_names_its_key_and_the_trail_cannot_be_rewritten() {
     assert_eq!(log(&app, &admin, json!({})).await.len(), rows.len());
     let _ = (shop_id, OPERATOR_TOKEN);
 }
+
+#[tokio::test]
+async fn orders_and_refunds_leave_the_channel_keys_row_once() {
+    let app = spawn_app().await;
+    let (_, admin) = app.create_shop("Audited orders").await;
+    app.activate(
+        &admin,
+        json!({"spendPerRankingPoint": "1000", "rewardRatePercent": "100"}),
+        "INITIAL_TIER",
+    )
+    .await;
+    let channel = app.create_key(&admin, "CHANNEL").await;
+    let keys = key_ids(&app, &admin).await;
+    let channel_id = keys
+        .iter()
+        .find(|(role, _)| role == "CHANNEL")
+        .map(|(_, id)| id.clone())
+        .unwrap_or_default();
+
+    let first = app.order(&channel, "o-1", "cust-77", 200_000, 0).await;
+    let order_id = str_at(first.data(), "/recordOrder/orderId");
+    // A retry changes nothing, and so writes no second row.
+    let retry = app.order(&channel, "o-1", "cust-77", 200_000, 0).await;
+    assert_eq!(str_at(retry.data(), "/recordOrder/orderId"), order_id);
+    // A refused order (an unknown voucher code) writes none either.
+    let refused = app
+        .gql(
+            Some(&channel),
+            "mutation($i: OrderInput!) { recordOrder(input: $i) { orderId } }",
+            json!({"i": {"externalId": "o-2", "memberExternalId": "cust-77", "channel": "POS",
+                         "lines": [{"productId": "sku", "quantity": 1, "unitPrice": "100000"}],
+                         "voucherCodes": ["NO-SUCH-CODE"]}}),
+        )
+        .await;
+    assert!(!refused.code().is_empty(), "{}", refused.body);
+    app.refund(&channel, "o-1", "r-1", 50_000).await.data();
+
+    let member = app
+        .gql(
+            Some(&admin),
+            "{ members(first: 1) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let member_id = str_at(member.data(), "/members/edges/0/node/id");
+    let recorded = log(&app, &admin, json!({"action": "recordOrder"})).await;
+    assert_eq!(recorded.len(), 1, "{recorded:?}");
+    let row = &recorded[0];
+    assert_eq!(row["keyId"], channel_id.as_str());
+    let targets: Vec<&str> = row["targetIds"]
+        .as_array()
+        .map(|t| t.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    assert!(
+        targets.contains(&order_id.as_str()) && targets.contains(&member_id.as_str()),
+        "{row:?}"
+    );
+    // The customer's channel id is personal data that erasure replaces: not kept.
+    let summary = row["summary"].as_str().unwrap_or_default();
+    assert!(!summary.contains("cust-77"), "{summary}");
+    assert!(summary.contains("o-1"), "{summary}");
+    let refunded = log(&app, &admin, json!({"action": "refundOrder"})).await;
+    assert_eq!(refunded.len(), 1, "{refunded:?}");
+    assert_eq!(refunded[0]["keyId"], channel_id.as_str());
+    let by_order = log(&app, &admin, json!({"targetId": order_id})).await;
+    assert_eq!(by_order.len(), 2, "the order and its refund: {by_order:?}");
+}

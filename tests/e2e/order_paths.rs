@@ -7,12 +7,14 @@
 //! each path, in a program for registered members only or for every customer (then
 //! unregistered customers' orders are counted but earn, discount and redeem nothing). Then every row
 //! an order touches (members with their counters and cached balances, orders, discounts,
-//! ledger entries, lots, allocations, refunds, vouchers, idempotency keys, and the events
-//! and webhook deliveries of a partner subscribed to them) is read back
+//! ledger entries, lots, allocations, refunds, vouchers, idempotency keys, the events
+//! and webhook deliveries of a partner subscribed to them, and the audit rows of the
+//! channel key sending the orders and refunds) is read back
 //! and compared, with each id replaced by what names the row (a member by its external
 //! id, an entry by its content). On SQLite both servers lock, so the test only runs the
 //! sequence on PostgreSQL.
 use chrono::Duration;
+use loyalty_domain::audit::{self, Actor};
 use loyalty_domain::checkout::OrderLine;
 use loyalty_domain::ledger::{self, AdjustInput};
 use loyalty_domain::members::MemberInput;
@@ -112,6 +114,27 @@ struct World {
 
 fn customer(who: usize) -> String {
     format!("c{who}")
+}
+
+/// The channel key both worlds send orders and refunds with, as the API would name it.
+const CHANNEL_KEY: Uuid = Uuid::from_u128(0x5eed);
+
+/// Runs `fut` as the API runs `action`'s resolver: inside its audit scope.
+async fn as_channel<F: std::future::Future>(
+    ctx: &loyalty_domain::Ctx,
+    action: &str,
+    request: String,
+    fut: F,
+) -> F::Output {
+    let scope = audit::Scope {
+        actor: Actor::Key(CHANNEL_KEY),
+        action: action.to_owned(),
+        summary: json!({"request": request}),
+        targets: Vec::new(),
+        request_id: Some(request),
+        at: ctx.clock.now(),
+    };
+    audit::within(scope, fut).await
 }
 
 impl World {
@@ -243,7 +266,14 @@ impl World {
         match step {
             Step::Order(o) => {
                 let input = self.input(o);
-                let r = orders::record(&ctx, self.shop, input.clone()).await;
+                let request = input.external_id.clone();
+                let r = as_channel(
+                    &ctx,
+                    "recordOrder",
+                    request,
+                    orders::record(&ctx, self.shop, input.clone()),
+                )
+                .await;
                 self.settle(o, &input, &r)
             }
             Step::Burst(list) => {
@@ -252,7 +282,11 @@ impl World {
                     .iter()
                     .map(|i| {
                         let (ctx, shop, input) = (ctx.clone(), self.shop, i.clone());
-                        tokio::spawn(async move { orders::record(&ctx, shop, input).await })
+                        tokio::spawn(async move {
+                            let request = input.external_id.clone();
+                            let order = orders::record(&ctx, shop, input);
+                            as_channel(&ctx, "recordOrder", request, order).await
+                        })
                     })
                     .collect();
                 let mut results = Vec::new();
@@ -274,16 +308,17 @@ impl World {
                 self.n += 1;
                 let id = self.orders[order % self.orders.len()].clone();
                 let total = self.remaining_of(&id).await;
-                let r = orders::refund(
+                let refund_id = format!("r{}", self.n);
+                let refund = orders::refund(
                     &ctx,
                     self.shop,
                     RefundInput {
                         order_external_id: id,
-                        refund_id: format!("r{}", self.n),
+                        refund_id: refund_id.clone(),
                         amount: Decimal::from((total * percent / 100).max(1)),
                     },
-                )
-                .await;
+                );
+                let r = as_channel(&ctx, "refundOrder", refund_id, refund).await;
                 r.map_or_else(|e| outcome(&e), |_| "ok".into())
             }
             Step::Adjust { who, points } => {
@@ -395,9 +430,11 @@ impl World {
             "idempotency_keys",
             "events",
             "webhook_deliveries",
+            "audit_log",
+            "audit_targets",
         ] {
             let mut rows: Vec<(String, Option<String>)> = self
-                .table(table)
+                .table(&source(table))
                 .await
                 .into_iter()
                 .map(|mut row| {
@@ -408,11 +445,13 @@ impl World {
                     for column in IGNORED {
                         row.remove(*column);
                     }
-                    // An event's body names ids inside its JSON text.
-                    if let Some(Value::String(body)) = row.get("payload")
-                        && let Ok(body) = serde_json::from_str::<Value>(body)
-                    {
-                        row.insert("payload".into(), body);
+                    // An event's body and an audit row's targets name ids inside JSON text.
+                    for column in ["payload", "targets"] {
+                        if let Some(Value::String(body)) = row.get(column)
+                            && let Ok(body) = serde_json::from_str::<Value>(body)
+                        {
+                            row.insert(column.into(), body);
+                        }
                     }
                     let row = rename(Value::Object(row), &names);
                     (row.to_string(), id)
@@ -432,6 +471,21 @@ impl World {
             out.insert(table, rows.into_iter().map(|(text, _)| text).collect());
         }
         out
+    }
+}
+
+/// Where a snapshot reads `table`: the audit trail only as far as the orders and refunds
+/// (the channel key's rows); the setup's rows name each world's own admin key and
+/// requests.
+fn source(table: &str) -> String {
+    let key = CHANNEL_KEY;
+    match table {
+        "audit_log" => format!("(SELECT * FROM audit_log WHERE actor_key_id = '{key}')"),
+        "audit_targets" => format!(
+            "(SELECT t.* FROM audit_targets t JOIN audit_log a \
+              ON a.shop_id = t.shop_id AND a.id = t.audit_id WHERE a.actor_key_id = '{key}')"
+        ),
+        other => other.to_owned(),
     }
 }
 
@@ -485,10 +539,17 @@ fn outcome(e: &DomainError) -> String {
 
 async fn compare(step: usize, a: &World, b: &World) {
     let (left, right) = (a.snapshot().await, b.snapshot().await);
-    // Every recorded order raises `order.recorded` for the partner, on either path.
+    // Every recorded order raises `order.recorded` for the partner, and leaves the
+    // channel key's audit row, on either path.
     assert!(
         a.orders.is_empty() || !left["events"].is_empty(),
         "orders were recorded but no event was written"
+    );
+    assert!(
+        left["audit_log"].len() >= a.orders.len(),
+        "{} orders were recorded but {} audit rows written",
+        a.orders.len(),
+        left["audit_log"].len()
     );
     for (table, rows) in &left {
         let other = &right[table];

@@ -18,5 +18,5 @@ pub mod summary;
 
 pub use actor::Actor;
 pub use list::{AuditFilter, AuditRow, list};
-pub use record::{Entry, record, write};
+pub use record::{Entry, record, record_in, write};
 pub use scope::{Scope, current, current_key, within};

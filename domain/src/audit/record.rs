@@ -31,10 +31,21 @@ pub struct Entry<'a> {
 /// Writes the current change's row in `shop_id`, adding `touched` to the ids its input
 /// named; nothing outside a [`Scope`]. Call it once per transaction, before the commit.
 pub async fn record<C: ConnectionTrait>(conn: &C, shop_id: Uuid, touched: &[Uuid]) -> Result<()> {
-    let Some(scope) = current() else {
-        return Ok(());
-    };
-    write(conn, shop_id, &entry_of(&scope, touched)).await
+    record_in(conn, shop_id, current().as_deref(), touched).await
+}
+
+/// As [`record`], for the change of `scope` taken along by work that may run outside the
+/// caller's task (an order: see `orders::prepared`); nothing when `scope` is `None`.
+pub async fn record_in<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    scope: Option<&Scope>,
+    touched: &[Uuid],
+) -> Result<()> {
+    match scope {
+        Some(scope) => write(conn, shop_id, &entry_of(scope, touched)).await,
+        None => Ok(()),
+    }
 }
 
 /// The row of `scope` with `touched` added to its targets.

@@ -31,6 +31,9 @@ const LEFT_OUT: &[&str] = &[
     "smtpurl",
     "replyto",
     "fromaddress",
+    // The channel's id of a customer (an order's `memberExternalId`): erasure replaces it
+    // on the member, and the append-only trail must not keep the old one.
+    "memberexternalid",
 ];
 
 /// Parts of keys left out wherever they appear in a key (`phonePrefix`, `emailKeyword`).

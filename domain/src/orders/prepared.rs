@@ -11,6 +11,7 @@ use crate::checkout::CleanLine;
 use crate::ledger::idempotency::request_hash;
 use crate::vouchers::lookup;
 use chrono::{DateTime, SubsecRound, Utc};
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// An order ready to plan.
@@ -35,6 +36,9 @@ pub struct PreparedOrder {
     pub now: DateTime<Utc>,
     /// Whether the shop subscribes to an order's events, so the plan raises them.
     pub raise_events: bool,
+    /// The audited change the order is part of (who sent it, through which request),
+    /// taken from the caller's task: a batch writes the order's audit row in another.
+    pub audit: Option<Arc<crate::audit::Scope>>,
 }
 
 impl PreparedOrder {
@@ -52,6 +56,7 @@ impl PreparedOrder {
             input,
             now,
             raise_events: false,
+            audit: crate::audit::current(),
         })
     }
 

@@ -143,13 +143,15 @@ async fn attempt_record(
         segments,
     };
     let planned = plan(&policy, order, loaded, order_id)?;
-    write(txn, planned, now).await
+    write(txn, planned, order.audit.as_deref(), now).await
 }
 
-/// Writes a planned order under the member's lock, one statement a table.
+/// Writes a planned order under the member's lock, one statement a table, with the
+/// audit row of the change it is part of.
 async fn write(
     txn: &DatabaseTransaction,
     planned: OrderPlan,
+    audit: Option<&crate::audit::Scope>,
     now: DateTime<Utc>,
 ) -> Result<OrderOutcome> {
     let OrderPlan {
@@ -190,5 +192,6 @@ async fn write(
         .exec_without_returning(txn)
         .await?;
     crate::events::emit(txn, shop_id, events, now).await?;
+    crate::audit::record_in(txn, shop_id, audit, &[stored.id, member.id]).await?;
     outcome(stored, Member::from_row(member)?)
 }

@@ -187,6 +187,7 @@ pub async fn refund(ctx: &Ctx, shop_id: Uuid, input: RefundInput) -> Result<Orde
         events.extend(moved(&policy, &member, tier_rolled, TierChange::Refund));
         emit(&txn, shop_id, events, now).await?;
     }
+    crate::audit::record(&txn, shop_id, &[o.id, stored.id, member.id]).await?;
     txn.commit().await?;
     outcome(o, Member::from_row(member)?)
 }

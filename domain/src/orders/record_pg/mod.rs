@@ -189,14 +189,19 @@ fn plan_found(
         Some(subs) => outbox::rows(read.shop_id, std::mem::take(&mut planned.events), subs, now),
         None => Default::default(),
     };
-    Ok(Some(write_job(
-        planned,
-        events,
-        read.key,
-        at.order.hash,
-        row_version,
-        now,
-    )))
+    // The order's audit row: the same as the locked path writes, in this statement.
+    let audit = at.order.audit.as_deref().map(|scope| {
+        crate::audit::record::rows(
+            read.shop_id,
+            &crate::audit::record::entry_of(scope, &[planned.order.id, planned.member.id]),
+        )
+    });
+    let (mut job, order) = write_job(planned, events, read.key, at.order.hash, row_version, now);
+    if let Some((row, targets)) = audit {
+        job.audits.push(row);
+        job.audit_targets = targets;
+    }
+    Ok(Some((job, order)))
 }
 
 /// The order's rows to write, and the order row (the answer is built from
@@ -258,6 +263,8 @@ fn write_job(
         discounts,
         events,
         deliveries,
+        audits: Vec::new(),
+        audit_targets: Vec::new(),
         order: order.clone(),
     };
     (job, order)

@@ -9,7 +9,8 @@ use crate::members::profile::ORDER_STANDING;
 use crate::{DomainError, Result};
 use chrono::{DateTime, Utc};
 use loyalty_entities::{
-    event, ledger_entry, lot_allocation, member, order, order_discount, point_lot, webhook_delivery,
+    audit_log, audit_target, event, ledger_entry, lot_allocation, member, order, order_discount,
+    point_lot, webhook_delivery,
 };
 use sea_orm::sqlx::postgres::PgArguments;
 use sea_orm::sqlx::{Postgres, query::Query};
@@ -37,6 +38,8 @@ struct Write {
     orders: Shape,
     events: Shape,
     deliveries: Shape,
+    audits: Shape,
+    audit_targets: Shape,
     sql: String,
 }
 
@@ -77,6 +80,8 @@ impl Write {
             orders: Shape::of_entity::<order::Entity>()?,
             events: Shape::of_entity::<event::Entity>()?,
             deliveries: Shape::of_entity::<webhook_delivery::Entity>()?,
+            audits: Shape::of_entity::<audit_log::Entity>()?,
+            audit_targets: Shape::of_entity::<audit_target::Entity>()?,
             sql: String::new(),
         };
         write.sql = write.statement()?;
@@ -113,6 +118,8 @@ impl Write {
             orders,
             events,
             deliveries,
+            audits,
+            audit_targets,
         ] = self.sets().map(|shape| {
             let at = next;
             next += shape.len();
@@ -172,6 +179,8 @@ discounts AS ({discounts}), \
 placed AS ({orders}), \
 events AS ({events}), \
 deliveries AS ({deliveries}), \
+audits AS ({audits}), \
+audit_targets AS ({audit_targets}), \
 member AS (SELECT * FROM fresh UNION ALL SELECT * FROM saved) \
 SELECT loyalty_guard((SELECT count(*) FROM member) = ${c0}::int8 \
     AND (SELECT count(*) FROM drawn) = ${c1}::int8 AND (SELECT count(*) FROM used) = ${c2}::int8, \
@@ -198,6 +207,8 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
             orders = insert("orders", &self.orders, orders),
             events = insert("events", &self.events, events),
             deliveries = insert("webhook_deliveries", &self.deliveries, deliveries),
+            audits = insert("audit_log", &self.audits, audits),
+            audit_targets = insert("audit_targets", &self.audit_targets, audit_targets),
             never = super::stable_forever().to_rfc3339(),
             order_scope = Scope::Order.as_str(),
             live_lot = live_sql("l", "d.now"),
@@ -224,6 +235,8 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
             orders,
             events,
             deliveries,
+            audits,
+            audit_targets,
         ] = &mut sets;
         for job in batch {
             keys.push([
@@ -276,6 +289,12 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
             for row in &job.deliveries {
                 deliveries.push_model(row)?;
             }
+            for row in &job.audits {
+                audits.push_model(row)?;
+            }
+            for row in &job.audit_targets {
+                audit_targets.push_model(row)?;
+            }
         }
         let mut query = sea_orm::sqlx::query(self.sql.as_str()).bind(shop_id);
         for columns in sets {
@@ -290,7 +309,7 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
 
     /// Every set of rows, in the order of their parameters (the statement's text and
     /// the binding both follow it).
-    fn sets(&self) -> [&Shape; 12] {
+    fn sets(&self) -> [&Shape; 14] {
         [
             &self.keys,
             &self.members,
@@ -304,6 +323,8 @@ FROM (SELECT 1) AS one LEFT JOIN member ON true",
             &self.orders,
             &self.events,
             &self.deliveries,
+            &self.audits,
+            &self.audit_targets,
         ]
     }
 }
@@ -337,6 +358,11 @@ pub struct WriteJob {
     pub events: Vec<event::Model>,
     /// Their deliveries to the subscribed endpoints.
     pub deliveries: Vec<webhook_delivery::Model>,
+    /// The audit row of the change the order is part of (none outside an audited
+    /// change), and the ids it indexes.
+    pub audits: Vec<audit_log::Model>,
+    /// The audit row's targets.
+    pub audit_targets: Vec<audit_target::Model>,
     /// The order row.
     pub order: order::Model,
 }
