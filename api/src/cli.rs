@@ -469,7 +469,11 @@ async fn set_conversion(
     max_batches: Option<u64>,
 ) -> anyhow::Result<()> {
     use loyalty_domain::program::conversion_change::{self, ChangeStatus};
-    let mut change = conversion_change::start(ctx, shop, spend, by).await?;
+    let scope = operator(
+        "cli:program set-conversion",
+        serde_json::json!({"shop": shop, "spendPerPoint": spend.to_string()}),
+    );
+    let mut change = audit::within(scope, conversion_change::start(ctx, shop, spend, by)).await?;
     eprintln!(
         "ranking conversion {} -> {} VND per point; re-ranking {} members (already done: {})",
         change.old_value, change.new_value, change.members_total, change.members_done

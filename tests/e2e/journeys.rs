@@ -232,6 +232,19 @@ async fn journeys_message_each_member_once_per_occurrence() {
         json!({"status": "ACTIVE", "campaign": {"status": "SENDING"}})
     );
     assert!(sender.drain().await.is_empty());
+    // Each change left its audit row naming the journey; the refused pause left none.
+    let trail = app
+        .gql(
+            Some(&admin),
+            "query($t: ID!) { auditLog(filter: {targetId: $t}, first: 10) { edges { node { action } } } }",
+            json!({"t": birthday}),
+        )
+        .await;
+    assert_eq!(
+        trail.data()["auditLog"]["edges"],
+        json!([{"node": {"action": "resumeJourney"}}, {"node": {"action": "pauseJourney"}},
+               {"node": {"action": "createJourney"}}])
+    );
 
     // Registration, a first order and a lapse are found from stored facts, once each;
     // the buyer's lapse began before the win-back journey existed.

@@ -68,6 +68,7 @@ pub async fn create(ctx: &Ctx, shop_id: Uuid, spec: JourneySpec) -> Result<Journ
     journey::Entity::insert(row.clone().into_active_model())
         .exec_without_returning(&txn)
         .await?;
+    crate::audit::record(&txn, shop_id, &[row.id]).await?;
     txn.commit().await?;
     // Tier journeys read the outbox: this shop's tier changes are written from now on.
     subscriptions::forget(shop_id);
@@ -126,6 +127,7 @@ pub async fn pause(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<Journey> {
         CampaignStatus::QuotaExhausted,
     ];
     set_campaign(&txn, &row, &open, CampaignStatus::Paused, now).await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     subscriptions::forget(shop_id);
     Journey::from_row(row)
@@ -156,6 +158,7 @@ pub async fn resume(ctx: &Ctx, shop_id: Uuid, id: Uuid) -> Result<Journey> {
         now,
     )
     .await?;
+    crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     subscriptions::forget(shop_id);
     Journey::from_row(row)

@@ -195,6 +195,7 @@ pub async fn start(ctx: &Ctx, shop_id: Uuid, spend: Decimal, actor: &str) -> Res
         .exec_without_returning(&txn)
         .await?;
     save(&txn, &next, now).await?;
+    crate::audit::record(&txn, shop_id, &[row.id]).await?;
     txn.commit().await?;
     ctx.policies.forget(shop_id);
     tracing::info!(%shop_id, change = %row.id, from = %row.old_value, to = %row.new_value,
