@@ -21,8 +21,14 @@ pub struct LineEval {
 /// remainders go to the lines with the largest fractional shares (ties to the earlier
 /// line), so the parts add up exactly. Returns what was placed.
 pub fn spread(amount: i64, lines: &mut [LineEval]) -> i64 {
+    spread_where(amount, lines, |l| l.allowed)
+}
+
+/// As [`spread`], over the lines `takes` accepts instead of the allowed ones (a
+/// targeted discount takes the allowed lines its target matches).
+pub fn spread_where(amount: i64, lines: &mut [LineEval], takes: impl Fn(&LineEval) -> bool) -> i64 {
     let room = |l: &LineEval| {
-        if l.allowed {
+        if takes(l) {
             (l.remaining - l.discount).max(0)
         } else {
             0
@@ -36,8 +42,15 @@ pub fn spread(amount: i64, lines: &mut [LineEval]) -> i64 {
         return 0;
     }
     let small_total = i64::try_from(total).ok();
-    // (fractional remainder, line) of each line's exact share amount * room / total.
-    let mut rems: Vec<(i128, usize)> = Vec::with_capacity(lines.len());
+    // Each line's fractional remainder of its exact share amount * room / total and the
+    // line, as one key whose larger values come first: the remainder above (it is below
+    // the total, so under 2^95 for any cart of fewer than 2^32 lines), the line's
+    // complement below (ties to the earlier line). One integer comparison per pair.
+    let key = |rem: i128, i: usize| {
+        let line = u32::MAX - u32::try_from(i).unwrap_or(u32::MAX);
+        ((rem.max(0) as u128) << 32) | u128::from(line)
+    };
+    let mut rems: Vec<u128> = Vec::with_capacity(lines.len());
     let mut placed: i64 = 0;
     for (i, l) in lines.iter_mut().enumerate() {
         // 64-bit arithmetic when the product fits (always, for real carts): 128-bit
@@ -49,16 +62,22 @@ pub fn spread(amount: i64, lines: &mut [LineEval]) -> i64 {
                 ((n / total) as i64, n % total)
             }
         };
-        rems.push((rem, i));
+        rems.push(key(rem, i));
         l.discount += share;
         placed += share;
     }
-    // Less than one VND per line is left: hand it out by largest fractional share.
+    // Less than one VND per line is left: hand it out by largest fractional share (ties
+    // to the earlier line). Only which lines are the first `left` matters, not their
+    // order among themselves: a selection finds them in linear time, where sorting every
+    // line was the engine's largest single cost (docs/performance.md).
     let left = (amount - placed) as usize;
     if left > 0 {
-        rems.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        for &(_, i) in rems.iter().take(left) {
-            lines[i].discount += 1;
+        if left < rems.len() {
+            rems.select_nth_unstable_by(left - 1, |a, b| b.cmp(a));
+        }
+        for key in rems.iter().take(left) {
+            let line = u32::MAX - (*key as u32);
+            lines[line as usize].discount += 1;
         }
     }
     amount

@@ -29,6 +29,7 @@ pub mod offer;
 pub mod per_item;
 pub mod percent;
 pub mod points_redemption;
+pub mod prints;
 pub mod rule;
 pub mod shopper;
 pub mod stacking;

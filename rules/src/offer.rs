@@ -3,6 +3,7 @@ use crate::args::Args;
 use crate::cart::Cart;
 use crate::earning::{EarnBase, Earned};
 use crate::error::RuleError;
+use crate::prints::TargetPrints;
 use crate::rule::{Checkout, DiscountRule, Evaluation, Measure, Phase, RuleKind, SkipReason};
 use crate::shopper::Shopper;
 use crate::target::Target;
@@ -30,6 +31,8 @@ pub enum Outcome {
 #[derive(Debug)]
 pub struct Offer {
     target: Target,
+    /// The target's ids' prints, made once here for every cart the offer meets.
+    prints: TargetPrints,
     rules: Vec<Box<dyn DiscountRule>>,
 }
 
@@ -52,7 +55,12 @@ impl Offer {
             ));
         }
         rules.sort_by_key(|r| r.phase());
-        Ok(Self { target, rules })
+        let prints = TargetPrints::of(&target);
+        Ok(Self {
+            target,
+            prints,
+            rules,
+        })
     }
 
     /// Builds an offer from stored `(kind, args)` pairs, looking each kind up in `kinds`.
@@ -140,7 +148,9 @@ impl Offer {
             .find(|r| r.phase() == Phase::Discount)
             .map_or(Measure::Order, |r| r.measure());
         self.eligible(checkout.shopper)?;
-        let mut eval = Evaluation::new(checkout, &self.target, measure);
+        let mut eval = Evaluation::matching(checkout, &self.target, measure, |i| {
+            self.prints.matches(&self.target, cart, &checkout.prints, i)
+        });
         for rule in self.rules.iter().filter(|r| r.phase() == Phase::Scope) {
             rule.apply(&mut eval);
         }

@@ -206,16 +206,29 @@ pub struct Evaluation<'a> {
 impl<'a> Evaluation<'a> {
     /// A fresh evaluation over a checkout's current state.
     pub fn new(checkout: &'a Checkout<'a>, target: &'a Target, measure: Measure) -> Self {
+        Self::matching(checkout, target, measure, |i| {
+            target.matches(&checkout.cart.lines[i])
+        })
+    }
+
+    /// As [`Evaluation::new`], with which lines the target matches given by `matches`
+    /// (an offer answers it from prints: see [`crate::prints`]).
+    pub(crate) fn matching(
+        checkout: &'a Checkout<'a>,
+        target: &'a Target,
+        measure: Measure,
+        matches: impl Fn(usize) -> bool,
+    ) -> Self {
         let lines = checkout
-            .cart
-            .lines
+            .values
             .iter()
+            .zip(&checkout.taken)
             .enumerate()
-            .map(|(i, line)| LineEval {
-                remaining: checkout.values[i].saturating_sub(checkout.taken[i]).max(0),
-                discounted_before: checkout.taken[i] > 0,
+            .map(|(i, (value, taken))| LineEval {
+                remaining: value.saturating_sub(*taken).max(0),
+                discounted_before: *taken > 0,
                 allowed: true,
-                matches: target.matches(line),
+                matches: matches(i),
                 discount: 0,
             })
             .collect();
@@ -228,7 +241,6 @@ impl<'a> Evaluation<'a> {
         }
     }
 
-    /// Whether line `i` counts for the target and may be touched.
     pub fn is_targeted(&self, i: usize) -> bool {
         self.lines[i].allowed && self.lines[i].matches
     }
@@ -267,15 +279,7 @@ impl<'a> Evaluation<'a> {
     /// Spreads `amount` over the targeted lines only (those the offer may touch and its
     /// target names), in proportion to what is left of each; returns what was placed.
     pub fn spread_targeted(&mut self, amount: i64) -> i64 {
-        let allowed: Vec<bool> = self.lines.iter().map(|l| l.allowed).collect();
-        for l in &mut self.lines {
-            l.allowed = l.allowed && l.matches;
-        }
-        let placed = spread(amount, &mut self.lines);
-        for (l, a) in self.lines.iter_mut().zip(allowed) {
-            l.allowed = a;
-        }
-        placed
+        crate::allocation::spread_where(amount, &mut self.lines, |l| l.allowed && l.matches)
     }
 
     /// Records why the offer does not apply; the first reason stands.
@@ -306,6 +310,8 @@ pub struct Checkout<'a> {
     pub values: Vec<i64>,
     /// Per line: taken by offers applied so far, VND.
     pub taken: Vec<i64>,
+    /// The prints of the lines' ids, made once for every offer the checkout meets.
+    pub(crate) prints: std::sync::Arc<crate::prints::LinePrints>,
 }
 
 impl<'a> Checkout<'a> {
@@ -323,6 +329,7 @@ impl<'a> Checkout<'a> {
             shopper,
             taken: vec![0; values.len()],
             values,
+            prints: std::sync::Arc::new(crate::prints::LinePrints::of(cart)),
         }
     }
 
