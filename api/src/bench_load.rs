@@ -70,6 +70,10 @@ pub struct LoadArgs {
     /// without events.
     #[arg(long)]
     pub webhook: bool,
+    /// Runs the phases against the shop `loyalty bench scale --members N` loaded (years of
+    /// history) instead of seeding a new one; `--members` is then N.
+    #[arg(long, value_name = "N")]
+    pub against_scale: Option<u64>,
     #[command(flatten)]
     pub db: DbConfig,
 }
@@ -100,11 +104,14 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
     let api = client::Api::new(&format!("http://{addr}/graphql"), args.clients);
 
     let started = Instant::now();
-    let shop = seed::seed(&ctx, &api, args.members).await?;
+    let (shop, members) = match args.against_scale {
+        Some(n) => (seed::adopt(&ctx, &api, n).await?, n),
+        None => (seed::seed(&ctx, &api, args.members).await?, args.members),
+    };
     eprintln!(
         "seeded shop {} ({} members, {} vouchers) in {:.1?}",
         shop.shop_id,
-        args.members,
+        members,
         shop.vouchers.len(),
         started.elapsed()
     );
@@ -120,7 +127,7 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
         None
     };
 
-    let plan = workload::Plan::new(&shop, args.members);
+    let plan = workload::Plan::new(&shop, members);
     let warm = workload::warm_up(&api, &plan, 300).await;
     eprintln!("warm-up: {warm} orders recorded for later refunds");
 
@@ -191,7 +198,7 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
 
     stats::print_report(&stats::Report {
         header: &stats::Header {
-            members: args.members,
+            members,
             clients: args.clients,
             pool: args.db.db_max_connections,
         },

@@ -26,6 +26,9 @@ pub struct Shop {
     pub vouchers: Vec<(String, String)>,
     /// Tells this run's order ids from earlier runs'.
     pub tag: String,
+    /// The letter before a member's number in its external id (`m1`; `s1` in the shop
+    /// of `bench scale`).
+    pub member_prefix: char,
 }
 
 /// Creates the URL's database when it does not exist, through the `postgres` database.
@@ -96,6 +99,75 @@ pub async fn seed(ctx: &Ctx, api: &Api, members: u64) -> anyhow::Result<Shop> {
         }
         first = last + 1;
     }
+    offers_and_vouchers(
+        api,
+        Shop {
+            shop_id: created.shop_id,
+            admin_key: admin,
+            channel_key,
+            vouchers: Vec::new(),
+            tag,
+            member_prefix: 'm',
+        },
+        members,
+    )
+    .await
+}
+
+/// The shop `loyalty bench scale --members n` loaded (members `s1` to `s<n>` with years
+/// of history), made ready for the load as [`seed`] makes a new one: two keys of its
+/// own, every customer earning, the program active (INITIAL_TIER if still a draft), and
+/// the two offers with their vouchers. The history stays as it is.
+pub async fn adopt(ctx: &Ctx, api: &Api, n: u64) -> anyhow::Result<Shop> {
+    use loyalty_domain::access::{Role, service::create_api_key};
+    let name = format!("bench-scale-{n}");
+    let row = ctx
+        .db
+        .query_one_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT shop_id FROM shops WHERE name = $1 LIMIT 1",
+            [name.clone().into()],
+        ))
+        .await?
+        .with_context(|| {
+            format!("no shop {name}: load it first with `loyalty bench scale --members {n}`")
+        })?;
+    let shop_id: Uuid = row.try_get("", "shop_id")?;
+    let tag = format!("{:x}", Uuid::now_v7().as_u128() as u64);
+    let admin = create_api_key(ctx, shop_id, Role::Admin, Some(format!("bench-load {tag}")))
+        .await?
+        .plaintext;
+    let channel = create_api_key(
+        ctx,
+        shop_id,
+        Role::Channel,
+        Some(format!("bench-load {tag}")),
+    )
+    .await?
+    .plaintext;
+    offers_and_vouchers(
+        api,
+        Shop {
+            shop_id,
+            admin_key: admin,
+            channel_key: channel,
+            vouchers: Vec::new(),
+            tag,
+            member_prefix: 's',
+        },
+        n,
+    )
+    .await
+}
+
+/// Every customer earning, the program active, and two offers with vouchers issued to
+/// the first members: what the load needs of a shop that has its members.
+async fn offers_and_vouchers(api: &Api, mut shop: Shop, members: u64) -> anyhow::Result<Shop> {
+    let admin = shop.admin_key.clone();
+    let post = |query: &'static str, vars: Value| {
+        let admin = admin.clone();
+        async move { api.post(&admin, query, vars).await.map_err(|e| anyhow!(e)) }
+    };
     // Every customer earns, registered or not, as when the load's baselines were taken
     // (docs/performance.md): an order's work does not depend on who placed it.
     post(
@@ -103,11 +175,14 @@ pub async fn seed(ctx: &Ctx, api: &Api, members: u64) -> anyhow::Result<Shop> {
         json!({}),
     )
     .await?;
-    post(
-        "mutation { activateProgram(mode: INITIAL_TIER) { status } }",
-        json!({}),
-    )
-    .await?;
+    let program = post("{ program { status } }", json!({})).await?;
+    if field(&program, "/program/status")? != "ACTIVE" {
+        post(
+            "mutation { activateProgram(mode: INITIAL_TIER) { status } }",
+            json!({}),
+        )
+        .await?;
+    }
 
     let offers = [
         json!({"name": "10% off orders from 200,000", "discountKind": "PERCENT", "value": "10",
@@ -147,13 +222,8 @@ pub async fn seed(ctx: &Ctx, api: &Api, members: u64) -> anyhow::Result<Shop> {
             }
         }
     }
-    Ok(Shop {
-        shop_id: created.shop_id,
-        admin_key: admin,
-        channel_key,
-        vouchers,
-        tag,
-    })
+    shop.vouchers = vouchers;
+    Ok(shop)
 }
 
 /// The first `n` members as (id, external id), a page of 100 at a time.

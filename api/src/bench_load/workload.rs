@@ -26,6 +26,8 @@ pub struct Plan {
     channel_key: String,
     members: u64,
     tag: String,
+    /// The letter before a member's number in its external id.
+    member_prefix: char,
     /// Every voucher issued, for quotes (which never use them up).
     vouchers: Arc<Vec<(String, String)>>,
     /// Vouchers not yet spent by an order of this run.
@@ -43,6 +45,7 @@ impl Plan {
             channel_key: shop.channel_key.clone(),
             members,
             tag: shop.tag.clone(),
+            member_prefix: shop.member_prefix,
             vouchers: Arc::new(shop.vouchers.clone()),
             unused: Arc::new(Mutex::new(shop.vouchers.clone())),
             refundable: Arc::new(Mutex::new(Vec::new())),
@@ -51,7 +54,11 @@ impl Plan {
     }
 
     fn member(&self, rng: &mut SmallRng) -> String {
-        format!("m{}", rng.random_range(1..=self.members))
+        format!(
+            "{}{}",
+            self.member_prefix,
+            rng.random_range(1..=self.members)
+        )
     }
 }
 
