@@ -149,15 +149,27 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
     })
 }
 
-/// Whether the operation the request would run is a mutation, from its parsed document.
+/// Mutation fields that change nothing (a quote prices a cart and writes no row), so
+/// a request of nothing else needs no audit scope.
+const READ_ONLY_MUTATIONS: [&str; 2] = ["quote", "__typename"];
+
+/// Whether the operation the request would run is a mutation that may change something,
+/// from its parsed document: a mutation of only [`READ_ONLY_MUTATIONS`] fields is not
+/// (the audit scope wraps every field's resolution, which a quote listing hundreds of
+/// skipped offers would pay for nothing); a fragment at the top is assumed to change.
 fn runs_mutation(request: &mut async_graphql::Request) -> bool {
-    use async_graphql::parser::types::OperationType;
+    use async_graphql::parser::types::{OperationType, Selection};
     let operation_name = request.operation_name.clone();
     let Ok(doc) = request.parsed_query() else {
         return false;
     };
     doc.operations.iter().any(|(name, op)| {
-        chosen(operation_name.as_deref(), name) && op.node.ty == OperationType::Mutation
+        chosen(operation_name.as_deref(), name)
+            && op.node.ty == OperationType::Mutation
+            && !op.node.selection_set.node.items.iter().all(|s| {
+                matches!(&s.node, Selection::Field(f)
+                    if READ_ONLY_MUTATIONS.contains(&f.node.name.node.as_str()))
+            })
     })
 }
 
@@ -474,6 +486,23 @@ mod tests {
         assert!(!introspects("mutation { __typename }", None));
         assert!(!introspects("{ members { totalCount } }", None));
         assert!(!introspects("{ __schema ", None));
+    }
+
+    #[test]
+    fn only_mutations_that_may_change_something_are_audited() {
+        let audited = |query: &str| runs_mutation(&mut async_graphql::Request::new(query));
+        assert!(!audited("mutation { quote(input: {}) { total } }"));
+        assert!(!audited(
+            "mutation Q { a: quote(input: {}) { total } __typename }"
+        ));
+        assert!(audited(
+            "mutation { quote(input: {}) { total } recordOrder(input: {}) { orderId } }"
+        ));
+        assert!(audited("mutation { adjustPoints(input: {}) { id } }"));
+        assert!(audited(
+            "mutation { ...F } fragment F on Mutation { quote(input: {}) { total } }"
+        ));
+        assert!(!audited("{ members { totalCount } }"));
     }
 
     /// The standard introspection query (graphql-js 16, as GraphiQL and Schemathesis send
