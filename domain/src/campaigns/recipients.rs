@@ -13,7 +13,7 @@ use crate::shops::Shop;
 use crate::{DomainError, Result};
 use chrono::{DateTime, Utc};
 use loyalty_entities::{campaign, campaign_delivery, member};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, InsertStatement, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, InsertStatement, Query, SimpleExpr};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
     IntoActiveModel, PaginatorTrait, QueryFilter,
@@ -107,8 +107,9 @@ pub async fn freeze<C: ConnectionTrait>(
     Ok(row)
 }
 
-/// `INSERT INTO campaign_deliveries (...) SELECT ... FROM members WHERE cond`: the rows
-/// [`row_for`] makes, for every member `cond` holds for.
+/// `INSERT INTO campaign_deliveries (...) SELECT ... FROM (SELECT ... FROM members WHERE
+/// cond) r`: the rows [`row_for`] makes, for every member `cond` holds for. The inner
+/// select asks the opt-out once a member; the outer one decides the row from it.
 fn insert_all(
     backend: DbBackend,
     shop_id: Uuid,
@@ -117,33 +118,51 @@ fn insert_all(
     now: DateTime<Utc>,
 ) -> Result<InsertStatement> {
     let channel = campaign.channel;
-    let opted_out = Expr::exists(opt_out_of_member_row(channel));
-    let skip_reason = Expr::case(channel.has_address().not(), channel.skip_reason())
-        .case(opted_out, OPTED_OUT)
-        .finally(Option::<String>::None);
+    let flag = |c: Condition| Expr::case(c, 1i32).finally(0i32);
+    let r = || Alias::new("r");
+    let (address, reachable, opted_out) = (
+        Alias::new("address"),
+        Alias::new("reachable"),
+        Alias::new("opted_out"),
+    );
+    let members = Query::select()
+        .column((member::Entity, member::Column::Id))
+        .expr_as(channel.address_sql(), address.clone())
+        .expr_as(flag(channel.has_address()), reachable.clone())
+        .expr_as(
+            flag(Condition::all().add(Expr::exists(opt_out_of_member_row(channel)))),
+            opted_out.clone(),
+        )
+        .from(member::Entity)
+        .cond_where(cond)
+        .to_owned();
+    let is = |column: &Alias, v: i32| Expr::col((r(), column.clone())).eq(v);
     let queued = || {
         Condition::all()
-            .add(channel.has_address())
-            .add(Expr::exists(opt_out_of_member_row(channel)).not())
+            .add(is(&reachable, 1))
+            .add(is(&opted_out, 0))
     };
     let select = Query::select()
         .expr(Expr::val(shop_id))
         .expr(ids(backend))
         .expr(Expr::val(campaign.id))
-        .column((member::Entity, member::Column::Id))
-        .expr(Expr::case(queued(), channel.address_sql()).finally(Option::<String>::None))
+        .column((r(), member::Column::Id))
+        .expr(Expr::case(queued(), Expr::col((r(), address))).finally(Option::<String>::None))
         .expr(
             Expr::case(queued(), DeliveryStatus::Queued.to_value())
                 .finally(DeliveryStatus::Skipped.to_value()),
         )
-        .expr(skip_reason)
+        .expr(
+            Expr::case(is(&reachable, 0), channel.skip_reason())
+                .case(is(&opted_out, 1), OPTED_OUT)
+                .finally(Option::<String>::None),
+        )
         .expr(Expr::val(0i64))
         .expr(Expr::val(now))
         .expr(Expr::val(0i64))
         .expr(Expr::val(0i64))
         .expr(Expr::val(now))
-        .from(member::Entity)
-        .cond_where(cond)
+        .from_subquery(members, r())
         .to_owned();
     use campaign_delivery::Column as D;
     Ok(Query::insert()
@@ -173,7 +192,7 @@ fn insert_all(
 /// shares those twelve bytes, and the workers take a campaign's deliveries in id order.
 fn ids(backend: DbBackend) -> SimpleExpr {
     let prefix = hex::encode(&new_id().as_bytes()[..12]);
-    let number = r#"ROW_NUMBER() OVER (ORDER BY "members"."id")"#;
+    let number = r#"ROW_NUMBER() OVER (ORDER BY "r"."id")"#;
     match backend {
         DbBackend::Postgres => Expr::cust_with_values(
             format!("CAST($1 || LPAD(TO_HEX({number}), 8, '0') AS uuid)"),
