@@ -57,7 +57,7 @@ pub(crate) fn live_sum(
     now: DateTime<Utc>,
     spendable: bool,
 ) -> SelectStatement {
-    live_sum_of(shop_id, Expr::val(member_id).into(), now, spendable)
+    live_sum_of(shop_id, Expr::val(member_id), now, spendable)
 }
 
 /// [`live_sum`] of the member `member` names: a value, or a column of the enclosing

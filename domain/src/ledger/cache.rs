@@ -57,7 +57,7 @@ pub(crate) fn recount(
     member_id: Uuid,
     now: DateTime<Utc>,
 ) -> UpdateMany<member::Entity> {
-    recount_of(update, shop_id, Expr::val(member_id).into(), now)
+    recount_of(update, shop_id, Expr::val(member_id), now)
 }
 
 /// [`recount`] of the member `member` names: a value, or the updated row's own id.

@@ -30,7 +30,7 @@ impl ChannelSpec for SmsSpec {
     }
 
     fn address_sql(&self) -> SimpleExpr {
-        Expr::col((member::Entity, member::Column::Phone)).into()
+        Expr::col((member::Entity, member::Column::Phone))
     }
 
     fn skip_reason(&self) -> &'static str {

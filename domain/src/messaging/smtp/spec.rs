@@ -25,7 +25,7 @@ impl ChannelSpec for EmailSpec {
     }
 
     fn address_sql(&self) -> SimpleExpr {
-        Expr::col((member::Entity, member::Column::Email)).into()
+        Expr::col((member::Entity, member::Column::Email))
     }
 
     fn skip_reason(&self) -> &'static str {
