@@ -174,6 +174,38 @@ async fn expiry_killed_half_way_and_rerun_records_every_lot_once() {
     }
 }
 
+/// Two expiry jobs at once over the same due lots record each lot once between them: the
+/// second waits for the first's member locks and then finds those lots recorded.
+#[tokio::test]
+async fn two_expiry_jobs_at_once_record_every_lot_once() {
+    use loyalty_domain::jobs::expire::expire_due;
+    let app = spawn_app().await;
+    let (shop_id, admin) = app.create_shop("A").await;
+    let shop_id: uuid::Uuid = shop_id.parse().expect("a shop id");
+    let input = json!({"spendPerRankingPoint": "1000", "rewardRatePercent": "100",
+        "expiry": {"kind": "DAYS_AFTER_EARN", "days": 30}});
+    app.activate(&admin, input, "INITIAL_TIER").await;
+    for i in 0..6 {
+        let c = format!("c{}", i % 3);
+        app.order(&admin, &format!("o{i}"), &c, 100_000, 0)
+            .await
+            .data();
+    }
+    app.advance(Duration::days(31));
+    let (a, b) = tokio::join!(expire_due(&app.ctx, shop_id), expire_due(&app.ctx, shop_id));
+    let (a, b) = (
+        a.unwrap_or_else(|e| panic!("{e}")),
+        b.unwrap_or_else(|e| panic!("{e}")),
+    );
+    assert_eq!((a.0 + b.0, a.1 + b.1), (6, 600), "{a:?} {b:?}");
+    for c in ["c0", "c1", "c2"] {
+        let expires = app.ledger(&admin, c).await;
+        let expires = expires.iter().filter(|(k, _)| k == "EXPIRE").count();
+        assert_eq!(expires, 2, "{c}");
+        assert_eq!(app.points(&admin, c).await, (0, 0, 0, 200), "{c}");
+    }
+}
+
 #[tokio::test]
 async fn points_expire_at_the_end_of_their_period_in_shop_time() {
     let app = spawn_app().await;
