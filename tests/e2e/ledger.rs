@@ -94,6 +94,118 @@ async fn points_expire_days_after_earning_and_the_job_records_it_once() {
     );
 }
 
+/// The expiry job killed after its first batch (or in the middle of one, which commits
+/// nothing) and run again records every lot once: the same entries, cached balances and
+/// totals as one uninterrupted run, and a third run records nothing.
+#[tokio::test]
+async fn expiry_killed_half_way_and_rerun_records_every_lot_once() {
+    use loyalty_domain::jobs::expire::expire_batch_of;
+    use loyalty_entities::member;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = spawn_app().await;
+    let (shop_id, admin) = app.create_shop("A").await;
+    let shop_id: uuid::Uuid = shop_id.parse().expect("a shop id");
+    let input = json!({"spendPerRankingPoint": "1000", "rewardRatePercent": "100",
+        "expiry": {"kind": "DAYS_AFTER_EARN", "days": 30}});
+    app.activate(&admin, input, "INITIAL_TIER").await;
+    let customers = ["c1", "c2", "c3", "c4"];
+    for (i, c) in customers.iter().enumerate() {
+        app.order(&admin, &format!("{c}-a"), c, 100_000, 0)
+            .await
+            .data();
+        app.order(&admin, &format!("{c}-b"), c, 50_000 * (i as i64 + 1), 0)
+            .await
+            .data();
+    }
+    // c4 also earns later: that lot stays.
+    app.advance(Duration::days(10));
+    app.order(&admin, "c4-c", "c4", 70_000, 0).await.data();
+    app.advance(Duration::days(21));
+
+    // A run killed after its first batch of three lots.
+    let now = app.ctx.clock.now();
+    let first = expire_batch_of(&app.ctx, shop_id, now, 3)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(first.0, 3);
+    let rest = app.run_jobs().await;
+    let expired_points: i64 = (1..=4).map(|i| 100 + 50 * i).sum();
+    assert_eq!(
+        (first.0 + rest.lots_expired, first.1 + rest.points_expired),
+        (8, expired_points),
+        "every lot once"
+    );
+    assert_eq!(app.run_jobs().await.lots_expired, 0, "nothing left");
+
+    for (i, c) in customers.iter().enumerate() {
+        let mut ledger = app.ledger(&admin, c).await;
+        ledger.sort();
+        let later = if *c == "c4" {
+            vec![("EARN".into(), 70)]
+        } else {
+            vec![]
+        };
+        let mut expected: Vec<(String, i64)> = [
+            ("EARN".into(), 100),
+            ("EARN".into(), 50 * (i as i64 + 1)),
+            ("EXPIRE".into(), -100),
+            ("EXPIRE".into(), -50 * (i as i64 + 1)),
+        ]
+        .into_iter()
+        .chain(later)
+        .collect();
+        expected.sort();
+        assert_eq!(ledger, expected, "{c}");
+        let left = if *c == "c4" { 70 } else { 0 };
+        assert_eq!(
+            app.points(&admin, c).await,
+            (left, 0, 0, 150 + 50 * i as i64),
+            "{c}"
+        );
+        // The cached balances the job wrote agree with the ledger.
+        let row = member::Entity::find()
+            .filter(member::Column::ShopId.eq(shop_id))
+            .filter(member::Column::ExternalId.eq(*c))
+            .one(&app.ctx.db)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .expect("the member");
+        assert_eq!((row.points_available, row.points_pending), (left, 0), "{c}");
+    }
+}
+
+/// Two expiry jobs at once over the same due lots record each lot once between them: the
+/// second waits for the first's member locks and then finds those lots recorded.
+#[tokio::test]
+async fn two_expiry_jobs_at_once_record_every_lot_once() {
+    use loyalty_domain::jobs::expire::expire_due;
+    let app = spawn_app().await;
+    let (shop_id, admin) = app.create_shop("A").await;
+    let shop_id: uuid::Uuid = shop_id.parse().expect("a shop id");
+    let input = json!({"spendPerRankingPoint": "1000", "rewardRatePercent": "100",
+        "expiry": {"kind": "DAYS_AFTER_EARN", "days": 30}});
+    app.activate(&admin, input, "INITIAL_TIER").await;
+    for i in 0..6 {
+        let c = format!("c{}", i % 3);
+        app.order(&admin, &format!("o{i}"), &c, 100_000, 0)
+            .await
+            .data();
+    }
+    app.advance(Duration::days(31));
+    let (a, b) = tokio::join!(expire_due(&app.ctx, shop_id), expire_due(&app.ctx, shop_id));
+    let (a, b) = (
+        a.unwrap_or_else(|e| panic!("{e}")),
+        b.unwrap_or_else(|e| panic!("{e}")),
+    );
+    assert_eq!((a.0 + b.0, a.1 + b.1), (6, 600), "{a:?} {b:?}");
+    for c in ["c0", "c1", "c2"] {
+        let expires = app.ledger(&admin, c).await;
+        let expires = expires.iter().filter(|(k, _)| k == "EXPIRE").count();
+        assert_eq!(expires, 2, "{c}");
+        assert_eq!(app.points(&admin, c).await, (0, 0, 0, 200), "{c}");
+    }
+}
+
 #[tokio::test]
 async fn points_expire_at_the_end_of_their_period_in_shop_time() {
     let app = spawn_app().await;

@@ -6,18 +6,19 @@
 use super::audience::reached;
 use super::{Campaign, CampaignStatus, DeliveryStatus};
 use crate::ids::new_id;
-use crate::members::listing::ids_after;
+use crate::members::filter::{MemberFilter, condition};
 use crate::messaging::ChannelKind;
-use crate::messaging::consent::{OPTED_OUT, opted_out_among};
+use crate::messaging::consent::{OPTED_OUT, opt_out_of_member_row};
 use crate::shops::Shop;
-use crate::{Result, members::filter::MemberFilter};
+use crate::{DomainError, Result};
 use chrono::{DateTime, Utc};
 use loyalty_entities::{campaign, campaign_delivery, member};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, InsertStatement, Query, SimpleExpr};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter,
+};
 use uuid::Uuid;
-
-/// Members read per query while freezing.
-const CHUNK: u64 = 1000;
 
 /// The delivery of `campaign_id` to member `m` on `channel`: QUEUED to its address, or
 /// SKIPPED without one or when the member opted out (`opted_out`).
@@ -69,6 +70,11 @@ pub fn row_for(
 
 /// Inserts the deliveries of `row`'s audience and marks it SENDING, inside the caller's
 /// transaction. Returns the updated row.
+///
+/// One `INSERT ... SELECT` over the audience writes every delivery, each row decided in
+/// SQL as [`row_for`] decides it in Rust (the channel's `has_address` and `address_sql`,
+/// the opt-out as the estimate counts it): at 33,333 recipients, reading the members a
+/// page at a time and writing their rows back from Rust cost 7.3 s.
 pub async fn freeze<C: ConnectionTrait>(
     conn: &C,
     shop: &Shop,
@@ -77,44 +83,17 @@ pub async fn freeze<C: ConnectionTrait>(
 ) -> Result<campaign::Model> {
     let campaign = Campaign::from_row(row.clone())?;
     let audience: Option<MemberFilter> = reached(conn, shop.id, &campaign).await?;
-    let channel = campaign.channel;
     let (mut recipients, mut skipped) = (0i64, 0i64);
-    let mut after: Option<Uuid> = None;
-    while let Some(filter) = &audience {
-        let members = ids_after(conn, shop, now, filter, after, CHUNK).await?;
-        let Some(last) = members.last() else { break };
-        after = Some(last.id);
-        let ids: Vec<Uuid> = members.iter().map(|m| m.id).collect();
-        let opted_out = opted_out_among(conn, shop.id, channel, &ids).await?;
-        let rows: Vec<campaign_delivery::Model> = members
-            .iter()
-            .map(|m| {
-                row_for(
-                    shop.id,
-                    campaign.id,
-                    channel,
-                    m,
-                    opted_out.contains(&m.id),
-                    now,
-                )
-            })
-            .collect();
-        recipients += rows.len() as i64;
-        skipped += rows
-            .iter()
-            .filter(|r| r.status == DeliveryStatus::Skipped)
-            .count() as i64;
-        // 500 rows of 22 columns stay under SQLite's bound-variable limit.
-        for chunk in rows.chunks(500) {
-            campaign_delivery::Entity::insert_many(
-                chunk
-                    .iter()
-                    .cloned()
-                    .map(IntoActiveModel::into_active_model),
-            )
-            .exec_without_returning(conn)
-            .await?;
-        }
+    if let Some(filter) = &audience {
+        let cond = condition(conn, shop, now, filter).await?;
+        let insert = insert_all(conn.get_database_backend(), shop.id, &campaign, cond, now)?;
+        recipients = conn.execute(&insert).await?.rows_affected() as i64;
+        skipped = campaign_delivery::Entity::find()
+            .filter(campaign_delivery::Column::ShopId.eq(shop.id))
+            .filter(campaign_delivery::Column::CampaignId.eq(campaign.id))
+            .filter(campaign_delivery::Column::Status.eq(DeliveryStatus::Skipped))
+            .count(conn)
+            .await? as i64;
     }
     row.status = CampaignStatus::Sending.as_str().to_owned();
     row.status_reason = None;
@@ -126,4 +105,99 @@ pub async fn freeze<C: ConnectionTrait>(
         .exec(conn)
         .await?;
     Ok(row)
+}
+
+/// `INSERT INTO campaign_deliveries (...) SELECT ... FROM (SELECT ... FROM members WHERE
+/// cond) r`: the rows [`row_for`] makes, for every member `cond` holds for. The inner
+/// select asks the opt-out once a member; the outer one decides the row from it.
+fn insert_all(
+    backend: DbBackend,
+    shop_id: Uuid,
+    campaign: &Campaign,
+    cond: Condition,
+    now: DateTime<Utc>,
+) -> Result<InsertStatement> {
+    let channel = campaign.channel;
+    let flag = |c: Condition| Expr::case(c, 1i32).finally(0i32);
+    let r = || Alias::new("r");
+    let (address, reachable, opted_out) = (
+        Alias::new("address"),
+        Alias::new("reachable"),
+        Alias::new("opted_out"),
+    );
+    let members = Query::select()
+        .column((member::Entity, member::Column::Id))
+        .expr_as(channel.address_sql(), address.clone())
+        .expr_as(flag(channel.has_address()), reachable.clone())
+        .expr_as(
+            flag(Condition::all().add(Expr::exists(opt_out_of_member_row(channel)))),
+            opted_out.clone(),
+        )
+        .from(member::Entity)
+        .cond_where(cond)
+        .to_owned();
+    let is = |column: &Alias, v: i32| Expr::col((r(), column.clone())).eq(v);
+    let queued = || {
+        Condition::all()
+            .add(is(&reachable, 1))
+            .add(is(&opted_out, 0))
+    };
+    let select = Query::select()
+        .expr(Expr::val(shop_id))
+        .expr(ids(backend))
+        .expr(Expr::val(campaign.id))
+        .column((r(), member::Column::Id))
+        .expr(Expr::case(queued(), Expr::col((r(), address))).finally(Option::<String>::None))
+        .expr(
+            Expr::case(queued(), DeliveryStatus::Queued.to_value())
+                .finally(DeliveryStatus::Skipped.to_value()),
+        )
+        .expr(
+            Expr::case(is(&reachable, 0), channel.skip_reason())
+                .case(is(&opted_out, 1), OPTED_OUT)
+                .finally(Option::<String>::None),
+        )
+        .expr(Expr::val(0i64))
+        .expr(Expr::val(now))
+        .expr(Expr::val(0i64))
+        .expr(Expr::val(0i64))
+        .expr(Expr::val(now))
+        .from_subquery(members, r())
+        .to_owned();
+    use campaign_delivery::Column as D;
+    Ok(Query::insert()
+        .into_table(campaign_delivery::Entity)
+        .columns([
+            D::ShopId,
+            D::Id,
+            D::CampaignId,
+            D::MemberId,
+            D::Address,
+            D::Status,
+            D::SkipReason,
+            D::Attempts,
+            D::NextAttemptAt,
+            D::Held,
+            D::Cost,
+            D::UpdatedAt,
+        ])
+        .select_from(select)
+        .map_err(|e| DomainError::Internal(e.to_string()))?
+        .to_owned())
+}
+
+/// The deliveries' ids, in the members' id order as [`new_id`] gave them one by one: the
+/// first twelve bytes of one new id (its time, and the counter that keeps this process's
+/// ids apart within a millisecond), then the row's number in four bytes. No other id
+/// shares those twelve bytes, and the workers take a campaign's deliveries in id order.
+fn ids(backend: DbBackend) -> SimpleExpr {
+    let prefix = hex::encode(&new_id().as_bytes()[..12]);
+    let number = r#"ROW_NUMBER() OVER (ORDER BY "r"."id")"#;
+    match backend {
+        DbBackend::Postgres => Expr::cust_with_values(
+            format!("CAST($1 || LPAD(TO_HEX({number}), 8, '0') AS uuid)"),
+            [prefix],
+        ),
+        _ => Expr::cust_with_values(format!("UNHEX(? || PRINTF('%08x', {number}))"), [prefix]),
+    }
 }

@@ -10,7 +10,9 @@ use crate::{Result, limits};
 use chrono::{DateTime, Utc};
 use loyalty_entities::{ledger_entry, point_lot};
 use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{
+    Condition, Expr, ExprTrait, Query, SelectStatement, SimpleExpr, UnionType,
+};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -55,6 +57,17 @@ pub(crate) fn live_sum(
     now: DateTime<Utc>,
     spendable: bool,
 ) -> SelectStatement {
+    live_sum_of(shop_id, Expr::val(member_id), now, spendable)
+}
+
+/// [`live_sum`] of the member `member` names: a value, or a column of the enclosing
+/// statement (`members.id`, to refresh many members' cached balances in one statement).
+pub(crate) fn live_sum_of(
+    shop_id: Uuid,
+    member: SimpleExpr,
+    now: DateTime<Utc>,
+    spendable: bool,
+) -> SelectStatement {
     let lot = |c: point_lot::Column| Expr::col((point_lot::Entity, c));
     let matured = if spendable {
         lot(point_lot::Column::AvailableAt).lte(now)
@@ -65,7 +78,7 @@ pub(crate) fn live_sum(
         .expr(sum_bigint(lot(point_lot::Column::Remaining)))
         .from(point_lot::Entity)
         .and_where(lot(point_lot::Column::ShopId).eq(shop_id))
-        .and_where(lot(point_lot::Column::MemberId).eq(member_id))
+        .and_where(lot(point_lot::Column::MemberId).eq(member))
         .cond_where(live(point_lot::Entity, now))
         .and_where(matured)
         .to_owned()

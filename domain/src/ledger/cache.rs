@@ -2,11 +2,11 @@
 //! filtering and sorting thousands of members in SQL. The ledger stays the truth: every
 //! write that moves points refreshes the cache in its transaction, and the job refreshes
 //! members whose lots matured or expired with time since. A test proves cache = ledger.
-use super::balance::live_sum;
+use super::balance::live_sum_of;
 use crate::Result;
 use chrono::{DateTime, Utc};
 use loyalty_entities::{member, point_lot};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, UpdateMany};
 use uuid::Uuid;
 
@@ -25,6 +25,28 @@ pub async fn refresh<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Members a statement of [`refresh_many`] recounts at most (bound ids).
+const MANY: usize = 1000;
+
+/// [`refresh`] for many members of the shop, one statement per [`MANY`]: each member's
+/// sums are a subquery on its own row, so a batch job does not pay a round trip a member.
+pub async fn refresh_many<C: ConnectionTrait>(
+    conn: &C,
+    shop_id: Uuid,
+    member_ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let own = || Expr::col((member::Entity, member::Column::Id));
+    for chunk in member_ids.chunks(MANY) {
+        recount_of(member::Entity::update_many(), shop_id, own(), now)
+            .filter(member::Column::ShopId.eq(shop_id))
+            .filter(member::Column::Id.is_in(chunk.iter().copied()))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// `update` setting the member's cached balances to a count of its live lots at `now`.
 /// A recount does not say when the next lot matures or expires: it leaves that unknown
 /// (`points_stable_until`), and the next order on the batched path counts again and
@@ -35,14 +57,24 @@ pub(crate) fn recount(
     member_id: Uuid,
     now: DateTime<Utc>,
 ) -> UpdateMany<member::Entity> {
+    recount_of(update, shop_id, Expr::val(member_id), now)
+}
+
+/// [`recount`] of the member `member` names: a value, or the updated row's own id.
+fn recount_of(
+    update: UpdateMany<member::Entity>,
+    shop_id: Uuid,
+    member: SimpleExpr,
+    now: DateTime<Utc>,
+) -> UpdateMany<member::Entity> {
     update
         .col_expr(
             member::Column::PointsAvailable,
-            live_sum(shop_id, member_id, now, true).into(),
+            live_sum_of(shop_id, member.clone(), now, true).into(),
         )
         .col_expr(
             member::Column::PointsPending,
-            live_sum(shop_id, member_id, now, false).into(),
+            live_sum_of(shop_id, member, now, false).into(),
         )
         .col_expr(member::Column::PointsAsOf, Expr::value(now))
         .col_expr(

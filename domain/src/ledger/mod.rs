@@ -3,6 +3,7 @@
 
 pub mod adjust;
 pub mod balance;
+pub mod bulk;
 pub mod cache;
 pub mod earning;
 pub mod expiring;

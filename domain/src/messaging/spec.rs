@@ -5,7 +5,7 @@
 use super::template::Vars;
 use crate::Result;
 use loyalty_entities::member;
-use sea_orm::sea_query::Condition;
+use sea_orm::sea_query::{Condition, SimpleExpr};
 
 /// A channel's facts, one implementation per channel module.
 pub trait ChannelSpec: Send + Sync {
@@ -19,6 +19,11 @@ pub trait ChannelSpec: Send + Sync {
     /// [`ChannelSpec::address`] as SQL on `members`. Counts (a campaign's estimate) use
     /// it; it must hold for exactly the members `address` gives an address for.
     fn has_address(&self) -> Condition;
+
+    /// [`ChannelSpec::address`] as an SQL expression on `members`, for the members
+    /// `has_address` holds for: freezing a campaign writes every recipient's address in
+    /// one statement with it. A test holds it to `address` for every channel.
+    fn address_sql(&self) -> SimpleExpr;
 
     /// Why a member without an address is skipped (`NO_PHONE`).
     fn skip_reason(&self) -> &'static str;

@@ -4,7 +4,7 @@
 use crate::messaging::kind::columns::present;
 use crate::messaging::spec::ChannelSpec;
 use loyalty_entities::member;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, SimpleExpr};
 
 /// SMS's [`ChannelSpec`].
 pub struct SmsSpec;
@@ -27,6 +27,10 @@ impl ChannelSpec for SmsSpec {
     fn has_address(&self) -> Condition {
         present(member::Column::Phone)
             .add(Expr::col((member::Entity, member::Column::Phone)).like("0_%"))
+    }
+
+    fn address_sql(&self) -> SimpleExpr {
+        Expr::col((member::Entity, member::Column::Phone))
     }
 
     fn skip_reason(&self) -> &'static str {

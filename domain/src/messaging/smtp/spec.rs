@@ -3,7 +3,7 @@
 use crate::messaging::kind::columns::present;
 use crate::messaging::spec::ChannelSpec;
 use loyalty_entities::member;
-use sea_orm::sea_query::Condition;
+use sea_orm::sea_query::{Condition, Expr, SimpleExpr};
 
 /// E-mail's [`ChannelSpec`].
 pub struct EmailSpec;
@@ -22,6 +22,10 @@ impl ChannelSpec for EmailSpec {
 
     fn has_address(&self) -> Condition {
         present(member::Column::Email)
+    }
+
+    fn address_sql(&self) -> SimpleExpr {
+        Expr::col((member::Entity, member::Column::Email))
     }
 
     fn skip_reason(&self) -> &'static str {

@@ -4,7 +4,7 @@ use crate::members::phone::international_digits;
 use crate::messaging::kind::columns::present;
 use crate::messaging::spec::ChannelSpec;
 use loyalty_entities::member;
-use sea_orm::sea_query::Condition;
+use sea_orm::sea_query::{Condition, Expr, SimpleExpr};
 
 /// ZNS's [`ChannelSpec`].
 pub struct ZnsSpec;
@@ -27,6 +27,13 @@ impl ChannelSpec for ZnsSpec {
 
     fn has_address(&self) -> Condition {
         present(member::Column::Phone)
+    }
+
+    fn address_sql(&self) -> SimpleExpr {
+        // `international_digits` in SQL (PostgreSQL and SQLite alike).
+        Expr::cust(
+            r#"CASE WHEN "members"."phone" LIKE '+%' THEN SUBSTR("members"."phone", 2) WHEN "members"."phone" LIKE '0%' THEN '84' || SUBSTR("members"."phone", 2) ELSE "members"."phone" END"#,
+        )
     }
 
     fn skip_reason(&self) -> &'static str {
