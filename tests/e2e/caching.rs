@@ -92,15 +92,16 @@ async fn a_quote_and_an_order_of_a_known_member_cost_a_few_statements() {
         "statements: quote {quoted}, order {ordered}, order with points {redeemed}, refund {refunded}"
     );
     // Measured when written (the bench's figures rest on them): on PostgreSQL an order
-    // is one read and one write, redeeming or not; the portable path (SQLite, and
-    // PostgreSQL under contention) 9 and 13.
+    // is one read and one write, redeeming or not (its audit row goes in the write); the
+    // portable path (SQLite, and PostgreSQL under contention) 9 and 13, and two more
+    // since the key's audit row and its targets (issue 33), as for a refund.
     let (order_max, redeem_max) = if loyalty_tests::backend() == "postgres" {
         (2, 2)
     } else {
-        (9, 13)
+        (11, 15)
     };
     assert!(quoted <= 2, "quote: {quoted}");
     assert!(ordered <= order_max, "order: {ordered}");
     assert!(redeemed <= redeem_max, "order with points: {redeemed}");
-    assert!(refunded <= 12, "refund: {refunded}");
+    assert!(refunded <= 14, "refund: {refunded}");
 }
