@@ -14,12 +14,15 @@ use crate::ledger::lots::apply as write_ledger;
 use crate::ledger::plan::{LedgerWrites, plan_credit};
 use crate::limits::fits_balance;
 use crate::program::Policy;
+use crate::sql_arrays::{insert_all, text_array};
 use crate::tiers::assignment::tier_for_spend;
 use crate::{DomainError, Result};
 use chrono::{DateTime, NaiveDate, Utc};
-use loyalty_entities::{ledger_entry, member};
+use loyalty_entities::opening_spend as opening_spend_row;
+use loyalty_entities::{ledger_entry, member, point_lot};
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, IntoActiveModel,
+    QueryFilter, QuerySelect, Statement, Value,
 };
 use std::collections::HashSet;
 use uuid::Uuid;
@@ -38,16 +41,28 @@ pub(super) async fn split(
 ) -> Result<(Vec<Row>, Vec<Row>)> {
     let ids: Vec<String> = rows.iter().map(|r| input_external_id(&r.profile)).collect();
     let mut known: HashSet<String> = HashSet::new();
-    for chunk in ids.chunks(CHUNK) {
-        let found: Vec<String> = member::Entity::find()
-            .select_only()
-            .column(member::Column::ExternalId)
-            .filter(member::Column::ShopId.eq(shop_id))
-            .filter(member::Column::ExternalId.is_in(chunk.to_vec()))
-            .into_tuple()
-            .all(txn)
-            .await?;
-        known.extend(found);
+    if txn.get_database_backend() == DbBackend::Postgres {
+        known.extend(
+            present(
+                txn,
+                "SELECT external_id FROM members WHERE shop_id = $1 AND external_id = ANY ($2::text[])",
+                shop_id,
+                &ids,
+            )
+            .await?,
+        );
+    } else {
+        for chunk in ids.chunks(CHUNK) {
+            let found: Vec<String> = member::Entity::find()
+                .select_only()
+                .column(member::Column::ExternalId)
+                .filter(member::Column::ShopId.eq(shop_id))
+                .filter(member::Column::ExternalId.is_in(chunk.to_vec()))
+                .into_tuple()
+                .all(txn)
+                .await?;
+            known.extend(found);
+        }
     }
     let (mut fresh, mut rest) = (Vec::new(), Vec::new());
     for (row, id) in rows.into_iter().zip(ids) {
@@ -98,7 +113,7 @@ pub(super) async fn apply(
             Err(e) => outcomes.push((row.line, Err(e))),
         }
     }
-    let events = if subscriptions::wants(txn, shop_id, &[EventType::MemberRegistered]).await? {
+    let mut events = if subscriptions::wants(txn, shop_id, &[EventType::MemberRegistered]).await? {
         planned
             .iter()
             .filter(|p| p.member.registered_at.is_some())
@@ -108,7 +123,13 @@ pub(super) async fn apply(
         Vec::new()
     };
     write(txn, planned).await?;
-    emit(txn, shop_id, events, now).await?;
+    // A batch's events in parts: their rows and deliveries stay inside SQLite's bound
+    // parameters whatever the batch's size.
+    while !events.is_empty() {
+        let rest = events.split_off(events.len().min(CHUNK));
+        emit(txn, shop_id, events, now).await?;
+        events = rest;
+    }
     Ok(outcomes)
 }
 
@@ -125,6 +146,19 @@ async fn credited_keys(
         .map(points_key)
         .collect();
     let mut done = HashSet::new();
+    if txn.get_database_backend() == DbBackend::Postgres {
+        done.extend(
+            present(
+                txn,
+                "SELECT idempotency_key FROM ledger_entries \
+                 WHERE shop_id = $1 AND idempotency_key = ANY ($2::text[])",
+                shop_id,
+                &keys,
+            )
+            .await?,
+        );
+        return Ok(done);
+    }
     for chunk in keys.chunks(CHUNK) {
         let found: Vec<Option<String>> = ledger_entry::Entity::find()
             .select_only()
@@ -137,6 +171,32 @@ async fn credited_keys(
         done.extend(found.into_iter().flatten());
     }
     Ok(done)
+}
+
+/// Which of `items` the one-column `sql` finds in the shop (`$1`), given them all as one
+/// array (`$2`): a batch of any size is one statement and one plan (PostgreSQL).
+async fn present(
+    txn: &DatabaseTransaction,
+    sql: &str,
+    shop_id: Uuid,
+    items: &[String],
+) -> Result<Vec<String>> {
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = txn
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            [
+                Value::from(shop_id),
+                text_array(items.iter().map(String::as_str)),
+            ],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| r.try_get_by_index::<String>(0).map_err(Into::into))
+        .collect()
 }
 
 /// The idempotency key of a row's opening points.
@@ -221,17 +281,27 @@ async fn write(txn: &DatabaseTransaction, planned: Vec<Planned>) -> Result<()> {
             ledger.extend(writes);
         }
     }
+    if !ledger.draws.is_empty() || !ledger.allocations.is_empty() {
+        return Err(DomainError::Internal(
+            "an opening credit to a new customer draws on nothing".into(),
+        ));
+    }
+    if txn.get_database_backend() == DbBackend::Postgres {
+        // One statement a table for the whole batch; the opening spend is checked new
+        // as `insert_new` checks it.
+        let openings = opening_spend::new_rows(openings)?;
+        insert_all::<member::Entity>(txn, &members).await?;
+        insert_all::<opening_spend_row::Entity>(txn, &openings).await?;
+        insert_all::<ledger_entry::Entity>(txn, &ledger.entries).await?;
+        insert_all::<point_lot::Entity>(txn, &ledger.lots).await?;
+        return Ok(());
+    }
     for chunk in members.chunks(CHUNK) {
         member::Entity::insert_many(chunk.iter().cloned().map(|m| m.into_active_model()))
             .exec_without_returning(txn)
             .await?;
     }
     opening_spend::insert_new(txn, openings, CHUNK).await?;
-    if !ledger.draws.is_empty() || !ledger.allocations.is_empty() {
-        return Err(DomainError::Internal(
-            "an opening credit to a new customer draws on nothing".into(),
-        ));
-    }
     for entries in ledger.entries.chunks(CHUNK) {
         write_ledger(
             txn,
