@@ -101,11 +101,16 @@ fn element(out: &mut String, value: Value) -> Result<()> {
         }
     };
     out.push('"');
-    for c in text.chars() {
-        if c == '"' || c == '\\' {
-            out.push('\\');
+    // Most values hold neither character: copied whole, not char by char.
+    if text.contains(['"', '\\']) {
+        for c in text.chars() {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
         }
-        out.push(c);
+    } else {
+        out.push_str(&text);
     }
     out.push('"');
     Ok(())

@@ -14,7 +14,7 @@
 use super::Gender;
 use super::import_fresh;
 use super::opening_spend::{self, OpeningInput, UNRANKED_WARNING};
-use super::profile::{MemberInput, apply_reached_tier, clean, merge, new_row};
+use super::profile::{CleanInput, MemberInput, apply_reached_tier, clean, merge, new_row};
 use crate::events::{Event, emit, payload};
 use crate::ledger::LedgerKind;
 use crate::ledger::balance::held;
@@ -111,6 +111,10 @@ impl ImportReport {
 pub(super) struct Row {
     pub(super) line: u64,
     pub(super) profile: MemberInput,
+    /// The profile checked and normalized as the row was read (on the reading thread:
+    /// phone numbers are most of a row's checking), so that writing it checks nothing
+    /// again.
+    pub(super) clean: CleanInput,
     pub(super) total_orders: Option<i64>,
     pub(super) opening: OpeningInput,
     pub(super) last_purchase_at: Option<DateTime<Utc>>,
@@ -284,10 +288,11 @@ fn parse_row(line: u64, get: impl Fn(&str) -> String, at: ShopTime) -> Result<Ro
         register: parse_bool(&get("registered"))?,
         channel: None,
     };
-    clean(&profile, at.today)?;
+    let clean = clean(&profile, at.today)?;
     Ok(Row {
         line,
         profile,
+        clean,
         total_orders: parse_int(
             "total_orders",
             &get("total_orders"),
@@ -528,14 +533,13 @@ async fn apply(
         return Ok(());
     }
     let policy = Policy::load(txn, shop_id).await?;
-    let today = policy.shop.local_date(now);
     // New customers are planned in memory and written set-wise; the rest one by one.
     let (fresh, rest) = import_fresh::split(txn, shop_id, rows).await?;
-    for (line, outcome) in import_fresh::apply(txn, &policy, today, fresh, now).await? {
+    for (line, outcome) in import_fresh::apply(txn, &policy, fresh, now).await? {
         tally(report, line, outcome)?;
     }
     for row in rest {
-        let outcome = apply_row(txn, &policy, today, &row, now).await;
+        let outcome = apply_row(txn, &policy, &row, now).await;
         tally(report, row.line, outcome)?;
     }
     Ok(())
@@ -595,12 +599,11 @@ pub(super) struct Applied {
 async fn apply_row(
     txn: &DatabaseTransaction,
     policy: &Policy,
-    today: NaiveDate,
     row: &Row,
     now: DateTime<Utc>,
 ) -> Result<Applied> {
     let shop_id = policy.shop.id;
-    let input = clean(&row.profile, today)?;
+    let input = &row.clean;
     let existing = member::Entity::find()
         .filter(member::Column::ShopId.eq(shop_id))
         .filter(member::Column::ExternalId.eq(input_external_id(&row.profile)))

@@ -8,7 +8,7 @@
 //! opening points as one credit, and the cached balances the ledger then implies.
 use super::import::{Applied, Row, input_external_id, opening_credit, registered};
 use super::opening_spend::{self, Change};
-use super::profile::{apply_reached_tier, blank_row, clean, merge};
+use super::profile::{apply_reached_tier, blank_row, merge};
 use crate::events::{EventType, emit, subscriptions};
 use crate::ledger::lots::apply as write_ledger;
 use crate::ledger::plan::{LedgerWrites, plan_credit};
@@ -17,7 +17,7 @@ use crate::program::Policy;
 use crate::sql_arrays::{insert_all, text_array};
 use crate::tiers::assignment::tier_for_spend;
 use crate::{DomainError, Result};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use loyalty_entities::opening_spend as opening_spend_row;
 use loyalty_entities::{ledger_entry, member, point_lot};
 use sea_orm::{
@@ -88,7 +88,6 @@ struct Planned {
 pub(super) async fn apply(
     txn: &DatabaseTransaction,
     policy: &Policy,
-    today: NaiveDate,
     rows: Vec<Row>,
     now: DateTime<Utc>,
 ) -> Result<Vec<(u64, Result<Applied>)>> {
@@ -105,7 +104,7 @@ pub(super) async fn apply(
     let mut outcomes = Vec::with_capacity(rows.len());
     let mut planned = Vec::with_capacity(rows.len());
     for row in &rows {
-        match plan(txn, policy, today, row, initial_tier, &done, now).await {
+        match plan(txn, policy, row, initial_tier, &done, now).await {
             Ok(p) => {
                 outcomes.push((row.line, Ok(p.applied.clone())));
                 planned.push(p);
@@ -208,14 +207,13 @@ fn points_key(row: &Row) -> String {
 async fn plan(
     txn: &DatabaseTransaction,
     policy: &Policy,
-    today: NaiveDate,
     row: &Row,
     initial_tier: Option<Uuid>,
     done: &HashSet<String>,
     now: DateTime<Utc>,
 ) -> Result<Planned> {
     let shop_id = policy.shop.id;
-    let input = clean(&row.profile, today)?;
+    let input = &row.clean;
     let key = points_key(row);
     let points = if row.opening_points > 0 && !done.contains(&key) {
         fits_balance("opening_points", 0, row.opening_points)?;
