@@ -15,17 +15,17 @@ const ROWS: usize = 5_000;
 /// is refused (its cycle spend above its total), every 250th repeats the row before it
 /// word for word, and every other customer brings opening points.
 fn row(i: usize) -> String {
-    let id = if i % 10 == 0 {
+    let id = if i.is_multiple_of(10) {
         format!("known{i}")
     } else {
         format!("c{i}")
     };
-    let (total, cycle) = if i % 97 == 0 {
+    let (total, cycle) = if i.is_multiple_of(97) {
         (1_000, 2_000)
     } else {
         (i * 1_000, i * 500)
     };
-    let points = if i % 2 == 0 { i % 700 } else { 0 };
+    let points = if i.is_multiple_of(2) { i % 700 } else { 0 };
     format!(
         "{id},Khách {i},09{:08},c{i}@shop.vn,{},Hà Nội,{},{total},{cycle},2026-0{}-1{} 10:00,{points},{}\n",
         i,
@@ -33,7 +33,7 @@ fn row(i: usize) -> String {
         i % 40,
         1 + i % 9,
         i % 10,
-        i % 3 == 0,
+        i.is_multiple_of(3),
     )
 }
 
@@ -43,7 +43,11 @@ fn file() -> String {
     );
     let mut last = String::new();
     for i in 1..=ROWS {
-        let line = if i % 250 == 0 { last.clone() } else { row(i) };
+        let line = if i.is_multiple_of(250) {
+            last.clone()
+        } else {
+            row(i)
+        };
         csv.push_str(&line);
         last = line;
     }
@@ -123,7 +127,7 @@ async fn a_large_file_imported_twice_changes_nothing_the_second_time() {
     app.activate(&admin, json!({}), "INITIAL_TIER").await;
     loyalty_tests::subscribe_directly(&app.ctx, shop, &["member.registered"]).await;
     for i in (10..=ROWS).step_by(10) {
-        if i % 500 == 0 {
+        if i.is_multiple_of(500) {
             app.upsert_member(&admin, json!({"externalId": format!("known{i}")}))
                 .await;
         }
@@ -136,7 +140,7 @@ async fn a_large_file_imported_twice_changes_nothing_the_second_time() {
 
     // A repeated row is refused when the row it repeats is.
     let refused: Vec<u64> = (1..=ROWS)
-        .filter(|i| (if i % 250 == 0 { i - 1 } else { *i }) % 97 == 0)
+        .filter(|i| (if i.is_multiple_of(250) { i - 1 } else { *i }).is_multiple_of(97))
         .map(|i| i as u64 + 1)
         .collect();
     let valid = (ROWS - refused.len()) as u64;

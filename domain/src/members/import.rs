@@ -432,7 +432,7 @@ pub async fn import_csv<R: std::io::Read + Send + 'static>(
         apply_batch(ctx, shop_id, batch, &mut report).await?;
         progress(report.read);
         written += 1;
-        if written.is_power_of_two() && written.trailing_zeros() % 2 == 0 {
+        if written.is_power_of_two() && written.trailing_zeros().is_multiple_of(2) {
             refresh_statistics(ctx).await?;
         }
     }
@@ -636,7 +636,7 @@ async fn apply_row(
         None => new_row(txn, shop_id, &input_external_id(&row.profile), now).await?,
     };
     let planned = opening_spend::plan(txn, policy, before.id, is_new, row.opening, now).await?;
-    let mut after = merge(before.clone(), &input, now);
+    let mut after = merge(before.clone(), input, now);
     if before.registered_at.is_none() && after.registered_at.is_some() {
         apply_reached_tier(policy, &mut after, now);
     }

@@ -224,7 +224,7 @@ async fn plan(
     let before = blank_row(shop_id, &input_external_id(&row.profile), now, initial_tier);
     // A new customer has nothing stored, so this reads nothing.
     let opening = opening_spend::plan(txn, policy, before.id, true, row.opening, now).await?;
-    let mut after = merge(before.clone(), &input, now);
+    let mut after = merge(before.clone(), input, now);
     after.source = Some(super::source::IMPORT.to_owned());
     if after.registered_at.is_some() {
         apply_reached_tier(policy, &mut after, now);
