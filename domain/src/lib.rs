@@ -57,6 +57,7 @@ pub mod secrets;
 pub mod sessions;
 pub mod shops;
 pub mod sql;
+mod sql_arrays;
 #[cfg(test)]
 mod test_db;
 pub mod tiers;

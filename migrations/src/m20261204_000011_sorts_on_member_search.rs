@@ -17,7 +17,7 @@ pub struct Migration;
 
 /// The columns it copies from this migration on: those of `m20261204_000009`, and the
 /// registration time.
-fn after() -> Vec<&'static str> {
+pub(crate) fn after() -> Vec<&'static str> {
     let mut columns = BEFORE.to_vec();
     columns.push("registered_at");
     columns

@@ -1,10 +1,11 @@
 //! The opening-data import through the `importMembers` mutation.
 use loyalty_api::config::Limits;
 use loyalty_domain::limits::MAX_POINTS;
-use loyalty_domain::members::import::{MAX_REQUEST_BYTES, MAX_REQUEST_ROWS, import_csv};
+use loyalty_domain::members::import::{BATCH, MAX_REQUEST_BYTES, MAX_REQUEST_ROWS, import_csv};
 use loyalty_tests::{TestApp, backend, spawn_app, spawn_app_with};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::{Value, json};
+use std::io::Cursor;
 
 const IMPORT: &str = "mutation($c: String!) { importMembers(csv: $c) { read imported unchanged pointsImported rejected { line reason } } }";
 
@@ -157,7 +158,7 @@ async fn a_file_over_the_request_bound_is_refused_whole_and_points_to_the_comman
 }
 
 /// A trigger that fails the insert of customer `boom`: a database error in the middle of
-/// a file, after the rows of a first 500-row batch.
+/// a file, after the rows of a first batch.
 async fn fail_inserting_boom(app: &TestApp) {
     let sql = if backend() == "postgres" {
         "CREATE FUNCTION import_boom() RETURNS trigger LANGUAGE plpgsql AS $$ \
@@ -202,11 +203,11 @@ async fn the_command_line_import_finishes_a_stopped_file_when_run_again() {
     let shop: uuid::Uuid = shop.parse().unwrap_or_else(|e| panic!("{e}"));
     app.activate(&admin, json!({}), "INITIAL_TIER").await;
     fail_inserting_boom(&app).await;
-    let csv = numbered(700, Some((650, "boom")));
-    // The command line commits every 500 rows: the failure leaves the first batch.
-    let stopped = import_csv(&app.ctx, shop, csv.as_bytes(), |_| {}).await;
+    let csv = numbered(BATCH + 200, Some((BATCH + 150, "boom")));
+    // The command line commits every BATCH rows: the failure leaves the first batch.
+    let stopped = import_csv(&app.ctx, shop, Cursor::new(csv.clone()), |_| {}).await;
     assert!(stopped.is_err());
-    assert_eq!(member_count(&app, &admin).await, 500);
+    assert_eq!(member_count(&app, &admin).await, BATCH as i64);
     let drop = if backend() == "postgres" {
         "DROP TRIGGER import_boom ON members"
     } else {
@@ -217,15 +218,16 @@ async fn the_command_line_import_finishes_a_stopped_file_when_run_again() {
         .execute_unprepared(drop)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    // Run again: the rest is imported, the first 500 rows are unchanged, and every
+    // Run again: the rest is imported, the first batch's rows are unchanged, and every
     // customer has their opening points once.
-    let report = import_csv(&app.ctx, shop, csv.as_bytes(), |_| {})
+    let report = import_csv(&app.ctx, shop, Cursor::new(csv), |_| {})
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!((report.imported, report.unchanged), (200, 500));
+    assert_eq!((report.imported, report.unchanged), (200, BATCH as u64));
     assert_eq!(report.points_imported, 200 * 5);
-    assert_eq!(member_count(&app, &admin).await, 700);
-    for id in ["r1", "r500", "r501", "boom"] {
+    assert_eq!(member_count(&app, &admin).await, BATCH as i64 + 200);
+    let (last, next) = (format!("r{BATCH}"), format!("r{}", BATCH + 1));
+    for id in ["r1", last.as_str(), next.as_str(), "boom"] {
         assert_eq!(app.points(&admin, id).await, (5, 0, 0, 0), "{id}");
     }
 }
@@ -406,7 +408,7 @@ async fn a_nul_byte_in_a_csv_field_is_a_rejected_row_on_both_databases() {
     let csv =
         "external_id,name,province,note\nc1,An,Hà Nội,\nc2,B\0nh,,\nc3,Cư,Huế\0,\nc4,Dung,,x\0y\n";
     // The command line's path reads files, where nothing refused the byte before.
-    let report = import_csv(&app.ctx, shop, csv.as_bytes(), |_| {})
+    let report = import_csv(&app.ctx, shop, Cursor::new(csv.as_bytes().to_vec()), |_| {})
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let rejected: Vec<(u64, String)> = report

@@ -18,6 +18,7 @@ mod export_import;
 mod graphiql;
 mod hardening;
 mod import;
+mod import_twice;
 mod journeys;
 mod key_cap;
 mod key_lookup;

@@ -38,9 +38,17 @@ impl Recorder {
         };
         let mut all: Vec<(String, (u64, Duration))> = seen.drain().collect();
         all.sort_by_key(|e| std::cmp::Reverse(e.1.1));
-        all.into_iter()
+        // The sum says how much of the step's time the database's answers took at all.
+        let count: u64 = all.iter().map(|e| e.1.0).sum();
+        let time: Duration = all.iter().map(|e| e.1.1).sum();
+        let mut lines: Vec<String> = all
+            .into_iter()
             .take(top)
             .map(|(sql, (n, total))| format!("    {n:>8} x {:>10.2?}  {sql}", total))
-            .collect()
+            .collect();
+        if count > 0 {
+            lines.push(format!("    {count:>8} x {time:>10.2?}  (every statement)"));
+        }
+        lines
     }
 }

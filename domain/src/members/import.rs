@@ -14,7 +14,7 @@
 use super::Gender;
 use super::import_fresh;
 use super::opening_spend::{self, OpeningInput, UNRANKED_WARNING};
-use super::profile::{MemberInput, apply_reached_tier, clean, merge, new_row};
+use super::profile::{CleanInput, MemberInput, apply_reached_tier, clean, merge, new_row};
 use crate::events::{Event, emit, payload};
 use crate::ledger::LedgerKind;
 use crate::ledger::balance::held;
@@ -31,13 +31,15 @@ use chrono_tz::Tz;
 use loyalty_entities::{ledger_entry, member};
 use rust_decimal::prelude::ToPrimitive;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    IntoActiveModel, QueryFilter, QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
-/// Rows per transaction of [`import_csv`].
-pub const BATCH: usize = 500;
+/// Rows per transaction of [`import_csv`]. New customers cost a few statements a batch
+/// whatever its size (`import_fresh`), so a larger batch is fewer round trips and commits;
+/// 5,000 rows hold a few megabytes, and an import that stops loses at most one batch.
+pub const BATCH: usize = 5_000;
 
 /// Most data rows [`import_request`] takes. Measured on a two-core machine busy with
 /// other builds (docs/limits.md), a debug build imported new customers at about 1,460
@@ -109,6 +111,10 @@ impl ImportReport {
 pub(super) struct Row {
     pub(super) line: u64,
     pub(super) profile: MemberInput,
+    /// The profile checked and normalized as the row was read (on the reading thread:
+    /// phone numbers are most of a row's checking), so that writing it checks nothing
+    /// again.
+    pub(super) clean: CleanInput,
     pub(super) total_orders: Option<i64>,
     pub(super) opening: OpeningInput,
     pub(super) last_purchase_at: Option<DateTime<Utc>>,
@@ -282,10 +288,11 @@ fn parse_row(line: u64, get: impl Fn(&str) -> String, at: ShopTime) -> Result<Ro
         register: parse_bool(&get("registered"))?,
         channel: None,
     };
-    clean(&profile, at.today)?;
+    let clean = clean(&profile, at.today)?;
     Ok(Row {
         line,
         profile,
+        clean,
         total_orders: parse_int(
             "total_orders",
             &get("total_orders"),
@@ -387,7 +394,11 @@ impl<R: std::io::Read> Iterator for Rows<R> {
 /// are ignored) in transactions of [`BATCH`] rows: a file of any size, for the command
 /// line. `progress` is told the rows read after each batch. A failure part-way leaves
 /// the batches before it written; running the file again finishes it.
-pub async fn import_csv<R: std::io::Read>(
+///
+/// The file is read and its rows checked on a blocking thread one batch ahead of the
+/// batch being written, so parsing overlaps the database's work; at most three batches
+/// are held at once (one written, one waiting, one being read), whatever the file's size.
+pub async fn import_csv<R: std::io::Read + Send + 'static>(
     ctx: &Ctx,
     shop_id: Uuid,
     reader: R,
@@ -395,23 +406,56 @@ pub async fn import_csv<R: std::io::Read>(
 ) -> Result<ImportReport> {
     let shop = crate::shops::load(&ctx.db, shop_id).await?;
     let at = ShopTime::of(&shop, ctx.clock.now());
-    let mut report = ImportReport::default();
-    let mut batch = Vec::with_capacity(BATCH);
-    for parsed in open(reader, at)? {
-        report.read += 1;
-        match parsed {
-            Ok(row) => batch.push(row),
-            Err(rejected) => report.rejected.push(rejected),
+    let mut rows = open(reader, at)?;
+    let (sender, mut batches) = tokio::sync::mpsc::channel(1);
+    let reading = tokio::task::spawn_blocking(move || {
+        loop {
+            let batch: Vec<_> = rows.by_ref().take(BATCH).collect();
+            // An empty batch is the end of the file; a closed channel, an import that
+            // failed and stopped listening.
+            if batch.is_empty() || sender.blocking_send(batch).is_err() {
+                break;
+            }
         }
-        if batch.len() >= BATCH {
-            apply_batch(ctx, shop_id, std::mem::take(&mut batch), &mut report).await?;
-            progress(report.read);
+    });
+    let mut report = ImportReport::default();
+    let mut written = 0_u64;
+    while let Some(parsed) = batches.recv().await {
+        let mut batch = Vec::with_capacity(parsed.len());
+        for row in parsed {
+            report.read += 1;
+            match row {
+                Ok(row) => batch.push(row),
+                Err(rejected) => report.rejected.push(rejected),
+            }
+        }
+        apply_batch(ctx, shop_id, batch, &mut report).await?;
+        progress(report.read);
+        written += 1;
+        if written.is_power_of_two() && written.trailing_zeros().is_multiple_of(2) {
+            refresh_statistics(ctx).await?;
         }
     }
-    apply_batch(ctx, shop_id, batch, &mut report).await?;
-    progress(report.read);
+    reading
+        .await
+        .map_err(|e| DomainError::Internal(format!("reading the file failed: {e}")))?;
     report.rejected.sort_by_key(|r| r.line);
     Ok(report)
+}
+
+/// Tells PostgreSQL's planner how many members and ledger entries the shop now has,
+/// after the 1st, 4th, 16th... batch. A shop being filled by the import is one the
+/// statistics last saw empty: the planner then reads the shop's whole key index, not the
+/// batch's keys in it, to find which customers and opening points exist (a batch at
+/// 85,000 members took 24 s), and every batch after it longer. Estimates a few times too
+/// low still choose the key lookups, so a few refreshes cover a file of any size.
+async fn refresh_statistics(ctx: &Ctx) -> Result<()> {
+    if ctx.db.get_database_backend() == DbBackend::Postgres {
+        ctx.db
+            .execute_unprepared("ANALYZE members, ledger_entries")
+            .await?;
+    }
+    Ok(())
 }
 
 /// Imports a CSV file as [`import_csv`] does, but all of it in one transaction: a
@@ -489,14 +533,13 @@ async fn apply(
         return Ok(());
     }
     let policy = Policy::load(txn, shop_id).await?;
-    let today = policy.shop.local_date(now);
     // New customers are planned in memory and written set-wise; the rest one by one.
     let (fresh, rest) = import_fresh::split(txn, shop_id, rows).await?;
-    for (line, outcome) in import_fresh::apply(txn, &policy, today, fresh, now).await? {
+    for (line, outcome) in import_fresh::apply(txn, &policy, fresh, now).await? {
         tally(report, line, outcome)?;
     }
     for row in rest {
-        let outcome = apply_row(txn, &policy, today, &row, now).await;
+        let outcome = apply_row(txn, &policy, &row, now).await;
         tally(report, row.line, outcome)?;
     }
     Ok(())
@@ -556,12 +599,11 @@ pub(super) struct Applied {
 async fn apply_row(
     txn: &DatabaseTransaction,
     policy: &Policy,
-    today: NaiveDate,
     row: &Row,
     now: DateTime<Utc>,
 ) -> Result<Applied> {
     let shop_id = policy.shop.id;
-    let input = clean(&row.profile, today)?;
+    let input = &row.clean;
     let existing = member::Entity::find()
         .filter(member::Column::ShopId.eq(shop_id))
         .filter(member::Column::ExternalId.eq(input_external_id(&row.profile)))
@@ -594,7 +636,7 @@ async fn apply_row(
         None => new_row(txn, shop_id, &input_external_id(&row.profile), now).await?,
     };
     let planned = opening_spend::plan(txn, policy, before.id, is_new, row.opening, now).await?;
-    let mut after = merge(before.clone(), &input, now);
+    let mut after = merge(before.clone(), input, now);
     if before.registered_at.is_none() && after.registered_at.is_some() {
         apply_reached_tier(policy, &mut after, now);
     }

@@ -8,18 +8,21 @@
 //! opening points as one credit, and the cached balances the ledger then implies.
 use super::import::{Applied, Row, input_external_id, opening_credit, registered};
 use super::opening_spend::{self, Change};
-use super::profile::{apply_reached_tier, blank_row, clean, merge};
+use super::profile::{apply_reached_tier, blank_row, merge};
 use crate::events::{EventType, emit, subscriptions};
 use crate::ledger::lots::apply as write_ledger;
 use crate::ledger::plan::{LedgerWrites, plan_credit};
 use crate::limits::fits_balance;
 use crate::program::Policy;
+use crate::sql_arrays::{insert_all, text_array};
 use crate::tiers::assignment::tier_for_spend;
 use crate::{DomainError, Result};
-use chrono::{DateTime, NaiveDate, Utc};
-use loyalty_entities::{ledger_entry, member};
+use chrono::{DateTime, Utc};
+use loyalty_entities::opening_spend as opening_spend_row;
+use loyalty_entities::{ledger_entry, member, point_lot};
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, IntoActiveModel,
+    QueryFilter, QuerySelect, Statement, Value,
 };
 use std::collections::HashSet;
 use uuid::Uuid;
@@ -38,16 +41,28 @@ pub(super) async fn split(
 ) -> Result<(Vec<Row>, Vec<Row>)> {
     let ids: Vec<String> = rows.iter().map(|r| input_external_id(&r.profile)).collect();
     let mut known: HashSet<String> = HashSet::new();
-    for chunk in ids.chunks(CHUNK) {
-        let found: Vec<String> = member::Entity::find()
-            .select_only()
-            .column(member::Column::ExternalId)
-            .filter(member::Column::ShopId.eq(shop_id))
-            .filter(member::Column::ExternalId.is_in(chunk.to_vec()))
-            .into_tuple()
-            .all(txn)
-            .await?;
-        known.extend(found);
+    if txn.get_database_backend() == DbBackend::Postgres {
+        known.extend(
+            present(
+                txn,
+                "SELECT external_id FROM members WHERE shop_id = $1 AND external_id = ANY ($2::text[])",
+                shop_id,
+                &ids,
+            )
+            .await?,
+        );
+    } else {
+        for chunk in ids.chunks(CHUNK) {
+            let found: Vec<String> = member::Entity::find()
+                .select_only()
+                .column(member::Column::ExternalId)
+                .filter(member::Column::ShopId.eq(shop_id))
+                .filter(member::Column::ExternalId.is_in(chunk.to_vec()))
+                .into_tuple()
+                .all(txn)
+                .await?;
+            known.extend(found);
+        }
     }
     let (mut fresh, mut rest) = (Vec::new(), Vec::new());
     for (row, id) in rows.into_iter().zip(ids) {
@@ -73,7 +88,6 @@ struct Planned {
 pub(super) async fn apply(
     txn: &DatabaseTransaction,
     policy: &Policy,
-    today: NaiveDate,
     rows: Vec<Row>,
     now: DateTime<Utc>,
 ) -> Result<Vec<(u64, Result<Applied>)>> {
@@ -90,7 +104,7 @@ pub(super) async fn apply(
     let mut outcomes = Vec::with_capacity(rows.len());
     let mut planned = Vec::with_capacity(rows.len());
     for row in &rows {
-        match plan(txn, policy, today, row, initial_tier, &done, now).await {
+        match plan(txn, policy, row, initial_tier, &done, now).await {
             Ok(p) => {
                 outcomes.push((row.line, Ok(p.applied.clone())));
                 planned.push(p);
@@ -98,7 +112,7 @@ pub(super) async fn apply(
             Err(e) => outcomes.push((row.line, Err(e))),
         }
     }
-    let events = if subscriptions::wants(txn, shop_id, &[EventType::MemberRegistered]).await? {
+    let mut events = if subscriptions::wants(txn, shop_id, &[EventType::MemberRegistered]).await? {
         planned
             .iter()
             .filter(|p| p.member.registered_at.is_some())
@@ -108,7 +122,13 @@ pub(super) async fn apply(
         Vec::new()
     };
     write(txn, planned).await?;
-    emit(txn, shop_id, events, now).await?;
+    // A batch's events in parts: their rows and deliveries stay inside SQLite's bound
+    // parameters whatever the batch's size.
+    while !events.is_empty() {
+        let rest = events.split_off(events.len().min(CHUNK));
+        emit(txn, shop_id, events, now).await?;
+        events = rest;
+    }
     Ok(outcomes)
 }
 
@@ -125,6 +145,19 @@ async fn credited_keys(
         .map(points_key)
         .collect();
     let mut done = HashSet::new();
+    if txn.get_database_backend() == DbBackend::Postgres {
+        done.extend(
+            present(
+                txn,
+                "SELECT idempotency_key FROM ledger_entries \
+                 WHERE shop_id = $1 AND idempotency_key = ANY ($2::text[])",
+                shop_id,
+                &keys,
+            )
+            .await?,
+        );
+        return Ok(done);
+    }
     for chunk in keys.chunks(CHUNK) {
         let found: Vec<Option<String>> = ledger_entry::Entity::find()
             .select_only()
@@ -139,6 +172,32 @@ async fn credited_keys(
     Ok(done)
 }
 
+/// Which of `items` the one-column `sql` finds in the shop (`$1`), given them all as one
+/// array (`$2`): a batch of any size is one statement and one plan (PostgreSQL).
+async fn present(
+    txn: &DatabaseTransaction,
+    sql: &str,
+    shop_id: Uuid,
+    items: &[String],
+) -> Result<Vec<String>> {
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = txn
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            [
+                Value::from(shop_id),
+                text_array(items.iter().map(String::as_str)),
+            ],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| r.try_get_by_index::<String>(0).map_err(Into::into))
+        .collect()
+}
+
 /// The idempotency key of a row's opening points.
 fn points_key(row: &Row) -> String {
     format!("import:{}", input_external_id(&row.profile))
@@ -148,14 +207,13 @@ fn points_key(row: &Row) -> String {
 async fn plan(
     txn: &DatabaseTransaction,
     policy: &Policy,
-    today: NaiveDate,
     row: &Row,
     initial_tier: Option<Uuid>,
     done: &HashSet<String>,
     now: DateTime<Utc>,
 ) -> Result<Planned> {
     let shop_id = policy.shop.id;
-    let input = clean(&row.profile, today)?;
+    let input = &row.clean;
     let key = points_key(row);
     let points = if row.opening_points > 0 && !done.contains(&key) {
         fits_balance("opening_points", 0, row.opening_points)?;
@@ -166,7 +224,7 @@ async fn plan(
     let before = blank_row(shop_id, &input_external_id(&row.profile), now, initial_tier);
     // A new customer has nothing stored, so this reads nothing.
     let opening = opening_spend::plan(txn, policy, before.id, true, row.opening, now).await?;
-    let mut after = merge(before.clone(), &input, now);
+    let mut after = merge(before.clone(), input, now);
     after.source = Some(super::source::IMPORT.to_owned());
     if after.registered_at.is_some() {
         apply_reached_tier(policy, &mut after, now);
@@ -221,17 +279,27 @@ async fn write(txn: &DatabaseTransaction, planned: Vec<Planned>) -> Result<()> {
             ledger.extend(writes);
         }
     }
+    if !ledger.draws.is_empty() || !ledger.allocations.is_empty() {
+        return Err(DomainError::Internal(
+            "an opening credit to a new customer draws on nothing".into(),
+        ));
+    }
+    if txn.get_database_backend() == DbBackend::Postgres {
+        // One statement a table for the whole batch; the opening spend is checked new
+        // as `insert_new` checks it.
+        let openings = opening_spend::new_rows(openings)?;
+        insert_all::<member::Entity>(txn, &members).await?;
+        insert_all::<opening_spend_row::Entity>(txn, &openings).await?;
+        insert_all::<ledger_entry::Entity>(txn, &ledger.entries).await?;
+        insert_all::<point_lot::Entity>(txn, &ledger.lots).await?;
+        return Ok(());
+    }
     for chunk in members.chunks(CHUNK) {
         member::Entity::insert_many(chunk.iter().cloned().map(|m| m.into_active_model()))
             .exec_without_returning(txn)
             .await?;
     }
     opening_spend::insert_new(txn, openings, CHUNK).await?;
-    if !ledger.draws.is_empty() || !ledger.allocations.is_empty() {
-        return Err(DomainError::Internal(
-            "an opening credit to a new customer draws on nothing".into(),
-        ));
-    }
     for entries in ledger.entries.chunks(CHUNK) {
         write_ledger(
             txn,

@@ -173,6 +173,17 @@ impl Change {
     }
 }
 
+/// The rows of changes with nothing stored before (customers new in this transaction),
+/// for a writer of its own; refuses a change that replaces a stored row.
+pub(crate) fn new_rows(changes: Vec<Change>) -> Result<Vec<opening_spend::Model>> {
+    if changes.iter().any(|c| c.old.is_some()) {
+        return Err(DomainError::Internal(
+            "only the opening spend of new customers is inserted".into(),
+        ));
+    }
+    Ok(changes.into_iter().map(|c| c.new).collect())
+}
+
 /// Writes the opening spend of customers new in this transaction (changes with nothing
 /// stored before), `chunk` rows a statement.
 pub(crate) async fn insert_new(
@@ -180,12 +191,7 @@ pub(crate) async fn insert_new(
     changes: Vec<Change>,
     chunk: usize,
 ) -> Result<()> {
-    if changes.iter().any(|c| c.old.is_some()) {
-        return Err(DomainError::Internal(
-            "insert_new takes the opening spend of new customers only".into(),
-        ));
-    }
-    let rows: Vec<opening_spend::Model> = changes.into_iter().map(|c| c.new).collect();
+    let rows = new_rows(changes)?;
     for part in rows.chunks(chunk.max(1)) {
         opening_spend::Entity::insert_many(part.iter().cloned().map(|r| r.into_active_model()))
             .exec_without_returning(txn)

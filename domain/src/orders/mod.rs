@@ -8,7 +8,7 @@ pub mod plan;
 pub mod prepared;
 pub mod record;
 mod record_locked;
-mod record_pg;
+pub(crate) mod record_pg;
 pub mod refund;
 pub mod result;
 

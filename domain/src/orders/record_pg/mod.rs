@@ -29,7 +29,7 @@ use loyalty_entities::{event, webhook_delivery};
 use std::sync::Arc;
 
 mod batch;
-mod columns;
+pub(crate) mod columns;
 pub mod combiner;
 mod read;
 pub mod turns;
