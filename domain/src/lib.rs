@@ -58,6 +58,7 @@ pub mod sessions;
 pub mod shops;
 pub mod sql;
 mod sql_arrays;
+mod sql_columns;
 #[cfg(test)]
 mod test_db;
 pub mod tiers;

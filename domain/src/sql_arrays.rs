@@ -8,7 +8,7 @@
 //! as the text of an array instead (`{"a","b",NULL}`), cast by the statement to the
 //! column's array type: one parameter a column whatever the batch's size, so a batch of
 //! thousands of rows is one statement and one plan, far from the bound-parameter limit.
-use crate::orders::record_pg::columns::Shape;
+use crate::sql_columns::Shape;
 use crate::{DomainError, Result};
 use chrono::SecondsFormat;
 use sea_orm::{
@@ -161,7 +161,7 @@ pub(crate) async fn insert_all<E: EntityTrait>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::orders::record_pg::columns::Kind;
+    use crate::sql_columns::Kind;
     use chrono::{DateTime, NaiveDate, Utc};
     use uuid::Uuid;
 

@@ -8,7 +8,7 @@ pub mod plan;
 pub mod prepared;
 pub mod record;
 mod record_locked;
-pub(crate) mod record_pg;
+mod record_pg;
 pub mod refund;
 pub mod result;
 

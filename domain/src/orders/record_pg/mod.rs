@@ -29,7 +29,6 @@ use loyalty_entities::{event, webhook_delivery};
 use std::sync::Arc;
 
 mod batch;
-pub(crate) mod columns;
 pub mod combiner;
 mod read;
 pub mod turns;

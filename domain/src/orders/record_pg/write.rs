@@ -1,6 +1,6 @@
 //! Every row of every planned order of a batch in one statement, which checks what each
 //! plan assumed and writes all of them or none.
-use super::columns::{Columns, Kind, Shape};
+use crate::sql_columns::{Columns, Kind, Shape};
 use super::combiner::whole_or_each;
 use crate::ledger::idempotency::Scope;
 use crate::ledger::live::live_sql;
