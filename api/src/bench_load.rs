@@ -70,6 +70,11 @@ pub struct LoadArgs {
     /// without events.
     #[arg(long)]
     pub webhook: bool,
+    /// With `--webhook`: no delivery worker runs during the phases, so the figures show
+    /// what writing the events and their deliveries with each order costs (the outbox),
+    /// apart from posting them, which other replicas may do on other cores.
+    #[arg(long, requires = "webhook")]
+    pub no_delivery: bool,
     /// Runs the phases against the shop `loyalty bench scale --members N` loaded (years of
     /// history) instead of seeding a new one; `--members` is then N.
     #[arg(long, value_name = "N")]
@@ -121,8 +126,15 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<()> {
     // within its next round on a running system.
     ctx.db.execute_unprepared("ANALYZE").await?;
     let webhook_posts = if args.webhook {
-        eprintln!("webhook: an endpoint subscribed to every event type");
-        Some(webhook::subscribe(&ctx, shop.shop_id).await?)
+        eprintln!(
+            "webhook: an endpoint subscribed to every event type, {}",
+            if args.no_delivery {
+                "no delivery worker"
+            } else {
+                "delivered from this process"
+            }
+        );
+        Some(webhook::subscribe(&ctx, shop.shop_id, !args.no_delivery).await?)
     } else {
         None
     };

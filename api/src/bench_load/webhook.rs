@@ -10,8 +10,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use uuid::Uuid;
 
-/// Subscribes the shop and starts the worker; returns the count of posts received.
-pub async fn subscribe(ctx: &Ctx, shop_id: Uuid) -> anyhow::Result<Arc<AtomicU64>> {
+/// Subscribes the shop and, when `deliver`, starts the worker; returns the count of posts
+/// received.
+pub async fn subscribe(ctx: &Ctx, shop_id: Uuid, deliver: bool) -> anyhow::Result<Arc<AtomicU64>> {
     let received = Arc::new(AtomicU64::new(0));
     let counter = received.clone();
     let receiver = axum::Router::new().route(
@@ -46,6 +47,9 @@ pub async fn subscribe(ctx: &Ctx, shop_id: Uuid) -> anyhow::Result<Arc<AtomicU64
         description: Some("bench load".into()),
     };
     endpoints::create(&ctx, shop_id, input).await?;
+    if !deliver {
+        return Ok(received);
+    }
     let worker = Deliverer::new(
         ctx,
         WebhookConfig {

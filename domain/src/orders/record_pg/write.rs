@@ -1,11 +1,11 @@
 //! Every row of every planned order of a batch in one statement, which checks what each
 //! plan assumed and writes all of them or none.
-use crate::sql_columns::{Columns, Kind, Shape};
 use super::combiner::whole_or_each;
 use crate::ledger::idempotency::Scope;
 use crate::ledger::live::live_sql;
 use crate::ledger::plan::Draw;
 use crate::members::profile::ORDER_STANDING;
+use crate::sql_columns::{Columns, Kind, Shape};
 use crate::{DomainError, Result};
 use chrono::{DateTime, Utc};
 use loyalty_entities::{
