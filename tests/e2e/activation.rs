@@ -174,4 +174,21 @@ async fn an_activation_cut_short_resumes_and_ends_as_an_uninterrupted_one() {
     assert_eq!((c1.2, c1.3), (1_500_000, 0), "c1: 2.5M + 3M - 1M - 3M");
     let c2 = &after[1];
     assert_eq!((c2.2, c2.3), (0, 0), "c2: last year's 4M refunded");
+
+    // A year on, an order placed in BACKFILL's previous cycle is older than the member's
+    // two cycles: it counts nowhere and carries no tag, and its refund takes nothing back
+    // though it falls in the activation's window.
+    app.advance(Duration::days(400));
+    order_at(
+        &app,
+        &admin,
+        "late",
+        "c6",
+        7_000_000,
+        start_time() - Duration::days(365),
+    )
+    .await;
+    let before = standings(&app, &admin).await;
+    app.refund(&admin, "late", "rlate", 7_000_000).await.data();
+    assert_eq!(standings(&app, &admin).await, before, "an uncounted order");
 }

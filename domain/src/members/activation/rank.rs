@@ -6,7 +6,7 @@
 use super::window::Window;
 use crate::Result;
 use crate::members::opening_spend;
-use crate::members::standings::save_standings;
+use crate::members::standings::save_ranking;
 use crate::program::ranking::retier;
 use crate::program::{ActivationMode, Policy};
 use crate::tiers::Tier;
@@ -116,8 +116,7 @@ pub(crate) fn tier<'p>(
 }
 
 /// Sets each row's cycle, ranking counters and tier. `policy` is the program as it will
-/// be once ACTIVE. `updated_at` is left alone: the activation's last step ranks again
-/// the members something else touched since it started, which `updated_at` tells.
+/// be once ACTIVE.
 pub(crate) fn rank(policy: &Policy, window: &Window, spend: &Spend, rows: &mut [member::Model]) {
     for row in rows {
         let (current, previous) = counters(window, spend.get(&row.id));
@@ -128,8 +127,10 @@ pub(crate) fn rank(policy: &Policy, window: &Window, spend: &Spend, rows: &mut [
     }
 }
 
-/// Ranks the members `rows` (all those `scope` selects) and writes their standings and,
-/// for BACKFILL, the cycles their opening spend counts in.
+/// Ranks the members `rows` (all those `scope` selects) and writes their ranking and,
+/// for BACKFILL, the cycles their opening spend counts in. Nothing else of the member is
+/// written, `updated_at` included: the activation's last step ranks again the members
+/// something else touched since it started, which `updated_at` tells.
 pub(crate) async fn rank_and_write<C: ConnectionTrait>(
     conn: &C,
     policy: &Policy,
@@ -140,7 +141,7 @@ pub(crate) async fn rank_and_write<C: ConnectionTrait>(
 ) -> Result<()> {
     let spend = spend(conn, policy, window, mode, scope).await?;
     rank(policy, window, &spend, rows);
-    save_standings(conn, rows).await?;
+    save_ranking(conn, rows).await?;
     if mode == ActivationMode::Backfill {
         opening_spend::mark_counted(conn, policy, window, scope.on(opening::Column::MemberId))
             .await?;
