@@ -192,3 +192,38 @@ async fn an_activation_cut_short_resumes_and_ends_as_an_uninterrupted_one() {
     app.refund(&admin, "late", "rlate", 7_000_000).await.data();
     assert_eq!(standings(&app, &admin).await, before, "an uncounted order");
 }
+
+#[tokio::test]
+async fn the_jobs_finish_an_activation_cut_short() {
+    let app = spawn_app().await;
+    let (shop, admin) = app.create_shop("A").await;
+    configure(&app, &admin).await;
+    history(&app, &admin).await;
+    let shop_id: uuid::Uuid = shop.parse().unwrap_or_default();
+    let cut = Batching {
+        members: 1,
+        max_batches: Some(2),
+    };
+    activate_in_batches(&app.ctx, shop_id, ActivationMode::Backfill, cut)
+        .await
+        .unwrap_or_else(|e| panic!("two batches: {e}"));
+    let res = app
+        .gql(
+            Some(&admin),
+            "{ program { status activation { mode membersDone finishedAt } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        res.data()["program"],
+        json!({"status": "DRAFT", "activation": {"mode": "BACKFILL", "membersDone": 2, "finishedAt": null}})
+    );
+    assert_eq!(app.run_jobs().await.activations_finished, 1);
+    assert_eq!(status(&app, &admin).await, "ACTIVE");
+    assert_eq!(app.run_jobs().await.activations_finished, 0, "once");
+    assert_eq!(
+        app.tier_of(&admin, "c2").await.as_deref(),
+        Some("Silver"),
+        "the larger of last year's 4M and this year's 2M"
+    );
+}

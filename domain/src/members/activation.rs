@@ -124,6 +124,28 @@ pub async fn activate_in_batches(
     Ok(Outcome::Active(Box::new(program)))
 }
 
+/// Finishes the activations cut short (the server stopped half-way), for the jobs;
+/// returns how many this call finished. One still running in another request is
+/// finished by whichever call gets to the end first; the other is told the program is
+/// already active, which is no failure here.
+pub async fn finish_stopped(ctx: &Ctx) -> Result<u64> {
+    let stopped = program_activation::Entity::find()
+        .filter(program_activation::Column::FinishedAt.is_null())
+        .all(&ctx.db)
+        .await?;
+    let mut finished = 0;
+    for row in stopped {
+        match activate(ctx, row.shop_id, progress::mode_of(&row)?).await {
+            Ok(_) => finished += 1,
+            Err(DomainError::Conflict(reason)) => {
+                tracing::info!(shop_id = %row.shop_id, %reason, "activation not resumed");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(finished)
+}
+
 /// Starts or resumes the activation; returns its row and the policy it ranks by.
 async fn begin(
     ctx: &Ctx,
