@@ -21,6 +21,9 @@ pub struct Model {
     pub previous_from: Option<DateTimeUtc>,
     /// The instant the cycle after the current one begins; `None` in a lifetime program.
     pub next_from: Option<DateTimeUtc>,
+    /// The program row's version the members are ranked by: a change to the settings or
+    /// the tiers raises it, and the activation then starts the members over.
+    pub program_version: i64,
     /// The last member (by id) ranked; `None` before the first batch.
     pub cursor: Option<Uuid>,
     /// Members ranked so far.

@@ -4,7 +4,9 @@
 //! `program_activations` holds one row per shop: the activation's mode, the instant it
 //! started, the cycles it ranks by (the current and the previous cycle and where they
 //! begin and end, fixed when it starts so that a resumed run ranks like an uninterrupted
-//! one), the last member done (`cursor`) and when it finished. The row stays after the
+//! one), the program's version it ranks by (a change to the settings or the tiers
+//! meanwhile starts the members over), the last member done (`cursor`) and when it
+//! finished. The row stays after the
 //! program is ACTIVE: a refund of an order recorded before activation reads the cycles
 //! from it to take back what BACKFILL counted, so the orders need no tag.
 use crate::support::{bigint, shop_table, text, ts, ts_null};
@@ -26,6 +28,7 @@ impl MigrationTrait for Migration {
                     .col(ts("current_from"))
                     .col(ts_null("previous_from"))
                     .col(ts_null("next_from"))
+                    .col(bigint("program_version"))
                     .col(ColumnDef::new("cursor").uuid().null())
                     .col(bigint("members_done"))
                     .col(ts_null("finished_at"))

@@ -81,8 +81,17 @@ async fn meanwhile(app: &TestApp, admin: &str) {
 
 /// Every customer's (external id, tier, ranking spend, previous cycle's spend).
 async fn standings(app: &TestApp, admin: &str) -> Vec<(String, Option<String>, i64, i64)> {
+    standings_of(app, admin, &["c1", "c2", "c3", "c4", "c5", "c6"]).await
+}
+
+/// [`standings`] of `customers`.
+async fn standings_of(
+    app: &TestApp,
+    admin: &str,
+    customers: &[&str],
+) -> Vec<(String, Option<String>, i64, i64)> {
     let mut out = Vec::new();
-    for c in ["c1", "c2", "c3", "c4", "c5", "c6"] {
+    for &c in customers {
         let row = member::Entity::find()
             .filter(member::Column::ExternalId.eq(c))
             .one(&app.ctx.db)
@@ -127,6 +136,9 @@ async fn an_activation_cut_short_resumes_and_ends_as_an_uninterrupted_one() {
     let (shop, admin) = app.create_shop("A").await;
     configure(&app, &admin).await;
     history(&app, &admin).await;
+    // Later than the history by more than the activation's margin, so that only what
+    // happens meanwhile is ranked again at the end, and the batches are what is tested.
+    app.advance(Duration::minutes(10));
     let shop_id: uuid::Uuid = shop.parse().unwrap_or_default();
     let cut = Batching {
         members: 2,
@@ -225,5 +237,63 @@ async fn the_jobs_finish_an_activation_cut_short() {
         app.tier_of(&admin, "c2").await.as_deref(),
         Some("Silver"),
         "the larger of last year's 4M and this year's 2M"
+    );
+}
+
+#[tokio::test]
+async fn a_tier_changed_while_cut_short_ranks_everyone_by_the_new_threshold() {
+    let silver = json!({"minSpend": "3000000"});
+    let reference = spawn_app().await;
+    let (_, ref_admin) = reference.create_shop("A").await;
+    configure(&reference, &ref_admin).await;
+    history(&reference, &ref_admin).await;
+    reference.update_tier(&ref_admin, 2, silver.clone()).await;
+    reference
+        .gql(
+            Some(&ref_admin),
+            "mutation { activateProgram(mode: BACKFILL) { status } }",
+            json!({}),
+        )
+        .await
+        .data();
+
+    let app = spawn_app().await;
+    let (shop, admin) = app.create_shop("A").await;
+    configure(&app, &admin).await;
+    history(&app, &admin).await;
+    app.advance(Duration::minutes(10));
+    let shop_id: uuid::Uuid = shop.parse().unwrap_or_default();
+    // Every member ranked, by the old threshold; the program not flipped yet.
+    let cut = Batching {
+        members: 5,
+        max_batches: Some(1),
+    };
+    activate_in_batches(&app.ctx, shop_id, ActivationMode::Backfill, cut)
+        .await
+        .unwrap_or_else(|e| panic!("one batch: {e}"));
+    let customers = ["c1", "c2", "c3", "c4", "c5"];
+    let expected = standings_of(&reference, &ref_admin, &customers).await;
+    let c1 = member::Entity::find()
+        .filter(member::Column::ExternalId.eq("c1"))
+        .one(&app.ctx.db)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|m| m.tier_id);
+    assert!(c1.is_some(), "c1 ranked by the first threshold");
+    app.update_tier(&admin, 2, silver).await;
+    let res = app
+        .gql(
+            Some(&admin),
+            "mutation { activateProgram(mode: BACKFILL) { status } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.data()["activateProgram"]["status"], "ACTIVE");
+    assert_eq!(standings_of(&app, &admin, &customers).await, expected);
+    assert_eq!(
+        expected[0].1.as_deref(),
+        Some("Member"),
+        "c1's 2.5M: {expected:?}"
     );
 }

@@ -101,27 +101,39 @@ pub async fn activate_in_batches(
     mode: ActivationMode,
     batching: Batching,
 ) -> Result<Outcome> {
-    let (row, policy) = begin(ctx, shop_id, mode).await?;
-    let window = Window::of(&row);
     let mut batches = 0u64;
-    loop {
-        if batching.max_batches.is_some_and(|max| batches >= max) {
-            let row = progress::load(&ctx.db, shop_id).await?;
-            let row = row.ok_or_else(|| DomainError::Internal("activation row gone".into()))?;
-            return Ok(Outcome::Running(Progress::of(&row)?));
+    'run: loop {
+        let (row, policy) = begin(ctx, shop_id, mode).await?;
+        let window = Window::of(&row);
+        loop {
+            if batching.max_batches.is_some_and(|max| batches >= max) {
+                return Ok(Outcome::Running(Progress::of(
+                    &loaded(&ctx.db, shop_id).await?,
+                )?));
+            }
+            match next_batch(ctx, shop_id, &policy, &window, mode, batching.members).await? {
+                Step::Ranked => batches += 1,
+                Step::End => break,
+                Step::Stale => continue 'run,
+            }
         }
-        if !next_batch(ctx, shop_id, &policy, &window, mode, batching.members).await? {
-            break;
+        let since = row.started_at - Duration::seconds(MARGIN_SECONDS);
+        let mark = ctx.clock.now();
+        let caught_up = catch_up(ctx, &policy, &window, mode, since, batching.members).await?;
+        let since = mark - Duration::seconds(MARGIN_SECONDS);
+        if let Some(program) = finish(ctx, shop_id, mode, policy.version, since).await? {
+            tracing::info!(%shop_id, ?mode, caught_up, "program activated");
+            return Ok(Outcome::Active(Box::new(program)));
         }
-        batches += 1;
+        tracing::info!(%shop_id, "the activation's basis changed meanwhile: going on");
     }
-    let since = row.started_at - Duration::seconds(MARGIN_SECONDS);
-    let mark = ctx.clock.now();
-    let caught_up = catch_up(ctx, &policy, &window, mode, since, batching.members).await?;
-    let since = mark - Duration::seconds(MARGIN_SECONDS);
-    let program = finish(ctx, shop_id, mode, since).await?;
-    tracing::info!(%shop_id, ?mode, members = row.members_done, caught_up, "program activated");
-    Ok(Outcome::Active(Box::new(program)))
+}
+
+/// The shop's activation row, which a started activation has.
+async fn loaded<C: ConnectionTrait>(conn: &C, shop_id: Uuid) -> Result<program_activation::Model> {
+    progress::load(conn, shop_id)
+        .await?
+        .ok_or_else(|| DomainError::Internal("activation row gone".into()))
 }
 
 /// Finishes the activations cut short (the server stopped half-way), for the jobs;
@@ -154,8 +166,9 @@ async fn begin(
 ) -> Result<(program_activation::Model, Policy)> {
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
-    let program = load_for_update(&txn, shop_id).await?;
-    refuse_active(&program)?;
+    // Read, not locked: taking the program's lock raises its version, which is how the
+    // last step tells that the settings or the tiers changed meanwhile.
+    refuse_active(&crate::program::load(&txn, shop_id).await?)?;
     let stored = progress::load(&txn, shop_id).await?;
     let started_at = stored
         .as_ref()
@@ -163,15 +176,12 @@ async fn begin(
         .map_or(now, |r| r.started_at);
     let policy = as_active(&txn, shop_id, mode, started_at).await?;
     let resumed = stored.as_ref().is_some_and(|r| r.finished_at.is_none());
-    let row = progress::start(
-        &txn,
-        shop_id,
-        stored,
+    let basis = progress::Basis {
         mode,
-        Window::at(&policy, started_at),
-        now,
-    )
-    .await?;
+        window: Window::at(&policy, started_at),
+        program_version: policy.version,
+    };
+    let row = progress::start(&txn, shop_id, stored, basis, now).await?;
     txn.commit().await?;
     tracing::info!(%shop_id, ?mode, resumed, members = row.members_done, "activation started");
     Ok((row, policy))
@@ -217,8 +227,19 @@ fn activated(program: &mut Program, mode: ActivationMode, day: NaiveDate, at: Da
     program.activated_at = Some(at);
 }
 
+/// What [`next_batch`] did.
+enum Step {
+    /// Ranked a batch and moved the cursor.
+    Ranked,
+    /// No member was left after the cursor (or another call finished).
+    End,
+    /// The row's basis is no longer the one this call ranks by (another call started
+    /// the members over): begin again.
+    Stale,
+}
+
 /// Ranks the next batch of members after the cursor in a transaction of its own and
-/// moves the cursor; `false` when none was left.
+/// moves the cursor.
 async fn next_batch(
     ctx: &Ctx,
     shop_id: Uuid,
@@ -226,13 +247,14 @@ async fn next_batch(
     window: &Window,
     mode: ActivationMode,
     size: u64,
-) -> Result<bool> {
+) -> Result<Step> {
     let txn = ctx.db.begin().await?;
-    let Some(mut row) = progress::load(&txn, shop_id).await? else {
-        return Err(DomainError::Internal("activation row gone".into()));
-    };
+    let mut row = loaded(&txn, shop_id).await?;
     if row.finished_at.is_some() {
-        return Ok(false);
+        return Ok(Step::End);
+    }
+    if row.program_version != policy.version || progress::mode_of(&row)? != mode {
+        return Ok(Step::Stale);
     }
     let mut query = member::Entity::find().filter(member::Column::ShopId.eq(shop_id));
     if let Some(after) = row.cursor {
@@ -245,7 +267,7 @@ async fn next_batch(
         .await?;
     let (Some(first), Some(last)) = (members.first().map(|m| m.id), members.last().map(|m| m.id))
     else {
-        return Ok(false);
+        return Ok(Step::End);
     };
     rank::rank_and_write(
         &txn,
@@ -262,7 +284,7 @@ async fn next_batch(
     progress::save(&txn, row).await?;
     txn.commit().await?;
     tracing::info!(%shop_id, members = done, "activation progress");
-    Ok(true)
+    Ok(Step::Ranked)
 }
 
 /// The members of the shop changed at or after `since`, by id.
@@ -316,21 +338,33 @@ async fn rerank<C: ConnectionTrait>(
 }
 
 /// The last transaction: ranks again the members touched since `since`, makes the
-/// program ACTIVE and closes the progress row.
+/// program ACTIVE and closes the progress row. `None`, writing nothing, when the
+/// settings or the tiers changed since the members were ranked by the program's version
+/// `ranked_by`: they are ranked again.
 async fn finish(
     ctx: &Ctx,
     shop_id: Uuid,
     mode: ActivationMode,
+    ranked_by: i64,
     since: DateTime<Utc>,
-) -> Result<Program> {
+) -> Result<Option<Program>> {
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
     let mut program = load_for_update(&txn, shop_id).await?;
     refuse_active(&program)?;
-    let Some(mut row) = progress::load(&txn, shop_id).await? else {
-        return Err(DomainError::Internal("activation row gone".into()));
-    };
+    let mut row = loaded(&txn, shop_id).await?;
     let policy = as_active(&txn, shop_id, mode, row.started_at).await?;
+    // `load_for_update` raised the version by one. Members are ranked by the row's
+    // basis only if it is still this call's: another call that started them over on a
+    // new basis changed it (members created meanwhile are no concern: they are among
+    // those touched since the start, ranked again below).
+    if policy.version - 1 != row.program_version
+        || ranked_by != row.program_version
+        || progress::mode_of(&row)? != mode
+    {
+        txn.rollback().await?;
+        return Ok(None);
+    }
     let window = Window::of(&row);
     let ids = touched_since(&txn, shop_id, since).await?;
     for chunk in ids.chunks(BATCH as usize) {
@@ -344,7 +378,7 @@ async fn finish(
     crate::audit::record(&txn, shop_id, &[]).await?;
     txn.commit().await?;
     ctx.policies.forget(shop_id);
-    Ok(program)
+    Ok(Some(program))
 }
 
 /// What activating in `mode` would give: members per tier (by rank). Nothing is written:

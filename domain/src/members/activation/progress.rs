@@ -58,43 +58,76 @@ pub async fn read<C: ConnectionTrait>(conn: &C, shop_id: Uuid) -> Result<Option<
         .transpose()
 }
 
-/// Starts an activation in `mode` over `window` at `now`, or resumes the unfinished one
-/// `stored` is. Resuming in another mode starts the members over (each batch ranks from
-/// scratch, so nothing is counted twice) but keeps the start, so members touched since
-/// the first start are still ranked again at the end.
+/// What an activation ranks by: the mode, the window and the program's version.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Basis {
+    pub mode: ActivationMode,
+    pub window: Window,
+    pub program_version: i64,
+}
+
+impl Basis {
+    fn of(row: &Model) -> Result<Self> {
+        Ok(Self {
+            mode: mode_of(row)?,
+            window: Window::of(row),
+            program_version: row.program_version,
+        })
+    }
+
+    fn set(&self, row: &mut Model) {
+        row.mode = self.mode.as_str().to_owned();
+        row.current_cycle = self.window.current;
+        row.previous_cycle = self.window.previous;
+        row.current_from = self.window.current_from;
+        row.previous_from = self.window.previous_from;
+        row.next_from = self.window.next_from;
+        row.program_version = self.program_version;
+    }
+}
+
+/// Starts an activation on `basis` at `now`, or resumes the unfinished one `stored` is.
+/// Resuming on another basis (another mode, or the settings or tiers changed since)
+/// starts the members over (each batch ranks from scratch, so nothing is counted twice)
+/// but keeps the start, so members touched since the first start are still ranked
+/// again at the end.
 pub(crate) async fn start<C: ConnectionTrait>(
     conn: &C,
     shop_id: Uuid,
     stored: Option<Model>,
-    mode: ActivationMode,
-    window: Window,
+    basis: Basis,
     now: DateTime<Utc>,
 ) -> Result<Model> {
     match stored {
-        Some(row) if row.finished_at.is_none() => {
-            if mode_of(&row)? == mode {
+        Some(mut row) if row.finished_at.is_none() => {
+            let same = Basis::of(&row)?;
+            if same.mode == basis.mode
+                && same.window == basis.window
+                && same.program_version == basis.program_version
+            {
                 return Ok(row);
             }
-            let mut row = row;
-            row.mode = mode.as_str().to_owned();
+            basis.set(&mut row);
             row.cursor = None;
             row.members_done = 0;
             save(conn, row).await
         }
         stored => {
-            let row = Model {
+            let mut row = Model {
                 shop_id,
-                mode: mode.as_str().to_owned(),
+                mode: String::new(),
                 started_at: now,
-                current_cycle: window.current,
-                previous_cycle: window.previous,
-                current_from: window.current_from,
-                previous_from: window.previous_from,
-                next_from: window.next_from,
+                current_cycle: basis.window.current,
+                previous_cycle: None,
+                current_from: now,
+                previous_from: None,
+                next_from: None,
+                program_version: 0,
                 cursor: None,
                 members_done: 0,
                 finished_at: None,
             };
+            basis.set(&mut row);
             if stored.is_some() {
                 save(conn, row).await
             } else {
