@@ -137,7 +137,7 @@ async fn loaded<C: ConnectionTrait>(conn: &C, shop_id: Uuid) -> Result<program_a
 }
 
 /// Finishes the activations cut short (the server stopped half-way), for the jobs;
-/// returns how many this call finished. One still running in another request is
+/// returns how many this call finished. Only a failure to list them is an error. One still running in another request is
 /// finished by whichever call gets to the end first; the other is told the program is
 /// already active, which is no failure here.
 pub async fn finish_stopped(ctx: &Ctx) -> Result<u64> {
@@ -152,7 +152,11 @@ pub async fn finish_stopped(ctx: &Ctx) -> Result<u64> {
             Err(DomainError::Conflict(reason)) => {
                 tracing::info!(shop_id = %row.shop_id, %reason, "activation not resumed");
             }
-            Err(e) => return Err(e),
+            // One shop's failing activation must not hold up every shop's jobs: it is
+            // left for the next run (or the admin's `activateProgram`, which reports it).
+            Err(e) => {
+                tracing::warn!(shop_id = %row.shop_id, error = %e, "activation not finished");
+            }
         }
     }
     Ok(finished)
