@@ -159,6 +159,11 @@ async fn backfill(
 ) -> anyhow::Result<()> {
     // BACKFILL needs a DRAFT program: a second run puts it back.
     sql(ctx, format!("UPDATE programs SET status = 'DRAFT', activation_mode = NULL, activated_at = NULL WHERE shop_id = '{shop}'")).await?;
+    sql(
+        ctx,
+        format!("DELETE FROM program_activations WHERE shop_id = '{shop}'"),
+    )
+    .await?;
     recorder.take(0);
     let t = Instant::now();
     let preview =

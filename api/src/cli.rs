@@ -345,6 +345,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                     "lotsExpired": report.lots_expired,
                     "pointsExpired": report.points_expired,
                     "membersRolled": report.members_rolled,
+                    "activationsFinished": report.activations_finished,
                     "bulkMembersDone": bulk.done,
                     "bulkMembersFailed": bulk.failed,
                 })

@@ -35,6 +35,7 @@ pub mod order;
 pub mod order_discount;
 pub mod point_lot;
 pub mod program;
+pub mod program_activation;
 pub mod program_change;
 pub mod refund;
 pub mod reward;

@@ -45,6 +45,7 @@ mod m20261207_000046_expiry_notices;
 mod m20261207_000047_audit_log;
 mod m20261207_000049_live_lots_index;
 mod m20261207_000050_member_search_insert_per_statement;
+mod m20261207_000051_program_activations;
 mod member_search_copy;
 mod support;
 
@@ -94,6 +95,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000047_audit_log::Migration),
             Box::new(m20261207_000049_live_lots_index::Migration),
             Box::new(m20261207_000050_member_search_insert_per_statement::Migration),
+            Box::new(m20261207_000051_program_activations::Migration),
         ]
     }
 }

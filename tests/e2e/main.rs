@@ -1,6 +1,7 @@
 //! End-to-end tests over HTTP against the real router on a real socket.
 //! One binary, one module per area (see `support/lib.rs` for the harness).
 
+mod activation;
 mod amounts;
 mod amounts_written;
 mod audit;

@@ -179,10 +179,38 @@ impl Program {
     async fn activated_at(&self) -> Option<DateTime<Utc>> {
         self.0.activated_at
     }
+    /// How far the activation got; null before the first `activateProgram`. It ranks
+    /// members in batches: one cut short (the server stopped) leaves the program DRAFT
+    /// with `finishedAt` null, and `activateProgram` again resumes it.
+    async fn activation(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<ActivationProgress>> {
+        let progress = members::activation::progress(&domain(ctx).db, self.0.shop_id)
+            .await
+            .gql()?;
+        Ok(progress.map(|p| ActivationProgress {
+            mode: p.mode.into(),
+            members_done: Int32(p.members_done),
+            started_at: p.started_at,
+            finished_at: p.finished_at,
+        }))
+    }
     /// The tiers by rank.
     async fn tiers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Tier>> {
         tier_list(ctx, self.0.shop_id).await
     }
+}
+
+/// How far an activation got.
+#[derive(SimpleObject)]
+pub struct ActivationProgress {
+    mode: ActivationMode,
+    /// Members ranked so far (those touched while it ran are ranked again at the end).
+    members_done: Int32,
+    started_at: DateTime<Utc>,
+    /// When the program became ACTIVE; null while the activation runs or was cut short.
+    finished_at: Option<DateTime<Utc>>,
 }
 
 /// Members a tier would have.
@@ -283,7 +311,10 @@ impl ProgramMutation {
         ))
     }
 
-    /// Activates the program: from now on orders earn points and move tiers.
+    /// Activates the program: from now on orders earn points and move tiers. BACKFILL
+    /// ranks members in batches, each committed on its own (see `Program.activation`);
+    /// the program turns ACTIVE at the end. After an interruption, calling it again
+    /// resumes where it stopped.
     ///
     /// Requires: ADMIN.
     #[graphql(guard = "RoleGuard(Role::Admin)")]

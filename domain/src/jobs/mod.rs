@@ -29,11 +29,17 @@ pub struct JobReport {
     pub journey_messages: u64,
     /// Lots announced by `points.expiring_soon`.
     pub expiry_notices: u64,
+    /// Program activations cut short that this run finished (see
+    /// [`crate::members::activation`]).
+    pub activations_finished: u64,
 }
 
 /// Runs every job once over every shop.
 pub async fn run_once(ctx: &Ctx) -> Result<JobReport> {
-    let mut report = JobReport::default();
+    let mut report = JobReport {
+        activations_finished: crate::members::activation::finish_stopped(ctx).await?,
+        ..JobReport::default()
+    };
     let mut after: Option<Uuid> = None;
     loop {
         let mut q = shop::Entity::find()

@@ -9,13 +9,13 @@
 //! - Like an order's, the row's `ranking_cycle` says which cycle's counter holds it: set
 //!   when it counts (an import under an active program, or BACKFILL activation), so a
 //!   later replacement takes back exactly what it gave.
+use super::activation::Window;
 use crate::program::ranking::{add_spend, roll};
 use crate::program::{Cycle, Policy};
-use crate::shops::local_midnight;
 use crate::{DomainError, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use loyalty_entities::{member, opening_spend};
-use sea_orm::sea_query::{Expr, Func};
+use sea_orm::sea_query::{Expr, Func, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryFilter, QuerySelect,
@@ -200,17 +200,17 @@ pub(crate) async fn insert_new(
     Ok(())
 }
 
-/// At BACKFILL activation: gives every opening row the ranking amount of the program's
-/// cycle and tags those as of the current or the previous cycle with it (as the orders
-/// placed then are), so they count there. Returns how many were tagged.
-pub(crate) async fn mark_counted(
-    txn: &DatabaseTransaction,
+/// At BACKFILL activation, for the members `members` selects: gives each opening row
+/// the ranking amount of the program's cycle and tags those dated inside `window` with
+/// the cycle they count in (as [`counted`] counts them), so that a later replacement
+/// takes back exactly what they gave.
+pub(crate) async fn mark_counted<C: ConnectionTrait>(
+    conn: &C,
     policy: &Policy,
-    current: NaiveDate,
-    previous: Option<NaiveDate>,
-) -> Result<u64> {
+    window: &Window,
+    members: SimpleExpr,
+) -> Result<()> {
     use opening_spend::Column as C;
-    let shop_id = policy.shop.id;
     let source = match policy.program.cycle {
         Cycle::Lifetime => C::TotalSpent,
         Cycle::CalendarYear | Cycle::RollingMonths { .. } => C::CycleSpent,
@@ -220,51 +220,44 @@ pub(crate) async fn mark_counted(
             C::RankingAmount,
             Func::coalesce([Expr::col(source), Expr::val(0i64)]).into(),
         )
-        .filter(C::ShopId.eq(shop_id))
-        .exec(txn)
+        .col_expr(
+            C::RankingCycle,
+            window.cycle_expr(C::ImportedAt, Expr::col(C::RankingCycle)),
+        )
+        .filter(C::ShopId.eq(policy.shop.id))
+        .filter(members)
+        .exec(conn)
         .await?;
-    let starts = |day: NaiveDate| local_midnight(policy.shop.time_zone, day);
-    let mut n = opening_spend::Entity::update_many()
-        .col_expr(C::RankingCycle, Expr::value(current))
-        .filter(C::ShopId.eq(shop_id))
-        .filter(C::ImportedAt.gte(starts(current)))
-        .exec(txn)
-        .await?
-        .rows_affected;
-    if let Some(prev) = previous {
-        n += opening_spend::Entity::update_many()
-            .col_expr(C::RankingCycle, Expr::value(prev))
-            .filter(C::ShopId.eq(shop_id))
-            .filter(C::ImportedAt.gte(starts(prev)))
-            .filter(C::ImportedAt.lt(starts(current)))
-            .exec(txn)
-            .await?
-            .rows_affected;
-    }
-    Ok(n)
+    Ok(())
 }
 
-/// The counted opening amounts of `members`: (member, cycle, amount).
+/// What the opening rows of the members `members` selects count at BACKFILL activation:
+/// (member, cycle, amount), the amount [`ranking_amount`] gives in the program's cycle.
 pub(crate) async fn counted<C: ConnectionTrait>(
     conn: &C,
-    shop_id: Uuid,
-    members: &[Uuid],
+    policy: &Policy,
+    window: &Window,
+    members: SimpleExpr,
 ) -> Result<Vec<(Uuid, NaiveDate, i64)>> {
     use opening_spend::Column as C;
-    let rows: Vec<(Uuid, Option<NaiveDate>, i64)> = opening_spend::Entity::find()
+    type Row = (Uuid, Option<i64>, Option<i64>, DateTime<Utc>);
+    let rows: Vec<Row> = opening_spend::Entity::find()
         .select_only()
         .column(C::MemberId)
-        .column(C::RankingCycle)
-        .column(C::RankingAmount)
-        .filter(C::ShopId.eq(shop_id))
-        .filter(C::MemberId.is_in(members.to_vec()))
-        .filter(C::RankingCycle.is_not_null())
+        .column(C::TotalSpent)
+        .column(C::CycleSpent)
+        .column(C::ImportedAt)
+        .filter(C::ShopId.eq(policy.shop.id))
+        .filter(members)
         .into_tuple()
         .all(conn)
         .await?;
+    let cycle = &policy.program.cycle;
     Ok(rows
         .into_iter()
-        .filter_map(|(m, cycle, amount)| Some((m, cycle?, amount)))
+        .filter_map(|(m, total, spent, at)| {
+            Some((m, window.cycle_of(at)?, ranking_amount(cycle, total, spent)))
+        })
         .collect())
 }
 

@@ -17,8 +17,37 @@ const CHUNK: usize = 500;
 /// row at a time. The rows may belong to one shop or several; cached balances are left
 /// to the ledger.
 pub async fn save_standings<C: ConnectionTrait>(conn: &C, rows: &[member::Model]) -> Result<()> {
-    for chunk in rows.chunks(CHUNK) {
-        let statement = update(conn.get_database_backend(), chunk);
+    let mut set = ORDER_STANDING.to_vec();
+    set.push(member::Column::UpdatedAt);
+    save_columns(conn, rows, &set, CHUNK).await
+}
+
+/// The columns activation ranks: the cycle, its two counters and the tier.
+pub const RANKING: [member::Column; 4] = [
+    member::Column::CycleStart,
+    member::Column::RankingSpend,
+    member::Column::PrevCycleSpend,
+    member::Column::TierId,
+];
+
+/// Writes each row's [`RANKING`] columns and nothing else. An activation batch reads its
+/// members without a lock: an order committed meanwhile keeps its counters and its
+/// `updated_at` (which tells the activation to rank that member again at the end).
+pub async fn save_ranking<C: ConnectionTrait>(conn: &C, rows: &[member::Model]) -> Result<()> {
+    save_columns(conn, rows, &RANKING, RANKING_CHUNK).await
+}
+
+/// Members per ranking statement: 2,000 rows of 6 values, 12,000 variables.
+const RANKING_CHUNK: usize = 2000;
+
+async fn save_columns<C: ConnectionTrait>(
+    conn: &C,
+    rows: &[member::Model],
+    set: &[member::Column],
+    chunk: usize,
+) -> Result<()> {
+    for chunk in rows.chunks(chunk) {
+        let statement = update(conn.get_database_backend(), chunk, set);
         conn.execute_raw(statement).await?;
     }
     Ok(())
@@ -26,10 +55,9 @@ pub async fn save_standings<C: ConnectionTrait>(conn: &C, rows: &[member::Model]
 
 /// `WITH v(...) AS (VALUES ...) UPDATE members SET ... FROM v`: the common form of
 /// PostgreSQL and SQLite (3.33 and later).
-fn update(backend: DbBackend, rows: &[member::Model]) -> Statement {
+fn update(backend: DbBackend, rows: &[member::Model], set: &[member::Column]) -> Statement {
     let mut columns: Vec<member::Column> = vec![member::Column::ShopId, member::Column::Id];
-    columns.extend(ORDER_STANDING);
-    columns.push(member::Column::UpdatedAt);
+    columns.extend_from_slice(set);
     let names: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
     let mut values: Vec<Value> = Vec::with_capacity(rows.len() * columns.len());
     let mut tuples = Vec::with_capacity(rows.len());
@@ -94,7 +122,9 @@ mod tests {
             points_stable_until: None,
             source: None,
         };
-        let s = update(DbBackend::Postgres, &[row.clone(), row]);
+        let mut set = ORDER_STANDING.to_vec();
+        set.push(member::Column::UpdatedAt);
+        let s = update(DbBackend::Postgres, &[row.clone(), row], &set);
         // The shop, the id, the order standing and `updated_at`, twice.
         let per_row = 2 + ORDER_STANDING.len() + 1;
         assert_eq!(s.values.map(|v| v.0.len()), Some(2 * per_row));

@@ -15,6 +15,7 @@ use crate::ledger::idempotency::{Claimed, Scope, claim_first, request_hash, reso
 use crate::ledger::lots::{credit_only, debit_only, lock_member};
 use crate::ledger::plan::{Credit, Debit, DrawFrom};
 use crate::members::Member;
+use crate::members::activation::counted_cycle;
 use crate::members::profile::{clean_external_id, save_standing_and_points};
 use crate::money::vnd_from_decimal;
 use crate::offers::usage;
@@ -150,7 +151,7 @@ pub async fn refund(ctx: &Ctx, shop_id: Uuid, input: RefundInput) -> Result<Orde
         )
         .await?;
     }
-    if let Some(cycle) = o.ranking_cycle {
+    if let Some(cycle) = counted_cycle(&txn, &policy, &o).await? {
         add_spend(&policy, &mut row, cycle, -spend);
     }
     row.total_spent = limits::sub("the member's total spent", row.total_spent, spend)?.max(0);

@@ -32,6 +32,26 @@ pub fn previous_cycle_start(program: &Program, start: NaiveDate) -> Option<Naive
     }
 }
 
+/// The first day of the cycle after the one starting on `start`; `None` in a lifetime
+/// program, whose one cycle never ends. `anchor` as in [`cycle_start`].
+pub fn next_cycle_start(
+    program: &Program,
+    anchor: NaiveDate,
+    start: NaiveDate,
+) -> Option<NaiveDate> {
+    match program.cycle {
+        Cycle::Lifetime => None,
+        Cycle::CalendarYear => NaiveDate::from_ymd_opt(start.year() + 1, 1, 1),
+        Cycle::RollingMonths { months, .. } => {
+            // `start` + the length may fall up to three days short of the next start
+            // (month ends clamp), never into the cycle after it.
+            let inside =
+                start.checked_add_months(Months::new(months.max(1)))? + chrono::Days::new(3);
+            Some(cycle_start(program, anchor, inside))
+        }
+    }
+}
+
 /// The start of the `months`-long period, counted from `anchor`, that contains `day`.
 pub fn period_start(anchor: NaiveDate, months: u32, day: NaiveDate) -> NaiveDate {
     let months = months.max(1);
@@ -80,6 +100,10 @@ mod tests {
             d(2026, 1, 1)
         );
         assert_eq!(previous_cycle_start(&p, d(2026, 1, 1)), Some(d(2025, 1, 1)));
+        assert_eq!(
+            next_cycle_start(&p, d(2020, 1, 1), d(2026, 1, 1)),
+            Some(d(2027, 1, 1))
+        );
         p.cycle = Cycle::RollingMonths {
             months: 6,
             starts_on: Some(d(2026, 1, 15)),
@@ -100,6 +124,26 @@ mod tests {
             previous_cycle_start(&p, d(2026, 7, 15)),
             Some(d(2026, 1, 15))
         );
+    }
+
+    #[test]
+    fn the_next_rolling_cycle_starts_where_the_period_does() {
+        let mut p = Program::defaults(Uuid::nil());
+        p.cycle = Cycle::RollingMonths {
+            months: 1,
+            starts_on: Some(d(2026, 1, 31)),
+        };
+        let anchor = d(2020, 1, 1);
+        assert_eq!(
+            next_cycle_start(&p, anchor, d(2026, 2, 28)),
+            Some(d(2026, 3, 31))
+        );
+        assert_eq!(
+            next_cycle_start(&p, anchor, d(2026, 1, 31)),
+            Some(d(2026, 2, 28))
+        );
+        p.cycle = Cycle::Lifetime;
+        assert_eq!(next_cycle_start(&p, anchor, lifetime_start()), None);
     }
 
     #[test]

@@ -86,6 +86,12 @@ impl Policy {
         cycle::previous_cycle_start(&self.program, start)
     }
 
+    /// First day of the cycle after the one starting on `start`; `None` in a lifetime
+    /// program.
+    pub fn next_cycle(&self, start: NaiveDate, now: DateTime<Utc>) -> Option<NaiveDate> {
+        cycle::next_cycle_start(&self.program, self.activation_day(now), start)
+    }
+
     /// When points earned at `now` become spendable.
     pub fn available_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
         now + Duration::hours(self.program.pending_hours)
@@ -118,7 +124,9 @@ impl Policy {
     /// The quote and both write paths of an order price with this and nothing else, so a
     /// customer outside the program gets no tier discount and earns nothing anywhere.
     pub fn benefits_tier(&self, tier_id: Option<Uuid>, registered: bool) -> Option<&Tier> {
-        if self.admits(registered) {
+        // A DRAFT program gives no tier, even to a member an activation that is still
+        // running has ranked already.
+        if self.is_active() && self.admits(registered) {
             self.tier(tier_id)
         } else {
             None

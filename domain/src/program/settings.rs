@@ -28,6 +28,25 @@ pub enum ActivationMode {
     Backfill,
 }
 
+impl ActivationMode {
+    /// The name it is stored under.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActivationMode::InitialTier => "INITIAL_TIER",
+            ActivationMode::Backfill => "BACKFILL",
+        }
+    }
+
+    /// The mode stored as `stored`, if any.
+    pub fn parse(stored: &str) -> Option<Self> {
+        match stored {
+            "INITIAL_TIER" => Some(ActivationMode::InitialTier),
+            "BACKFILL" => Some(ActivationMode::Backfill),
+            _ => None,
+        }
+    }
+}
+
 /// The kinds of point expiry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExpiryKind {
@@ -252,9 +271,9 @@ impl Program {
         };
         let activation_mode = match row.activation_mode.as_deref() {
             None => None,
-            Some("INITIAL_TIER") => Some(ActivationMode::InitialTier),
-            Some("BACKFILL") => Some(ActivationMode::Backfill),
-            Some(other) => return Err(corrupt("activation_mode", other)),
+            Some(stored) => Some(
+                ActivationMode::parse(stored).ok_or_else(|| corrupt("activation_mode", stored))?,
+            ),
         };
         Ok(Self {
             shop_id: row.shop_id,
@@ -313,13 +332,7 @@ impl Program {
             cycle_months,
             cycle_starts_on,
             enrollment: self.enrollment.as_str().to_owned(),
-            activation_mode: self.activation_mode.map(|m| {
-                match m {
-                    ActivationMode::InitialTier => "INITIAL_TIER",
-                    ActivationMode::Backfill => "BACKFILL",
-                }
-                .to_owned()
-            }),
+            activation_mode: self.activation_mode.map(|m| m.as_str().to_owned()),
             activated_at: self.activated_at,
             updated_at,
             // A new row's; `save` leaves the stored version alone.
