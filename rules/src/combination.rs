@@ -154,7 +154,16 @@ pub fn choose(checkout: &mut Checkout<'_>, candidates: &[Candidate<'_>]) -> Choi
         };
         left_out.push((i, why));
     }
-    left_out.sort_by_key(|(i, _)| order.iter().position(|o| o == i));
+    // Each candidate's place in the rank, looked up once: searching `order` inside the
+    // sort's key made this sort quadratic, the costliest step of a quote weighing 500
+    // automatic offers (docs/performance.md).
+    let mut place = vec![None; candidates.len()];
+    for (at, &i) in order.iter().enumerate() {
+        if let Some(p) = place.get_mut(i) {
+            *p = Some(at);
+        }
+    }
+    left_out.sort_by_key(|(i, _)| place.get(*i).copied().flatten());
     Choice {
         applied,
         left_out,
