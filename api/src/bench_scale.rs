@@ -251,20 +251,25 @@ fn attach(lines: &mut [Line], recorder: &statements::Recorder) {
     }
 }
 
-/// The bench shop of `n` members: found, or created DRAFT and loaded.
-async fn shop(ctx: &Ctx, n: u64) -> anyhow::Result<Uuid> {
-    let name = format!("bench-scale-{n}");
+/// The shop loaded for `n` members, if a run loaded it.
+pub async fn loaded_shop(ctx: &Ctx, n: u64) -> anyhow::Result<Option<Uuid>> {
     let existing = ctx
         .db
         .query_one_raw(Statement::from_sql_and_values(
             DatabaseBackend::Postgres,
             "SELECT shop_id FROM shops WHERE name = $1 LIMIT 1",
-            [name.clone().into()],
+            [format!("bench-scale-{n}").into()],
         ))
         .await?;
-    if let Some(row) = existing {
+    Ok(existing.map(|row| row.try_get("", "shop_id")).transpose()?)
+}
+
+/// The bench shop of `n` members: found, or created DRAFT and loaded.
+async fn shop(ctx: &Ctx, n: u64) -> anyhow::Result<Uuid> {
+    let name = format!("bench-scale-{n}");
+    if let Some(shop) = loaded_shop(ctx, n).await? {
         eprintln!("measuring the shop {name} loaded by an earlier run");
-        return Ok(row.try_get("", "shop_id")?);
+        return Ok(shop);
     }
     // Named for its size only once loaded: a load that stopped half-way is not measured.
     let loading = format!("{name} (loading)");

@@ -31,10 +31,20 @@ async fn key_ids(app: &TestApp, admin: &str) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-#[tokio::test]
-async fn every_change_names_its_key_and_the_trail_cannot_be_rewritten() {
-    let app = spawn_app().await;
-    let (shop_id, admin) = app.create_shop("Audited").await;
+/// The id of the shop's (first) key of `role`.
+async fn key_id(app: &TestApp, admin: &str, role: &str) -> String {
+    key_ids(app, admin)
+        .await
+        .into_iter()
+        .find(|(r, _)| r == role)
+        .map(|(_, id)| id)
+        .unwrap_or_default()
+}
+
+/// A shop whose program is active, with a CHANNEL key: its id, its ADMIN key and the
+/// CHANNEL key.
+async fn audited_shop(app: &TestApp, name: &str) -> (String, String, String) {
+    let (shop_id, admin) = app.create_shop(name).await;
     app.activate(
         &admin,
         json!({"spendPerRankingPoint": "1000", "rewardRatePercent": "100"}),
@@ -42,15 +52,16 @@ async fn every_change_names_its_key_and_the_trail_cannot_be_rewritten() {
     )
     .await;
     let channel = app.create_key(&admin, "CHANNEL").await;
+    (shop_id, admin, channel)
+}
+
+#[tokio::test]
+async fn every_change_names_its_key_and_the_trail_cannot_be_rewritten() {
+    let app = spawn_app().await;
+    let (shop_id, admin, channel) = audited_shop(&app, "Audited").await;
     let read = app.create_key(&admin, "READ").await;
-    let keys = key_ids(&app, &admin).await;
-    let id_of = |role: &str| {
-        keys.iter()
-            .find(|(r, _)| r == role)
-            .map(|(_, id)| id.clone())
-            .unwrap_or_default()
-    };
-    let (admin_id, channel_id) = (id_of("ADMIN"), id_of("CHANNEL"));
+    let admin_id = key_id(&app, &admin, "ADMIN").await;
+    let channel_id = key_id(&app, &admin, "CHANNEL").await;
 
     // A channel pushes a customer: the row names the key, not the phone or e-mail.
     let member = app
@@ -167,20 +178,8 @@ async fn every_change_names_its_key_and_the_trail_cannot_be_rewritten() {
 #[tokio::test]
 async fn orders_and_refunds_leave_the_channel_keys_row_once() {
     let app = spawn_app().await;
-    let (_, admin) = app.create_shop("Audited orders").await;
-    app.activate(
-        &admin,
-        json!({"spendPerRankingPoint": "1000", "rewardRatePercent": "100"}),
-        "INITIAL_TIER",
-    )
-    .await;
-    let channel = app.create_key(&admin, "CHANNEL").await;
-    let keys = key_ids(&app, &admin).await;
-    let channel_id = keys
-        .iter()
-        .find(|(role, _)| role == "CHANNEL")
-        .map(|(_, id)| id.clone())
-        .unwrap_or_default();
+    let (_, admin, channel) = audited_shop(&app, "Audited orders").await;
+    let channel_id = key_id(&app, &admin, "CHANNEL").await;
 
     let first = app.order(&channel, "o-1", "cust-77", 200_000, 0).await;
     let order_id = str_at(first.data(), "/recordOrder/orderId");

@@ -120,19 +120,13 @@ pub async fn seed(ctx: &Ctx, api: &Api, members: u64) -> anyhow::Result<Shop> {
 /// the two offers with their vouchers. The history stays as it is.
 pub async fn adopt(ctx: &Ctx, api: &Api, n: u64) -> anyhow::Result<Shop> {
     use loyalty_domain::access::{Role, service::create_api_key};
-    let name = format!("bench-scale-{n}");
-    let row = ctx
-        .db
-        .query_one_raw(Statement::from_sql_and_values(
-            DatabaseBackend::Postgres,
-            "SELECT shop_id FROM shops WHERE name = $1 LIMIT 1",
-            [name.clone().into()],
-        ))
+    let shop_id = crate::bench_scale::loaded_shop(ctx, n)
         .await?
         .with_context(|| {
-            format!("no shop {name}: load it first with `loyalty bench scale --members {n}`")
+            format!(
+                "no shop bench-scale-{n}: load it first with `loyalty bench scale --members {n}`"
+            )
         })?;
-    let shop_id: Uuid = row.try_get("", "shop_id")?;
     let tag = format!("{:x}", Uuid::now_v7().as_u128() as u64);
     let admin = create_api_key(ctx, shop_id, Role::Admin, Some(format!("bench-load {tag}")))
         .await?
