@@ -115,12 +115,20 @@ async fn status(app: &TestApp, admin: &str) -> String {
         .to_owned()
 }
 
+/// A new server with a configured DRAFT shop and its customers' history: the server, the
+/// ADMIN key and the shop's id.
+async fn shop_with_history() -> (TestApp, String, uuid::Uuid) {
+    let app = spawn_app().await;
+    let (shop, admin) = app.create_shop("A").await;
+    configure(&app, &admin).await;
+    history(&app, &admin).await;
+    let shop_id = shop.parse().unwrap_or_default();
+    (app, admin, shop_id)
+}
+
 #[tokio::test]
 async fn an_activation_cut_short_resumes_and_ends_as_an_uninterrupted_one() {
-    let reference = spawn_app().await;
-    let (_, ref_admin) = reference.create_shop("A").await;
-    configure(&reference, &ref_admin).await;
-    history(&reference, &ref_admin).await;
+    let (reference, ref_admin, _) = shop_with_history().await;
     meanwhile(&reference, &ref_admin).await;
     reference
         .gql(
@@ -132,14 +140,10 @@ async fn an_activation_cut_short_resumes_and_ends_as_an_uninterrupted_one() {
         .data();
     let expected = standings(&reference, &ref_admin).await;
 
-    let app = spawn_app().await;
-    let (shop, admin) = app.create_shop("A").await;
-    configure(&app, &admin).await;
-    history(&app, &admin).await;
+    let (app, admin, shop_id) = shop_with_history().await;
     // Later than the history by more than the activation's margin, so that only what
     // happens meanwhile is ranked again at the end, and the batches are what is tested.
     app.advance(Duration::minutes(10));
-    let shop_id: uuid::Uuid = shop.parse().unwrap_or_default();
     let cut = Batching {
         members: 2,
         max_batches: Some(1),
@@ -207,11 +211,7 @@ async fn an_activation_cut_short_resumes_and_ends_as_an_uninterrupted_one() {
 
 #[tokio::test]
 async fn the_jobs_finish_an_activation_cut_short() {
-    let app = spawn_app().await;
-    let (shop, admin) = app.create_shop("A").await;
-    configure(&app, &admin).await;
-    history(&app, &admin).await;
-    let shop_id: uuid::Uuid = shop.parse().unwrap_or_default();
+    let (app, admin, shop_id) = shop_with_history().await;
     let cut = Batching {
         members: 1,
         max_batches: Some(2),
@@ -243,10 +243,7 @@ async fn the_jobs_finish_an_activation_cut_short() {
 #[tokio::test]
 async fn a_tier_changed_while_cut_short_ranks_everyone_by_the_new_threshold() {
     let silver = json!({"minSpend": "3000000"});
-    let reference = spawn_app().await;
-    let (_, ref_admin) = reference.create_shop("A").await;
-    configure(&reference, &ref_admin).await;
-    history(&reference, &ref_admin).await;
+    let (reference, ref_admin, _) = shop_with_history().await;
     reference.update_tier(&ref_admin, 2, silver.clone()).await;
     reference
         .gql(
@@ -257,12 +254,8 @@ async fn a_tier_changed_while_cut_short_ranks_everyone_by_the_new_threshold() {
         .await
         .data();
 
-    let app = spawn_app().await;
-    let (shop, admin) = app.create_shop("A").await;
-    configure(&app, &admin).await;
-    history(&app, &admin).await;
+    let (app, admin, shop_id) = shop_with_history().await;
     app.advance(Duration::minutes(10));
-    let shop_id: uuid::Uuid = shop.parse().unwrap_or_default();
     // Every member ranked, by the old threshold; the program not flipped yet.
     let cut = Batching {
         members: 5,

@@ -6,13 +6,18 @@ use serde_json::{Value, json};
 
 /// A shop with 1,000 VND per point, rate 100 %, activated with `extra` settings.
 async fn shop(app: &TestApp, extra: Value) -> String {
-    let (_, admin) = app.create_shop("A").await;
+    shop_with_id(app, extra).await.1
+}
+
+/// As [`shop`], with the shop's id for white-box checks.
+async fn shop_with_id(app: &TestApp, extra: Value) -> (uuid::Uuid, String) {
+    let (shop_id, admin) = app.create_shop("A").await;
     let mut input = json!({"spendPerRankingPoint": "1000", "rewardRatePercent": "100"});
     if let (Some(base), Some(more)) = (input.as_object_mut(), extra.as_object()) {
         base.extend(more.clone());
     }
     app.activate(&admin, input, "INITIAL_TIER").await;
-    admin
+    (shop_id.parse().expect("a shop id"), admin)
 }
 
 #[tokio::test]
@@ -103,11 +108,11 @@ async fn expiry_killed_half_way_and_rerun_records_every_lot_once() {
     use loyalty_entities::member;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let app = spawn_app().await;
-    let (shop_id, admin) = app.create_shop("A").await;
-    let shop_id: uuid::Uuid = shop_id.parse().expect("a shop id");
-    let input = json!({"spendPerRankingPoint": "1000", "rewardRatePercent": "100",
-        "expiry": {"kind": "DAYS_AFTER_EARN", "days": 30}});
-    app.activate(&admin, input, "INITIAL_TIER").await;
+    let (shop_id, admin) = shop_with_id(
+        &app,
+        json!({"expiry": {"kind": "DAYS_AFTER_EARN", "days": 30}}),
+    )
+    .await;
     let customers = ["c1", "c2", "c3", "c4"];
     for (i, c) in customers.iter().enumerate() {
         app.order(&admin, &format!("{c}-a"), c, 100_000, 0)
@@ -180,11 +185,11 @@ async fn expiry_killed_half_way_and_rerun_records_every_lot_once() {
 async fn two_expiry_jobs_at_once_record_every_lot_once() {
     use loyalty_domain::jobs::expire::expire_due;
     let app = spawn_app().await;
-    let (shop_id, admin) = app.create_shop("A").await;
-    let shop_id: uuid::Uuid = shop_id.parse().expect("a shop id");
-    let input = json!({"spendPerRankingPoint": "1000", "rewardRatePercent": "100",
-        "expiry": {"kind": "DAYS_AFTER_EARN", "days": 30}});
-    app.activate(&admin, input, "INITIAL_TIER").await;
+    let (shop_id, admin) = shop_with_id(
+        &app,
+        json!({"expiry": {"kind": "DAYS_AFTER_EARN", "days": 30}}),
+    )
+    .await;
     for i in 0..6 {
         let c = format!("c{}", i % 3);
         app.order(&admin, &format!("o{i}"), &c, 100_000, 0)
